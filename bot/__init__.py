@@ -1,0 +1,1 @@
+"""The domain: periods, calendar, framework import, rounds, updates, reports, CLI."""

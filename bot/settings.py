@@ -1,0 +1,86 @@
+"""Settings, read once from the environment or ``.env`` (see ``.env.example``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DEFAULT_DATABASE_URL
+
+
+class SettingsError(RuntimeError):
+    """A missing or malformed setting; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    governance_channel: str | None = Field(default=None, alias="RAGTIME_GOVERNANCE_CHANNEL")
+    governance_leads_raw: str = Field(default="", alias="RAGTIME_GOVERNANCE_LEADS")
+    timezone: str = Field(default="Europe/London", alias="RAGTIME_TIMEZONE")
+    listener_threads: int = Field(default=32, alias="RAGTIME_LISTENER_THREADS", ge=1, le=512)
+    log_level: str = Field(default="INFO", alias="RAGTIME_LOG_LEVEL")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone '{value}'") from error
+        return value
+
+    @cached_property
+    def governance_leads(self) -> frozenset[str]:
+        """Slack user ids and/or emails (emails lower-cased)."""
+        items = (item.strip() for item in self.governance_leads_raw.split(","))
+        return frozenset(item.lower() if "@" in item else item for item in items if item)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_slack(self, *, socket: bool = False) -> None:
+        """Stop start-up with a message naming the missing Slack setting."""
+        needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}
+        if socket:
+            needed["SLACK_APP_TOKEN"] = self.slack_app_token
+        else:
+            needed["SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise SettingsError(f"missing setting(s): {', '.join(missing)} (see .env.example)")
+        token = self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
+        if not token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
+        if socket and self.slack_app_token and not self.slack_app_token.get_secret_value(
+        ).startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or 'setting'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise SettingsError(f"bad setting: {problems}") from None

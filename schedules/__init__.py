@@ -1,0 +1,1 @@
+"""APScheduler setup and job functions; each job calls a bot service."""

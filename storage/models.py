@@ -1,0 +1,258 @@
+"""SQLModel tables. Storage knows nothing of Slack, schedules or reports.
+
+Nothing here is ever overwritten where history matters: an SRO's update is a new row per
+submission (``version`` counts up, the highest counts) and every change leaves an
+``AuditEvent``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Rag(StrEnum):
+    red = "red"
+    amber = "amber"
+    green = "green"
+
+
+class Role(StrEnum):
+    sro = "sro"
+    delegate = "delegate"
+
+
+class Source(StrEnum):
+    modal = "modal"
+    thread = "thread"
+    imported = "import"
+    cli = "cli"
+
+
+class Framework(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    organisation: str = ""
+    # Governance rules checked at entry; see bot.rules for the defaults.
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Board-paper cover table (meeting, sponsor, author, decision required, ...).
+    cover: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Theme(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("framework_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    name: str
+    position: int = 0
+    ambition: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    objectives: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, description="the id used in framework files")
+    name: str
+    title: str = ""
+    email: str | None = Field(default=None, index=True)
+    slack_id: str | None = Field(default=None, index=True)
+    dm_channel: str | None = None
+
+
+class Deliverable(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("framework_id", "ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    ref: str = Field(description="stable identity across re-imports")
+    area: str = ""
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    number: str = ""
+    position: int = 0
+    active: bool = True
+
+
+class DeliverableOwner(SQLModel, table=True):
+    """An SRO (joint SROs are several rows) or a delegate of a deliverable."""
+
+    __tablename__ = "deliverable_owner"
+    __table_args__ = (UniqueConstraint("deliverable_id", "person_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    deliverable_id: int = Field(foreign_key="deliverable.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: Role = Role.sro
+    position: int = 0
+
+
+class Risk(SQLModel, table=True):
+    """A Board Assurance Framework risk of a theme."""
+
+    __table_args__ = (UniqueConstraint("framework_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    number: str
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    position: int = 0
+
+
+class RiskScore(SQLModel, table=True):
+    __tablename__ = "risk_score"
+    __table_args__ = (UniqueConstraint("risk_id", "period_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id", index=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    score: int
+    direction: str | None = None  # up | down | static
+
+
+class PeriodRecord(SQLModel, table=True):
+    """A stored period; see ``bot.periods.Period`` for the arithmetic."""
+
+    __tablename__ = "period"
+    __table_args__ = (UniqueConstraint("fy", "quarter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fy: int
+    quarter: int
+    label: str = Field(unique=True)
+    start: date
+    end: date
+
+
+class RoundStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class Round(SQLModel, table=True):
+    """The collection cycle of one period for one framework."""
+
+    __table_args__ = (UniqueConstraint("framework_id", "period_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    status: RoundStatus = RoundStatus.open
+    opened_at: datetime = Field(default_factory=utcnow)
+    opened_by: str = ""
+    deadline: date | None = None
+    frozen: bool = False
+    approved_at: datetime | None = None
+    approved_by: str | None = None
+
+
+class Update(SQLModel, table=True):
+    """One submission of RAG + narrative for a deliverable in a period. Never updated in place."""
+
+    __table_args__ = (
+        UniqueConstraint("deliverable_id", "period_id", "version"),
+        Index("ix_update_latest", "period_id", "deliverable_id", "version"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    deliverable_id: int = Field(foreign_key="deliverable.id", index=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    version: int = 1
+    rag: Rag
+    narrative: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    recovery_action: str | None = Field(default=None, sa_column=Column(Text))
+    recovery_date: date | None = None
+    change_reason: str | None = Field(default=None, sa_column=Column(Text))
+    submitted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    submitted_by_slack_id: str | None = None
+    submitted_at: datetime = Field(default_factory=utcnow)
+    source: Source = Source.modal
+    # Slack delivery identity (event_id, view id + hash, ...) so a retry stores nothing twice.
+    idempotency_key: str | None = Field(default=None, unique=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = ""
+    action: str = Field(index=True)
+    subject: str = ""
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack message recorded before it is sent and marked after (prompts, reminders, ...).
+
+    ``key`` is unique, so asking twice for the same prompt records it once; a sender that
+    was killed resumes with the rows still ``pending``.
+    """
+
+    __tablename__ = "outbox_message"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str = Field(index=True)  # prompt | reminder | escalation | notice
+    status: OutboxStatus = Field(default=OutboxStatus.pending, index=True)
+    period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
+    deliverable_id: int | None = Field(default=None, foreign_key="deliverable.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    channel: str | None = None
+    ts: str | None = Field(default=None, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job for a period; the unique key stops a second run."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "period_label"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str
+    period_label: str
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    runner: str = ""
+
+
+class ProcessedDelivery(SQLModel, table=True):
+    """Slack deliveries already handled (event ids, ...), so retries are answered once."""
+
+    __tablename__ = "processed_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportStatus(StrEnum):
+    draft = "draft"
+    changes_requested = "changes_requested"
+    approved = "approved"
+
+
+class CompiledReport(SQLModel, table=True):
+    __tablename__ = "compiled_report"
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
+    kind: str = "quarter"  # quarter | closure
+    fy: int | None = None
+    content_hash: str = Field(index=True)
+    compiled_at: datetime = Field(default_factory=utcnow)
+    compiled_by: str = ""
+    status: ReportStatus = ReportStatus.draft
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    channel: str | None = None
+    ts: str | None = None

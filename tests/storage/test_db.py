@@ -1,0 +1,56 @@
+import threading
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from storage.db import make_engine, session_scope
+from storage.migrate import current, upgrade
+from storage.models import AuditEvent, Framework
+
+
+def test_sqlite_pragmas(engine):
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_migrations_are_idempotent(any_engine):
+    upgrade(any_engine)
+    assert current(any_engine) is not None
+
+
+def test_rollback_on_error_keeps_nothing(any_engine):
+    try:
+        with session_scope(any_engine, write=True) as s:
+            s.add(Framework(name="half"))
+            s.flush()
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    with session_scope(any_engine) as s:
+        assert s.exec(select(Framework)).all() == []
+
+
+def test_concurrent_immediate_writers_on_sqlite(sqlite_url):
+    eng = make_engine(sqlite_url)
+    upgrade(eng)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(20):
+                with session_scope(eng, write=True) as s:
+                    count = len(s.exec(select(AuditEvent)).all())
+                    s.add(AuditEvent(action="t", subject=f"{n}-{i}-{count}"))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with session_scope(eng) as s:
+        assert len(s.exec(select(AuditEvent)).all()) == 160
