@@ -105,3 +105,13 @@ def _start_year(match: re.Match[str], text: str) -> int:
 
 def quarters_of_year(fy: int) -> list[Period]:
     return [Period(fy, q) for q in range(1, 5)]
+
+
+def stored_period(session, period: Period):  # type: ignore[no-untyped-def]
+    """The storage row of ``period``, created on first use."""
+    from storage.repo import ensure_period
+
+    return ensure_period(
+        session=session, fy=period.fy, quarter=period.quarter, label=period.label,
+        start=period.start, end=period.end,
+    )
