@@ -1,0 +1,262 @@
+"""The ``ragtime`` command line. A composition root: the only module, with ``bot.app``, that
+wires storage, bot services, Slack handlers and schedules together.
+
+Imports of heavy parts (WeasyPrint, matplotlib, Bolt) happen inside the commands that need them
+so that ``ragtime --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.periods import Period, PeriodError, parse_financial_year
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Ragtime: run the quarterly RAG progress cycle in Slack and compile the board report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+round_app = typer.Typer(help="Collection rounds: open, remind, status.", no_args_is_help=True)
+schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(round_app, name="round")
+app.add_typer(schedule_app, name="schedule")
+
+console = Console()
+errors = Console(stderr=True)
+
+ALL_FORMATS = ("md", "html", "docx", "pdf")
+RAG_STYLE = {"red": "bold white on red", "amber": "bold black on dark_orange",
+             "green": "bold white on green", None: "dim"}
+
+
+class UserError(Exception):
+    """An error whose message is for the person at the terminal (no traceback)."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Domain errors shown as one clear line; imported lazily to keep start-up fast."""
+    found: list[type[BaseException]] = [UserError, PeriodError, SettingsError]
+    try:
+        from bot.framework_import import FrameworkImportError
+
+        found.append(FrameworkImportError)
+    except ImportError:  # pragma: no cover - during partial installs only
+        pass
+    return tuple(found)
+
+
+def main() -> None:
+    try:
+        app()
+    except _user_errors() as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+
+
+# ---------------------------------------------------------------- shared plumbing
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@contextmanager
+def _database(url: str | None = None) -> Iterator[object]:
+    """A migrated engine for the configured (or given) database."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(url or _settings().database_url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _period(text: str) -> Period:
+    return Period.parse(text)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [f for f in chosen if f not in ALL_FORMATS]
+    if unknown or not chosen:
+        raise UserError(f"unknown format(s) {', '.join(unknown) or '(none)'}; "
+                        f"choose from {','.join(ALL_FORMATS)}")
+    return chosen
+
+
+def _rag_cell(rag: str | None) -> str:
+    label = rag.capitalize() if rag else "no update"
+    return f"[{RAG_STYLE.get(rag, 'dim')}] {label} [/]"
+
+
+# ---------------------------------------------------------------- demo / import / compile
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the database and report files.")]
+    = Path("demo-report"),
+) -> None:
+    """Offline demo: fresh SQLite, the bundled example, every report format compiled."""
+    from bot.demo import run_demo
+
+    result = run_demo(out, console=console)
+    _print_summary(result.view)
+    _print_written(result.paths)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Framework file: .yaml/.yml, .csv or .xlsx")],
+    framework: Annotated[str | None, typer.Option(help="Framework name for CSV/XLSX files.")]
+    = None,
+) -> None:
+    """Load or update a framework (idempotent: re-import updates, never duplicates)."""
+    from bot.framework_import import import_framework
+    from storage.db import session_scope
+
+    with _database() as engine, session_scope(engine, write=True) as session:
+        summary = import_framework(session, file, framework_name=framework)
+    console.print(f"[green]imported[/] {file}: {summary}")
+
+
+@app.command()
+def compile(
+    period: Annotated[str, typer.Argument(help="'2024/25 Q2', or '2024/25' with --closure")],
+    out: Annotated[Path, typer.Option(help="Folder for the report files.")] = Path("."),
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: md,html,docx,pdf")]
+    = ",".join(ALL_FORMATS),
+    post: Annotated[bool, typer.Option("--post", help="Post to the governance channel.")] = False,
+    closure: Annotated[bool, typer.Option("--closure", help="Year-end closure report.")] = False,
+) -> None:
+    """Compile the report for a period (or the year-end closure report)."""
+    formats = _formats(format)
+    if post:
+        from bot.publishing import compile_and_post_from_cli
+
+        outcome = compile_and_post_from_cli(_settings(), period, closure=closure, console=console)
+        console.print(outcome)
+        return
+    with _database() as engine:
+        if closure:
+            from bot.report import compile_closure
+            from storage.db import session_scope
+
+            fy = _closure_year(period)
+            with session_scope(engine) as session, console.status("Compiling closure report…"):
+                files = compile_closure(session, fy, out, formats=formats)
+            _print_written(files.paths)
+            return
+        from bot.report import compile_report
+        from storage.db import session_scope
+
+        target = _period(period)
+        with session_scope(engine) as session, console.status(f"Compiling {target}…") as status:
+            files = compile_report(session, target, out, formats=formats,
+                                   progress=lambda step: status.update(step))
+        _print_summary(files.view)
+        _print_written(files.paths)
+
+
+def _closure_year(text: str) -> int:
+    try:
+        return parse_financial_year(text)
+    except PeriodError:
+        return _period(text).fy
+
+
+@app.command()
+def export(
+    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q2'")],
+    format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+) -> None:
+    """Every deliverable of the period with its latest update, to stdout."""
+    from bot.export import export_rows, write_csv, write_json
+    from storage.db import session_scope
+
+    writers = {"json": write_json, "csv": write_csv}
+    if format not in writers:
+        raise UserError(f"unknown export format '{format}'; choose json or csv")
+    target = _period(period)
+    with _database() as engine, session_scope(engine) as session:
+        rows = export_rows(session, target)
+    writers[format](rows, sys.stdout)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done on every start)."""
+    from storage.migrate import current
+
+    with _database() as engine:
+        console.print(f"database at revision [bold]{current(engine)}[/]")
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="File to write (SQLite copy or pg_dump).")],
+) -> None:
+    """Consistent online backup of the database (safe while the bot runs)."""
+    from bot.backup import BackupError, backup_database
+
+    try:
+        written = backup_database(_settings().database_url, destination)
+    except BackupError as error:
+        raise UserError(str(error)) from error
+    console.print(f"[green]backed up[/] to {written}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A SQLite backup made by `ragtime backup`.")],
+) -> None:
+    """Restore a SQLite backup over the configured database (stop the bot first)."""
+    from bot.backup import BackupError, restore_sqlite
+
+    try:
+        target = restore_sqlite(source, _settings().database_url)
+    except BackupError as error:
+        raise UserError(str(error)) from error
+    console.print(f"[green]restored[/] {source} into {target}")
+
+
+# ---------------------------------------------------------------- output helpers
+
+
+def _print_summary(view) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=f"{view.framework_name} — {view.period_label}", title_justify="left")
+    table.add_column("Theme")
+    for column in ("Green", "Amber", "Red", "No update", "Total"):
+        table.add_column(column, justify="right")
+    for theme in view.themes:
+        counts = theme.rag_counts
+        table.add_row(theme.name, str(counts.green), str(counts.amber), str(counts.red),
+                      str(counts.missing), str(counts.total))
+    total = view.rag_counts
+    table.add_row("[bold]All themes[/]", str(total.green), str(total.amber), str(total.red),
+                  str(total.missing), str(total.total), end_section=True)
+    console.print(table)
+
+
+def _print_written(paths: dict[str, Path]) -> None:
+    for kind, path in paths.items():
+        console.print(f"  [bold]{kind:<5}[/] {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
