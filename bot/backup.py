@@ -1,4 +1,5 @@
-"""Online backups: SQLite through its backup API (safe while the bot runs), PostgreSQL by pg_dump."""
+"""Online backups: SQLite through its backup API (safe while the bot runs); PostgreSQL by
+pg_dump."""
 
 from __future__ import annotations
 
