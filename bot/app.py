@@ -1,0 +1,196 @@
+"""Composition root: builds the Bolt app, its context, and runs it (HTTP or Socket Mode).
+
+``create_app`` is used alike by ``ragtime serve``, Socket Mode and the tests. Listeners receive
+the ``AppContext`` as a Bolt argument named ``ctx`` (a global middleware puts it in Bolt's
+context), so a listener is a plain function such as ``def status(ack, command, ctx): ...``.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+import handlers
+from bot.context import AppContext, utc_now
+from bot.settings import Settings, SettingsError
+from bot.slack_gateway import (
+    SlackGateway,
+    SlackSendError,
+    TokenRedactingFilter,
+    make_web_client,
+    quiet_slack_sdk_logging,
+)
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong in Ragtime and your request was not completed. "
+    "Please try again; if it keeps happening, tell the governance team (reference `{ref}`)."
+)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Root logging once; Slack libraries kept at INFO and tokens scrubbed from every record."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    else:
+        root.setLevel(level.upper())
+    for handler in root.handlers:
+        if not any(isinstance(f, TokenRedactingFilter) for f in handler.filters):
+            handler.addFilter(TokenRedactingFilter())
+    quiet_slack_sdk_logging()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    client: WebClient | None = None,
+    socket: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+) -> tuple[App, AppContext]:
+    """One Bolt ``App`` and its ``AppContext``, on a migrated database.
+
+    Raises ``SettingsError`` naming the setting when Slack settings are missing or the token is
+    refused by Slack's ``auth.test``.
+    """
+    settings.require_slack(socket=socket)
+    engine = engine or make_engine(settings.database_url)
+    upgrade(engine)
+    client = client or make_web_client(settings)
+    ctx = AppContext(settings=settings, engine=engine, gateway=SlackGateway(client), clock=clock)
+    signing = settings.slack_signing_secret
+    secret = signing.get_secret_value() if signing else ""
+    try:
+        app = App(
+            client=client,
+            signing_secret=secret,
+            process_before_response=False,
+            listener_executor=ThreadPoolExecutor(
+                max_workers=settings.listener_threads, thread_name_prefix="ragtime-listener"
+            ),
+        )
+    except BoltError as error:
+        raise SettingsError(
+            f"Slack refused SLACK_BOT_TOKEN at start-up (auth.test on {settings.slack_api_url}): "
+            f"{error}"
+        ) from None
+
+    @app.use
+    def provide_context(context: BoltContext, next: Callable[[], None]) -> None:
+        context["ctx"] = ctx
+        next()
+
+    app.error(_error_handler(ctx))
+    handlers.register(app, ctx)
+    return app, ctx
+
+
+def _error_handler(ctx: AppContext) -> Callable[..., None]:
+    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
+        ref = uuid.uuid4().hex[:8]
+        where = describe_request(body)
+        log.error("listener failed [ref %s] %s: %s", ref, where, type(error).__name__,
+                  exc_info=error)
+        try:
+            _tell_user(ctx, body, respond, SORRY.format(ref=ref))
+        except (SlackSendError, OSError, ValueError) as notify_error:
+            log.warning("could not tell the user about failure %s: %s", ref, notify_error)
+
+    return on_error
+
+
+def describe_request(body: dict[str, Any]) -> str:
+    """Kind, id and user of a Slack payload, without any user-written text."""
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    user = user or body.get("user_id")
+    detail = ""
+    if "command" in body:
+        detail = body["command"]
+    elif kind == "block_actions":
+        detail = ",".join(a.get("action_id", "?") for a in body.get("actions") or [])
+    elif kind in ("view_submission", "view_closed"):
+        detail = (body.get("view") or {}).get("callback_id", "")
+    elif kind == "event_callback":
+        event = body.get("event") or {}
+        detail = f"{event.get('type')}/{event.get('channel_type', '')}".rstrip("/")
+        user = user or event.get("user")
+    return f"{kind} {detail} user={user or '?'} team={body.get('team_id') or '?'}"
+
+
+def _tell_user(ctx: AppContext, body: dict[str, Any], respond: Any, text: str) -> None:
+    if body.get("response_url") and respond is not None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    kind = body.get("type")
+    if kind in ("view_submission", "block_actions"):
+        user = (body.get("user") or {}).get("id")
+        if user:
+            ctx.gateway.post_message(user, text)
+        return
+    event = body.get("event") or {}
+    if event.get("type") == "message" and event.get("channel_type") == "im" and event.get("user"):
+        thread = event.get("thread_ts") or event.get("ts")
+        ctx.gateway.post_message(event["channel"], text, thread_ts=thread)
+
+
+# -- running -----------------------------------------------------------------------------------
+
+def run_server(
+    settings: Settings,
+    *,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    socket: bool = False,
+    start_scheduler: Callable[[AppContext], object] | None = None,
+) -> None:
+    """``ragtime serve``: the bot over HTTP (waitress) or Socket Mode, with the scheduler.
+
+    ``start_scheduler(ctx)`` is called once the app is built; whatever it returns is shut down
+    (``.shutdown(wait=False)``) when the server stops. SIGTERM stops the server cleanly.
+    """
+    from bot.http_server import serve_http, serve_socket
+
+    configure_logging(settings.log_level)
+    app, ctx = create_app(settings, socket=socket)
+    scheduler = start_scheduler(ctx) if start_scheduler else None
+    _exit_on_sigterm()
+    try:
+        if socket:
+            serve_socket(app, settings)
+        else:
+            serve_http(app, ctx, host=host, port=port, threads=settings.listener_threads)
+    finally:
+        shutdown = getattr(scheduler, "shutdown", None)
+        if callable(shutdown):
+            shutdown(wait=False)
+        ctx.engine.dispose()
+        log.info("Ragtime stopped")
+
+
+def _exit_on_sigterm() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)

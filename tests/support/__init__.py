@@ -1,0 +1,1 @@
+"""Test helpers shared across test directories: signed Slack requests and the served app."""
