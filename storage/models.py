@@ -147,6 +147,11 @@ class Round(SQLModel, table=True):
     frozen: bool = False
     approved_at: datetime | None = None
     approved_by: str | None = None
+    # Who froze/closed it and when (see bot.rounds; 0002_outbox adds these columns).
+    frozen_at: datetime | None = None
+    frozen_by: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
 
 
 class Update(SQLModel, table=True):
@@ -185,6 +190,7 @@ class AuditEvent(SQLModel, table=True):
 
 class OutboxStatus(StrEnum):
     pending = "pending"
+    sending = "sending"  # claimed by a sender; see bot.outbox for the lease
     sent = "sent"
     failed = "failed"
 
@@ -210,6 +216,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
     sent_at: datetime | None = None
 
 

@@ -1,0 +1,114 @@
+"""People and their Slack identities.
+
+Framework files name SROs by email; Slack user ids are found once with ``users.lookupByEmail``
+(the Slack layer passes that call in) and remembered. Anyone who cannot be found is reported,
+never silently skipped: they would otherwise never be prompted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from storage.models import Person
+from storage.repo import audit
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as plain values; ``problem`` says why they could not be reached, if so."""
+
+    id: int
+    key: str
+    name: str
+    title: str = ""
+    email: str | None = None
+    slack_id: str | None = None
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, person: Person, problem: str | None = None) -> PersonRef:
+        return cls(
+            id=person.id or 0, key=person.key, name=person.name, title=person.title,
+            email=person.email, slack_id=person.slack_id, problem=problem,
+        )
+
+    @property
+    def display(self) -> str:
+        return f"{self.name}, {self.title}" if self.title else self.name
+
+
+@dataclass(frozen=True)
+class ResolveReport:
+    found: list[PersonRef] = field(default_factory=list)
+    missing: list[PersonRef] = field(default_factory=list)
+    newly_found: int = 0  # of ``found``, how many were looked up this time
+
+
+def resolve_slack_ids(
+    session: Session,
+    lookup_by_email: Callable[[str], str | None],
+    *,
+    person_ids: Iterable[int] | None = None,
+) -> ResolveReport:
+    """Give everyone (or the people in ``person_ids``) a Slack user id.
+
+    People who already have one are kept as they are. Others are looked up by email through
+    ``lookup_by_email`` (returns the user id, or ``None`` when Slack has no such user) and the
+    id is stored. People with no email, or whom Slack does not know, come back in ``missing``
+    with the reason in ``problem``. Errors raised by ``lookup_by_email`` propagate: a broken
+    token should stop the run, not mark everyone missing.
+    """
+    query = select(Person).order_by(Person.name, Person.id)
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    found: list[PersonRef] = []
+    missing: list[PersonRef] = []
+    newly_found = 0
+    for person in session.exec(query).all():
+        if person.slack_id:
+            found.append(PersonRef.of(person))
+            continue
+        email = (person.email or "").strip()
+        if not email:
+            missing.append(PersonRef.of(person, "no email address in the framework file"))
+            continue
+        slack_id = lookup_by_email(email)
+        if not slack_id:
+            missing.append(PersonRef.of(person, f"no Slack user has the email {email}"))
+            continue
+        person.slack_id = slack_id
+        session.add(person)
+        audit(session=session, actor="ragtime", action="person.slack_id_found",
+              subject=f"person:{person.id}", slack_id=slack_id)
+        newly_found += 1
+        found.append(PersonRef.of(person))
+    session.flush()
+    return ResolveReport(found=found, missing=missing, newly_found=newly_found)
+
+
+def person_for_slack_id(session: Session, slack_id: str) -> Person | None:
+    if not slack_id:
+        return None
+    return session.exec(
+        select(Person).where(Person.slack_id == slack_id).order_by(Person.id)
+    ).first()
+
+
+def people_for_slack_id(session: Session, slack_id: str) -> list[Person]:
+    """Every person row with this Slack id (one human may appear under two keys)."""
+    if not slack_id:
+        return []
+    return list(session.exec(select(Person).where(Person.slack_id == slack_id)).all())
+
+
+def is_governance_lead(
+    settings_leads: Collection[str], *, slack_id: str | None, email: str | None = None
+) -> bool:
+    """Leads are configured as Slack user ids and/or emails (emails match in any case)."""
+    leads = {lead.strip().lower() if "@" in lead else lead.strip() for lead in settings_leads}
+    if slack_id and slack_id in leads:
+        return True
+    return bool(email and email.strip().lower() in leads)
