@@ -1,0 +1,140 @@
+"""Turn the round calendar into scheduled jobs, and show what is planned.
+
+The leader plans the previous, current and next period every day (and when it starts), so the
+round that is running, the one about to open and the one after are always in the job store:
+a new quarter's jobs appear on their own. Planning is idempotent — the same step of the same
+period is always the same job id, replaced in place — and it leaves out steps that already ran
+(``JobRun``) or are too far in the past to be useful (``MISFIRE_GRACE``). Steps of those periods
+that the calendar no longer has (the rules changed) are removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy.engine import Engine
+
+from bot.periods import Period
+from bot.round_calendar import DEFAULT_TIMEZONE, PlannedJob, RoundCalendar
+from schedules.runs import runs_of
+from schedules.scheduler import MISFIRE_GRACE
+from storage.db import session_scope
+from storage.repo import the_framework
+
+# What each calendar step runs (textual references: the job store keeps only these strings).
+JOB_FUNCTIONS = {
+    "open_round": "schedules.jobs:open_round",
+    "remind": "schedules.jobs:remind",
+    "compile": "schedules.jobs:compile_report",
+    "escalate": "schedules.jobs:escalate",
+}
+
+
+def calendar_for(engine: Engine, *, timezone: str = DEFAULT_TIMEZONE) -> RoundCalendar:
+    """The framework's calendar rules (``rules["calendar"]``), or the defaults."""
+    with session_scope(engine) as session:
+        framework = the_framework(session=session)
+        rules = (framework.rules or {}).get("calendar") if framework is not None else None
+    return RoundCalendar.from_rules(rules, timezone=timezone)
+
+
+def periods_around(day: date) -> list[Period]:
+    """The rounds that can be running or coming up on ``day``: a round ends weeks after its
+    quarter does, so the previous period's round may still be open."""
+    current = Period.containing(day)
+    return [current.previous(), current, current.next()]
+
+
+def job_arguments(step: PlannedJob) -> list[str]:
+    """Only the period label (and the reminder stage): plain strings pickle anywhere."""
+    kind, _, stage = step.job.partition(":")
+    return [step.period.label, stage] if kind == "remind" else [step.period.label]
+
+
+def plan_periods(
+    scheduler: BaseScheduler,
+    engine: Engine,
+    calendar: RoundCalendar,
+    periods: list[Period],
+    *,
+    now: datetime,
+) -> list[PlannedJob]:
+    """Add (or refresh) the jobs of ``periods``; returns the steps now scheduled."""
+    done = runs_of(engine, [period.label for period in periods])
+    scheduled: list[PlannedJob] = []
+    for period in periods:
+        for step in calendar.plan(period):
+            if (step.job, period.label) in done or step.run_at < now - MISFIRE_GRACE:
+                continue
+            scheduler.add_job(
+                JOB_FUNCTIONS[step.kind],
+                trigger=DateTrigger(run_date=step.run_at),
+                args=job_arguments(step),
+                id=step.id,
+                name=f"{step.job} {period.label}",
+                replace_existing=True,
+            )
+            scheduled.append(step)
+    wanted = {step.id for step in scheduled}
+    slugs = tuple(f":{period.slug}" for period in periods)
+    for job in scheduler.get_jobs():
+        if job.id.endswith(slugs) and job.id not in wanted:
+            scheduler.remove_job(job.id)
+    return scheduled
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of ``ragtime schedule show``."""
+
+    period: str
+    job: str
+    run_at: datetime  # aware, in the calendar's time zone
+    what: str
+    status: str  # planned | due | started | done | missed ("" when no database was given)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"period": self.period, "job": self.job, "run_at": self.run_at.isoformat(),
+                "what": self.what, "status": self.status}
+
+
+def schedule_show(
+    period: Period | None,
+    calendar: RoundCalendar,
+    *,
+    now: datetime | None = None,
+    engine: Engine | None = None,
+) -> list[ScheduleRow]:
+    """The steps of ``period``'s round, or — with no period — of every round not yet over
+    (previous, current and next period). With ``engine``, each row says whether it ran."""
+    now = now or datetime.now(calendar.tz)
+    if period is not None:
+        steps = calendar.plan(period)
+    else:
+        steps = []
+        for candidate in periods_around(now.astimezone(calendar.tz).date()):
+            plan = calendar.plan(candidate)
+            if plan[-1].run_at >= now - MISFIRE_GRACE:
+                steps += plan
+    runs = runs_of(engine, sorted({step.period.label for step in steps})) if engine else {}
+    return [
+        ScheduleRow(
+            period=step.period.label, job=step.job, run_at=step.run_at, what=step.description,
+            status=_status(step, runs, now) if engine is not None else "",
+        )
+        for step in steps
+    ]
+
+
+def _status(step: PlannedJob, runs: dict[tuple[str, str], Any], now: datetime) -> str:
+    run = runs.get((step.job, step.period.label))
+    if run is not None:
+        # "started": running now, or it failed (see the log and the audit trail).
+        return "done" if run.finished_at is not None else "started"
+    if step.run_at > now:
+        return "planned"
+    return "due" if step.run_at >= now - MISFIRE_GRACE else "missed"

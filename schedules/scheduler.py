@@ -1,0 +1,66 @@
+"""The APScheduler ``BackgroundScheduler``: jobs persisted in the bot's own database.
+
+Jobs live in the table ``apscheduler_jobs`` of the same database (``SQLAlchemyJobStore``), so a
+restarted bot still knows what it planned. They are stored by textual reference
+(``"schedules.jobs:open_round"``) with the period label as their only argument: nothing
+unpicklable ever reaches the job store, and the jobs find the running app through
+``schedules.registry``.
+
+Calendar jobs run one at a time, in time order, on a single worker: when a bot comes back from
+downtime and several steps are due at once (say a reminder and the escalation), they run in the
+order planned rather than racing each other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from storage.db import make_engine
+
+JOBS_TABLE = "apscheduler_jobs"
+
+# A bot that was down when a job was due runs it once when it comes back, if it is back within
+# this time. Five days covers the longest ordinary outage a trust would see — a server that
+# stops on the Thursday evening before Easter and is restarted on the Tuesday after (4 days
+# 16 hours) — without ever sending a prompt or reminder weeks late after a long outage (then a
+# person runs ``ragtime round open/remind`` on purpose). ``coalesce`` turns several missed runs
+# of a repeating job into one, and the ``JobRun`` row stops a second run of a calendar job.
+MISFIRE_GRACE = timedelta(days=5)
+
+JOB_DEFAULTS: dict[str, Any] = {
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()),
+}
+
+
+def jobstore_engine(engine: Engine) -> Engine:
+    """A separate engine on the same database: the scheduler disposes its engine on shutdown."""
+    return make_engine(engine.url.render_as_string(hide_password=False))
+
+
+def build_scheduler(
+    engine: Engine,
+    *,
+    timezone: str = "Europe/London",
+    executors: dict[str, Any] | None = None,
+) -> BackgroundScheduler:
+    """A scheduler (not started) whose jobs persist in ``engine``'s database.
+
+    ``executors`` replaces the single-worker thread pool (tests pass APScheduler's
+    ``DebugExecutor`` to run due jobs in the calling thread).
+    """
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine(engine),
+                                                 tablename=JOBS_TABLE)},
+        executors=executors or {"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults=dict(JOB_DEFAULTS),
+        timezone=ZoneInfo(timezone),
+    )
