@@ -4,8 +4,8 @@ The leader plans the previous, current and next period every day (and when it st
 round that is running, the one about to open and the one after are always in the job store:
 a new quarter's jobs appear on their own. Planning is idempotent — the same step of the same
 period is always the same job id, replaced in place — and it leaves out steps that already ran
-(``JobRun``) or are too far in the past to be useful (``MISFIRE_GRACE``). Steps of those periods
-that the calendar no longer has (the rules changed) are removed.
+(``JobRun``) or are too far in the past to be useful (``MISFIRE_GRACE``). Jobs of those periods
+for steps the calendar no longer has (the rules changed) are removed.
 """
 
 from __future__ import annotations
@@ -66,8 +66,10 @@ def plan_periods(
     """Add (or refresh) the jobs of ``periods``; returns the steps now scheduled."""
     done = runs_of(engine, [period.label for period in periods])
     scheduled: list[PlannedJob] = []
+    in_calendar: set[str] = set()
     for period in periods:
         for step in calendar.plan(period):
+            in_calendar.add(step.id)
             if (step.job, period.label) in done or step.run_at < now - MISFIRE_GRACE:
                 continue
             scheduler.add_job(
@@ -79,10 +81,9 @@ def plan_periods(
                 replace_existing=True,
             )
             scheduled.append(step)
-    wanted = {step.id for step in scheduled}
     slugs = tuple(f":{period.slug}" for period in periods)
     for job in scheduler.get_jobs():
-        if job.id.endswith(slugs) and job.id not in wanted:
+        if job.id.endswith(slugs) and job.id not in in_calendar:
             scheduler.remove_job(job.id)
     return scheduled
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
 from storage.db import make_engine
@@ -51,13 +52,15 @@ def build_scheduler(
     *,
     timezone: str = "Europe/London",
     executors: dict[str, Any] | None = None,
-) -> BackgroundScheduler:
+    scheduler_class: type[BaseScheduler] = BackgroundScheduler,
+) -> BaseScheduler:
     """A scheduler (not started) whose jobs persist in ``engine``'s database.
 
-    ``executors`` replaces the single-worker thread pool (tests pass APScheduler's
-    ``DebugExecutor`` to run due jobs in the calling thread).
+    Tests replace the single-worker thread pool (``executors``, e.g. APScheduler's
+    ``DebugExecutor``, which runs due jobs in the calling thread) and the scheduler class (one
+    that processes due jobs when the test says so).
     """
-    return BackgroundScheduler(
+    return scheduler_class(
         jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine(engine),
                                                  tablename=JOBS_TABLE)},
         executors=executors or {"default": ThreadPoolExecutor(max_workers=1)},
