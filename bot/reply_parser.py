@@ -50,7 +50,7 @@ _SHORTCODES = {
 _WORDS = {"green": Rag.green, "amber": Rag.amber, "red": Rag.red}
 _LETTERS = {"g": Rag.green, "a": Rag.amber, "r": Rag.red}
 
-_DASHES = "-–—"
+_DASHES = r"\-–—"  # escaped: used inside character classes
 # What may follow a bare letter: a separator, or the end of the line.
 _SEPARATOR = rf"[:.,;/|)\]{_DASHES}]"
 _DECORATION = r"[\s*_~\[(]*"  # Slack bold/italic/strike and brackets around the rating

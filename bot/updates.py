@@ -34,7 +34,7 @@ from storage.models import (
 )
 from storage.repo import audit, find_period
 
-VERSION_RETRIES = 5
+VERSION_RETRIES = 10
 
 
 class UpdateError(Exception):
@@ -120,7 +120,9 @@ def submit_update(
         if existing is not None:
             return _result(session, existing, created=False, actor_slack_id=actor_slack_id)
 
-    deliverable = session.get(Deliverable, deliverable_id)
+    # Serialise submitters of one deliverable: FOR UPDATE on PostgreSQL (SQLite already holds
+    # the database write lock under session_scope(write=True) and ignores it).
+    deliverable = session.get(Deliverable, deliverable_id, with_for_update=True)
     if deliverable is None or not deliverable.active:
         raise DeliverableInactive("This deliverable is no longer part of the framework.")
 
