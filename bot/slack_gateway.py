@@ -27,7 +27,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
 from bot.settings import Settings
 
@@ -86,29 +88,46 @@ def retry_handlers(
     rate_limit_retries: int = RATE_LIMIT_RETRIES,
     server_error_retries: int = SERVER_ERROR_RETRIES,
     connection_retries: int = CONNECTION_RETRIES,
+    interval: RetryIntervalCalculator | None = None,
 ) -> list[RetryHandler]:
-    """429 (honours Retry-After), 500/503, and connection resets, drops and read time-outs."""
+    """429 (honours Retry-After), 500/503, and connection resets, drops and read time-outs.
+
+    ``interval`` replaces the exponential back-off (with jitter) between 5xx/connection retries.
+    """
+    backoff = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
     return [
         RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-        ServerErrorRetryHandler(max_retry_count=server_error_retries),
+        ServerErrorRetryHandler(max_retry_count=server_error_retries, interval_calculator=backoff),
         # slack_sdk's default list misses read time-outs (TimeoutError), which urllib raises bare.
         ConnectionErrorRetryHandler(
             max_retry_count=connection_retries,
+            interval_calculator=backoff,
             error_types=[URLError, ConnectionError, RemoteDisconnected, TimeoutError],
         ),
     ]
 
 
 def make_web_client(
-    settings: Settings, *, timeout: int = DEFAULT_TIMEOUT_SECONDS, **retries: int
+    settings: Settings,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    rate_limit_retries: int = RATE_LIMIT_RETRIES,
+    server_error_retries: int = SERVER_ERROR_RETRIES,
+    connection_retries: int = CONNECTION_RETRIES,
+    retry_interval: RetryIntervalCalculator | None = None,
 ) -> WebClient:
     """The WebClient for the bot token, talking to ``settings.slack_api_url`` (GovSlack, tests)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
-        timeout=timeout,
-        retry_handlers=retry_handlers(**retries),
+        timeout=timeout,  # type: ignore[arg-type]  # urllib accepts float seconds
+        retry_handlers=retry_handlers(
+            rate_limit_retries=rate_limit_retries,
+            server_error_retries=server_error_retries,
+            connection_retries=connection_retries,
+            interval=retry_interval,
+        ),
     )
 
 

@@ -597,18 +597,17 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server_fake
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        params, files = _parse_body(self.headers.get("Content-Type", ""), body)
-        for key, value in parse_qsl(url.query):
-            params.setdefault(key, value)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
-
-        if url.path.startswith("/upload/v1/"):
+        if url.path.startswith("/upload/v1/"):  # the raw file bytes of files_upload_v2
             file_id = url.path.rsplit("/", 1)[-1]
             result = fake._store_upload(file_id, body)
             fake._record(Call("upload", {"file_id": file_id}, headers, {file_id: body},
                               response=result, at=time.time()))
             self._send(200 if result["ok"] else 404, b"OK - %d" % len(body), "text/plain")
             return
+        params, files = _parse_body(self.headers.get("Content-Type", ""), body)
+        for key, value in parse_qsl(url.query):
+            params.setdefault(key, value)
         if url.path.startswith("/response/"):
             result = {"ok": True}
             fake._record(Call("response_url", {**params, "path": url.path}, headers,
@@ -624,12 +623,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.latency:
             time.sleep(fake.latency)
         fault = fake._next_fault(method)
-        if fault is not None and fault.kind in ("timeout", "slow"):
+        if fault is not None and fault.kind == "timeout":
+            fake._record(Call(method, params, headers, files, fault="timeout", at=time.time()))
             fake._stopping.wait(fault.seconds)
-            if fault.kind == "timeout":
-                fake._record(Call(method, params, headers, files, fault="timeout", at=time.time()))
-                self.close_connection = True
-                return
+            self.close_connection = True  # no answer at all: the client times out
+            return
+        if fault is not None and fault.kind == "slow":
+            fake._stopping.wait(fault.seconds)
             fault = None
         if fault is not None:
             if fault.kind == "error":
