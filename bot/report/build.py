@@ -26,8 +26,9 @@ from bot.report.load import (
 from bot.report.view import ProgressRow, ReportView, RiskView, ThemeView, rag_value
 from storage.models import Deliverable, Risk, RiskScore
 
-# Left out of the content hash: when something was submitted is not what the report says.
-_VOLATILE = frozenset({"submitted_at"})
+# Left out of the content hash: when (and how many times) something was submitted is not
+# what the report says.
+_VOLATILE = frozenset({"submitted_at", "version"})
 
 
 def build_report(

@@ -33,6 +33,7 @@ _ALIASES = {
     "decision": "decision_required",
     "alignment": "strategic_alignment",
     "baf_risks_considered": "baf_risks",
+    "baf_considered": "baf_risks",
     "baf": "baf_risks",
     "bafrisks": "baf_risks",
 }

@@ -80,7 +80,8 @@ def environment(kind: str) -> Environment:
         md=md_escape, md_block=md_block, long_date=long_date, sro_names=sro_names,
         rag_label=rag_label, direction=direction_label,
     )
-    env.globals.update(RAG_LABELS=RAG_LABELS)
+    # Rows with more text than fits on a page may break across pages (see report.css).
+    env.globals.update(RAG_LABELS=RAG_LABELS, long_text=2500)
     return env
 
 
