@@ -7,11 +7,13 @@ forged or stale value cannot let anyone update a deliverable they do not own.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.people import is_governance_lead
 from bot.periods import Period
 from storage.models import Deliverable, DeliverableOwner, Person, Rag, Role, Theme
 
@@ -35,6 +37,14 @@ class OwnedDeliverable:
     @property
     def answered(self) -> bool:
         return self.rag is not None
+
+
+def may_govern(
+    settings_leads: Collection[str], *, slack_id: str | None, email: str | None = None
+) -> bool:
+    """Governance leads (``RAGTIME_GOVERNANCE_LEADS``) may open, freeze, reopen and close
+    rounds, compile reports and approve them."""
+    return is_governance_lead(settings_leads, slack_id=slack_id, email=email)
 
 
 def may_submit(session: Session, *, slack_id: str, deliverable_id: int) -> bool:

@@ -190,9 +190,26 @@ def _parse_date(text: str) -> date | None:
 
 # ------------------------------------------------------------------------------ the reply
 
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^<>|\s]+)(?:\|([^<>]*))?>")
+
+
+def slack_to_plain(text: str) -> str:
+    """Undo Slack's message encoding (``&amp;``, ``&lt;``, ``&gt;`` and ``<url|label>``
+    links) so the stored narrative is what the person typed; it is escaped again wherever
+    it is shown. Mentions such as ``<@U123>`` are kept."""
+    def link(match: re.Match[str]) -> str:
+        url, label = match[1], (match[2] or "").strip()
+        shown = url.removeprefix("mailto:")
+        return shown if not label or label == shown else f"{label} ({shown})"
+
+    text = _SLACK_LINK.sub(link, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_reply(text: str) -> ParsedReply:
-    """Read a thread reply. Never raises (a hypothesis test holds it to that)."""
-    text = str(text or "")
+    """Read a thread reply: pass the Slack event's ``text`` as it arrives (Slack-encoded).
+    Never raises (a hypothesis test holds it to that)."""
+    text = slack_to_plain(str(text or ""))
     body, labels = _split_labels(text.replace("\r\n", "\n").replace("\r", "\n"))
     rag, narrative = _take_rating(body.lstrip())
     narrative = "\n".join(line.rstrip() for line in narrative.strip().splitlines()).strip()

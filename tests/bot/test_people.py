@@ -90,3 +90,10 @@ def test_deliverables_for_lists_owned_active_deliverables_with_their_state(engin
             (world.access_policy, Role.delegate)]
         assert deliverables_for(s, OUTSIDER, Q2) == []
         assert [d.theme for d in deliverables_for(s, BHANU)] == ["Great Outcomes"]
+
+
+def test_may_govern_is_the_governance_lead_setting():
+    from bot.permissions import may_govern
+
+    assert may_govern(frozenset({"U0LEAD"}), slack_id="U0LEAD")
+    assert not may_govern(frozenset({"U0LEAD"}), slack_id=SHARON, email="sharon@x.nhs.uk")

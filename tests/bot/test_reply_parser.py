@@ -167,3 +167,15 @@ def test_parser_never_raises(text):
 def test_parse_date_never_raises(text):
     result = parse_date(text)
     assert result is None or isinstance(result, date)
+
+
+def test_slack_encoding_is_undone():
+    parsed = parse_reply(
+        "Amber - slipping: A&amp;E &lt;4h target, see <https://example.nhs.uk/plan|the plan>"
+        " or <mailto:pmo@example.nhs.uk|pmo@example.nhs.uk> &lt;@U1&gt; <@U0SHARON>"
+    )
+    assert parsed.rag == Rag.amber
+    assert parsed.narrative == (
+        "slipping: A&E <4h target, see the plan (https://example.nhs.uk/plan) or "
+        "pmo@example.nhs.uk <@U1> <@U0SHARON>"
+    )
