@@ -76,7 +76,9 @@ def _lines(value: Any) -> tuple[str, ...]:
     if isinstance(value, Mapping):
         return tuple(f"{k}: {_scalar(v)}" if _scalar(v) else str(k) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return tuple(_scalar(item) for item in value if _scalar(item))
+        items = tuple(_scalar(item) for item in value if _scalar(item))
+        # Short codes (BAF numbers, Y/N) read better on one line than as a column.
+        return (", ".join(items),) if items and max(map(len, items)) <= 6 else items
     return tuple(str(_scalar(value)).splitlines()) or ()
 
 
