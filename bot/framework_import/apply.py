@@ -55,7 +55,7 @@ class ImportSummary:
     framework_id: int
     framework_created: bool
     framework_updated: bool
-    risk_period: Period
+    risk_period: Period | None  # the period the file's risk scores went to; None: no risks
     themes: Counts = field(default_factory=Counts)
     people: Counts = field(default_factory=Counts)
     deliverables: Counts = field(default_factory=Counts)
@@ -68,17 +68,23 @@ class ImportSummary:
             for counts in (self.themes, self.people, self.deliverables, self.risks))
 
     def __str__(self) -> str:
-        verb = ("created" if self.framework_created
-                else "updated" if self.changed else "unchanged")
-        return (f"{self.file} → framework '{self.framework}' {verb}: themes {self.themes}; "
-                f"people {self.people}; deliverables {self.deliverables}; "
-                f"BAF risks {self.risks} (scores for {self.risk_period.label})")
+        if not self.changed:
+            return (f"framework '{self.framework}' unchanged: {self.themes.unchanged} themes, "
+                    f"{self.people.unchanged} people, {self.deliverables.unchanged} "
+                    f"deliverables, {self.risks.unchanged} BAF risks")
+        verb = "created" if self.framework_created else "updated"
+        text = (f"framework '{self.framework}' {verb}: themes {self.themes}; "
+                f"people {self.people}; deliverables {self.deliverables}")
+        if self.risk_period is None:
+            return text
+        return f"{text}; BAF risks {self.risks} (scores for {self.risk_period.label})"
 
     def detail(self) -> dict[str, Any]:
         """JSON-ready, for the audit trail."""
         return {
             "file": self.file, "framework_created": self.framework_created,
-            "framework_updated": self.framework_updated, "risk_period": self.risk_period.label,
+            "framework_updated": self.framework_updated,
+            "risk_period": self.risk_period.label if self.risk_period else None,
             **{name: asdict(getattr(self, name))
                for name in ("themes", "people", "deliverables", "risks")},
         }
@@ -102,7 +108,8 @@ def apply_spec(
     summary = ImportSummary(
         file=file, framework=framework.name, framework_id=framework.id or 0,
         framework_created=created, framework_updated=updated,
-        risk_period=spec.period or Period.containing(today),
+        risk_period=(spec.period or Period.containing(today)
+                     if any(theme.risks for theme in spec.themes) else None),
     )
     people = _people(session, spec.people, summary)
     themes = _themes(session, framework, spec, summary)
@@ -204,6 +211,8 @@ def _risks(
     session: Session, framework: Framework, spec: FrameworkSpec, themes: dict[str, Theme],
     summary: ImportSummary,
 ) -> None:
+    if summary.risk_period is None:
+        return
     period = stored_period(session, summary.risk_period)
     stored = {risk.number: risk for risk in session.exec(
         select(Risk).where(Risk.framework_id == framework.id)).all()}

@@ -31,6 +31,7 @@ ALIASES = {
     "sro_slack_ids": "sro_slack_id",
 }
 JOINT = ";"
+HEADER_SEARCH = 10  # non-blank rows searched for the header
 
 Row = tuple[int, list[str]]  # spreadsheet row number (header = 1) and its cells
 
@@ -57,7 +58,7 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
     try:
         sheet = workbook.active or workbook.worksheets[0]
         rows = [(number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), 1)]
+                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)]
     finally:
         workbook.close()
     if not any(any(cells) for _, cells in rows):
@@ -81,26 +82,41 @@ def header_name(cell: str) -> str:
     return ALIASES.get(name, name)
 
 
+def _header_row(rows: list[Row]) -> int:
+    """Index of the header: the first row naming the theme and deliverable columns (a title
+    row above it is allowed), else the first non-blank row."""
+    filled = [index for index, (_, cells) in enumerate(rows) if any(c.strip() for c in cells)]
+    for index in filled[:HEADER_SEARCH]:
+        names = {header_name(cell) for cell in rows[index][1]}
+        if {"theme", "deliverable"} <= names:
+            return index
+    return filled[0] if filled else 0
+
+
 def _read_rows(rows: list[Row], problems: Problems) -> FrameworkSpec:
     if not rows:
         raise problems.fail("", "", "the file is empty")
-    _, header = rows[0]
+    start = _header_row(rows)
+    header_number, header = rows[start]
+    where = f"row {header_number}"
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = header_name(cell)
         if name in columns and name in (*REQUIRED, *OPTIONAL):
-            problems.add("row 1", name, f"column '{name}' appears twice")
+            problems.add(where, name, f"column '{name}' appears twice")
         columns.setdefault(name, index)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         found = ", ".join(cell.strip() for cell in header if cell.strip()) or "nothing"
-        raise problems.fail("row 1", ", ".join(missing),
+        hint = ("; it looks separated by ';' — save it as comma-separated CSV"
+                if len(header) == 1 and ";" in header[0] else "")
+        raise problems.fail(where, ", ".join(missing),
                             f"missing column(s) {', '.join(missing)} (found: {found}); "
-                            f"the columns are {', '.join(REQUIRED)}")
+                            f"the columns are {', '.join(REQUIRED)}{hint}")
     spec = FrameworkSpec(kind="table")
     people: dict[str, tuple[int, PersonSpec]] = {}
     themes: dict[str, ThemeSpec] = {}
-    for number, cells in _data_rows(rows[1:]):
+    for number, cells in _data_rows(rows[start + 1:]):
         values = {name: one_line(cells[index]) if index < len(cells) else ""
                   for name, index in columns.items()}
         deliverable = _row(number, values, people, problems)

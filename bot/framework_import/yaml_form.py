@@ -102,6 +102,9 @@ def read_yaml(path: Path, problems: Problems) -> FrameworkSpec:
     if not isinstance(document, _Map):
         raise problems.fail("line 1", "", "expected a mapping with 'name', 'people' and 'themes'")
     spec = _Reader(problems).framework(document)
+    if not spec.deliverables and not problems:
+        problems.add(f"line {document.lines.get('themes', document.line)}", "themes",
+                     "no deliverables: list them under each theme's 'deliverables'")
     finish(spec, problems)
     return spec
 

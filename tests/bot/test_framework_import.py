@@ -136,6 +136,9 @@ def test_csv_with_bom_and_loose_headers(engine):
     summary = run_import(engine, DATA / "framework.csv")
 
     assert summary.framework == "framework"  # a new framework is named after the file
+    assert summary.risk_period is None  # spreadsheets carry no BAF risks
+    assert str(summary) == ("framework 'framework' created: themes 2 created; people 3 created; "
+                            "deliverables 4 created")
     assert (summary.themes.created, summary.people.created, summary.deliverables.created) == (
         2, 3, 4)
     rows = deliverables(engine)
@@ -405,6 +408,40 @@ def test_bad_csv_rows_name_the_spreadsheet_row(tmp_path, row, expected):
     with pytest.raises(FrameworkImportError) as caught:
         import_framework(None, path)  # type: ignore[arg-type]
     assert str(caught.value).startswith(expected)
+
+
+def test_xlsx_with_a_title_row_above_the_header_keeps_sheet_row_numbers(engine, tmp_path):
+    book = Workbook()
+    book.active.append(["Strategy deliverables 2024/25"])
+    book.active.append([])
+    book.active.append(HEADER)
+    book.active.append(["T", "A", "D", "Alice Jones", "", "alice@example.nhs.uk"])
+    book.active.append(["T", "A", "E", "Bob Smith", "", "bob@example"])
+    book.save(tmp_path / "plan.xlsx")
+    with pytest.raises(FrameworkImportError, match=r"^plan.xlsx row 5, sro_email: 'bob@example'"):
+        import_framework(None, tmp_path / "plan.xlsx")  # type: ignore[arg-type]
+
+    book.active["F5"] = "bob@example.nhs.uk"
+    book.save(tmp_path / "plan.xlsx")
+    summary = run_import(engine, tmp_path / "plan.xlsx")
+    assert summary.deliverables.created == 2
+    with session_scope(engine) as s:  # no risks in a spreadsheet, so no risk-score period
+        assert s.exec(select(PeriodRecord)).all() == []
+
+
+def test_semicolon_separated_csv_gets_a_hint(tmp_path):
+    path = write(tmp_path, "framework.csv", ";".join(HEADER) + "\nT;A;D;N;;n@example.nhs.uk\n")
+    with pytest.raises(FrameworkImportError, match="save it as comma-separated CSV"):
+        import_framework(None, path)  # type: ignore[arg-type]
+
+
+def test_a_yaml_file_without_deliverables_is_refused(tmp_path):
+    text = YAML_TEXT.split("themes:")[0] + "themes: []\n"
+    path = write(tmp_path, "framework.yaml", text)
+    with pytest.raises(FrameworkImportError) as caught:
+        import_framework(None, path)  # type: ignore[arg-type]
+    assert str(caught.value) == (f"framework.yaml line {line_of(text, 'themes: []')}, themes: no "
+                                 "deliverables: list them under each theme's 'deliverables'")
 
 
 def test_bad_xlsx_row_names_the_sheet_row(tmp_path):
