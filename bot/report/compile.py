@@ -206,7 +206,7 @@ def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str
             "rows": [{
                 "number": row.number, "title": row.title,
                 "sros": "\n".join(str(p) for p in row.sros) or "No SRO recorded",
-                "q": [{"rag": rag_rich(rag), "fill": RAG_FILLS.get(rag, RAG_FILLS[None])}
+                "q": [{"rag": rag_rich(rag, size=14), "fill": RAG_FILLS.get(rag, RAG_FILLS[None])}
                       for rag in row.rags],
             } for row in theme.rows],
         })

@@ -118,10 +118,11 @@ def write_docx(template: str, context: dict[str, Any], path: Path, *,
     return path
 
 
-def rag_rich(rag: str | None, *, suffix: str = "") -> Any:
-    """A RAG label for a DOCX cell: bold, in the colour that reads on the cell's fill."""
+def rag_rich(rag: str | None, *, suffix: str = "", size: int = 17) -> Any:
+    """A RAG label for a DOCX cell: bold, in the colour that reads on the cell's fill
+    (``size`` in half-points)."""
     from docxtpl import RichText
 
     text = rag_label(rag) + (f"\n{suffix}" if suffix else "")
     return RichText(clean_text(text), bold=True, color=RAG_TEXT.get(rag, RAG_TEXT[None]),
-                    size=17)
+                    size=size)

@@ -84,6 +84,8 @@ def table(document, headers: list[str], widths_mm: list[float]):  # type: ignore
     for cell, text in zip(header.cells, headers, strict=True):
         cell.paragraphs[0].add_run(text).bold = True
         shade(cell, HEADER_FILL)
+    for column, width in zip(grid.columns, widths_mm, strict=True):
+        column.width = Mm(width)  # the grid Word and LibreOffice lay out by
     set_widths(grid.rows[0], widths_mm)
     return grid
 
@@ -227,7 +229,7 @@ def closure_template() -> Document:  # type: ignore[valid-type]
     paragraph.add_run("({{ item.quarter }})").italic = True
     tag(document, "{%p endfor %}")
     heading(document, "RAG through the year", 3)
-    widths = [11, 76, 45, 12, 12, 12, 12]
+    widths = [10, 66, 40, 16, 16, 16, 16]
     grid = table(document, ["No", "Deliverable", "SRO", "{{ quarters[0] }}", "{{ quarters[1] }}",
                             "{{ quarters[2] }}", "{{ quarters[3] }}"], widths)
     loop_rows(grid, "{%tr for row in theme.rows %}",
