@@ -23,14 +23,9 @@ from sqlalchemy.engine import Engine
 
 import handlers
 from bot.context import AppContext, utc_now
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
-from bot.slack_gateway import (
-    SlackGateway,
-    SlackSendError,
-    TokenRedactingFilter,
-    make_web_client,
-    quiet_slack_sdk_logging,
-)
+from bot.slack_gateway import SlackGateway, SlackSendError, make_web_client
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -40,22 +35,6 @@ SORRY = (
     "Sorry, something went wrong in Ragtime and your request was not completed. "
     "Please try again; if it keeps happening, tell the governance team (reference `{ref}`)."
 )
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """Root logging once; Slack libraries kept at INFO and tokens scrubbed from every record."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-    else:
-        root.setLevel(level.upper())
-    for handler in root.handlers:
-        if not any(isinstance(f, TokenRedactingFilter) for f in handler.filters):
-            handler.addFilter(TokenRedactingFilter())
-    quiet_slack_sdk_logging()
 
 
 def create_app(
@@ -78,7 +57,8 @@ def create_app(
     ctx = AppContext(settings=settings, engine=engine, gateway=SlackGateway(client), clock=clock)
     signing = settings.slack_signing_secret
     secret = signing.get_secret_value() if signing else ""
-    quiet_slack_sdk_logging()
+    # Our own logger, so Bolt does not copy the root level (DEBUG would log request bodies);
+    # bot.logs.configure_logging keeps "slack_bolt" at INFO or above.
     bolt_logger = logging.getLogger("slack_bolt.App")
     bolt_logger.addFilter(_drop_token_unused_warning)
     try:

@@ -1,4 +1,4 @@
-"""The one door for outbound Slack calls: retries, error classes and token-safe logging.
+"""The one door for outbound Slack calls: retries and error classes.
 
 ``make_web_client`` builds the ``WebClient`` (also handed to Bolt) with slack_sdk's retry handlers:
 429s wait for ``Retry-After``, 500/503 and dropped or timed-out connections are retried with
@@ -13,7 +13,6 @@ for ``chat.postMessage``. Callers that must not duplicate record the returned ``
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from http.client import RemoteDisconnected
 from pathlib import Path
@@ -129,38 +128,6 @@ def make_web_client(
             interval=retry_interval,
         ),
     )
-
-
-# -- logging -----------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"\b(xox[abposer]|xapp)-[A-Za-z0-9-]+")
-
-
-def redact(text: str) -> str:
-    """Replace anything shaped like a Slack token with ``xox…-[redacted]``."""
-    return _TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text)
-
-
-class TokenRedactingFilter(logging.Filter):
-    """Scrub Slack tokens from every record a handler emits (attach to handlers, not loggers)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def quiet_slack_sdk_logging() -> None:
-    """slack_sdk and Bolt log whole request bodies (narratives, user text) at DEBUG: never let them.
-
-    Tokens are also scrubbed by ``TokenRedactingFilter`` on our handlers, as a second guard.
-    """
-    for name in ("slack_sdk", "slack_bolt"):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO:
-            logger.setLevel(logging.INFO)
 
 
 # -- gateway -----------------------------------------------------------------------------------
