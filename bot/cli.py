@@ -204,7 +204,7 @@ def db_upgrade() -> None:
     from storage.migrate import current
 
     with _database() as engine:
-        console.print(f"database at revision [bold]{current(engine)}[/]")
+        console.print(f"database at revision [bold]{', '.join(current(engine))}[/]")
 
 
 @app.command()

@@ -23,8 +23,9 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def current(engine: Engine) -> str | None:
+def current(engine: Engine) -> tuple[str, ...]:
+    """The applied revision of each migration branch."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
