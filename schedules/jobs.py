@@ -152,7 +152,11 @@ def _compile(env: JobEnvironment, period: Period) -> str:
             return f"skipped: no round has been opened for {period.label}"
     post = env.post_report
     if post is None:
-        from bot.publishing import post_report as post
+        try:
+            from bot.publishing import post_report as post
+        except ImportError as error:
+            raise RuntimeError("posting the draft report needs bot.publishing.post_report"
+                               f"(ctx, period), which this installation lacks: {error}") from None
     outcome = post(env.ctx, period)
     return f"draft report posted: {outcome}" if outcome is not None else "draft report posted"
 

@@ -154,3 +154,18 @@ def test_a_failing_start_gives_leadership_back(sqlite_url: str) -> None:
     assert not election.poll()
     assert lock_for(engine).try_acquire()  # released for someone else
     engine.dispose()
+
+
+def test_the_service_schedules_in_the_leader_and_stops_cleanly(app_ctx) -> None:
+    from schedules.service import start_scheduler
+
+    service = start_scheduler(app_ctx, poll_seconds=0.1)
+    try:
+        _wait_for(lambda: service.is_leader and service.scheduler is not None, timeout=5)
+        _wait_for(lambda: any(job.id.startswith("open_round:")
+                              for job in service.scheduler.get_jobs()), timeout=5)
+        assert {"plan_ahead", "deliver_outbox"} <= {job.id for job in service.scheduler.get_jobs()}
+    finally:
+        service.shutdown(wait=False)
+    assert not service.is_leader and service.scheduler is None
+    assert lock_for(app_ctx.engine).try_acquire()  # the file lock was given back
