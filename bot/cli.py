@@ -198,6 +198,49 @@ def export(
     writers[format](rows, sys.stdout)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="HTTP port (Slack sends to POST /slack/events).")]
+    = 3000,
+    socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
+    = False,
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler",
+                                               help="Serve Slack only; no scheduled jobs.")]
+    = False,
+) -> None:
+    """Run the bot: HTTP (or Socket Mode) and, unless --no-scheduler, the round calendar."""
+    from bot.app import run_server
+    from bot.wiring import start_scheduler_for
+
+    settings = _settings()
+    settings.require_slack(socket=socket)
+    run_server(settings, host=host, port=port, socket=socket,
+               start_scheduler=None if no_scheduler else start_scheduler_for)
+
+
+@schedule_app.command("show")
+def schedule_show(
+    period: Annotated[str | None, typer.Argument(help="e.g. '2024/25 Q3'; default: current")]
+    = None,
+) -> None:
+    """The planned jobs of a round, with dates and times (Europe/London unless configured)."""
+    from schedules import calendar_for
+    from schedules import schedule_show as planned
+
+    settings = _settings()
+    target = _period(period) if period else None
+    with _database() as engine:
+        rows = planned(target, calendar_for(engine, timezone=settings.timezone), engine=engine)
+    table = Table(title=f"Round calendar ({settings.timezone})", title_justify="left")
+    for column in ("Period", "Job", "When", "What", "Status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.period, row.job, row.run_at.strftime("%a %d %b %Y %H:%M"), row.what,
+                      row.status)
+    console.print(table)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
