@@ -10,11 +10,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from slack_bolt.request import BoltRequest
 
 from bot.http_server import make_server
 from storage.db import make_engine
 from tests.fakeslack import FakeSlack
-from tests.support.served_app import ServedApp
+from tests.support.served_app import ServedApp, serve, stop
 from tests.support.slack_requests import (
     SIGNING_SECRET,
     app_home_opened,
@@ -177,3 +178,35 @@ def test_listeners_receive_the_app_context(served_app: ServedApp, fake_slack: Fa
 
     assert served_app.slack.command("/report-status").status == 200
     assert seen == [served_app.ctx]
+
+
+def test_served_on_each_database(any_engine, slack_settings, fake_slack: FakeSlack):
+    served = serve(slack_settings, fake_slack, engine=any_engine)
+    try:
+        assert _get_json(served.url + "/healthz") == (200, {"ok": True, "database": "ok"})
+        assert served.slack.open_home("U0SRO0001").status == 200
+        fake_slack.wait_for("views.publish")
+    finally:
+        stop(served)
+
+
+def test_a_failing_dm_reply_is_answered_in_its_thread(
+    served_app: ServedApp, fake_slack: FakeSlack
+):
+    body = json.loads(dm_message("Green - done", channel="D0SRO0001", ts="1700000000.000200",
+                                 thread_ts="1700000000.000100").body)
+    on_error = served_app.app.listener_runner.listener_error_handler  # the @app.error one
+
+    on_error.handle(error=RuntimeError("boom"), request=_bolt_request(served_app, body),
+                    response=None)
+
+    told = fake_slack.wait_for("chat.postMessage")[0]
+    assert told.params["channel"] == "D0SRO0001"
+    assert told.params["thread_ts"] == "1700000000.000100"
+    assert "something went wrong" in told.params["text"]
+
+
+def _bolt_request(served: ServedApp, body: dict) -> BoltRequest:
+    request = BoltRequest(body=json.dumps(body), headers={"content-type": ["application/json"]})
+    request.context["client"] = served.app.client
+    return request

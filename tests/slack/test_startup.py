@@ -124,3 +124,13 @@ def _wait_for_health(url: str, process: subprocess.Popen[str]) -> object:
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)
     pytest.fail("server did not answer /healthz within 20s")
+
+
+def test_socket_mode_needs_no_signing_secret(fake_slack: FakeSlack, sqlite_url: str,
+                                             engine: Engine):
+    settings = settings_for(fake_slack, sqlite_url, slack_signing_secret=None,
+                            slack_app_token="xapp-1-A0RAGTIME-1-abc")
+
+    app, ctx = create_app(settings, engine=engine, socket=True)
+
+    assert ctx.settings is settings and app.client.base_url == fake_slack.api_url
