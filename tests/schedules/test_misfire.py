@@ -84,10 +84,9 @@ def test_overlapping_schedulers_run_a_job_once(framework, environment, fake_slac
 
     def fire() -> None:
         barrier.wait()
-        with time_machine.travel(OPENS, tick=True):
-            jobs.open_round(Q2.label)
+        jobs.open_round(Q2.label)
 
-    with ThreadPoolExecutor(4) as pool:
+    with time_machine.travel(OPENS, tick=True), ThreadPoolExecutor(4) as pool:
         for future in [pool.submit(fire) for _ in range(4)]:
             future.result()
     assert len(_runs(engine)) == 1
