@@ -76,6 +76,10 @@ def create_app(
             f"Slack refused SLACK_BOT_TOKEN at start-up (auth.test on {settings.slack_api_url}): "
             f"{error}"
         ) from None
+    except OSError as error:  # includes URLError: Slack unreachable
+        raise SettingsError(
+            f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url}: {error}"
+        ) from None
 
     @app.use
     def provide_context(context: BoltContext, next: Callable[[], None]) -> None:
@@ -122,7 +126,8 @@ def describe_request(body: dict[str, Any]) -> str:
         event = body.get("event") or {}
         detail = f"{event.get('type')}/{event.get('channel_type', '')}".rstrip("/")
         user = user or event.get("user")
-    return f"{kind} {detail} user={user or '?'} team={body.get('team_id') or '?'}"
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return f"{kind} {detail} user={user or '?'} team={team or '?'}"
 
 
 def _tell_user(ctx: AppContext, body: dict[str, Any], respond: Any, text: str) -> None:

@@ -15,10 +15,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
 from bot.settings import SettingsError
+from bot.slack_gateway import make_web_client
 from tests.fakeslack import BOT_TOKEN, FakeSlack
 from tests.support.served_app import settings_for
 from tests.support.slack_requests import SIGNING_SECRET, SlackClientSimulator
@@ -134,3 +136,13 @@ def test_socket_mode_needs_no_signing_secret(fake_slack: FakeSlack, sqlite_url: 
     app, ctx = create_app(settings, engine=engine, socket=True)
 
     assert ctx.settings is settings and app.client.base_url == fake_slack.api_url
+
+
+def test_unreachable_slack_stops_start_up(fake_slack: FakeSlack, sqlite_url: str,
+                                          engine: Engine):
+    settings = settings_for(fake_slack, sqlite_url)
+    client = make_web_client(settings, retry_interval=FixedValueRetryIntervalCalculator(0.01))
+    fake_slack.stop()
+
+    with pytest.raises(SettingsError, match="cannot reach Slack at SLACK_API_URL"):
+        create_app(settings, engine=engine, client=client)
