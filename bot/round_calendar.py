@@ -91,14 +91,14 @@ def describe(job: str) -> str:
     kind, _, stage = job.partition(":")
     if kind == "remind":
         if stage == "deadline-day":
-            return "remind SROs still outstanding, on the deadline day"
+            return "remind outstanding SROs (deadline day)"
         days = stage.split("-", 1)[0]
         unit = "day" if days == "1" else "days"
-        return f"remind SROs still outstanding, {days} working {unit} before the deadline"
+        return f"remind outstanding SROs ({days} working {unit} before the deadline)"
     return {
-        "open_round": "open the round and prompt every SRO",
-        "compile": "compile the draft report and post it to the governance channel",
-        "escalate": "tell the governance channel who is still outstanding",
+        "open_round": "open the round: prompt every SRO",
+        "compile": "post the draft report to the governance channel",
+        "escalate": "tell the governance channel who is outstanding",
     }.get(kind, job)
 
 

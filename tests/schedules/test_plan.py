@@ -78,7 +78,8 @@ def test_schedule_show_lists_a_period_with_what_ran(engine) -> None:
         ("compile", "Mon 14 Oct 2024 17:00 BST", "planned"),
         ("escalate", "Tue 15 Oct 2024 09:00 BST", "planned"),
     ]
-    assert rows[0].what == "open the round and prompt every SRO"
+    assert rows[0].what == "open the round: prompt every SRO"
+    assert rows[2].what == "remind outstanding SROs (2 working days before the deadline)"
     assert rows[0].as_dict()["run_at"] == "2024-09-23T09:00:00+01:00"
 
 
