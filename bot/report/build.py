@@ -52,10 +52,11 @@ def build_report(
     def latest(deliverable: Deliverable, period_id: int | None) -> LatestUpdate | None:
         return None if period_id is None else updates.get((deliverable.id, period_id))
 
+    by_theme = data.deliverables_by_theme()
     themes = []
     for theme in data.themes:
         rows = []
-        for deliverable in _theme_deliverables(data, theme.id):
+        for deliverable in by_theme.get(theme.id, []):
             now = latest(deliverable, current_id)
             if not deliverable.active and now is None:
                 continue
@@ -83,10 +84,6 @@ def build_report(
         previous_period_label=previous.label,
         title=cover[0].value or defaults["title"], cover=cover, themes=tuple(themes),
     )
-
-
-def _theme_deliverables(data: FrameworkData, theme_id: int | None) -> list[Deliverable]:
-    return [d for d in data.deliverables if d.theme_id == theme_id]
 
 
 def _row(

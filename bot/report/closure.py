@@ -96,10 +96,11 @@ def build_closure(
     period_ids = load_periods(session, quarters)
     updates = load_latest_updates(session, fid, period_ids.values())
 
+    by_theme = data.deliverables_by_theme()
     themes = []
     for theme in data.themes:
         rows = []
-        for deliverable in (d for d in data.deliverables if d.theme_id == theme.id):
+        for deliverable in by_theme.get(theme.id, []):
             found = [updates.get((deliverable.id, period_ids[q])) if q in period_ids else None
                      for q in quarters]
             if not deliverable.active and not any(found):

@@ -38,6 +38,12 @@ class FrameworkData:
     sros: dict[int, tuple[PersonView, ...]]  # by deliverable id
     risks: list[Risk]
 
+    def deliverables_by_theme(self) -> dict[int, list[Deliverable]]:
+        grouped: dict[int, list[Deliverable]] = defaultdict(list)
+        for deliverable in self.deliverables:
+            grouped[deliverable.theme_id].append(deliverable)
+        return grouped
+
 
 @dataclass(frozen=True)
 class LatestUpdate:
