@@ -47,20 +47,21 @@ class UserError(Exception):
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Domain errors shown as one clear line; imported lazily to keep start-up fast."""
-    found: list[type[BaseException]] = [UserError, PeriodError, SettingsError]
-    try:
-        from bot.framework_import import FrameworkImportError
+    from bot.framework_import import FrameworkImportError
+    from bot.report import ReportError
+    from bot.round_calendar import CalendarError
+    from bot.rounds import RoundError
 
-        found.append(FrameworkImportError)
-    except ImportError:  # pragma: no cover - during partial installs only
-        pass
-    return tuple(found)
+    return (UserError, PeriodError, SettingsError, FrameworkImportError, CalendarError,
+            ReportError, RoundError)
 
 
 def main() -> None:
     try:
         app()
-    except _user_errors() as error:
+    except Exception as error:
+        if not isinstance(error, _user_errors()):
+            raise
         errors.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(2)
 

@@ -127,6 +127,8 @@ class _Reader:
             except PeriodError as error:
                 self.add(doc, "period", "period", str(error))
         spec.rules = self.mapping(doc, "rules", "")
+        if spec.rules:
+            self.check_rules(doc, spec.rules)
         spec.cover = self.mapping(doc, "cover", "")
         for path, item in self.mappings(doc, "people", ""):
             person = self.person(item, path, spec.people)
@@ -278,6 +280,20 @@ class _Reader:
         return found
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def check_rules(self, doc: _Map, rules: dict[str, Any]) -> None:
+        """Governance rules and the round calendar are checked now, not when a job runs."""
+        from bot.round_calendar import CalendarError, RoundCalendar
+        from bot.rules import Rules, RulesError
+
+        try:
+            Rules.from_config(rules)
+        except RulesError as error:
+            self.add(doc, "rules", "rules", str(error))
+        try:
+            RoundCalendar.from_rules(rules.get("calendar") or {})
+        except CalendarError as error:
+            self.add(doc, "rules", "rules.calendar", str(error))
 
     def add(self, item: _Map, key: str, field: str, message: str) -> None:
         self.problems.add(f"line {item.lines.get(key, item.line)}", field, message)

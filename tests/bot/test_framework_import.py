@@ -96,7 +96,7 @@ def test_yaml_imports_everything(any_engine):
         assert (framework.name, framework.organisation) == ("Test Strategy", "Test Trust")
         assert framework.cover == {"meeting": "Public Trust Board",
                                    "baf_considered": ["01", "02", "03"]}
-        assert framework.rules == {"narrative_required_for": ["red", "amber"]}
+        assert framework.rules == {"recovery_required_for": ["red"]}
         themes = s.exec(select(Theme).order_by(Theme.position)).all()
         assert [t.name for t in themes] == ["Great Outcomes", "Great Care"]
         assert themes[0].objectives == ["We will improve access to our services.",
@@ -463,3 +463,29 @@ def test_a_bad_import_leaves_the_database_unchanged(any_engine, tmp_path):
     with pytest.raises(FrameworkImportError, match="unknown SRO id 'nobody'"):
         run_import(any_engine, write(tmp_path, "framework.yaml", text))
     assert snapshot(any_engine) == before
+
+
+def test_bad_rules_and_calendar_are_refused_at_import(engine, tmp_path):
+    from bot.framework_import import FrameworkImportError, import_framework
+    from storage.db import session_scope
+
+    path = tmp_path / "framework.yaml"
+    path.write_text(
+        "name: Tiny\n"
+        "rules:\n"
+        "  no_such_rule: true\n"
+        "  calendar:\n"
+        "    deadline_working_days_after_quarter_end: -40\n"
+        "people:\n"
+        "  - {id: a, name: A Person, email: a@example.nhs.uk}\n"
+        "themes:\n"
+        "  - name: T\n"
+        "    deliverables:\n"
+        "      - {area: X, title: Do a thing, sro: a}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FrameworkImportError) as caught, session_scope(engine, write=True) as s:
+        import_framework(s, path)
+    message = str(caught.value)
+    assert "framework.yaml line 3, rules: unknown rule(s) no_such_rule" in message
+    assert "rules.calendar" in message
