@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -32,6 +33,7 @@ from bot.report.render import (
 from bot.report.view import ReportView, rag_label
 
 FORMATS = ("md", "html", "docx", "pdf")
+LONDON = ZoneInfo("Europe/London")
 Progress = Callable[[str], None]
 
 
@@ -56,9 +58,11 @@ def compile_report(
     cover_overrides: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
     framework_id: int | None = None,
+    generated_at: datetime | None = None,
 ) -> CompiledFiles:
     """The period's report written as ``<framework>-<period>.<format>`` (e.g.
-    ``sutg-2024-25-Q2.pdf``) plus ``…-chart.png``."""
+    ``sutg-2024-25-Q2.pdf``) plus ``…-chart.png``. ``generated_at`` (default: now in
+    Europe/London) is printed in the HTML, PDF and Word footers."""
     wanted = _check_formats(formats)
     step = progress or (lambda _message: None)
     step("reading updates")
@@ -67,7 +71,7 @@ def compile_report(
     bars = [(theme.name, theme.rag_counts) for theme in view.themes]
     chart_title = f"RAG ratings by theme, {view.period_label}"
     return _write(view, f"{view.framework_slug}-{view.period_slug}", "report", wanted, out_dir,
-                  bars, chart_title, step, _report_docx_context)
+                  bars, chart_title, step, _report_docx_context, generated_at)
 
 
 def compile_closure(
@@ -79,6 +83,7 @@ def compile_closure(
     cover_overrides: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
     framework_id: int | None = None,
+    generated_at: datetime | None = None,
 ) -> CompiledFiles:
     """The year-end closure report of financial year ``fy`` (2024 → ``sutg-2024-25-closure.*``)."""
     wanted = _check_formats(formats)
@@ -89,7 +94,7 @@ def compile_closure(
             for label, counts in zip(view.quarters, view.counts_by_quarter, strict=True)]
     chart_title = f"RAG ratings by quarter, {view.fy_label}"
     return _write(view, f"{view.framework_slug}-{view.slug}", "closure", wanted, out_dir,
-                  bars, chart_title, step, _closure_docx_context)
+                  bars, chart_title, step, _closure_docx_context, generated_at)
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -104,10 +109,10 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 def _write(
     view: ReportView | ClosureView, stem: str, template: str, wanted: tuple[str, ...],
     out_dir: Path, bars: list, chart_title: str, step: Progress,
-    docx_context: Callable[[Any, datetime], dict[str, Any]],
+    docx_context: Callable[[Any, datetime], dict[str, Any]], generated_at: datetime | None,
 ) -> CompiledFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
-    generated_at = datetime.now().astimezone()
+    generated_at = generated_at or datetime.now(LONDON)
     step("drawing the chart")
     chart = draw_rag_chart(bars, out_dir / f"{stem}-chart.png", title=chart_title)
     paths: dict[str, Path] = {}

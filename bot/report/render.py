@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.report.view import RAG_LABELS, PersonView, rag_label
+from bot.report.view import PersonView, rag_label
 
 TEMPLATES = Path(__file__).with_name("templates")
 RAG_FILLS = {"green": "007F3B", "amber": "FFB81C", "red": "D5281B", None: "D8DDE0"}
@@ -81,7 +81,7 @@ def environment(kind: str) -> Environment:
         rag_label=rag_label, direction=direction_label,
     )
     # Rows with more text than fits on a page may break across pages (see report.css).
-    env.globals.update(RAG_LABELS=RAG_LABELS, long_text=2500)
+    env.globals.update(long_text=2500)
     return env
 
 

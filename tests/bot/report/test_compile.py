@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
@@ -16,6 +18,7 @@ from storage.migrate import upgrade
 from tests.bot.report.conftest import Q2, add_framework
 
 TEMPLATES = Path(__file__).parents[3] / "bot" / "report" / "templates"
+LONDON = ZoneInfo("Europe/London")
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No update"}
 
 
@@ -30,7 +33,8 @@ def compiled(tmp_path_factory):  # type: ignore[no-untyped-def]
     steps: list[str] = []
     with session_scope(engine) as session:
         files = compile_report(session, Q2, folder / "out", progress=steps.append,
-                               cover_overrides={"author": "Amanda Angelescu"})
+                               cover_overrides={"author": "Amanda Angelescu"},
+                               generated_at=datetime(2024, 10, 20, 14, 5, tzinfo=LONDON))
     engine.dispose()
     return files, steps
 
@@ -79,6 +83,7 @@ def test_html_is_a_board_paper_with_coloured_and_labelled_rag_cells(compiled):
     assert "No update received for 2024/25 Q2." in html
     assert "@page" in html and "size: A4" in html and "overflow-wrap: anywhere" in html
     assert "<thead>" in html and "data:image/png;base64," in html
+    assert "Compiled by Ragtime on 20 October 2024 at 14:05." in html
 
 
 def test_docx_tables_hold_every_row_with_shaded_rag_cells(compiled):
@@ -103,6 +108,8 @@ def test_docx_tables_hold_every_row_with_shaded_rag_cells(compiled):
     # The header row repeats on every page and the chart is embedded.
     assert progress[0].rows[0]._tr.xpath("./w:trPr/w:tblHeader")
     assert document.inline_shapes and len(document.inline_shapes) == 1
+    assert any("Compiled by Ragtime on 20 October 2024 at 14:05." in p.text
+               for p in document.paragraphs)
 
 
 def test_pdf_has_pages_with_every_deliverable_sro_and_rag(compiled):
