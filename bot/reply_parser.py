@@ -58,7 +58,8 @@ _PREFIX = re.compile(r"^\s*(?:rag(?:\s+(?:status|rating))?|status|rating)\s*[:=\
                      re.IGNORECASE)
 _SHORTCODE = re.compile(r"^:([a-z_]+):(?::skin-tone-\d:)?", re.IGNORECASE)
 _WORD = re.compile(r"^(green|amber|red)(?![a-z0-9])", re.IGNORECASE)
-_LETTER = re.compile(rf"^([gar])(?=[ \t]*(?:{_SEPARATOR}|\n|$))", re.IGNORECASE)
+# Closing mrkdwn marks may sit between the letter and its separator: "*G* - done".
+_LETTER = re.compile(rf"^([gar])(?=[*_~]*[ \t]*(?:{_SEPARATOR}|\n|$))", re.IGNORECASE)
 _AFTER_RATING = re.compile(rf"^[\s*_~)\]{_DASHES}:.,;/|]*")
 
 
