@@ -107,10 +107,13 @@ class HttpServer:
         server = self._server
         if self._thread is not None and self._thread.is_alive():
             # close from inside the event loop thread, which then finds its map empty and returns
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            except OSError:  # the trigger is already closed: the loop is ending anyway
+                wasyncore.close_all(server._map, ignore_all=True)
             self._thread.join(timeout=5)
         else:
-            wasyncore.close_all(server._map)
+            wasyncore.close_all(server._map, ignore_all=True)
         server.task_dispatcher.shutdown(timeout=5)
 
     def __enter__(self) -> HttpServer:

@@ -75,6 +75,7 @@ def test_a_tampered_body_is_refused(served_app: ServedApp, fake_slack: FakeSlack
 
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
+    refused.value.close()
 
     assert refused.value.code == 401
     fake_slack.assert_no_call("views.publish")
@@ -95,7 +96,8 @@ def _get_json(url: str) -> tuple[int, object]:
         with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        with error:
+            return error.code, json.loads(error.read())
 
 
 def test_health_reports_the_database(served_app: ServedApp):
@@ -118,6 +120,7 @@ def test_other_paths_are_refused(served_app: ServedApp, method: str, path: str, 
                                      method=method)
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
+    refused.value.close()
     assert refused.value.code == status
 
 
@@ -174,9 +177,9 @@ def test_listeners_receive_the_app_context(served_app: ServedApp, fake_slack: Fa
         seen.append(ctx)
         ack("ok")
 
-    served_app.app.command("/report-status")(status)
+    served_app.app.command("/ragtime-test-context")(status)
 
-    assert served_app.slack.command("/report-status").status == 200
+    assert served_app.slack.command("/ragtime-test-context").status == 200
     assert seen == [served_app.ctx]
 
 

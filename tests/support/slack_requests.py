@@ -344,7 +344,8 @@ class SlackClientSimulator:
                 return SimulatedResponse(response.status, response.read().decode(),
                                          dict(response.headers))
         except urllib.error.HTTPError as error:
-            return SimulatedResponse(error.code, error.read().decode(), dict(error.headers))
+            with error:
+                return SimulatedResponse(error.code, error.read().decode(), dict(error.headers))
 
     # conveniences
     def _with_response_url(self, kwargs: dict[str, Any]) -> dict[str, Any]:
