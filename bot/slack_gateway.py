@@ -30,6 +30,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
+from bot import outbox
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ class SlackSendError(RuntimeError):
         super().__init__(f"Slack {method} failed: {error}{where}")
 
 
-class PermanentSendError(SlackSendError):
-    """Retrying will not help (unknown channel, user not found, invalid blocks, bad token…)."""
+class PermanentSendError(SlackSendError, outbox.PermanentSendError):
+    """Retrying will not help (unknown channel, user not found, invalid blocks, bad token…).
+
+    Also an ``outbox.PermanentSendError``, so the outbox marks the message failed at once."""
 
 
 class TransientSendError(SlackSendError):
