@@ -1,8 +1,12 @@
-"""Block actions: buttons and selects in messages, modals and the App Home."""
+"""Block actions: buttons in messages, modals and the App Home."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from handlers.actions.open_round import open_round_clicked
+from handlers.actions.update_button import open_update_form
+from handlers.blocks.ids import OPEN_ROUND, OPEN_UPDATE_ACTIONS
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -11,4 +15,5 @@ if TYPE_CHECKING:
 
 
 def register(app: App, ctx: AppContext) -> None:
-    """Add one line per listener, e.g. ``app.command("/report-status")(report_status)``."""
+    app.action(OPEN_UPDATE_ACTIONS)(open_update_form)
+    app.action(OPEN_ROUND)(open_round_clicked)

@@ -1,8 +1,10 @@
-"""Slash commands (`/compile-report`, `/report-status`)."""
+"""Slash commands. ``/compile-report`` is registered by ``handlers.reports``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from handlers.commands.report_status import report_status
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -11,4 +13,4 @@ if TYPE_CHECKING:
 
 
 def register(app: App, ctx: AppContext) -> None:
-    """Add one line per listener, e.g. ``app.command("/report-status")(report_status)``."""
+    app.command("/report-status")(report_status)

@@ -1,10 +1,10 @@
-"""Events API listeners: DM messages (``message.im``)."""
+"""Events API listeners: DM messages (``message.im``). ``app_home_opened`` is in ``home``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.events.messages import acknowledge_message
+from handlers.events.messages import on_message
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -13,4 +13,6 @@ if TYPE_CHECKING:
 
 
 def register(app: App, ctx: AppContext) -> None:
-    app.event("message")(acknowledge_message)
+    # One listener for every message event, subtypes included (message_changed, ...): an event
+    # Slack delivers with no listener gets a 404 and counts as a failed delivery.
+    app.event("message")(on_message)

@@ -1,13 +1,108 @@
-"""DM messages. Bolt acknowledges events itself; replies in DM threads are handled here."""
+"""DM messages (``message.im``): thread replies to prompts become updates.
+
+A reply in a prompt's thread such as ``Amber – delayed by estates works`` is parsed
+(``bot.reply_parser``), stored for that prompt's deliverable as the person who wrote it
+(``submit_update``, source ``thread``, idempotency key ``event:<event_id>``) and confirmed in the
+thread; a reply lacking what the rules need gets a reply asking for exactly that. Messages that
+are not replies to a prompt get a short help reply. Edits, deletions and bot messages are
+acknowledged and ignored. Slack's retries (same ``event_id``) are answered once: see
+``handlers.events.deliveries``.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
+
+from sqlmodel import Session
+
+from bot.context import AppContext
+from bot.outbox import find_prompt
+from bot.periods import Period
+from bot.reply_parser import parse_reply
+from bot.slack_gateway import SlackSendError
+from bot.updates import RuleViolation, UpdateError, submit_update
+from handlers.blocks.ids import Draft, Target
+from handlers.blocks.replies import help_reply, missing_reply, not_a_prompt_reply, refused_reply
+from handlers.blocks.text import Message
+from handlers.events.deliveries import claim, release
+from handlers.outbound import Submitted, confirm_to_actor, refresh_and_tell_others, submitted
+from handlers.rounds_ops import local_today
+from storage.db import session_scope
+from storage.models import Source
 
 log = logging.getLogger(__name__)
 
+# Subtypes that are still a person writing to us; every other subtype (message_changed,
+# message_deleted, bot_message, channel_join, ...) is acknowledged and ignored.
+PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
-def acknowledge_message(event: dict[str, Any]) -> None:
-    """Placeholder: accept the message (so Slack does not retry); the reply parser comes later."""
-    log.debug("message %s in %s", event.get("ts"), event.get("channel_type"))
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: Message | None  # what to say (None: the confirmation of ``done``)
+    thread_ts: str | None
+    done: Submitted | None = None
+
+
+def on_message(body: dict[str, Any], event: dict[str, Any], ctx: AppContext) -> None:
+    if not _from_a_person_in_a_dm(event):
+        return
+    key = f"event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+    thread_ts = event.get("thread_ts")
+    in_thread = bool(thread_ts) and thread_ts != event.get("ts")
+    with session_scope(ctx.engine, write=True) as session:
+        if not claim(session, key):
+            log.info("%s already handled; Slack retry %s ignored", key, event.get("ts"))
+            return
+        if in_thread:
+            outcome = _reply_in_thread(session, ctx, event, thread_ts, key)
+        else:
+            outcome = Outcome(help_reply(), None)
+    channel = event["channel"]
+    try:
+        if outcome.done is not None:
+            confirm_to_actor(ctx, outcome.done, where=(channel, outcome.thread_ts or ""))
+        elif outcome.reply is not None:
+            ctx.gateway.post_message(channel, outcome.reply.text, outcome.reply.blocks,
+                                     thread_ts=outcome.thread_ts)
+    except SlackSendError:
+        release(ctx.engine, key)  # so Slack's retry replies (and stores nothing twice)
+        raise
+    if outcome.done is not None:
+        refresh_and_tell_others(ctx, outcome.done)
+
+
+def _from_a_person_in_a_dm(event: dict[str, Any]) -> bool:
+    return (event.get("channel_type") == "im" and event.get("subtype") in PERSON_SUBTYPES
+            and not event.get("bot_id") and bool(event.get("user")) and bool(event.get("channel")))
+
+
+def _reply_in_thread(
+    session: Session, ctx: AppContext, event: dict[str, Any], thread_ts: str, key: str
+) -> Outcome:
+    prompt = find_prompt(session, event["channel"], thread_ts)
+    if prompt is None or prompt.deliverable_id is None:
+        return Outcome(not_a_prompt_reply(), thread_ts)
+    period = Period.parse(prompt.payload["period"])
+    target = Target(prompt.deliverable_id, period)
+    parsed = parse_reply(event.get("text") or "")
+    try:
+        result = submit_update(
+            session, actor_slack_id=event["user"], deliverable_id=target.deliverable_id,
+            period=period, rag=parsed.rag or "", narrative=parsed.narrative,
+            recovery_action=parsed.recovery_action,
+            recovery_date=parsed.recovery_date_text or parsed.recovery_date,
+            change_reason=parsed.change_reason, source=Source.thread, idempotency_key=key,
+            today=local_today(ctx),
+        )
+    except RuleViolation as violation:
+        draft = Draft(rag=parsed.rag, narrative=parsed.narrative,
+                      recovery_action=parsed.recovery_action,
+                      recovery_date=parsed.recovery_date, change_reason=parsed.change_reason)
+        return Outcome(missing_reply(violation.errors, draft, target, prompt_ts=thread_ts),
+                       thread_ts)
+    except UpdateError as refusal:  # not an owner, frozen, retired deliverable
+        return Outcome(refused_reply(str(refusal)), thread_ts)
+    return Outcome(None, thread_ts, submitted(session, result, period, event["user"]))

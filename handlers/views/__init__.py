@@ -1,8 +1,11 @@
-"""Modal submissions (`view_submission`) and closes."""
+"""Modal submissions (``view_submission``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from handlers.blocks.ids import UPDATE_MODAL
+from handlers.views.update_form import submit_update_form
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -11,4 +14,4 @@ if TYPE_CHECKING:
 
 
 def register(app: App, ctx: AppContext) -> None:
-    """Add one line per listener, e.g. ``app.command("/report-status")(report_status)``."""
+    app.view(UPDATE_MODAL)(submit_update_form)
