@@ -40,11 +40,23 @@ NOT_YOURS = ("You are not an SRO or delegate of this deliverable, so you cannot 
 GONE = "This deliverable is no longer part of the framework, so it needs no update."
 
 
+TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
+TOO_SLOW = ("Slack did not let me open the form in time (it allows 3 seconds). Please press the "
+            "button again.")
+
+
 def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: AppContext
                      ) -> None:
     ack()
-    opened = ctx.gateway.open_view(body["trigger_id"], loading_view())
     actor = body["user"]["id"]
+    try:
+        opened = ctx.gateway.open_view(body["trigger_id"], loading_view())
+    except PermanentSendError as error:
+        if error.error not in TRIGGER_ERRORS:
+            raise
+        log.warning("views.open for %s failed: %s", actor, error.error)
+        ctx.gateway.post_message(actor, TOO_SLOW)
+        return
     try:
         request = parse_update_button(action.get("value"))
     except BadValue:

@@ -65,22 +65,35 @@ OWNED = {SHARON: [1, 2, 3, 4], BHANU: [5, 6, 7], JAMES: [5, 6, 7], PAUL: [8, 9, 
          JEAN: [11], SARAH: [12, 13, 14, 15], DAVID: [16, 17]}
 
 
-@pytest.fixture
-def example_engine(engine: Engine) -> Engine:
+def serve_example(fake: FakeSlack, engine: Engine, database_url: str) -> ServedApp:
+    """The bundled example loaded into ``engine`` and Ragtime served on it."""
     with session_scope(engine, write=True) as session:
         load_example(session)
-    return engine
+    for user, email in IN_SLACK.items():
+        fake.add_user(user, email=email)
+    settings = settings_for(fake, database_url, governance_leads_raw=LEAD)
+    return serve(settings, fake, engine=engine, clock=lambda: NOW)
 
 
 @pytest.fixture
-def served(fake_slack: FakeSlack, example_engine: Engine,  # noqa: F811 (the fixture)
-           sqlite_url: str) -> Iterator[ServedApp]:
-    for user, email in IN_SLACK.items():
-        fake_slack.add_user(user, email=email)
-    settings = settings_for(fake_slack, sqlite_url, governance_leads_raw=LEAD)
-    app = serve(settings, fake_slack, engine=example_engine, clock=lambda: NOW)
+def served(fake_slack: FakeSlack, engine: Engine, sqlite_url: str,  # noqa: F811 (the fixture)
+           ) -> Iterator[ServedApp]:
+    app = serve_example(fake_slack, engine, sqlite_url)
     try:
         yield app
+    finally:
+        stop(app)
+
+
+@pytest.fixture
+def on_each_database(fake_slack: FakeSlack, any_engine: Engine,  # noqa: F811 (the fixture)
+                     ) -> Iterator[Harness]:
+    """The Q3 round opened, once on SQLite and once on PostgreSQL."""
+    app = serve_example(fake_slack, any_engine, str(any_engine.url))
+    try:
+        harness = Harness(app)
+        harness.summary = harness.open_round()
+        yield harness
     finally:
         stop(app)
 

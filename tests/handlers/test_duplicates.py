@@ -84,3 +84,23 @@ def test_a_double_submit_stores_one_version_and_confirms_once(opened: Harness):
     assert len(opened.versions(1)) == 1
     prompt = opened.prompt(SHARON, 1)
     assert len(_confirmations(opened, prompt.channel, prompt.ts)) == 1
+
+
+def test_duplicates_are_handled_once_on_each_database(on_each_database: Harness):
+    slack = on_each_database
+    prompt = slack.prompt(SHARON, 1)
+    request = dm_message("Green - adopted", user=SHARON, channel=prompt.channel,
+                         ts="1900000002.1", thread_ts=prompt.ts, event_id="Ev0EACHDB1")
+    with slack.follow_up(1), ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda n: slack.served.slack.send(request, retry_num=n or None), range(4)))
+    form = slack.open_form(SHARON, 2)
+    with slack.follow_up(2), ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _n: slack.submit(SHARON, form, rag="green", narrative="SOPs."),
+                      range(3)))
+
+    time.sleep(0.3)
+    assert [len(slack.versions(d)) for d in (1, 2)] == [1, 1]
+    for deliverable in (1, 2):
+        thread = slack.prompt(SHARON, deliverable)
+        assert len(_confirmations(slack, thread.channel, thread.ts)) == 1
+    assert slack.processed() == ["event:Ev0EACHDB1"]

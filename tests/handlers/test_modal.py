@@ -14,6 +14,7 @@ from tests.handlers.conftest import (
     blocks_text,
     input_block,
 )
+from tests.support.slack_requests import button
 
 
 def test_the_button_opens_a_loading_view_first_then_the_form(opened: Harness):
@@ -107,3 +108,15 @@ def test_a_frozen_period_says_so_and_stores_nothing(opened: Harness):
     again = opened.open_form(SHARON, 2)
     assert "closed for changes" in blocks_text(again["blocks"])
     assert not [b for b in again["blocks"] if b["type"] == "input"]
+
+
+def test_an_expired_trigger_asks_to_press_the_button_again(opened: Harness):
+    prompt = opened.prompt(SHARON, 1)
+    opened.fake.fail_next("views.open", error="expired_trigger_id")
+    posts = len(opened.fake.calls("chat.postMessage"))
+
+    opened.served.slack.click([button("open_update", prompt.value)], user_id=SHARON,
+                              channel_id=prompt.channel, message_ts=prompt.ts)
+
+    told = opened.fake.wait_for("chat.postMessage", posts + 1)[posts]
+    assert told.params["channel"] == SHARON and "press the button again" in told.params["text"]
