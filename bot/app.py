@@ -146,6 +146,26 @@ def _tell_user(ctx: AppContext, body: dict[str, Any], respond: Any, text: str) -
         ctx.gateway.post_message(event["channel"], text, thread_ts=thread)
 
 
+def make_context(settings: Settings, *, engine: Engine | None = None) -> AppContext:
+    """A context for commands that call Slack without serving it (``round open``,
+    ``compile --post``): bot token only, migrated database."""
+    settings.require_slack(inbound=False)
+    engine = engine or make_engine(settings.database_url)
+    upgrade(engine)
+    return AppContext(settings=settings, engine=engine,
+                      gateway=SlackGateway(make_web_client(settings)))
+
+
+def start_scheduler_for(ctx: AppContext) -> object:
+    """The round calendar with the Slack layer's outbox sender and report poster."""
+    from handlers.outbound import make_outbox_sender
+    from handlers.reports import post_report
+    from schedules import start_scheduler
+
+    return start_scheduler(ctx, send=make_outbox_sender(ctx), post_report=post_report,
+                           poll_seconds=ctx.settings.leader_poll_seconds)
+
+
 # -- running -----------------------------------------------------------------------------------
 
 def run_server(

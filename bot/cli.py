@@ -48,12 +48,13 @@ class UserError(Exception):
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Domain errors shown as one clear line; imported lazily to keep start-up fast."""
     from bot.framework_import import FrameworkImportError
+    from bot.publishing import PublishError
     from bot.report import ReportError
     from bot.round_calendar import CalendarError
     from bot.rounds import RoundError
 
     return (UserError, PeriodError, SettingsError, FrameworkImportError, CalendarError,
-            ReportError, RoundError)
+            ReportError, RoundError, PublishError)
 
 
 def main() -> None:
@@ -71,6 +72,14 @@ def main() -> None:
 
 def _settings() -> Settings:
     return load_settings()
+
+
+@contextmanager
+def _session(engine, *, write: bool = False) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from storage.db import session_scope
+
+    with session_scope(engine, write=write) as session:
+        yield session
 
 
 @contextmanager
@@ -144,34 +153,55 @@ def compile(
     = ",".join(ALL_FORMATS),
     post: Annotated[bool, typer.Option("--post", help="Post to the governance channel.")] = False,
     closure: Annotated[bool, typer.Option("--closure", help="Year-end closure report.")] = False,
+    meeting: Annotated[str | None, typer.Option(help="Cover: the meeting, e.g. 'Trust Board'.")]
+    = None,
+    date: Annotated[str | None, typer.Option(help="Cover: date submitted, e.g. 2024-10-15.")]
+    = None,
 ) -> None:
     """Compile the report for a period (or the year-end closure report)."""
-    formats = _formats(format)
-    if post:
-        from bot.publishing import compile_and_post_from_cli
+    from bot.publishing import normalise_cover
 
-        outcome = compile_and_post_from_cli(_settings(), period, closure=closure, console=console)
-        console.print(outcome)
+    formats = _formats(format)
+    cover = normalise_cover({k: v for k, v in {"meeting": meeting, "date": date}.items() if v})
+    if post:
+        _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover)
         return
-    with _database() as engine:
+    with _database() as engine, _session(engine) as session:
         if closure:
             from bot.report import compile_closure
-            from storage.db import session_scope
 
-            fy = _closure_year(period)
-            with session_scope(engine) as session, console.status("Compiling closure report…"):
-                files = compile_closure(session, fy, out, formats=formats)
-            _print_written(files.paths)
-            return
-        from bot.report import compile_report
-        from storage.db import session_scope
+            with console.status("Compiling the closure report…") as status:
+                files = compile_closure(session, _closure_year(period), out, formats=formats,
+                                        cover_overrides=cover, progress=status.update)
+        else:
+            from bot.report import compile_report
 
-        target = _period(period)
-        with session_scope(engine) as session, console.status(f"Compiling {target}…") as status:
-            files = compile_report(session, target, out, formats=formats,
-                                   progress=lambda step: status.update(step))
-        _print_summary(files.view)
-        _print_written(files.paths)
+            target = _period(period)
+            with console.status(f"Compiling {target}…") as status:
+                files = compile_report(session, target, out, formats=formats,
+                                       cover_overrides=cover, progress=status.update)
+            _print_summary(files.view)
+    _print_written({**files.paths, "chart": files.chart})
+
+
+def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
+                      cover: dict[str, object]) -> None:
+    import getpass
+
+    from bot.app import make_context
+    from handlers.reports import publish_report
+
+    ctx = make_context(_settings())
+    try:
+        with console.status("Compiling and posting…") as status:
+            outcome = publish_report(
+                ctx, period, actor=f"cli:{getpass.getuser()}", closure=closure,
+                cover_overrides=cover, out_dir=out,
+                formats=formats, progress=status.update,
+            )
+    finally:
+        ctx.engine.dispose()
+    console.print(str(outcome))
 
 
 def _closure_year(text: str) -> int:
@@ -211,8 +241,7 @@ def serve(
     = False,
 ) -> None:
     """Run the bot: HTTP (or Socket Mode) and, unless --no-scheduler, the round calendar."""
-    from bot.app import run_server
-    from bot.wiring import start_scheduler_for
+    from bot.app import run_server, start_scheduler_for
 
     settings = _settings()
     settings.require_slack(socket=socket)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/London", alias="RAGTIME_TIMEZONE")
     listener_threads: int = Field(default=32, alias="RAGTIME_LISTENER_THREADS", ge=1, le=512)
     log_level: str = Field(default="INFO", alias="RAGTIME_LOG_LEVEL")
+    leader_poll_seconds: float = Field(default=15.0, alias="RAGTIME_LEADER_POLL_SECONDS",
+                                       gt=0, le=3600)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -57,12 +59,15 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def require_slack(self, *, socket: bool = False) -> None:
-        """Stop start-up with a message naming the missing Slack setting."""
+    def require_slack(self, *, socket: bool = False, inbound: bool = True) -> None:
+        """Stop start-up with a message naming the missing or malformed Slack setting.
+
+        ``inbound=False`` is for commands that only call Slack (``round open``,
+        ``compile --post``): they need the bot token but not the signing secret."""
         needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}
         if socket:
             needed["SLACK_APP_TOKEN"] = self.slack_app_token
-        else:
+        elif inbound:
             needed["SLACK_SIGNING_SECRET"] = self.slack_signing_secret
         missing = [name for name, value in needed.items() if not value]
         if missing:
@@ -70,8 +75,8 @@ class Settings(BaseSettings):
         token = self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
         if not token.startswith("xoxb-"):
             raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
-        if socket and self.slack_app_token and not self.slack_app_token.get_secret_value(
-        ).startswith("xapp-"):
+        app_token = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
+        if socket and not app_token.startswith("xapp-"):
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
 
 
