@@ -158,12 +158,13 @@ def deliver_pending(
 
 
 def find_prompt(session: Session, channel: str, thread_ts: str) -> OutboxMessage | None:
-    """The prompt a DM thread reply answers (matched through the prompt's channel and ts)."""
+    """The message about one deliverable that a DM thread reply answers — a prompt, or a
+    re-prompt after a governance lead asked for changes — matched through its channel and ts."""
     if not channel or not thread_ts:
         return None
     return session.exec(
         select(OutboxMessage).where(
-            OutboxMessage.kind == "prompt",
+            col(OutboxMessage.deliverable_id).is_not(None),
             OutboxMessage.channel == channel,
             OutboxMessage.ts == thread_ts,
         )
