@@ -27,7 +27,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.context import AppContext
-from bot.outbox import DeliveryReport, FailedSend, deliver_pending, failed_messages, record_message
+from bot.outbox import (
+    DeliveryReport,
+    FailedSend,
+    deliver_pending,
+    failed_messages,
+    record_message,
+    requeue_failed,
+)
 from bot.people import PersonRef, resolve_slack_ids
 from bot.periods import Period
 from bot.permissions import deliverables_for, may_govern
@@ -170,6 +177,7 @@ class OpenSummary:
 
 def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str) -> OpenSummary:
     """Find SROs in Slack, open the round, send the prompts and report who was not reached.
+    Opening again sends only prompts not yet delivered (new SROs, and those Slack refused).
 
     Raises ``bot.rounds.RoundError`` (no framework) and Slack errors from the email look-ups
     (a bad token or a missing ``users:read.email`` scope should stop the run, not mark everyone
@@ -181,6 +189,10 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str) ->
         opened = open_round(session, period=period, opened_by=opened_by)
         period_id = opened.round.period_id
         deadline = opened.round.deadline
+        # Opening again also retries prompts Slack refused before (the user may be fixed now).
+        retry = [row.id for row in failed_messages(session, period_id, kinds=("prompt",))]
+        if retry:
+            requeue_failed(session, period_id=period_id, ids=retry)
     reasons = {person.id: person.problem for person in resolved.missing}
     not_found = tuple(
         Problem(_person(person), reasons.get(person.id) or person.problem or "not in Slack")
@@ -347,7 +359,7 @@ def _tell_governance(
 def _problem_lines(problems: Sequence[Problem], told: bool) -> list[str]:
     if not problems:
         return []
-    lines = [f"{len(problems)} SRO(s) not reached:"]
+    lines = [f"Not reached ({len(problems)}):"]
     lines += [f"  - {problem.who}: {problem.what}" for problem in problems]
     lines.append("The governance leads have been told." if told else
                  "Tell the governance leads: the notice to them could not be posted.")

@@ -11,7 +11,7 @@ from handlers.blocks.ids import BadValue, parse_open_round_value
 from handlers.blocks.replies import refused_reply
 from handlers.blocks.status import summary_message
 from handlers.blocks.text import Message
-from handlers.home.opened import publish_home_for
+from handlers.home.opened import refresh_home
 from handlers.rounds_ops import is_governance_lead, open_round_and_prompt
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def open_round_clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], c
         _tell(ctx, user, refused_reply(str(error)))
         return
     _tell(ctx, user, summary_message(summary.lines()))
-    publish_home_for(ctx, user)
+    refresh_home(ctx, user)
 
 
 def _tell(ctx: AppContext, user: str, message: Message) -> None:

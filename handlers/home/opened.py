@@ -7,9 +7,11 @@ progress by theme and, when no round is open for it, a button to open one.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.context import AppContext
+from bot.slack_gateway import SlackSendError
 from handlers.blocks.home import HomePage, home_view
 from handlers.rounds_ops import (
     is_governance_lead,
@@ -21,6 +23,8 @@ from handlers.rounds_ops import (
 )
 from storage.db import session_scope
 
+log = logging.getLogger(__name__)
+
 
 def publish_home(event: dict[str, Any], ctx: AppContext) -> None:
     if event.get("tab", "home") != "home" or not event.get("user"):
@@ -28,8 +32,17 @@ def publish_home(event: dict[str, Any], ctx: AppContext) -> None:
     publish_home_for(ctx, event["user"])
 
 
+def refresh_home(ctx: AppContext, user: str) -> None:
+    """Republish after something changed (an update, a round opened); the change is already
+    made, so a Slack failure here is only logged."""
+    try:
+        publish_home_for(ctx, user)
+    except SlackSendError as error:
+        log.warning("could not refresh %s's Home tab: %s", user, error)
+
+
 def publish_home_for(ctx: AppContext, user: str) -> None:
-    """Build and publish ``user``'s Home tab (also after they submit or open a round)."""
+    """Build and publish ``user``'s Home tab."""
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
         period = period_in_focus(session, local_today(ctx))

@@ -18,7 +18,7 @@ from bot.updates import RuleViolation, UpdateError, submit_update
 from handlers.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.blocks.modal import notice_view, read_form
 from handlers.blocks.text import esc
-from handlers.home.opened import publish_home_for
+from handlers.home.opened import refresh_home
 from handlers.outbound import confirm_to_actor, refresh_and_tell_others, submitted
 from handlers.rounds_ops import local_today
 from storage.db import session_scope
@@ -66,7 +66,7 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
         log.warning("could not confirm %s's update to them: %s", actor, error)
     refresh_and_tell_others(ctx, done)
     if meta.from_home:
-        publish_home_for(ctx, actor)
+        refresh_home(ctx, actor)
 
 
 def _errors(errors: dict[str, str]) -> dict[str, str]:

@@ -137,3 +137,16 @@ def test_status_as_text_for_the_terminal(opened: Harness):
     assert "Great Care: 1 of 4 answered" in text
     assert "outstanding: 16 Review the current work" not in text  # numbers restart per area
     assert "(David Williams)" in text and DAVID not in text
+
+
+def test_opening_again_retries_the_prompts_slack_refused(slack: Harness):
+    slack.fake.set_channel_error(PAUL, "user_not_found")
+    assert slack.open_round().delivery.failed == 3
+    del slack.fake.channel_errors[PAUL]  # e.g. the account was reactivated
+
+    again = slack.open_round()
+
+    assert (again.delivery.sent, again.delivery.failed) == (3, 0)
+    assert len(slack.prompts(PAUL)) == 3
+    assert [p.who for p in again.problems] == ["David Williams, Executive Director of Strategy "
+                                               "and Partnerships"]
