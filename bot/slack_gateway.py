@@ -164,6 +164,17 @@ class SlackGateway:
         self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, text=text,
                    blocks=list(blocks) if blocks is not None else None)
 
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A link to a posted message, or None when Slack cannot give one."""
+        try:
+            response = self._call("chat.getPermalink", self.client.chat_getPermalink,
+                                  channel=channel, message_ts=ts)
+        except SlackSendError as error:
+            log.info("no permalink for %s/%s: %s", channel, ts, error.error)
+            return None
+        link = response.get("permalink")
+        return str(link) if link else None
+
     def post_ephemeral(
         self,
         channel: str,

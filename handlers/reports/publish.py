@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.context import AppContext
 from bot.periods import Period, PeriodError, parse_financial_year
 from bot.publishing import (
@@ -311,11 +309,4 @@ def permalink(ctx: AppContext, report: ReportRecord) -> str | None:
     """A link to the posted summary (``chat.getPermalink``), or None if Slack gives none."""
     if not report.channel or not report.ts:
         return None
-    try:
-        response = ctx.gateway.client.chat_getPermalink(channel=report.channel,
-                                                        message_ts=report.ts)
-    except (SlackApiError, SlackClientError, OSError) as error:
-        log.info("no permalink for report %s: %s", report.id, error)
-        return None
-    link = response.get("permalink")
-    return str(link) if link else None
+    return ctx.gateway.permalink(report.channel, report.ts)

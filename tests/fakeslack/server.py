@@ -436,6 +436,13 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts, "text": message["text"],
                 "message": message}
 
+    def _api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel", ""), params.get("message_ts", "")
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"}
+
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         problem = self._message_problem(params)
         if problem:

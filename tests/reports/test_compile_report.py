@@ -156,6 +156,7 @@ def test_compiling_an_unchanged_period_says_so_and_posts_nothing_new(
                        what="the unchanged message")
     assert "unchanged since the draft posted at 10:" in texts[0]
     assert "20 October 2024" in texts[0]
+    assert f"<https://fake.slack.test/archives/{CHANNEL}/p" in texts[0]  # a link to the draft
     assert len(summaries(fake_slack, CHANNEL)) == 1
     assert len(fake_slack.calls("files.completeUploadExternal")) == 1
     with session_scope(served.ctx.engine) as session:
