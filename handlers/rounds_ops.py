@@ -40,8 +40,7 @@ from bot.periods import Period
 from bot.permissions import deliverables_for, may_govern
 from bot.rounds import RoundError, RoundStatusView, find_round, open_round, record_reminders
 from bot.rounds import round_status as load_round_status
-from bot.settings import Settings, SettingsError
-from bot.slack_gateway import SlackGateway, SlackSendError, make_web_client
+from bot.slack_gateway import SlackSendError
 from handlers.blocks.ids import Target
 from handlers.blocks.prompt import OutstandingItem, OutstandingTheme
 from handlers.blocks.status import MyItem, Progress, RoundState
@@ -51,17 +50,6 @@ from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, RoundStatus
 
 log = logging.getLogger(__name__)
-
-
-def cli_context(settings: Settings, engine: Engine) -> AppContext:
-    """An ``AppContext`` for the CLI: the Slack gateway without a Bolt app.
-
-    Raises ``SettingsError`` when ``SLACK_BOT_TOKEN`` is missing."""
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
-        raise SettingsError("missing setting: SLACK_BOT_TOKEN (needed to send Slack messages; "
-                            "see .env.example)")
-    return AppContext(settings=settings, engine=engine,
-                      gateway=SlackGateway(make_web_client(settings)))
 
 
 def local_today(ctx: AppContext) -> date:
@@ -370,7 +358,6 @@ __all__ = [
     "OpenSummary",
     "Problem",
     "RemindSummary",
-    "cli_context",
     "is_governance_lead",
     "local_today",
     "open_round_and_prompt",

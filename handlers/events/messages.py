@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.outbox import find_prompt
-from bot.periods import Period
+from bot.periods import Period, PeriodError
 from bot.reply_parser import parse_reply
 from bot.slack_gateway import SlackSendError
 from bot.updates import RuleViolation, UpdateError, submit_update
@@ -82,10 +82,10 @@ def _from_a_person_in_a_dm(event: dict[str, Any]) -> bool:
 def _reply_in_thread(
     session: Session, ctx: AppContext, event: dict[str, Any], thread_ts: str, key: str
 ) -> Outcome:
-    prompt = find_prompt(session, event["channel"], thread_ts)
-    if prompt is None or prompt.deliverable_id is None:
+    prompt = find_prompt(session, event["channel"], thread_ts)  # a prompt or a re-prompt
+    period = _period_of(prompt.payload) if prompt is not None else None
+    if prompt is None or prompt.deliverable_id is None or period is None:
         return Outcome(not_a_prompt_reply(), thread_ts)
-    period = Period.parse(prompt.payload["period"])
     target = Target(prompt.deliverable_id, period)
     parsed = parse_reply(event.get("text") or "")
     try:
@@ -106,3 +106,10 @@ def _reply_in_thread(
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable
         return Outcome(refused_reply(str(refusal)), thread_ts)
     return Outcome(None, thread_ts, submitted(session, result, period, event["user"]))
+
+
+def _period_of(payload: dict[str, Any]) -> Period | None:
+    try:
+        return Period.parse(str(payload.get("period") or ""))
+    except PeriodError:
+        return None

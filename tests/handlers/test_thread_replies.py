@@ -140,3 +140,26 @@ def test_everything_an_sro_wrote_is_escaped_wherever_it_is_reposted(opened: Harn
             assert raw not in shown, call.method  # ...and shown, never acted on
     james = opened.prompt(JAMES, 5)
     assert "&lt;!channel&gt;" in james.text and "click here (https://evil.example)" in james.text
+
+
+def test_a_reply_to_any_message_about_one_deliverable_is_recorded(opened: Harness):
+    """E.g. a re-prompt after a governance lead asked for changes (another module's kind)."""
+    from bot.outbox import deliver_pending, record_message
+    from handlers.blocks.text import Message
+    from handlers.outbound import Outgoing, make_outbox_sender, register_renderer
+    from storage.db import session_scope
+
+    register_renderer("reprompt_test", lambda ctx, m: [
+        Outgoing.of(m.payload["to"], Message("Please revise your update."))])
+    with session_scope(opened.engine, write=True) as session:
+        record_message(session, key="reprompt:1", kind="reprompt_test", deliverable_id=1,
+                       payload={"to": SHARON, "period": "2024/25 Q3"})
+    deliver_pending(opened.engine, make_outbox_sender(opened.ctx), kinds={"reprompt_test"})
+    reprompt = opened.fake.calls("chat.postMessage")[-1].response
+
+    with opened.follow_up(1):
+        opened.reply(SHARON, "Green - revised as asked", reprompt["ts"], wait=False)
+
+    assert opened.latest(1).narrative == "revised as asked"
+    thread = opened.thread(reprompt["channel"], reprompt["ts"])
+    assert thread[-1]["text"].startswith("Recorded Green")
