@@ -39,8 +39,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.periods import Period
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.repo import find_period
 
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -169,6 +171,25 @@ def find_prompt(session: Session, channel: str, thread_ts: str) -> OutboxMessage
             OutboxMessage.ts == thread_ts,
         )
     ).first()
+
+
+def sent_prompts(session: Session, deliverable_id: int, period: Period) -> list[OutboxMessage]:
+    """Every prompt for the deliverable in the period that reached Slack (one per SRO)."""
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    if record is None:
+        return []
+    return list(session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "prompt", OutboxMessage.deliverable_id == deliverable_id,
+            OutboxMessage.period_id == record.id, OutboxMessage.status == OutboxStatus.sent,
+        ).order_by(OutboxMessage.id)
+    ).all())
+
+
+def was_sent(session: Session, message_id: int | None) -> bool:
+    """Whether the recorded message reached Slack (``False`` if there is no such message)."""
+    message = session.get(OutboxMessage, message_id) if message_id is not None else None
+    return message is not None and message.status == OutboxStatus.sent
 
 
 def failed_messages(

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.context import AppContext
-from bot.outbox import PermanentSendError, Sender, SentRef
+from bot.outbox import PermanentSendError, Sender, SentRef, sent_prompts
 from bot.people import person_for_slack_id
 from bot.periods import Period
 from bot.slack_gateway import PermanentSendError as SlackPermanentError
@@ -48,8 +48,7 @@ from handlers.blocks.prompt import (
 from handlers.blocks.replies import co_owner_reply, received_reply
 from handlers.blocks.text import Message
 from storage.db import session_scope
-from storage.models import OutboxMessage, OutboxStatus, Rag
-from storage.repo import find_period
+from storage.models import OutboxMessage, Rag
 
 log = logging.getLogger(__name__)
 
@@ -157,19 +156,6 @@ def prompt_card(session: Session, prompt: OutboxMessage) -> PromptCard:
         previous_narrative=previous.narrative if previous else None,
         received=received, frozen=bool(entry and entry.frozen),
     )
-
-
-def sent_prompts(session: Session, deliverable_id: int, period: Period) -> list[OutboxMessage]:
-    """Every prompt for the deliverable in the period that reached Slack (one per SRO)."""
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    if record is None:
-        return []
-    return list(session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.kind == "prompt", OutboxMessage.deliverable_id == deliverable_id,
-            OutboxMessage.period_id == record.id, OutboxMessage.status == OutboxStatus.sent,
-        ).order_by(OutboxMessage.id)
-    ).all())
 
 
 # ------------------------------------------------------------------------------ renderers

@@ -34,6 +34,7 @@ from bot.outbox import (
     failed_messages,
     record_message,
     requeue_failed,
+    was_sent,
 )
 from bot.people import PersonRef, resolve_slack_ids
 from bot.periods import Period
@@ -47,7 +48,7 @@ from handlers.blocks.status import MyItem, Progress, RoundState
 from handlers.blocks.text import day
 from handlers.outbound import make_outbox_sender
 from storage.db import session_scope
-from storage.models import OutboxMessage, OutboxStatus, RoundStatus
+from storage.models import RoundStatus
 
 log = logging.getLogger(__name__)
 
@@ -340,8 +341,7 @@ def _tell_governance(
     for failure in report.failures:
         log.error("could not tell the governance leads (%s): %s", failure.key, failure.error)
     with session_scope(ctx.engine) as session:
-        notice = session.get(OutboxMessage, notice_id)
-        return notice is not None and notice.status == OutboxStatus.sent
+        return was_sent(session, notice_id)
 
 
 def _problem_lines(problems: Sequence[Problem], told: bool) -> list[str]:

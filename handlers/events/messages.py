@@ -6,7 +6,7 @@ A reply in a prompt's thread such as ``Amber – delayed by estates works`` is p
 thread; a reply lacking what the rules need gets a reply asking for exactly that. Messages that
 are not replies to a prompt get a short help reply. Edits, deletions and bot messages are
 acknowledged and ignored. Slack's retries (same ``event_id``) are answered once: see
-``handlers.events.deliveries``.
+``bot.deliveries``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.context import AppContext
+from bot.deliveries import claim, release
 from bot.outbox import find_prompt
 from bot.periods import Period, PeriodError
 from bot.reply_parser import parse_reply
@@ -26,7 +27,6 @@ from bot.updates import RuleViolation, UpdateError, submit_update
 from handlers.blocks.ids import Draft, Target
 from handlers.blocks.replies import help_reply, missing_reply, not_a_prompt_reply, refused_reply
 from handlers.blocks.text import Message
-from handlers.events.deliveries import claim, release
 from handlers.outbound import Submitted, confirm_to_actor, refresh_and_tell_others, submitted
 from handlers.rounds_ops import local_today
 from storage.db import session_scope
@@ -95,7 +95,7 @@ def _reply_in_thread(
             recovery_action=parsed.recovery_action,
             recovery_date=parsed.recovery_date_text or parsed.recovery_date,
             change_reason=parsed.change_reason, source=Source.thread, idempotency_key=key,
-            today=local_today(ctx),
+            today=local_today(ctx), now=ctx.now(),
         )
     except RuleViolation as violation:
         draft = Draft(rag=parsed.rag, narrative=parsed.narrative,

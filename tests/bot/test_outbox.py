@@ -14,11 +14,13 @@ from bot.outbox import (
     find_prompt,
     record_message,
     requeue_failed,
+    sent_prompts,
+    was_sent,
 )
 from bot.rounds import open_round, record_reminders
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, utcnow
-from tests.bot.collection_world import Q2, build_world
+from tests.bot.collection_world import BHANU, JAMES, Q1, Q2, build_world
 
 
 class FakeSlack:
@@ -176,3 +178,27 @@ def test_two_senders_at_once_send_each_message_once(any_engine):
     assert errors == []
     assert sorted(slack.posted) == sorted(f"notice:{i}" for i in range(40))
     assert set(statuses(any_engine).values()) == {OutboxStatus.sent}
+
+
+def test_sent_prompts_are_those_of_the_deliverable_and_period_that_reached_slack(any_engine):
+    world = build_world(any_engine)
+    with session_scope(any_engine, write=True) as s:
+        open_round(s, period=Q2, opened_by="U0LEAD")
+    deliver_pending(any_engine, FakeSlack(permanent_for={BHANU}))  # joint SROs: one refused
+    with session_scope(any_engine) as s:
+        research = sent_prompts(s, world.research, Q2)
+        assert [p.payload["to"] for p in research] == [JAMES]
+        assert research[0].channel == f"D{world.people['jmullins']}"
+        assert sent_prompts(s, world.research, Q1) == []  # a period never opened
+        assert sent_prompts(s, world.wellbeing, Q2) == []  # no Slack id: never prompted
+
+
+def test_was_sent_tells_whether_a_message_reached_slack(any_engine):
+    with session_scope(any_engine, write=True) as s:
+        ids = [record_message(s, key=f"notice:{to}", kind="notice", payload={"to": to})[0].id
+               for to in ("U1", "U2", "U3")]
+    deliver_pending(any_engine, FakeSlack(permanent_for={"U2"}, transient_for={"U3"}))
+    with session_scope(any_engine) as s:
+        assert [was_sent(s, message_id) for message_id in ids] == [True, False, False]
+        assert was_sent(s, max(ids) + 1) is False
+        assert was_sent(s, None) is False
