@@ -118,7 +118,7 @@ def check_update(
     action = (recovery_action or "").strip()
     if rules.needs_recovery(rating) and not action:
         errors["recovery_action"] = (
-            f"A {rating.value.title()} rating needs a recovery action: "
+            f"{_a_rating(rating)} needs a recovery action: "
             "what will bring it back on track?"
         )
     elif len(action) > TEXT_MAX:
@@ -142,6 +142,12 @@ def check_update(
     return errors
 
 
+def _a_rating(rating: Rag) -> str:
+    """``An amber rating`` / ``A red rating``: how the rules' messages name a rating."""
+    article = "An" if rating.value[0] in "aeiou" else "A"
+    return f"{article} {rating.value} rating"
+
+
 def _rating(value: Rag | str | None) -> Rag | None:
     if value is None or isinstance(value, Rag):
         return value
@@ -157,7 +163,7 @@ def _check_recovery_date(
     if value is None or (isinstance(value, str) and not value.strip()):
         if required and rating is not None:
             return (
-                f"A {rating.value.title()} rating needs an expected recovery date: "
+                f"{_a_rating(rating)} needs an expected recovery date: "
                 "when will it be back on track?"
             )
         return None

@@ -10,7 +10,7 @@ is recomputed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -31,6 +31,7 @@ from storage.models import (
     Round,
     Source,
     Update,
+    utcnow,
 )
 from storage.repo import audit, find_period
 
@@ -96,6 +97,7 @@ def submit_update(
     source: Source,
     idempotency_key: str | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> SubmitResult:
     """Store a new version of the deliverable's update for ``period``.
 
@@ -104,7 +106,12 @@ def submit_update(
     an already used ``idempotency_key`` returns the stored update with ``created=False``,
     the deliverable is active (``DeliverableInactive``), the round is not frozen
     (``PeriodFrozen``), the framework's rules hold (``RuleViolation``).
+
+    ``now`` (timezone-aware) is stored as ``submitted_at``: pass the app's clock
+    (``AppContext.now()``) so tests and replays record the time the app believes it is; it
+    defaults to the real time. A naive ``now`` raises ``ValueError``.
     """
+    submitted_at = _aware_utc(now) if now is not None else utcnow()
     if not may_submit(session, slack_id=actor_slack_id, deliverable_id=deliverable_id):
         audit(session=session, actor=actor_slack_id or "?", action="update.refused",
               subject=f"deliverable:{deliverable_id}", period=period.label,
@@ -153,7 +160,7 @@ def submit_update(
         recovery_date=_as_date(recovery_date), change_reason=_clean(change_reason),
         submitted_by_id=submitter.id if submitter else None,
         submitted_by_slack_id=actor_slack_id, source=Source(source),
-        idempotency_key=idempotency_key or None,
+        idempotency_key=idempotency_key or None, submitted_at=submitted_at,
     )
     for _ in range(VERSION_RETRIES):
         replaced = latest_update(session, deliverable_id, period)
@@ -323,6 +330,12 @@ def _result(
         deliverable=deliverable,
         co_owners_slack_ids=tuple(co_owners), replaced=replaced,
     )
+
+
+def _aware_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"now={moment!r} has no timezone; pass an aware datetime (UTC)")
+    return moment.astimezone(UTC)
 
 
 def _clean(text: str | None) -> str | None:

@@ -48,7 +48,7 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
                 period=target.period, rag=entered.rag or "", narrative=entered.narrative,
                 recovery_action=entered.recovery_action, recovery_date=entered.recovery_date,
                 change_reason=entered.change_reason, source=Source.modal,
-                idempotency_key=f"view:{view['id']}", today=local_today(ctx),
+                idempotency_key=f"view:{view['id']}", today=local_today(ctx), now=ctx.now(),
             )
             done = submitted(session, result, target.period, actor) if result.created else None
     except RuleViolation as violation:

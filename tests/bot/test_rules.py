@@ -38,6 +38,14 @@ def test_red_and_amber_need_a_recovery_action_and_date_by_default(rag):
                  recovery_date=date(2024, 12, 31)) == {}
 
 
+def test_recovery_messages_name_the_rating_in_plain_english():
+    amber, red = check(rag="amber"), check(rag="red")
+    assert amber["recovery_action"].startswith("An amber rating needs a recovery action")
+    assert amber["recovery_date"].startswith("An amber rating needs an expected recovery date")
+    assert red["recovery_action"].startswith("A red rating needs a recovery action")
+    assert red["recovery_date"].startswith("A red rating needs an expected recovery date")
+
+
 def test_framework_can_require_recovery_for_red_only():
     rules = {"recovery_required_for": ["red"]}
     assert check(rules, rag="amber") == {}

@@ -1,5 +1,6 @@
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import func, select
@@ -71,6 +72,25 @@ def test_each_submission_is_a_new_version_and_the_latest_counts(any_engine):
                         .order_by(AuditEvent.id)).all()
         assert [(a.actor, a.detail["version"], a.detail["rag"]) for a in audits] == [
             (SHARON, 1, "green"), (DELEGATE, 2, "amber")]
+
+
+def test_submitted_at_is_the_time_the_caller_gives_in_utc(any_engine):
+    world = build_world(any_engine)
+    london_morning = datetime(2024, 10, 1, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+    result = submit(any_engine, actor_slack_id=SHARON, deliverable_id=world.access_policy,
+                    now=london_morning)
+    with session_scope(any_engine) as s:
+        stored = s.get(Update, result.update.id).submitted_at
+    assert stored == datetime(2024, 10, 1, 8, 30, tzinfo=UTC)
+    assert stored.utcoffset().total_seconds() == 0
+
+
+def test_submitted_at_refuses_a_time_without_a_timezone(engine):
+    world = build_world(engine)
+    with pytest.raises(ValueError, match="no timezone"):
+        submit(engine, actor_slack_id=SHARON, deliverable_id=world.access_policy,
+               now=datetime(2024, 10, 1, 9, 30))
+    assert count(engine) == 0
 
 
 def test_joint_sros_see_each_other_as_co_owners(any_engine):
