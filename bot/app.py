@@ -156,13 +156,26 @@ def make_context(settings: Settings, *, engine: Engine | None = None) -> AppCont
                       gateway=SlackGateway(make_web_client(settings)))
 
 
-def start_scheduler_for(ctx: AppContext) -> object:
-    """The round calendar with the Slack layer's outbox sender and report poster."""
+def scheduler_wiring(ctx: AppContext) -> dict[str, Any]:
+    """What the scheduled jobs use of the Slack layer: the outbox sender, the report poster and
+    the round operations (SROs looked up by email, failures told to governance)."""
     from handlers.outbound import make_outbox_sender
     from handlers.reports import post_report
+    from handlers.rounds_ops import open_round_and_prompt, remind_outstanding
+
+    return {
+        "send": make_outbox_sender(ctx),
+        "post_report": post_report,
+        "open_round": lambda period: open_round_and_prompt(ctx, period, opened_by="scheduler"),
+        "remind": lambda period, stage: remind_outstanding(ctx, period, stage=stage),
+    }
+
+
+def start_scheduler_for(ctx: AppContext) -> object:
+    """Leader election and, in the leader, the round calendar (``ragtime serve``)."""
     from schedules import start_scheduler
 
-    return start_scheduler(ctx, send=make_outbox_sender(ctx), post_report=post_report,
+    return start_scheduler(ctx, **scheduler_wiring(ctx),
                            poll_seconds=ctx.settings.leader_poll_seconds)
 
 

@@ -91,6 +91,8 @@ def deliver_outbox() -> None:
 # ------------------------------------------------------------------------------ the work
 
 def _open_round(env: JobEnvironment, period: Period) -> str:
+    if env.open_round is not None:
+        return str(env.open_round(period))
     from bot.rounds import open_round as open_the_round
 
     with session_scope(env.ctx.engine, write=True) as session:
@@ -109,13 +111,15 @@ def _remind(env: JobEnvironment, period: Period, stage: str) -> str:
     later = _superseded_by(env, period, f"remind:{stage}")
     if later:
         return f"skipped: {later} is already due"
-    with session_scope(env.ctx.engine, write=True) as session:
+    with session_scope(env.ctx.engine) as session:
         round_ = find_round(session, period)
-        if round_ is None:
-            return f"skipped: no round has been opened for {period.label}"
+    if round_ is None:
+        return f"skipped: no round has been opened for {period.label}"
+    if env.remind is not None:
+        return str(env.remind(period, stage))
+    with session_scope(env.ctx.engine, write=True) as session:
         recorded = record_reminders(session, period, stage, framework_id=round_.framework_id)
-        period_id = round_.period_id
-    delivered = _deliver(env, kinds={"reminder"}, period_id=period_id)
+    delivered = _deliver(env, kinds={"reminder"}, period_id=round_.period_id)
     return f"{recorded} reminder(s) recorded, {delivered}"
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
+from bot.periods import Period
 from bot.settings import Settings
 
 
@@ -32,6 +33,10 @@ class JobContext(Protocol):
 Send = Callable[..., Any]
 # Posts a compiled draft report to the governance channel.
 PostReport = Callable[..., Any]
+# The Slack layer's round operations (SROs looked up by email, failures told to governance);
+# without them the jobs fall back to the bare bot services.
+OpenRound = Callable[[Period], object]
+Remind = Callable[[Period, str], object]
 
 
 @dataclass
@@ -39,6 +44,8 @@ class JobEnvironment:
     ctx: JobContext
     send: Send | None = None
     post_report: PostReport | None = None
+    open_round: OpenRound | None = None
+    remind: Remind | None = None
     scheduler: BaseScheduler | None = None
 
 

@@ -20,7 +20,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from schedules import registry
 from schedules.leader import DEFAULT_POLL_SECONDS, LeaderElection, LeaderLock, lock_for
-from schedules.registry import JobContext, JobEnvironment, PostReport, Send
+from schedules.registry import (
+    JobContext,
+    JobEnvironment,
+    OpenRound,
+    PostReport,
+    Remind,
+    Send,
+)
 from schedules.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -53,11 +60,14 @@ class SchedulerService:
         *,
         send: Send | None = None,
         post_report: PostReport | None = None,
+        open_round: OpenRound | None = None,
+        remind: Remind | None = None,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         lock: LeaderLock | None = None,
         executors: dict[str, Any] | None = None,
     ) -> None:
-        self.environment = JobEnvironment(ctx=ctx, send=send, post_report=post_report)
+        self.environment = JobEnvironment(ctx=ctx, send=send, post_report=post_report,
+                                          open_round=open_round, remind=remind)
         self._executors = executors
         self._scheduler: BaseScheduler | None = None
         self._guard = threading.Lock()
@@ -111,8 +121,13 @@ def start_scheduler(
     *,
     send: Send | None = None,
     post_report: PostReport | None = None,
+    open_round: OpenRound | None = None,
+    remind: Remind | None = None,
     poll_seconds: float = DEFAULT_POLL_SECONDS,
 ) -> SchedulerService:
-    """Start leader election; the leader schedules the rounds. Call ``.stop()`` on shutdown."""
-    return SchedulerService(ctx, send=send, post_report=post_report,
-                            poll_seconds=poll_seconds).start()
+    """Start leader election; the leader schedules the rounds. Call ``.stop()`` on shutdown.
+
+    ``open_round(period)`` and ``remind(period, stage)`` are the Slack layer's round operations
+    (they look SROs up by email and tell governance about failures)."""
+    return SchedulerService(ctx, send=send, post_report=post_report, open_round=open_round,
+                            remind=remind, poll_seconds=poll_seconds).start()
