@@ -30,7 +30,9 @@ _counter = itertools.count(1)
 
 
 def _next_ts() -> str:
-    return f"{int(time.time())}.{next(_counter):06d}"
+    """A message ts for things people send; its fraction starts with 9 so it never equals a
+    ts the fake Slack gave a bot message in the same second (a reply would look like a parent)."""
+    return f"{int(time.time())}.9{next(_counter) % 100_000:05d}"
 
 
 def sign(secret: str, timestamp: int | str, body: str | bytes) -> str:
