@@ -186,22 +186,13 @@ def compile(
 
 def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
                       cover: dict[str, object]) -> None:
-    import getpass
-
-    from bot.app import make_context
     from handlers.reports import publish_report
 
-    ctx = make_context(_settings())
-    try:
-        with console.status("Compiling and posting…") as status:
-            outcome = publish_report(
-                ctx, period, actor=f"cli:{getpass.getuser()}", closure=closure,
-                cover_overrides=cover, out_dir=out,
-                formats=formats, progress=status.update,
-            )
-    finally:
-        ctx.engine.dispose()
-    console.print(str(outcome))
+    with _slack_context() as ctx, console.status("Compiling and posting…") as status:
+        outcome = publish_report(ctx, period, actor=_cli_actor(), closure=closure,
+                                 cover_overrides=cover, out_dir=out, formats=formats,
+                                 progress=status.update)
+    console.print(str(outcome), highlight=False)
 
 
 def _closure_year(text: str) -> int:
@@ -247,6 +238,57 @@ def serve(
     settings.require_slack(socket=socket)
     run_server(settings, host=host, port=port, socket=socket,
                start_scheduler=None if no_scheduler else start_scheduler_for)
+
+
+@round_app.command("open")
+def round_open(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
+    """Open the round and DM every SRO a prompt per deliverable (never twice)."""
+    from handlers.rounds_ops import open_round_and_prompt
+
+    with _slack_context() as ctx, console.status(f"Opening {period} and prompting SROs…"):
+        summary = open_round_and_prompt(ctx, _period(period), opened_by=_cli_actor())
+    console.print(str(summary), highlight=False)
+
+
+@round_app.command("remind")
+def round_remind(
+    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
+    stage: Annotated[str | None, typer.Option(help="Reminder name; one per stage per SRO "
+                                              "(default: manual-<today>).")] = None,
+) -> None:
+    """Remind the SROs still outstanding, listing their deliverables."""
+    from handlers.rounds_ops import remind_outstanding
+
+    with _slack_context() as ctx, console.status(f"Reminding outstanding SROs for {period}…"):
+        summary = remind_outstanding(ctx, _period(period), stage=stage)
+    console.print(str(summary), highlight=False)
+
+
+@round_app.command("status")
+def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
+    """Who is outstanding, by theme (no Slack needed)."""
+    from handlers.rounds_ops import status_text
+
+    target = _period(period)
+    with _database() as engine:
+        console.print(status_text(engine, target), highlight=False)
+
+
+@contextmanager
+def _slack_context() -> Iterator[object]:
+    from bot.app import make_context
+
+    ctx = make_context(_settings())
+    try:
+        yield ctx
+    finally:
+        ctx.engine.dispose()
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
 
 
 @schedule_app.command("show")
