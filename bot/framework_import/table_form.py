@@ -55,15 +55,26 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
         raise problems.fail("", "", f"cannot read the file: {error.strerror or error}") from None
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise problems.fail("", "", f"not a readable Excel workbook (.xlsx): {error}") from None
+    except Exception as error:  # a damaged file: see _damaged
+        raise _damaged(problems, error) from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
         rows = [(number, [_cell_text(value) for value in values])
                 for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)]
+    except Exception as error:  # a damaged sheet: see _damaged
+        raise _damaged(problems, error) from None
     finally:
         workbook.close()
     if not any(any(cells) for _, cells in rows):
         raise problems.fail("", "", "the workbook is empty")
     return _read_rows(rows, problems)
+
+
+def _damaged(problems: Problems, error: Exception) -> Exception:
+    """A damaged workbook fails deep in zip, zlib or XML parsing with whatever those raise
+    (zlib.error, IndexError, NotImplementedError…); to the person importing it is one thing."""
+    return problems.fail("", "", "not a readable Excel workbook (.xlsx): the file is damaged "
+                         f"({type(error).__name__})")
 
 
 def _cell_text(value: object) -> str:

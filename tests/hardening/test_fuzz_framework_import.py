@@ -13,9 +13,8 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, event, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
@@ -120,13 +119,7 @@ def test_damaged_text_files_are_imported_or_refused_clearly(engine, named):
     attempt(engine, name, data)
 
 
-XLSX_BUG = ("reported: read_xlsx reads the rows outside its try, so a damaged workbook escapes as "
-            "zlib.error, NotImplementedError, RuntimeError or IndexError (about 8% of damaged "
-            "files) instead of FrameworkImportError")
-
-
-@pytest.mark.xfail(reason=XLSX_BUG, strict=False)
-@settings(FUZZ, phases=[Phase.explicit, Phase.generate])  # an xfail need not be shrunk
+@settings(FUZZ)
 @given(_mutations(XLSX_BYTES))
 def test_damaged_workbooks_are_imported_or_refused_clearly(engine, data):
     attempt(engine, "f.xlsx", data)
@@ -143,7 +136,6 @@ def _with_damaged_sheet(workbook: bytes) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.xfail(reason=XLSX_BUG, strict=True)
 def test_a_workbook_with_a_damaged_sheet_is_refused_clearly(engine):
     attempt(engine, "f.xlsx", _with_damaged_sheet(XLSX_BYTES))
 
