@@ -38,14 +38,14 @@ from bot.outbox import (
 )
 from bot.people import PersonRef, resolve_slack_ids
 from bot.periods import Period
-from bot.permissions import deliverables_for, may_govern
+from bot.permissions import deliverables_for
 from bot.rounds import RoundError, RoundStatusView, find_round, open_round, record_reminders
 from bot.rounds import round_status as load_round_status
-from bot.slack_gateway import SlackSendError
 from handlers.blocks.ids import Target
 from handlers.blocks.prompt import OutstandingItem, OutstandingTheme
 from handlers.blocks.status import MyItem, Progress, RoundState
 from handlers.blocks.text import day
+from handlers.identity import is_governance_lead
 from handlers.outbound import make_outbox_sender
 from storage.db import session_scope
 from storage.models import RoundStatus
@@ -59,24 +59,6 @@ def local_today(ctx: AppContext) -> date:
 
 
 # ------------------------------------------------------------------------------ who and when
-
-def is_governance_lead(ctx: AppContext, user_id: str) -> bool:
-    """``user_id`` (from a signed payload) is in ``RAGTIME_GOVERNANCE_LEADS``, by id or by the
-    email Slack holds for them (``users.info``, only when leads are configured by email)."""
-    leads = ctx.settings.governance_leads
-    if not user_id:
-        return False
-    if may_govern(leads, slack_id=user_id):
-        return True
-    if not any("@" in lead for lead in leads):
-        return False
-    try:
-        profile = ctx.gateway.user_info(user_id).get("profile") or {}
-    except SlackSendError as error:
-        log.warning("could not read %s's email to check governance lead: %s", user_id, error)
-        return False
-    return may_govern(leads, slack_id=user_id, email=profile.get("email"))
-
 
 def period_in_focus(session: Session, today: date) -> Period:
     """The period people are asked about now: the newest open round of this quarter or the last,

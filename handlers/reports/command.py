@@ -15,7 +15,8 @@ from typing import Any
 from bot import mrkdwn
 from bot.context import AppContext
 from bot.publishing import PublishError, default_period, parse_compile_text
-from handlers.reports.leads import REFUSAL, is_lead
+from handlers.identity import is_governance_lead as is_lead
+from handlers.reports.leads import REFUSAL
 from handlers.reports.publish import publish_report
 
 PROGRESS_NOTES_MAX = 3  # a response_url takes 5 messages; keep 1 for the result

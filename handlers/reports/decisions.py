@@ -21,6 +21,7 @@ from bot.publishing import (
     request_changes,
 )
 from bot.slack_gateway import SlackSendError
+from handlers.identity import is_governance_lead as is_lead
 from handlers.reports.blocks import (
     CHOICE_ACTION,
     CHOICE_BLOCK,
@@ -35,7 +36,7 @@ from handlers.reports.blocks import (
     who,
     with_status,
 )
-from handlers.reports.leads import REFUSAL, is_lead
+from handlers.reports.leads import REFUSAL
 from handlers.reports.reprompt import deliver_reprompts
 
 log = logging.getLogger(__name__)
