@@ -1,0 +1,327 @@
+"""Ack latency under load: simulated Slack clients against ``ragtime serve`` and against a bare
+ack-only Bolt app served the same way (the floor), in the same run.
+
+    python -m benchmarks.bench_ack_latency [--clients 50] [--seconds 60] [--latency 0.3] [--quick]
+
+Every server runs in its own process, as ``ragtime serve`` runs in production (HTTP mode,
+waitress); the fake Slack Web API runs in a third, adding ``--latency`` seconds to every Web API
+call. One client is a governance lead (``/report-status`` and, every 30 s, ``/compile-report``);
+the others are SROs who click a prompt's button (the modal opens), submit the modal, reply in a
+prompt's thread and run ``/report-status``, pausing about ``--think`` seconds between actions.
+The floor run replays the same mix against the floor app first; then Ragtime is started, a
+governance lead opens the round from the App Home (every SRO is prompted) and the clients work
+from their real prompts and modals.
+
+It prints p50/p99/max time to the HTTP answer for both and Ragtime's as ratios to the floor, per
+kind of request, and then checks the database: every submission the app accepted (a modal answered
+with an empty ack, a thread reply answered 200) stored exactly once. Targets: p99 within 1.5× the
+floor, every ack under 3 s, nothing lost; the exit status is 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import logging
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from benchmarks.load.clients import (
+    KINDS,
+    UNACKNOWLEDGED,
+    Person,
+    Plan,
+    Prompt,
+    Recorder,
+    SlackTransport,
+    run_people,
+)
+from benchmarks.load.profile import print_profile
+from benchmarks.load.servers import (
+    ServerProcess,
+    cpu_seconds,
+    machine_cpu,
+    slack_env,
+    start_floor,
+    start_ragtime,
+    stop_servers_on_sigterm,
+)
+from benchmarks.load.slack_side import start_slack_side
+from benchmarks.load.stats import Summary, ms, ratio
+from benchmarks.load.world import World, build_world
+from storage.db import make_engine
+from storage.models import Update
+from tests.fakeslack import BOT_TOKEN
+from tests.support.slack_requests import SIGNING_SECRET, block_actions, button
+
+P99_TARGET = 1.5  # × the floor's p99
+ACK_LIMIT = 3.0  # seconds: Slack's limit
+SETTLE_SECONDS = 60.0  # for thread replies still being processed when the clients stop
+GOVERNANCE_CHANNEL = "C0GOVERN"
+
+
+@dataclass
+class Phase:
+    name: str
+    recorder: Recorder
+    seconds: float
+    cpu: dict[str, float]  # cores busy on average during the run: server, slack, clients, other
+
+    def summary(self, kind: str | None = None) -> Summary:
+        return Summary.of(self.recorder.seconds(kind))
+
+    @property
+    def failures(self) -> int:
+        return sum(1 for s in self.recorder.samples if s.status != 200)
+
+
+@dataclass
+class Stored:
+    accepted: collections.Counter[str]  # acknowledged submissions by "modal"/"thread"
+    lost: list[str]  # acknowledged, not stored
+    duplicated: list[str]  # stored more than once
+    unacknowledged: int = 0  # modals answered late or with an error (Slack shows an error)
+    unacknowledged_stored: int = 0  # … that were stored all the same (once)
+
+
+@dataclass
+class Result:
+    clients: int
+    latency: float
+    floor: Phase
+    ragtime: Phase
+    stored: Stored
+    slack_calls: dict[str, dict[str, int]]
+
+    @property
+    def p99_ratio(self) -> float:
+        return ratio(self.ragtime.summary().p99, self.floor.summary().p99)
+
+    @property
+    def met(self) -> dict[str, bool]:
+        return {
+            f"p99 within {P99_TARGET}× the floor": self.p99_ratio <= P99_TARGET,
+            f"every ack under {ACK_LIMIT:.0f} s": self.ragtime.summary().max < ACK_LIMIT,
+            "nothing lost": not (self.stored.lost or self.stored.duplicated
+                                 or self.ragtime.failures),
+        }
+
+
+def drive(server: ServerProcess, world: World, plan: Plan, *, slack,  # type: ignore[no-untyped-def]
+          prompts: dict[str, list[Prompt]], modals: bool, profile: Path | None = None) -> Phase:
+    """Run every simulated person against ``server``; ``modals``: the app opens real modals."""
+    transport = SlackTransport(server.url, response_url=_response_urls(slack))
+    recorder = Recorder()
+    forms = slack if modals else None
+    people = [Person(user, prompts.get(user, []), transport, recorder, plan, slack=forms,
+                     index=n) for n, user in enumerate(world.sros)]
+    people += [Person(user, [], transport, recorder, plan, slack=forms, lead=True,
+                      index=len(people) + n) for n, user in enumerate(world.leads)]
+    spy = server.profile(profile, plan.seconds) if profile else None
+    slack_pid = slack.pid()
+
+    def cpu_now() -> dict[str, float]:
+        mine = os.times()
+        return {"server": server.cpu_seconds(), "fake Slack": cpu_seconds(slack_pid),
+                "clients": mine.user + mine.system, "machine": machine_cpu()[0]}
+
+    before, started = cpu_now(), time.monotonic()
+    run_people(people)
+    seconds = time.monotonic() - started
+    used = {name: (value - before[name]) / seconds for name, value in cpu_now().items()}
+    used["other processes"] = used.pop("machine") - sum(used.values())
+    phase = Phase(server.name, recorder, seconds, used)
+    if spy is not None:
+        spy.wait()
+    return phase
+
+
+def _response_urls(slack):  # type: ignore[no-untyped-def]
+    base = slack.response_url().rsplit("/", 1)[0]
+    counter = iter(range(10**9))
+    return lambda: f"{base}/{next(counter)}"
+
+
+def floor_prompts(world: World) -> dict[str, list[Prompt]]:
+    """Prompts shaped like Ragtime's (a DM channel, a ts, a button value) for the floor run."""
+    return {user: [Prompt(channel="D" + user[1:], ts=f"1700000000.{n:06d}",
+                          value=f'{{"d":{n},"p":"{world.period.slug}"}}')
+                   for n in range(world.per_sro)] for user in world.sros}
+
+
+def open_round(app: ServerProcess, world: World, slack) -> dict[str, list[Prompt]]:  # type: ignore[no-untyped-def]
+    """A governance lead presses "Open round" in the App Home; every SRO gets their prompts."""
+    transport = SlackTransport(app.url, response_url=_response_urls(slack))
+    status, body, _ = transport.post(block_actions(
+        [button("open_round", world.period.slug, block_id="round")], user_id=world.leads[0],
+        view={"id": "V0HOME", "type": "home"}))
+    if status != 200:
+        raise RuntimeError(f"opening the round was refused: HTTP {status} {body[:200]}")
+    posted = slack.wait_for_prompts(world.deliverables, timeout=120 + world.deliverables / 20)
+    if posted < world.deliverables:
+        raise RuntimeError(f"only {posted} of {world.deliverables} prompts were posted; "
+                           f"server log:\n{app.log_tail()}")
+    return {user: [Prompt(**item) for item in slack.prompts_for(user)] for user in world.sros}
+
+
+def check_stored(database_url: str, recorder: Recorder, settle: float = SETTLE_SECONDS) -> Stored:
+    """Wait for acknowledged submissions to be stored (thread replies are handled after their
+    ack), then count each one's versions."""
+    wanted = {item.token for item in recorder.expected if item.via != UNACKNOWLEDGED}
+    late = {item.token for item in recorder.expected if item.via == UNACKNOWLEDGED}
+    engine = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + settle
+        while True:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    select(Update.narrative, func.count())
+                    .where(col(Update.narrative).like("bench-%"))
+                    .group_by(Update.narrative)).all()
+            counts = {narrative: count for narrative, count in rows}
+            if wanted <= counts.keys() or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    return Stored(
+        accepted=collections.Counter(item.via for item in recorder.expected
+                                     if item.via != UNACKNOWLEDGED),
+        lost=sorted(wanted - counts.keys()),
+        duplicated=sorted(token for token, count in counts.items() if count > 1),
+        unacknowledged=len(late),
+        unacknowledged_stored=len(late & counts.keys()),
+    )
+
+
+def run(*, clients: int = 50, seconds: float = 60.0, latency: float = 0.3, think: float = 1.0,
+        per_sro: int = 4, compile_every: float = 30.0, database_url: str | None = None,
+        scheduler: bool = True, keep: Path | None = None, profile: Path | None = None
+        ) -> Result:
+    if clients < 2:
+        raise ValueError("--clients must be at least 2 (one governance lead and SROs)")
+    with tempfile.TemporaryDirectory(prefix="ragtime-ack-") as temporary:
+        folder = keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        manager, slack = start_slack_side()
+        try:
+            for stale in folder.glob("bench.db*"):  # from an earlier run kept in the folder
+                stale.unlink()
+            url = database_url or f"sqlite:///{folder / 'bench.db'}"
+            world = build_world(url, folder, sros=clients - 1, per_sro=per_sro, leads=1)
+            slack.add_users(world.users)
+            env = slack_env(api_url=slack.api_url(), database_url=url,
+                            signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN,
+                            governance_channel=GOVERNANCE_CHANNEL, leads=list(world.leads))
+            plan = Plan(seconds=seconds, think=think, compile_every=compile_every)
+
+            slack.set_latency(latency)
+            floor_server = start_floor(env, folder)
+            try:
+                floor = drive(floor_server, world, plan, slack=slack,
+                              prompts=floor_prompts(world), modals=False)
+            finally:
+                floor_server.stop()
+
+            slack.set_latency(0.0)
+            app = start_ragtime(env, folder, scheduler=scheduler)
+            try:
+                prompts = open_round(app, world, slack)
+                slack.set_latency(latency)
+                ragtime = drive(app, world, plan, slack=slack, prompts=prompts, modals=True,
+                                profile=profile)
+                stored = check_stored(url, ragtime.recorder)
+            finally:
+                app.stop()
+            return Result(clients=clients, latency=latency, floor=floor, ragtime=ragtime,
+                          stored=stored, slack_calls=slack.counts())
+        finally:
+            manager.shutdown()
+
+
+def report(result: Result) -> None:
+    floor, ragtime = result.floor, result.ragtime
+    print(f"ack latency: {result.clients} simulated clients ({result.clients - 1} SROs, one "
+          f"governance lead) for {ragtime.seconds:.0f} s each run; the fake Slack adds "
+          f"{result.latency * 1000:.0f} ms to every Web API call")
+    print(f"  {'':22}{'requests':>9} {'p50':>11} {'p99':>11} {'max':>11}")
+    for phase in (floor, ragtime):
+        s = phase.summary()
+        label = "floor (ack-only Bolt)" if phase is floor else "Ragtime"
+        print(f"  {label:22}{s.count:9d} {ms(s.p50)} {ms(s.p99)} {ms(s.max)}")
+    f, r = floor.summary(), ragtime.summary()
+    print(f"  {'Ragtime / floor':22}{'':9} {ratio(r.p50, f.p50):8.2f} ×  {ratio(r.p99, f.p99):8.2f}"
+          f" ×  {ratio(r.max, f.max):8.2f} ×")
+    print("  by kind (Ragtime p50 / p99 / max, and p99 against the floor's for that kind):")
+    for kind in KINDS:
+        mine, theirs = ragtime.summary(kind), floor.summary(kind)
+        if mine.count:
+            print(f"    {kind:8}{mine.count:7d} {ms(mine.p50)} {ms(mine.p99)} {ms(mine.max)}"
+                  f"   p99 {ratio(mine.p99, theirs.p99):6.2f} ×")
+    stored = result.stored
+    accepted = sum(stored.accepted.values())
+    print(f"  submissions acknowledged {accepted} (modal {stored.accepted['modal']}, thread "
+          f"{stored.accepted['thread']}): lost {len(stored.lost)}, stored more than once "
+          f"{len(stored.duplicated)}; HTTP answers other than 200: {ragtime.failures} "
+          f"(floor: {floor.failures})")
+    if stored.unacknowledged:
+        print(f"  modal submissions not acknowledged in time (Slack shows the person an error): "
+              f"{stored.unacknowledged}, of which stored all the same: "
+              f"{stored.unacknowledged_stored}")
+    for phase in (floor, ragtime):
+        print(f"  CPU during the {phase.name} run, cores busy on average (of "
+              f"{os.cpu_count()}): " + ", ".join(f"{name} {value:.2f}"
+                                                   for name, value in phase.cpu.items()))
+    for problem in ragtime.recorder.problems[:5]:
+        print(f"    ! {problem}")
+    calls = ", ".join(f"{method} {sum(outcomes.values())}"
+                      for method, outcomes in sorted(result.slack_calls.items()))
+    print(f"  Web API calls the app made: {calls}")
+    for target, ok in result.met.items():
+        print(f"  target {target}: {'met' if ok else 'MISSED'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_ack_latency",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50, help="simulated people at once")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each run")
+    parser.add_argument("--latency", type=float, default=0.3,
+                        help="seconds the fake Slack adds to every Web API call")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean pause between one person's actions, seconds")
+    parser.add_argument("--per-sro", type=int, default=4, help="deliverables each SRO owns")
+    parser.add_argument("--compile-every", type=float, default=30.0,
+                        help="seconds between the governance lead's /compile-report "
+                             "(0: none)")
+    parser.add_argument("--quick", action="store_true", help="10-second runs")
+    parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL "
+                                               "database given here must be empty")
+    parser.add_argument("--no-scheduler", action="store_true",
+                        help="serve with `ragtime serve --no-scheduler`")
+    parser.add_argument("--keep", type=Path, help="keep the database and server logs here")
+    parser.add_argument("--profile", type=Path,
+                        help="sample Ragtime with py-spy during its run (stacks holding the "
+                             "GIL, collapsed text, to this file) and print the top functions")
+    args = parser.parse_args(argv)
+    stop_servers_on_sigterm()
+    logging.basicConfig(level=logging.WARNING)
+    seconds = 10.0 if args.quick else args.seconds
+    result = run(clients=args.clients, seconds=seconds, latency=args.latency, think=args.think,
+                 per_sro=args.per_sro, compile_every=args.compile_every,
+                 database_url=args.database_url, scheduler=not args.no_scheduler, keep=args.keep,
+                 profile=args.profile)
+    report(result)
+    if args.profile:
+        print_profile(args.profile)
+    return 0 if all(result.met.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

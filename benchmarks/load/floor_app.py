@@ -1,0 +1,70 @@
+"""The floor: a bare Bolt app that only acknowledges, served exactly as ``ragtime serve`` is.
+
+    python -m benchmarks.load.floor_app --host 127.0.0.1 --port 3001
+
+Same settings (from the environment), same Bolt options (``process_before_response=False``, a
+listener pool of ``RAGTIME_LISTENER_THREADS``), same signature checks, same waitress server with
+the same number of threads, same logging; every listener calls ``ack()`` and nothing else. What
+Ragtime adds on top of this is its own cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+
+from bot.context import AppContext
+from bot.http_server import serve_http
+from bot.logs import configure_logging
+from bot.settings import load_settings
+from bot.slack_gateway import SlackGateway, make_web_client
+from storage.db import make_engine
+
+ANYTHING = re.compile(".*")
+
+
+def acknowledge(ack: Any) -> None:
+    ack()
+
+
+def ignore() -> None:
+    """Events are acknowledged by Bolt before the listener runs."""
+
+
+def build(settings: Any) -> tuple[App, AppContext]:
+    client = make_web_client(settings)
+    secret = settings.slack_signing_secret.get_secret_value()
+    app = App(
+        logger=logging.getLogger("slack_bolt.App"), client=client, signing_secret=secret,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads,
+                                             thread_name_prefix="floor-listener"),
+    )
+    app.action(ANYTHING)(acknowledge)
+    app.view(ANYTHING)(acknowledge)
+    app.command(ANYTHING)(acknowledge)
+    app.event("message")(ignore)
+    app.event("app_home_opened")(ignore)
+    ctx = AppContext(settings=settings, engine=make_engine(settings.database_url),
+                     gateway=SlackGateway(client))
+    return app, ctx
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load.floor_app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3001)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    app, ctx = build(settings)
+    serve_http(app, ctx, host=args.host, port=args.port, threads=settings.listener_threads)
+
+
+if __name__ == "__main__":
+    main()

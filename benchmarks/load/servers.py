@@ -1,0 +1,184 @@
+"""Servers under test, each in a subprocess: ``ragtime serve`` and the ack-only floor app.
+
+``ragtime serve`` is started as an operator starts it (``python -m bot.cli serve``, settings in
+the environment, run from an empty folder so no developer ``.env`` is read). Memory figures come
+from ``/proc/<pid>/status``: ``VmRSS`` (resident now) and ``VmHWM`` (the peak).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MB = 1024 * 1024
+
+
+class ServerFailed(RuntimeError):
+    """A server did not come up; the message carries the end of its log."""
+
+
+@dataclass(frozen=True)
+class Memory:
+    rss: int  # bytes resident now (VmRSS)
+    peak: int  # the most ever resident (VmHWM)
+
+    @property
+    def rss_mb(self) -> float:
+        return self.rss / MB
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / MB
+
+
+def memory_of(pid: int) -> Memory:
+    fields: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) * 1024  # reported in kB
+    return Memory(rss=fields["VmRSS"], peak=fields["VmHWM"])
+
+
+def stop_servers_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit`` so a benchmark stopped that way still stops its servers
+    and the fake Slack (their ``finally`` blocks run)."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time process ``pid`` has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from ``/proc/stat``."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks[:8]) - idle) / hz, sum(ticks[:8]) / hz
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """A server subprocess answering ``GET /healthz`` on 127.0.0.1:``port``."""
+
+    def __init__(self, argv: list[str], env: Mapping[str, str], folder: Path, name: str) -> None:
+        self.port = free_port()
+        self.name = name
+        self.log_path = folder / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            [*argv, "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=folder, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerFailed(f"{self.name} exited with {self.process.returncode}:\n"
+                                   f"{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if json.loads(response.read()).get("ok"):
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise ServerFailed(f"{self.name} did not answer /healthz within {timeout:.0f}s:\n"
+                           f"{self.log_tail()}")
+
+    def memory(self) -> Memory:
+        return memory_of(self.pid)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far."""
+        return cpu_seconds(self.pid)
+
+    def profile(self, output: Path, seconds: float) -> subprocess.Popen[bytes] | None:
+        """Sample the server with py-spy (``pip install py-spy``) for ``seconds``: only stacks
+        holding the GIL, as collapsed text in ``output``. ``None`` when py-spy is missing."""
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        if not Path(spy).exists():
+            return None
+        return subprocess.Popen(
+            [spy, "record", "--pid", str(self.pid), "--gil", "--format", "raw", "--rate", "200",
+             "--duration", str(max(1, int(seconds))), "--output", str(output)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def log_tail(self, lines: int = 30) -> str:
+        self._log.flush()
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """SIGTERM (a clean stop, as systemd does), then SIGKILL if it lingers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+
+def slack_env(*, api_url: str, database_url: str, signing_secret: str, bot_token: str,
+              governance_channel: str, leads: list[str]) -> dict[str, str]:
+    """The settings ``ragtime serve`` reads (see ``.env.example``)."""
+    return {
+        "SLACK_BOT_TOKEN": bot_token,
+        "SLACK_SIGNING_SECRET": signing_secret,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "RAGTIME_GOVERNANCE_CHANNEL": governance_channel,
+        "RAGTIME_GOVERNANCE_LEADS": ",".join(leads),
+    }
+
+
+def start_ragtime(env: Mapping[str, str], folder: Path, *, scheduler: bool = True
+                  ) -> ServerProcess:
+    """``ragtime serve`` in HTTP mode (waitress), with the scheduler unless told otherwise."""
+    argv = [sys.executable, "-m", "bot.cli", "serve"]
+    if not scheduler:
+        argv.append("--no-scheduler")
+    server = ServerProcess(argv, env, folder, "ragtime")
+    server.wait_healthy()
+    return server
+
+
+def start_floor(env: Mapping[str, str], folder: Path) -> ServerProcess:
+    """The bare ack-only Bolt app (``benchmarks.load.floor_app``), served the same way."""
+    server = ServerProcess([sys.executable, "-m", "benchmarks.load.floor_app"], env, folder,
+                           "floor")
+    server.wait_healthy()
+    return server
