@@ -43,10 +43,31 @@ class RagtimeWSGI:
             if method != "POST":
                 return _json(start_response, 405, {"ok": False, "error": "use POST"},
                              [("Allow", "POST")])
-            return self.bolt(environ, start_response)
+            return self.slack(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return self.health(start_response)
         return _json(start_response, 404, {"ok": False, "error": "not found"})
+
+    def slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
+        an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
+
+        Bolt handles every error a listener raises itself, so what escapes here is a request
+        it could not read at all; nothing of it is logged but its size."""
+        started: list[bool] = []
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            started.append(True)
+            return start_response(status, headers, *exc_info)
+
+        try:
+            return self.bolt(environ, start)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            if started:
+                raise
+            log.warning("unreadable Slack request (%s, %s bytes): answered 400",
+                        type(error).__name__, environ.get("CONTENT_LENGTH") or "?")
+            return _json(start_response, 400, {"ok": False, "error": "unreadable request"})
 
     def health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -64,7 +85,8 @@ def _json(
     data: dict[str, Any],
     extra: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
-    reasons = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+               503: "Service Unavailable"}
     body = json.dumps(data).encode()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                ("Cache-Control", "no-store"), *(extra or [])]
