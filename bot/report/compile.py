@@ -6,7 +6,11 @@ Read-only on the database: recording a compiled report (``CompiledReport``) and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,31 +117,53 @@ def _write(
 ) -> CompiledFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     generated_at = generated_at or datetime.now(LONDON)
-    step("drawing the chart")
-    chart = draw_rag_chart(bars, out_dir / f"{stem}-chart.png", title=chart_title)
-    paths: dict[str, Path] = {}
-    if "md" in wanted:
-        step("writing Markdown")
-        paths["md"] = out_dir / f"{stem}.md"
-        paths["md"].write_text(render_markdown(f"{template}.md.j2", view=view,
-                                               chart_name=chart.name), encoding="utf-8")
-    if "html" in wanted or "pdf" in wanted:
-        step("writing HTML")
-        html = render_html(f"{template}.html.j2", view=view, chart_png=chart.read_bytes(),
-                           generated_at=generated_at)
-        if "html" in wanted:
-            paths["html"] = out_dir / f"{stem}.html"
-            paths["html"].write_text(html, encoding="utf-8")
-    if "docx" in wanted:
-        step("writing Word")
-        paths["docx"] = write_docx(f"{template}.docx", docx_context(view, generated_at),
-                                   out_dir / f"{stem}.docx", chart=chart)
-    if "pdf" in wanted:
-        step("writing PDF")
-        paths["pdf"] = write_pdf(html, out_dir / f"{stem}.pdf")
-    ordered = {fmt: paths[fmt] for fmt in FORMATS if fmt in paths}
-    return CompiledFiles(paths=ordered, chart=chart, view=view,
+    with _staging(out_dir, stem) as stage:
+        step("drawing the chart")
+        chart = draw_rag_chart(bars, stage / f"{stem}-chart.png", title=chart_title)
+        paths: dict[str, Path] = {}
+        if "md" in wanted:
+            step("writing Markdown")
+            paths["md"] = stage / f"{stem}.md"
+            paths["md"].write_text(render_markdown(f"{template}.md.j2", view=view,
+                                                   chart_name=chart.name), encoding="utf-8")
+        if "html" in wanted or "pdf" in wanted:
+            step("writing HTML")
+            html = render_html(f"{template}.html.j2", view=view, chart_png=chart.read_bytes(),
+                               generated_at=generated_at)
+            if "html" in wanted:
+                paths["html"] = stage / f"{stem}.html"
+                paths["html"].write_text(html, encoding="utf-8")
+        if "docx" in wanted:
+            step("writing Word")
+            paths["docx"] = write_docx(f"{template}.docx", docx_context(view, generated_at),
+                                       stage / f"{stem}.docx", chart=chart)
+        if "pdf" in wanted:
+            step("writing PDF")
+            paths["pdf"] = write_pdf(html, stage / f"{stem}.pdf")
+        placed = {fmt: _place(paths[fmt], out_dir) for fmt in FORMATS if fmt in paths}
+        chart = _place(chart, out_dir)
+    return CompiledFiles(paths=placed, chart=chart, view=view,
                          content_hash=report_content_hash(view))
+
+
+@contextmanager
+def _staging(out_dir: Path, stem: str) -> Iterator[Path]:
+    """A hidden folder beside the report files: every file is written there first and only
+    renamed into place once all of them are done, so a compile killed half-way never leaves
+    new files beside old ones. Leftovers of a killed compile are swept away next time."""
+    for leftover in out_dir.glob(f".{stem}.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{stem}.partial-", dir=out_dir))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _place(path: Path, out_dir: Path) -> Path:
+    target = out_dir / path.name
+    os.replace(path, target)  # atomic on one filesystem
+    return target
 
 
 def _generated(generated_at: datetime) -> str:

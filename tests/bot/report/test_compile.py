@@ -154,3 +154,34 @@ def _tags(path: Path) -> list[str]:
     texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     texts += [p.text for p in document.sections[0].footer.paragraphs]
     return re.findall(r"{[{%].*?[}%]}", "\n".join(texts))
+
+
+def test_files_appear_only_when_all_are_written(tmp_path, monkeypatch):
+    """A compile that fails half-way leaves the previous compile's files untouched and no
+    partial files in the folder."""
+    from bot.example import EXAMPLE_PERIOD, load_example
+    from bot.report import compile as compiling
+    from bot.report import compile_report
+    from storage.db import make_engine, session_scope
+    from storage.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    upgrade(engine)
+    with session_scope(engine, write=True) as session:
+        load_example(session)
+    out = tmp_path / "out"
+    with session_scope(engine) as session:
+        first = compile_report(session, EXAMPLE_PERIOD, out, formats=("md", "pdf"))
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def broken_pdf(html, path):
+        raise RuntimeError("killed while writing the PDF")
+
+    monkeypatch.setattr(compiling, "write_pdf", broken_pdf)
+    with session_scope(engine) as session, pytest.raises(RuntimeError):
+        compile_report(session, EXAMPLE_PERIOD, out, formats=("md", "pdf"),
+                       cover_overrides={"meeting": "A different meeting"})
+    after = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert after == before  # the new Markdown was never put beside the old PDF
+    assert set(first.paths.values()) <= set(out.iterdir())
+    engine.dispose()
