@@ -148,7 +148,7 @@ def compile_report(app: ServerProcess, world: World, slack, timeout: float) -> s
 
 
 def run(*, sros: int = 2000, submissions: int = 200, compile: bool = False,
-        keep: Path | None = None) -> Result:
+        keep: Path | None = None, settle: float = IDLE_SETTLE_SECONDS) -> Result:
     baseline = baseline_memory()
     with tempfile.TemporaryDirectory(prefix="ragtime-memory-") as temporary:
         folder = keep or Path(temporary)
@@ -165,13 +165,13 @@ def run(*, sros: int = 2000, submissions: int = 200, compile: bool = False,
                             governance_channel=GOVERNANCE_CHANNEL, leads=list(world.leads))
             app = start_ragtime(env, folder)
             try:
-                time.sleep(IDLE_SETTLE_SECONDS)
+                time.sleep(settle)
                 idle = app.memory()
                 started = time.monotonic()
                 prompts = open_round(app, world, slack)
                 round_seconds = time.monotonic() - started
                 problems = answer(app, world, slack, prompts, submissions)
-                time.sleep(IDLE_SETTLE_SECONDS)  # replies are handled after their ack
+                time.sleep(settle)  # replies are handled after their ack
                 result = Result(sros=sros, baseline=baseline, idle=idle,
                                 after_round=app.memory(), round_seconds=round_seconds,
                                 submissions=min(submissions, sros), problems=problems)

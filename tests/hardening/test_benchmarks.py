@@ -1,0 +1,27 @@
+"""The load benchmarks still run end to end (tiny sizes; the figures are not judged here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import bench_ack_latency, bench_memory
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_ack_latency_benchmark_times_both_servers_and_loses_nothing():
+    result = bench_ack_latency.run(clients=3, seconds=2.0, think=0.3, per_sro=1, compile_every=0)
+
+    assert result.floor.summary().count > 0 and result.ragtime.summary().count > 0
+    assert {s.kind for s in result.ragtime.recorder.samples} >= {"click", "submit", "reply"}
+    assert result.ragtime.failures == 0
+    assert sum(result.stored.accepted.values()) > 0
+    assert result.stored.lost == [] and result.stored.duplicated == []
+
+
+def test_the_memory_benchmark_reads_the_servers_memory():
+    result = bench_memory.run(sros=20, submissions=4, settle=0.5)
+
+    assert result.problems == []
+    assert 0 < result.baseline.rss < result.idle.rss
+    assert result.idle.peak <= result.after_round.peak
