@@ -12,11 +12,11 @@
 
 The window: if the process is killed after Slack accepted a message and before step 4
 commits (one single-row UPDATE, milliseconds), the row stays ``sending``; once its lease
-(``claimed_at`` older than ``lease``, default 5 minutes) has passed the next run sends it again.
-Delivery is therefore at-least-once with one possible duplicate per hard kill. A sender that
-wants to close even that window can attach ``metadata={"event_type": "ragtime_outbox",
-"event_payload": {"key": message.key}}`` to ``chat.postMessage`` and, when
-``message.attempts > 1``, look for that key in the channel's recent history before posting.
+(``claimed_at`` older than ``lease``, default 5 minutes) has passed the next run claims it again
+with ``attempts`` > 1. The Slack sender (``handlers.outbound``) tags every message with a block
+id derived from the row's ``key`` and, on such a second attempt, looks for that tag in the DM's
+history before posting, so the prompt is not sent twice (where history cannot be read, e.g. a
+channel the bot has no history scope for, it posts again: at-least-once).
 A ``send`` interrupted by ``KeyboardInterrupt``/``SystemExit`` puts its row straight back to
 ``pending`` (best effort) before the interruption propagates.
 

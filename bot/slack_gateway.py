@@ -193,6 +193,12 @@ class SlackGateway:
                               users=[user_id])
         return response["channel"]["id"]
 
+    def history(self, channel: str, *, oldest: float, limit: int = 200) -> list[dict[str, Any]]:
+        """Top-level messages in ``channel`` since ``oldest`` (a Unix time), newest first."""
+        response = self._call("conversations.history", self.client.conversations_history,
+                              channel=channel, oldest=f"{oldest:.6f}", limit=limit)
+        return list(response.get("messages") or [])
+
     def upload_files(
         self,
         channel: str,

@@ -17,10 +17,11 @@ DMs are posted to the user id itself: Slack opens the app's DM, no ``conversatio
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -97,17 +98,69 @@ def make_outbox_sender(ctx: AppContext) -> Sender:
         if not outgoing:
             raise PermanentSendError(f"{message.kind} {message.key} rendered no message")
         first: SentRef | None = None
-        for item in outgoing:
-            try:
-                posted = ctx.gateway.post_message(item.channel, item.text, item.blocks,
-                                                  thread_ts=item.thread_ts)
-            except SlackPermanentError as error:
-                raise PermanentSendError(f"{error} (to {item.channel})") from error
-            first = first or SentRef(posted.channel, posted.ts)
+        for part, item in enumerate(outgoing):
+            tag = delivery_tag(message.key, part)
+            blocks = tagged(item.blocks, tag)
+            # A second attempt may follow one Slack accepted but we never heard back from (a
+            # kill, a timeout): look before posting again.
+            found = (already_posted(ctx, item, tag, since=message.created_at)
+                     if message.attempts > 1 else None)
+            if found is None:
+                try:
+                    posted = ctx.gateway.post_message(item.channel, item.text, blocks,
+                                                      thread_ts=item.thread_ts)
+                except SlackPermanentError as error:
+                    raise PermanentSendError(f"{error} (to {item.channel})") from error
+                found = SentRef(posted.channel, posted.ts)
+            first = first or found
         assert first is not None
         return first
 
     return send
+
+
+# ------------------------------------------------------------------------------ exactly once
+
+DELIVERY_TAG = "ragtime-outbox-"
+
+
+def delivery_tag(key: str, part: int) -> str:
+    """A block_id naming the outbox row (and part) a posted message came from."""
+    return DELIVERY_TAG + hashlib.sha256(f"{key}#{part}".encode()).hexdigest()[:32]
+
+
+def tagged(blocks: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
+    """``blocks`` with ``tag`` as the block_id of the first block that has none (Slack returns
+    block ids in a channel's history with no extra scope, unlike message metadata)."""
+    result = [dict(block) for block in blocks]
+    for block in result:
+        if not block.get("block_id"):
+            block["block_id"] = tag
+            break
+    return result
+
+
+def already_posted(ctx: AppContext, item: Outgoing, tag: str, *, since: datetime
+                   ) -> SentRef | None:
+    """The message an earlier attempt posted, found by its tag in the channel's history.
+
+    Only top-level messages are looked for (thread replies are not in a channel's history);
+    where history cannot be read (no scope for a channel) the message is posted again."""
+    if item.thread_ts:
+        return None
+    try:
+        channel = (ctx.gateway.open_dm(item.channel) if item.channel.startswith(("U", "W"))
+                   else item.channel)
+        messages = ctx.gateway.history(channel, oldest=since.timestamp() - 60)
+    except SlackSendError as error:
+        log.info("cannot check %s for an earlier delivery (%s); posting", item.channel,
+                 error.error)
+        return None
+    for posted in messages:
+        if any(block.get("block_id") == tag for block in posted.get("blocks") or []):
+            log.info("outbox: an earlier attempt was delivered (%s); not posting again", tag)
+            return SentRef(channel, posted["ts"])
+    return None
 
 
 def governance_recipients(ctx: AppContext) -> list[str]:

@@ -460,6 +460,18 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "channel": {"id": self.dm_channel_for(users[0])}}
 
+    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel, newest first, since ``oldest`` (thread replies
+        are not part of a channel's history, as in Slack)."""
+        channel = str(params.get("channel") or "")
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        found = [m for (ch, ts), m in self.messages.items()
+                 if ch == channel and float(ts) >= oldest
+                 and m.get("thread_ts", ts) == ts]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
     def _api_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
         email = str(params.get("email") or "").lower()
         for user in self.users.values():

@@ -150,3 +150,35 @@ def test_opening_again_retries_the_prompts_slack_refused(slack: Harness):
     assert len(slack.prompts(PAUL)) == 3
     assert [p.who for p in again.problems] == ["David Williams, Executive Director of Strategy "
                                                "and Partnerships"]
+
+
+def test_a_second_attempt_finds_the_prompt_slack_already_accepted(opened):
+    """A prompt Slack accepted but whose 'sent' mark was lost (a kill, a timeout) is found by
+    its delivery tag in the DM's history on the next attempt, not posted twice."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from bot.outbox import deliver_pending
+    from handlers.outbound import make_outbox_sender
+    from storage.db import session_scope
+    from storage.models import OutboxMessage, OutboxStatus
+
+    with session_scope(opened.engine, write=True) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "prompt",
+                                                       OutboxMessage.status == "sent")).first()
+        ts, channel = row.ts, row.channel
+        # As if the process died after Slack accepted it: still 'sending', lease long gone.
+        row.status, row.ts, row.channel = OutboxStatus.sending, None, None
+        row.claimed_at = row.claimed_at - timedelta(hours=1)
+        session.add(row)
+    before = len(opened.fake.calls("chat.postMessage"))
+
+    report = deliver_pending(opened.engine, make_outbox_sender(opened.ctx),
+                             kinds={"prompt"}, clock=opened.ctx.now)
+
+    assert report.sent == 1
+    assert len(opened.fake.calls("chat.postMessage")) == before  # nothing posted again
+    with session_scope(opened.engine) as session:
+        again = session.get(OutboxMessage, row.id)
+        assert (again.status, again.channel, again.ts) == (OutboxStatus.sent, channel, ts)
