@@ -13,6 +13,8 @@ for ``chat.postMessage``. Callers that must not duplicate record the returned ``
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Sequence
 from http.client import RemoteDisconnected
 from pathlib import Path
@@ -29,6 +31,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot import outbox
 from bot.settings import Settings
@@ -57,6 +62,29 @@ TRANSIENT_ERRORS = frozenset({
     "ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
     "request_timeout", "timeout",
 })
+
+
+class PromptRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Honours ``Retry-After`` like slack_sdk's handler, with a smaller random spread.
+
+    slack_sdk sleeps ``Retry-After`` plus up to a whole extra second; against a rate limit
+    reset every second that wastes about a third of a fan-out's time. A tenth of a second
+    still spreads out concurrent senders."""
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None,
+                                 error: Exception | None = None) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        values = headers.get("retry-after") or ["1"]
+        try:
+            wait = max(0.0, float(values[0]))
+        except (TypeError, ValueError):
+            wait = 1.0
+        state.next_attempt_requested = True
+        time.sleep(wait + random.random() * 0.1)
+        state.increment_current_attempt()
 
 
 class SlackSendError(RuntimeError):
@@ -98,7 +126,7 @@ def retry_handlers(
     """
     backoff = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
     return [
-        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        PromptRateLimitRetryHandler(max_retry_count=rate_limit_retries),
         ServerErrorRetryHandler(max_retry_count=server_error_retries, interval_calculator=backoff),
         # slack_sdk's default list misses read time-outs (TimeoutError), which urllib raises bare.
         ConnectionErrorRetryHandler(
