@@ -142,8 +142,13 @@ def finish(spec: FrameworkSpec, problems: Problems) -> None:
             item.number = str(in_area[area_key])
         first = by_ref.setdefault(item.ref.casefold(), item)
         if first is not item:
-            problems.add(item.where, item.field("ref" if explicit else "title"),
-                         f"duplicate deliverable: ref '{item.ref}' is also used at {first.where}")
+            if explicit:
+                message = f"duplicate deliverable: ref '{item.ref}' is also used at {first.where}"
+            else:  # names that differ only in punctuation, accents or script share a slug
+                message = (f"'{item.theme} / {item.area}' and '{first.theme} / {first.area}' "
+                           f"(at {first.where}) give the same identity '{item.ref}'; give one "
+                           "of these deliverables its own `ref:`")
+            problems.add(item.where, item.field("ref" if explicit else "title"), message)
             continue
         title_key = (*area_key, item.title.casefold())
         first = by_title.setdefault(title_key, item)

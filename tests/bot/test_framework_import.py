@@ -489,3 +489,25 @@ def test_bad_rules_and_calendar_are_refused_at_import(engine, tmp_path):
     message = str(caught.value)
     assert "framework.yaml line 3, rules: unknown rule(s) no_such_rule" in message
     assert "rules.calendar" in message
+
+
+def test_names_that_only_differ_in_punctuation_are_told_to_use_ref(engine, tmp_path):
+    from bot.framework_import import FrameworkImportError, import_framework
+    from storage.db import session_scope
+
+    path = tmp_path / "framework.yaml"
+    path.write_text(
+        "name: Tiny\n"
+        "people:\n"
+        "  - {id: a, name: A Person, email: a@example.nhs.uk}\n"
+        "themes:\n"
+        "  - name: Care\n"
+        "    deliverables:\n"
+        "      - {area: Access, title: One thing, sro: a}\n"
+        "      - {area: Access!, title: Another thing, sro: a}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FrameworkImportError, match="give one of these deliverables its own"
+                       ) as caught, session_scope(engine, write=True) as s:
+        import_framework(s, path)
+    assert "'Care / Access!' and 'Care / Access'" in str(caught.value)
