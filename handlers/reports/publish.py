@@ -6,9 +6,11 @@ compile job. It
 1. builds the report's view and compares its content hash with the last draft posted for the
    same period (``bot.publishing.prepare_draft``): unchanged → nothing is posted again, the
    outcome links to that draft (and uploads its files if they never arrived);
-2. otherwise writes every format (``bot.report.compile_report``/``compile_closure``), records
-   the compile, posts the summary with its Approve / Request changes buttons, marks older
-   drafts of the same period as superseded, and uploads the files in the summary's thread.
+2. otherwise writes every format in a child process (``bot.report.isolated.compile_in_child``:
+   rendering the PDF would otherwise hold this process's GIL for seconds, so Slack acks
+   waiting meanwhile would be late, and keep its memory), records the compile, posts the
+   summary with its Approve / Request changes buttons, marks older drafts of the same period as
+   superseded, and uploads the files in the summary's thread.
 
 Failures to post raise ``PublishError`` with what to do; a failed upload (after the Slack
 client's own retries and ours) is said in the thread and in the outcome, and compiling again
@@ -34,7 +36,6 @@ from bot.publishing import (
     PublishError,
     ReportRecord,
     Target,
-    compile_files,
     default_period,
     earlier_drafts,
     mark_files_uploaded,
@@ -46,7 +47,8 @@ from bot.publishing import (
     prepare_draft,
     record_compile,
 )
-from bot.report import FORMATS, ClosureView, CompiledFiles
+from bot.report import FORMATS, ClosureView, CompiledFiles, ReportError
+from bot.report.isolated import CompileCrashed, compile_in_child
 from bot.slack_gateway import SlackSendError, TransientSendError
 from handlers.reports.blocks import (
     StatusNote,
@@ -200,8 +202,20 @@ def _lock(key: str) -> threading.Lock:
 
 def _compile(ctx: AppContext, target: Target, folder: Path, *, formats: Iterable[str],
              cover: Mapping[str, Any] | None, step: Progress) -> CompiledFiles:
-    return compile_files(ctx.engine, target, folder, formats=formats, cover=cover,
-                         progress=step)
+    """Write the files in a child process on the same database; the footers' "compiled on"
+    is this app's clock, like the summary's."""
+    try:
+        return compile_in_child(
+            ctx.engine.url.render_as_string(hide_password=False),
+            target.period if target.period is not None else target.fy or 0,
+            folder, formats=formats, cover=cover,
+            generated_at=ctx.now().astimezone(ctx.settings.tz), progress=step)
+    except ReportError as error:
+        raise PublishError(f"I cannot compile the {target.label} report: {error}.") from error
+    except CompileCrashed as error:
+        log.error("compiling the %s report: %s", target.label, error)
+        raise PublishError(f"I could not compile the {target.label} report: {error}. Try "
+                           "again; if it happens again, tell whoever runs Ragtime.") from error
 
 
 def _post_summary(ctx: AppContext, report: ReportRecord, files: CompiledFiles, channel: str

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlmodel import select
 
 import handlers.reports.publish as publish_module
+from bot.report.isolated import CompileCrashed
 from handlers.reports import post_report, publish_report
 from storage.db import session_scope
 from storage.models import CompiledReport, Round
@@ -118,6 +119,8 @@ def test_the_cli_posts_with_cover_values_and_keeps_the_files(
     assert str(outcome).startswith("2024/25 Q2: draft posted to C0GOVERN")
     markdown = (tmp_path / "out" / "sutg-2024-25-Q2.md").read_text(encoding="utf-8")
     assert "Trust Board, 5 December 2024" in markdown and "28 November 2024" in markdown
+    html = (tmp_path / "out" / "sutg-2024-25-Q2.html").read_text(encoding="utf-8")
+    assert "Compiled by Ragtime on 20 October 2024 at 10:30." in html  # the app's clock
     [summary] = summaries(fake_slack, CHANNEL)
     assert "Compiled by cli:alice" in block_text(summary.json_param("blocks"))
 
@@ -137,11 +140,29 @@ def test_an_unexpected_compile_failure_is_reported_to_the_lead(
     def broken(*_args, **_kwargs):
         raise RuntimeError("the PDF renderer crashed")
 
-    monkeypatch.setattr(publish_module, "compile_files", broken)
+    monkeypatch.setattr(publish_module, "compile_in_child", broken)
 
     served.slack.command("/compile-report", "2024/25 Q2", user_id=LEAD)
 
     told = wait_until(lambda: [t for t in response_texts(fake_slack) if "went wrong" in t],
                       what="the apology")
     assert "reference" in told[0]
+    fake_slack.assert_no_call("chat.postMessage", within=0.2)
+
+
+def test_a_compile_whose_process_dies_is_reported_to_the_lead(
+    served: ServedApp, fake_slack: FakeSlack, monkeypatch
+):
+    def killed(*_args, **_kwargs):
+        raise CompileCrashed("the report compiler process stopped before it finished (it was "
+                             "killed or ran out of memory)")
+
+    monkeypatch.setattr(publish_module, "compile_in_child", killed)
+
+    served.slack.command("/compile-report", "2024/25 Q2", user_id=LEAD)
+
+    told = wait_until(lambda: [t for t in response_texts(fake_slack) if ":warning:" in t],
+                      what="the failure")
+    assert "I could not compile the 2024/25 Q2 report" in told[0]
+    assert "killed or ran out of memory" in told[0] and "Try again" in told[0]
     fake_slack.assert_no_call("chat.postMessage", within=0.2)
