@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -39,15 +38,11 @@ from bot.periods import (
     stored_period,
 )
 from bot.report import (
-    FORMATS,
     ClosureView,
-    CompiledFiles,
     ReportError,
     ReportView,
     build_closure,
     build_report,
-    compile_closure,
-    compile_report,
     report_content_hash,
 )
 from bot.report.load import load_periods
@@ -341,24 +336,6 @@ def record_compile(
               cover={str(k): v if isinstance(v, str | int | float | bool | list) else str(v)
                      for k, v in (cover or {}).items()})
         return _record(row, target)
-
-
-def compile_files(
-    engine: Engine,
-    target: Target,
-    out_dir: Path,
-    *,
-    formats: Iterable[str] = FORMATS,
-    cover: Mapping[str, Any] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> CompiledFiles:
-    """Write the report's files (every format and the chart) into ``out_dir``."""
-    with session_scope(engine) as session:
-        if target.period is not None:
-            return compile_report(session, target.period, out_dir, formats=formats,
-                                  cover_overrides=cover, progress=progress)
-        return compile_closure(session, target.fy or 0, out_dir, formats=formats,
-                               cover_overrides=cover, progress=progress)
 
 
 def note_unchanged(engine: Engine, draft: Draft, *, by: str) -> None:
