@@ -120,6 +120,18 @@ class RoundStatusView:
         return [item for theme in self.themes for item in theme.outstanding]
 
 
+@dataclass(frozen=True)
+class RoundSummary:
+    """Where a period's round stands, without its deliverables (a few small queries)."""
+
+    period: Period
+    framework_id: int
+    opened: bool  # False: no round yet
+    status: RoundStatus | None
+    deadline: date | None  # the round's, or the calendar's planned one before it opens
+    frozen: bool
+
+
 # ------------------------------------------------------------------------------ deadline
 
 def round_deadline(framework: Framework | None, period: Period) -> date:
@@ -208,45 +220,56 @@ def open_round(
 
 # ------------------------------------------------------------------------------ status
 
+def round_summary(
+    session: Session, period: Period, *, framework_id: int | None = None
+) -> RoundSummary:
+    """The round's state alone (no deliverables, owners or updates): what ``/report-status``
+    and the Home tab show above an SRO's own deliverables."""
+    framework, round_ = _framework_and_round(session, period, framework_id)
+    return _summary(framework, round_, period)
+
+
 def round_status(
     session: Session, period: Period, *, framework_id: int | None = None
 ) -> RoundStatusView:
-    """Per theme, which active deliverables are answered and which are outstanding."""
-    framework = _framework(session, framework_id)
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    round_ = _round(session, framework.id, record.id) if record else None
+    """Per theme, which active deliverables are answered and which are outstanding.
+
+    Built from plain rows in a fixed number of queries whatever the framework's size (no ORM
+    objects per deliverable or owner: this backs the governance lead's ``/report-status``)."""
+    framework, round_ = _framework_and_round(session, period, framework_id)
+    summary = _summary(framework, round_, period)
     latest = latest_updates(session, period)
-    themes: list[ThemeStatus] = []
-    by_theme: dict[int, tuple[Theme, list[DeliverableStatus]]] = {}
-    for deliverable, theme, owners in _deliverables(session, framework.id):
-        update = latest.get(deliverable.id)
-        sros = tuple(_view(person) for person, role in owners if role == Role.sro)
-        delegates = tuple(_view(person) for person, role in owners if role == Role.delegate)
-        by_theme.setdefault(theme.id, (theme, []))[1].append(DeliverableStatus(
-            id=deliverable.id, number=deliverable.number, area=deliverable.area,
-            title=deliverable.title, theme=theme.name, sros=sros, delegates=delegates,
+    owners = _owner_views(session, framework.id)
+    by_theme: dict[int, tuple[str, list[DeliverableStatus]]] = {}
+    for deliverable_id, number, area, title, theme_id, theme_name in session.exec(
+            _in_report_order(framework.id, Deliverable.id, Deliverable.number, Deliverable.area,
+                             Deliverable.title, Theme.id, Theme.name)).all():
+        update = latest.get(deliverable_id)
+        mine = owners.get(deliverable_id, [])
+        by_theme.setdefault(theme_id, (theme_name, []))[1].append(DeliverableStatus(
+            id=deliverable_id, number=number, area=area, title=title, theme=theme_name,
+            sros=tuple(view for view, role in mine if role == Role.sro),
+            delegates=tuple(view for view, role in mine if role == Role.delegate),
             rag=Rag(update.rag) if update else None,
             version=update.version if update else None,
             submitted_at=update.submitted_at if update else None,
             submitted_by_slack_id=update.submitted_by_slack_id if update else None,
         ))
-    for theme, items in by_theme.values():
-        themes.append(ThemeStatus(
-            id=theme.id, name=theme.name,
-            answered=tuple(item for item in items if item.answered),
-            outstanding=tuple(item for item in items if not item.answered),
-        ))
+    themes = tuple(
+        ThemeStatus(id=theme_id, name=name,
+                    answered=tuple(item for item in items if item.answered),
+                    outstanding=tuple(item for item in items if not item.answered))
+        for theme_id, (name, items) in by_theme.items()
+    )
     return RoundStatusView(
         period=period, framework_id=framework.id, framework_name=framework.name,
-        opened=round_ is not None,
-        status=RoundStatus(round_.status) if round_ else None,
-        deadline=round_.deadline if round_ else round_deadline(framework, period),
-        frozen=bool(round_ and round_.frozen),
+        opened=summary.opened, status=summary.status, deadline=summary.deadline,
+        frozen=summary.frozen,
         opened_at=round_.opened_at if round_ else None,
         opened_by=round_.opened_by if round_ else None,
         approved_at=round_.approved_at if round_ else None,
         approved_by=round_.approved_by if round_ else None,
-        themes=tuple(themes),
+        themes=themes,
     )
 
 
@@ -397,9 +420,7 @@ def close_round(
 def find_round(
     session: Session, period: Period, *, framework_id: int | None = None
 ) -> Round | None:
-    framework = _framework(session, framework_id)
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    return _round(session, framework.id, record.id) if record else None
+    return _framework_and_round(session, period, framework_id)[1]
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -415,6 +436,23 @@ def _framework(session: Session, framework_id: int | None) -> Framework:
             if framework_id is None else f"There is no framework with id {framework_id}."
         )
     return framework
+
+
+def _framework_and_round(
+    session: Session, period: Period, framework_id: int | None
+) -> tuple[Framework, Round | None]:
+    framework = _framework(session, framework_id)
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    return framework, _round(session, framework.id, record.id) if record else None
+
+
+def _summary(framework: Framework, round_: Round | None, period: Period) -> RoundSummary:
+    return RoundSummary(
+        period=period, framework_id=framework.id or 0, opened=round_ is not None,
+        status=RoundStatus(round_.status) if round_ else None,
+        deadline=round_.deadline if round_ else round_deadline(framework, period),
+        frozen=bool(round_ and round_.frozen),
+    )
 
 
 def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
@@ -437,19 +475,51 @@ def _open_round_view(
     return round_, round_status(session, period, framework_id=round_.framework_id)
 
 
+def _in_report_order(framework_id: int, *columns: Any) -> Any:
+    """``columns`` of the framework's active deliverables (joined to their theme), in report
+    order: the one place that says which deliverables a round covers and in what order."""
+    return (
+        select(*columns)
+        .select_from(Deliverable)
+        .join(Theme, Theme.id == Deliverable.theme_id)
+        .where(Deliverable.framework_id == framework_id, Deliverable.active == True)  # noqa: E712
+        .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
+    )
+
+
+def _owners_query(framework_id: int, *columns: Any) -> Any:
+    """``columns`` of every owner of the framework's deliverables, joint SROs as listed."""
+    return (
+        select(*columns)
+        .select_from(DeliverableOwner)
+        .join(Person, Person.id == DeliverableOwner.person_id)
+        .join(Deliverable, Deliverable.id == DeliverableOwner.deliverable_id)
+        .where(Deliverable.framework_id == framework_id)
+        .order_by(DeliverableOwner.position, DeliverableOwner.id)
+    )
+
+
 def _owners_by_deliverable(
     session: Session, framework_id: int
 ) -> dict[int, list[tuple[Person, Role]]]:
     """Deliverable id → its owners in order (joint SROs as listed)."""
     found: dict[int, list[tuple[Person, Role]]] = {}
     for owner, person in session.exec(
-        select(DeliverableOwner, Person)
-        .join(Person, Person.id == DeliverableOwner.person_id)
-        .join(Deliverable, Deliverable.id == DeliverableOwner.deliverable_id)
-        .where(Deliverable.framework_id == framework_id)
-        .order_by(DeliverableOwner.position, DeliverableOwner.id)
+        _owners_query(framework_id, DeliverableOwner, Person)
     ).all():
         found.setdefault(owner.deliverable_id, []).append((person, Role(owner.role)))
+    return found
+
+
+def _owner_views(session: Session, framework_id: int) -> dict[int, list[tuple[OwnerView, Role]]]:
+    """As ``_owners_by_deliverable``, from plain rows (no ORM objects)."""
+    found: dict[int, list[tuple[OwnerView, Role]]] = {}
+    for deliverable_id, role, person_id, name, title, slack_id in session.exec(_owners_query(
+            framework_id, DeliverableOwner.deliverable_id, DeliverableOwner.role, Person.id,
+            Person.name, Person.title, Person.slack_id)).all():
+        found.setdefault(deliverable_id, []).append(
+            (OwnerView(person_id=person_id, name=name, title=title, slack_id=slack_id),
+             Role(role)))
     return found
 
 
@@ -457,23 +527,13 @@ def _deliverables(
     session: Session, framework_id: int
 ) -> list[tuple[Deliverable, Theme, list[tuple[Person, Role]]]]:
     """Active deliverables in report order, each with its owners."""
-    rows = session.exec(
-        select(Deliverable, Theme)
-        .join(Theme, Theme.id == Deliverable.theme_id)
-        .where(Deliverable.framework_id == framework_id, Deliverable.active == True)  # noqa: E712
-        .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
-    ).all()
+    rows = session.exec(_in_report_order(framework_id, Deliverable, Theme)).all()
     owners = _owners_by_deliverable(session, framework_id)
     return [(d, t, owners.get(d.id, [])) for d, t in rows]
 
 
 def _sros(owners: list[tuple[Person, Role]]) -> list[Person]:
     return [person for person, role in owners if role == Role.sro]
-
-
-def _view(person: Person) -> OwnerView:
-    return OwnerView(person_id=person.id, name=person.name, title=person.title,
-                     slack_id=person.slack_id)
 
 
 def _deliverable_payload(item: DeliverableStatus) -> dict[str, Any]:

@@ -9,6 +9,9 @@ Plain functions on an ``AppContext`` with plain results, shared by the CLI
 - ``remind_outstanding(ctx, period)`` reminds the SROs still outstanding (once per stage; the
   default stage is once per day).
 - ``status_text(engine, period)`` is the status as plain text for a terminal.
+- ``state_in_focus``, ``my_items`` and ``round_progress`` are what ``/report-status`` and the
+  Home tab show: the round's state and a person's own deliverables in a few small queries, and
+  the whole round (leads only) in a fixed number of queries.
 
 Nobody is skipped silently: whatever could not be delivered is in the returned summary *and* in a
 notice to the governance channel (or, without one, a DM to each governance lead).
@@ -39,7 +42,15 @@ from bot.outbox import (
 from bot.people import PersonRef, resolve_slack_ids
 from bot.periods import Period
 from bot.permissions import deliverables_for
-from bot.rounds import RoundError, RoundStatusView, find_round, open_round, record_reminders
+from bot.rounds import (
+    RoundError,
+    RoundStatusView,
+    RoundSummary,
+    find_round,
+    open_round,
+    record_reminders,
+    round_summary,
+)
 from bot.rounds import round_status as load_round_status
 from handlers.blocks.ids import Target
 from handlers.blocks.prompt import OutstandingItem, OutstandingTheme
@@ -60,30 +71,37 @@ def local_today(ctx: AppContext) -> date:
 
 # ------------------------------------------------------------------------------ who and when
 
-def period_in_focus(session: Session, today: date) -> Period:
-    """The period people are asked about now: the newest open round of this quarter or the last,
-    else the current quarter."""
-    current = Period.containing(today)
-    for candidate in (current, current.previous()):
-        try:
-            round_ = find_round(session, candidate)
-        except RoundError:  # no framework yet
-            return current
-        if round_ is not None and round_.status == RoundStatus.open and not round_.frozen:
-            return candidate
-    return current
-
-
-def round_state(session: Session, period: Period) -> tuple[RoundState, RoundStatusView] | None:
-    """The round's state and status view; ``None`` when no framework has been imported."""
+def state_in_focus(
+    session: Session, today: date, asked: Period | None = None
+) -> RoundState | None:
+    """The state of ``asked``'s round, else of the period people are asked about now: the
+    newest open round of this quarter or the last, else the current quarter. ``None`` when no
+    framework has been imported. A few small queries, whatever the framework's size."""
     try:
-        view = load_round_status(session, period)
-    except RoundError:
+        if asked is not None:
+            return _state(round_summary(session, asked))
+        current = round_summary(session, Period.containing(today))
+        if _collecting(current):
+            return _state(current)
+        before = round_summary(session, current.period.previous())
+        return _state(before if _collecting(before) else current)
+    except RoundError:  # no framework yet
         return None
-    state = RoundState(period=period, opened=view.opened,
-                       closed=view.status == RoundStatus.closed, frozen=view.frozen,
-                       deadline=view.deadline)
-    return state, view
+
+
+def round_progress(session: Session, period: Period) -> Progress:
+    """The whole round by theme, for governance leads (a fixed number of queries)."""
+    return progress_of(load_round_status(session, period))
+
+
+def _collecting(summary: RoundSummary) -> bool:
+    return summary.opened and summary.status == RoundStatus.open and not summary.frozen
+
+
+def _state(round_: RoundSummary | RoundStatusView) -> RoundState:
+    return RoundState(period=round_.period, opened=round_.opened,
+                      closed=round_.status == RoundStatus.closed, frozen=round_.frozen,
+                      deadline=round_.deadline)
 
 
 def progress_of(view: RoundStatusView) -> Progress:
@@ -246,10 +264,11 @@ def remind_outstanding(
 def status_text(engine: Engine, period: Period) -> str:
     """Who is outstanding, by theme, as plain text (``ragtime round status PERIOD``)."""
     with session_scope(engine) as session:
-        found = round_state(session, period)
-        if found is None:
+        try:
+            view = load_round_status(session, period)
+        except RoundError:
             return "No framework has been imported yet; load one with `ragtime import FILE`."
-        state, view = found
+        state = _state(view)
         period_id = _period_id(session, period) if state.opened else None
         failed = len(failed_messages(session, period_id, kinds=("prompt", "reminder"))
                      ) if period_id is not None else 0
@@ -342,9 +361,10 @@ __all__ = [
     "RemindSummary",
     "is_governance_lead",
     "local_today",
+    "my_items",
     "open_round_and_prompt",
-    "period_in_focus",
     "remind_outstanding",
-    "round_state",
+    "round_progress",
+    "state_in_focus",
     "status_text",
 ]

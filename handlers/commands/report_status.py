@@ -1,6 +1,7 @@
 """``/report-status [PERIOD]`` and, for governance leads, ``/report-status open PERIOD``.
 
-Governance leads see who is outstanding, by theme; anyone else sees only their own deliverables.
+Governance leads see who is outstanding, by theme; anyone else sees only their own deliverables
+(and only those are read: this is the command every SRO runs).
 The command is acknowledged at once and answered ephemerally through its ``response_url``.
 """
 
@@ -18,9 +19,8 @@ from handlers.rounds_ops import (
     local_today,
     my_items,
     open_round_and_prompt,
-    period_in_focus,
-    progress_of,
-    round_state,
+    round_progress,
+    state_in_focus,
 )
 from storage.db import session_scope
 
@@ -45,14 +45,13 @@ def report_status(ack: Any, command: dict[str, Any], respond: Any, ctx: AppConte
         return
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
-        period = asked or period_in_focus(session, local_today(ctx))
-        found = round_state(session, period)
-        if found is None:
-            _say(respond, summary_message([NO_FRAMEWORK]))
-            return
-        state, view = found
-        message = (lead_status(state, progress_of(view)) if lead
-                   else my_status(state, my_items(session, user, period)))
+        state = state_in_focus(session, local_today(ctx), asked)
+        if state is None:
+            message = summary_message([NO_FRAMEWORK])
+        elif lead:
+            message = lead_status(state, round_progress(session, state.period))
+        else:  # only their own deliverables are read
+            message = my_status(state, my_items(session, user, state.period))
     _say(respond, message)
 
 

@@ -17,9 +17,8 @@ from handlers.rounds_ops import (
     is_governance_lead,
     local_today,
     my_items,
-    period_in_focus,
-    progress_of,
-    round_state,
+    round_progress,
+    state_in_focus,
 )
 from storage.db import session_scope
 
@@ -45,15 +44,14 @@ def publish_home_for(ctx: AppContext, user: str) -> None:
     """Build and publish ``user``'s Home tab."""
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
-        period = period_in_focus(session, local_today(ctx))
-        found = round_state(session, period)
-        if found is None:
+        state = state_in_focus(session, local_today(ctx))
+        if state is None:
             page = HomePage(state=None)
         else:
-            state, view = found
+            period = state.period
             page = HomePage(
                 state=state, items=my_items(session, user, period), lead=lead,
-                progress=progress_of(view) if lead else None,
+                progress=round_progress(session, period) if lead else None,
                 can_open=period if lead and not state.opened else None,
             )
     ctx.gateway.publish_home(user, home_view(page))
