@@ -49,7 +49,7 @@ from handlers.blocks.prompt import (
 from handlers.blocks.replies import co_owner_reply, received_reply
 from handlers.blocks.text import Message
 from storage.db import session_scope
-from storage.models import OutboxMessage, Rag
+from storage.models import OutboxMessage, Rag, Update
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,21 @@ def governance_recipients(ctx: AppContext) -> list[str]:
 def prompt_card(session: Session, prompt: OutboxMessage) -> PromptCard:
     """The prompt message's content now: the recorded payload plus what has been received."""
     payload = prompt.payload
-    period = Period.parse(payload["period"])
-    deliverable_id = int(payload["deliverable_id"])
+    facts = _card_facts(session, int(payload["deliverable_id"]), Period.parse(payload["period"]))
+    return _card(payload, facts)
+
+
+@dataclass(frozen=True)
+class _CardFacts:
+    """What every prompt card of one deliverable shows from storage (read once for all)."""
+
+    target: Target
+    previous: Update | None
+    received: Received | None
+    frozen: bool
+
+
+def _card_facts(session: Session, deliverable_id: int, period: Period) -> _CardFacts:
     entry = entry_context(session, deliverable_id, period)
     previous = previous_period_update(session, deliverable_id, period)
     received = None
@@ -199,15 +212,21 @@ def prompt_card(session: Session, prompt: OutboxMessage) -> PromptCard:
             recovery_action=latest.recovery_action, recovery_date=latest.recovery_date,
             change_reason=latest.change_reason,
         )
+    return _CardFacts(target=Target(deliverable_id, period), previous=previous,
+                      received=received, frozen=bool(entry and entry.frozen))
+
+
+def _card(payload: dict[str, Any], facts: _CardFacts) -> PromptCard:
+    previous = facts.previous
     return PromptCard(
-        target=Target(deliverable_id, period),
+        target=facts.target,
         number=str(payload.get("number") or ""), area=str(payload.get("area") or ""),
         title=str(payload.get("title") or ""), theme=str(payload.get("theme") or ""),
         deadline=_day(payload.get("deadline")),
         joint_sros=tuple(payload.get("joint_sros") or ()),
         previous_rag=Rag(previous.rag) if previous else None,
         previous_narrative=previous.narrative if previous else None,
-        received=received, frozen=bool(entry and entry.frozen),
+        received=facts.received, frozen=facts.frozen,
     )
 
 
@@ -275,8 +294,33 @@ register_renderer("notice", render_notice)
 # ------------------------------------------------------------------------------ after a submission
 
 @dataclass(frozen=True)
+class Stored:
+    """A newly stored update, as plain values taken in the submitting transaction (no queries:
+    the transaction does only the write, and what follows it is gathered after it commits)."""
+
+    period: Period
+    actor: str
+    deliverable_id: int
+    number: str
+    title: str
+    rag: Rag
+    narrative: str
+    version: int
+    co_owners: tuple[str, ...]
+
+    @classmethod
+    def of(cls, result: SubmitResult, period: Period, actor: str) -> Stored:
+        update = result.update
+        return cls(period=period, actor=actor, deliverable_id=result.deliverable.id or 0,
+                   number=result.deliverable.number, title=result.deliverable.title,
+                   rag=Rag(update.rag), narrative=update.narrative, version=update.version,
+                   co_owners=result.co_owners_slack_ids)
+
+
+@dataclass(frozen=True)
 class Submitted:
-    """What the messages after a submission need, read once in the submitter's unit of work."""
+    """What the messages after a submission need: the stored update, who made it and every
+    sent prompt of the deliverable with its card as it is now."""
 
     period: Period
     actor: str
@@ -296,21 +340,25 @@ class Submitted:
         return None
 
 
-def submitted(session: Session, result: SubmitResult, period: Period, actor: str) -> Submitted:
-    """Collect, inside the submitting transaction, everything the follow-up messages show."""
-    person = person_for_slack_id(session, actor)
-    prompts = tuple(
-        (str(prompt.payload.get("to") or ""), prompt.channel or "", prompt.ts or "",
-         prompt_card(session, prompt))
-        for prompt in sent_prompts(session, result.deliverable.id or 0, period)
-        if prompt.channel and prompt.ts
-    )
-    update = result.update
+def submitted(ctx: AppContext, stored: Stored) -> Submitted:
+    """Gather, in a read-only unit of work after the update is committed, everything the
+    follow-up messages show: the actor's name and a fresh card for each prompt."""
+    with session_scope(ctx.engine) as session:
+        person = person_for_slack_id(session, stored.actor)
+        sent = [prompt for prompt in sent_prompts(session, stored.deliverable_id, stored.period)
+                if prompt.channel and prompt.ts]
+        prompts: tuple[tuple[str, str, str, PromptCard], ...] = ()
+        if sent:  # the same facts on every card of the deliverable: read once
+            facts = _card_facts(session, stored.deliverable_id, stored.period)
+            prompts = tuple(
+                (str(prompt.payload.get("to") or ""), prompt.channel or "", prompt.ts or "",
+                 _card(prompt.payload, facts))
+                for prompt in sent
+            )
     return Submitted(
-        period=period, actor=actor, actor_name=person.name if person else "",
-        number=result.deliverable.number, title=result.deliverable.title, rag=Rag(update.rag),
-        narrative=update.narrative, version=update.version,
-        co_owners=result.co_owners_slack_ids, prompts=prompts,
+        period=stored.period, actor=stored.actor, actor_name=person.name if person else "",
+        number=stored.number, title=stored.title, rag=stored.rag, narrative=stored.narrative,
+        version=stored.version, co_owners=stored.co_owners, prompts=prompts,
     )
 
 

@@ -7,6 +7,10 @@ thread; a reply lacking what the rules need gets a reply asking for exactly that
 are not replies to a prompt get a short help reply. Edits, deletions and bot messages are
 acknowledged and ignored. Slack's retries (same ``event_id``) are answered once: see
 ``bot.deliveries``.
+
+The write transaction does only the claim and the update (SQLite serialises writers, so every
+other submission waits for it); the confirmation, the refreshed prompt cards and the co-owners'
+notices are read and sent after it commits.
 """
 
 from __future__ import annotations
@@ -15,19 +19,20 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.deliveries import claim, release
 from bot.outbox import find_prompt
 from bot.periods import Period, PeriodError
-from bot.reply_parser import parse_reply
+from bot.reply_parser import ParsedReply, parse_reply
 from bot.slack_gateway import SlackSendError
 from bot.updates import RuleViolation, UpdateError, submit_update
 from handlers.blocks.ids import Draft, Target
 from handlers.blocks.replies import help_reply, missing_reply, not_a_prompt_reply, refused_reply
 from handlers.blocks.text import Message
-from handlers.outbound import Submitted, confirm_to_actor, refresh_and_tell_others, submitted
+from handlers.outbound import Stored, confirm_to_actor, refresh_and_tell_others, submitted
 from handlers.rounds_ops import local_today
 from storage.db import session_scope
 from storage.models import Source
@@ -41,9 +46,9 @@ PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 @dataclass(frozen=True)
 class Outcome:
-    reply: Message | None  # what to say (None: the confirmation of ``done``)
+    reply: Message | None  # what to say (None: the confirmation of ``stored``)
     thread_ts: str | None
-    done: Submitted | None = None
+    stored: Stored | None = None
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], ctx: AppContext) -> None:
@@ -52,26 +57,33 @@ def on_message(body: dict[str, Any], event: dict[str, Any], ctx: AppContext) -> 
     key = f"event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
     thread_ts = event.get("thread_ts")
     in_thread = bool(thread_ts) and thread_ts != event.get("ts")
+    # Read and parsed before the write transaction, so it holds the write lock only to write.
+    target = _thread_target(ctx, event["channel"], thread_ts) if in_thread else None
+    parsed = parse_reply(event.get("text") or "") if target is not None else None
     with session_scope(ctx.engine, write=True) as session:
         if not claim(session, key):
             log.info("%s already handled; Slack retry %s ignored", key, event.get("ts"))
             return
-        if in_thread:
-            outcome = _reply_in_thread(session, ctx, event, thread_ts, key)
-        else:
+        if not in_thread:
             outcome = Outcome(help_reply(), None)
+        elif target is None or parsed is None:
+            outcome = Outcome(not_a_prompt_reply(), thread_ts)
+        else:
+            outcome = _store_reply(session, ctx, event, target, parsed, thread_ts, key)
     channel = event["channel"]
+    done = None
     try:
-        if outcome.done is not None:
-            confirm_to_actor(ctx, outcome.done, where=(channel, outcome.thread_ts or ""))
+        if outcome.stored is not None:  # committed: the follow-ups are read outside the write
+            done = submitted(ctx, outcome.stored)
+            confirm_to_actor(ctx, done, where=(channel, outcome.thread_ts or ""))
         elif outcome.reply is not None:
             ctx.gateway.post_message(channel, outcome.reply.text, outcome.reply.blocks,
                                      thread_ts=outcome.thread_ts)
-    except SlackSendError:
+    except (SlackSendError, SQLAlchemyError):
         release(ctx.engine, key)  # so Slack's retry replies (and stores nothing twice)
         raise
-    if outcome.done is not None:
-        refresh_and_tell_others(ctx, outcome.done)
+    if done is not None:
+        refresh_and_tell_others(ctx, done)
 
 
 def _from_a_person_in_a_dm(event: dict[str, Any]) -> bool:
@@ -79,15 +91,21 @@ def _from_a_person_in_a_dm(event: dict[str, Any]) -> bool:
             and not event.get("bot_id") and bool(event.get("user")) and bool(event.get("channel")))
 
 
-def _reply_in_thread(
-    session: Session, ctx: AppContext, event: dict[str, Any], thread_ts: str, key: str
+def _thread_target(ctx: AppContext, channel: str, thread_ts: str) -> Target | None:
+    """The deliverable and period of the prompt (or re-prompt) whose thread this is."""
+    with session_scope(ctx.engine) as session:
+        prompt = find_prompt(session, channel, thread_ts)
+        period = _period_of(prompt.payload) if prompt is not None else None
+        if prompt is None or prompt.deliverable_id is None or period is None:
+            return None
+        return Target(prompt.deliverable_id, period)
+
+
+def _store_reply(
+    session: Session, ctx: AppContext, event: dict[str, Any], target: Target,
+    parsed: ParsedReply, thread_ts: str, key: str,
 ) -> Outcome:
-    prompt = find_prompt(session, event["channel"], thread_ts)  # a prompt or a re-prompt
-    period = _period_of(prompt.payload) if prompt is not None else None
-    if prompt is None or prompt.deliverable_id is None or period is None:
-        return Outcome(not_a_prompt_reply(), thread_ts)
-    target = Target(prompt.deliverable_id, period)
-    parsed = parse_reply(event.get("text") or "")
+    period = target.period
     try:
         result = submit_update(
             session, actor_slack_id=event["user"], deliverable_id=target.deliverable_id,
@@ -105,7 +123,7 @@ def _reply_in_thread(
                        thread_ts)
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable
         return Outcome(refused_reply(str(refusal)), thread_ts)
-    return Outcome(None, thread_ts, submitted(session, result, period, event["user"]))
+    return Outcome(None, thread_ts, Stored.of(result, period, event["user"]))
 
 
 def _period_of(payload: dict[str, Any]) -> Period | None:

@@ -5,12 +5,18 @@ period (and the prompt it came from) and is never trusted for who may submit: ``
 checks that. Governance rules come back as errors beside the fields (``response_action:
 errors``); a refusal (not an owner, period frozen) replaces the form with the reason. The view id
 is the idempotency key, so a double submit stores one version and sends one confirmation.
+
+The write transaction only stores the update; the form is acknowledged as soon as it commits, and
+the confirmation, the refreshed prompt cards and the notices to co-owners are gathered and sent
+after the ack (validation errors still come back in the ack itself).
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import AppContext
 from bot.slack_gateway import SlackSendError
@@ -19,7 +25,7 @@ from handlers.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.blocks.modal import notice_view, read_form
 from handlers.blocks.text import esc
 from handlers.home.opened import refresh_home
-from handlers.outbound import confirm_to_actor, refresh_and_tell_others, submitted
+from handlers.outbound import Stored, confirm_to_actor, refresh_and_tell_others, submitted
 from handlers.rounds_ops import local_today
 from storage.db import session_scope
 from storage.models import Source
@@ -50,15 +56,21 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
                 change_reason=entered.change_reason, source=Source.modal,
                 idempotency_key=f"view:{view['id']}", today=local_today(ctx), now=ctx.now(),
             )
-            done = submitted(session, result, target.period, actor) if result.created else None
+            stored = Stored.of(result, target.period, actor) if result.created else None
     except RuleViolation as violation:
         ack(response_action="errors", errors=_errors(violation.errors))
         return
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable, ...
         ack(response_action="update", view=notice_view(esc(str(refusal))))
         return
-    ack()
-    if done is None:  # the same view submitted twice: stored and confirmed the first time
+    ack()  # stored and committed; what follows is read and sent after the ack
+    if stored is None:  # the same view submitted twice: stored and confirmed the first time
+        return
+    try:
+        done = submitted(ctx, stored)
+    except SQLAlchemyError as error:  # stored and acknowledged: only the follow-ups are lost
+        log.error("%s's update of deliverable %s is stored but its follow-up messages could not "
+                  "be gathered: %s", actor, stored.deliverable_id, error)
         return
     try:  # in the thread of the actor's own prompt (found in storage, not from the metadata)
         confirm_to_actor(ctx, done, where=None)
