@@ -37,8 +37,11 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engin
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # SQLite connections are cheap; enough for every listener thread (writers still
+        # queue on the database's one write lock, not on the pool).
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=16, max_overflow=112,
         )
         _configure_sqlite(engine)
         return engine
