@@ -41,7 +41,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engin
         # queue on the database's one write lock, not on the pool).
         engine = create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=16, max_overflow=112,
+            pool_size=5, max_overflow=64,
         )
         _configure_sqlite(engine)
         return engine
