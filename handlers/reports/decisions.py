@@ -47,10 +47,10 @@ NOT_OURS = "This button does not name a Ragtime report; it may be from an old me
 def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
             ctx: AppContext) -> None:
     ack()
-    user = _lead(body, respond, ctx)
-    report_id = _report_id(action, respond)
-    if user is None or report_id is None:
+    asked = _lead_and_report(body, action, respond, ctx)
+    if asked is None:
         return
+    user, report_id = asked
     try:
         report = approve_report(ctx.engine, report_id, by=user, at=ctx.now())
     except PublishError as error:
@@ -66,10 +66,10 @@ def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
 def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
            ctx: AppContext) -> None:
     ack()
-    user = _lead(body, respond, ctx)
-    report_id = _report_id(action, respond)
-    if user is None or report_id is None:
+    asked = _lead_and_report(body, action, respond, ctx)
+    if asked is None:
         return
+    user, report_id = asked
     now = ctx.now()
     try:
         report = reopen_report(ctx.engine, report_id, by=user, at=now)
@@ -84,10 +84,10 @@ def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
 def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
                        ctx: AppContext) -> None:
     ack()
-    user = _lead(body, respond, ctx)
-    report_id = _report_id(action, respond)
-    if user is None or report_id is None:
+    asked = _lead_and_report(body, action, respond, ctx)
+    if asked is None:
         return
+    _user, report_id = asked
     try:
         report = get_report(ctx.engine, report_id)
     except PublishError as error:
@@ -141,6 +141,15 @@ def submit_changes(ack: Any, body: dict[str, Any], view: dict[str, Any],
 
 
 # ------------------------------------------------------------------------------ helpers
+
+def _lead_and_report(body: dict[str, Any], action: dict[str, Any], respond: Any,
+                     ctx: AppContext) -> tuple[str, int] | None:
+    """The clicking lead (from the signed payload) and the report the button names, or None
+    after telling the person why not."""
+    user = _lead(body, respond, ctx)
+    report_id = _report_id(action, respond) if user is not None else None
+    return None if user is None or report_id is None else (user, report_id)
+
 
 def _lead(body: dict[str, Any], respond: Any, ctx: AppContext) -> str | None:
     user = (body.get("user") or {}).get("id")
