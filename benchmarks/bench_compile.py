@@ -18,13 +18,11 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -44,6 +42,7 @@ from storage.models import (
     Theme,
     Update,
 )
+from tests.bot.queries import watching
 
 QUARTERS = [Period(2023, q) for q in range(1, 5)] + [Period(2024, q) for q in range(1, 5)]
 REPORTED = QUARTERS[-1]
@@ -134,21 +133,6 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def measure(deliverables: int, folder: Path) -> Run:
     engine = make_engine(f"sqlite:///{folder / f'bench-{deliverables}.db'}")
     try:
@@ -156,11 +140,11 @@ def measure(deliverables: int, folder: Path) -> Run:
         populate(engine, deliverables)
         run = Run(deliverables)
         marks: list[tuple[str, float]] = []
-        with session_scope(engine) as session, counting(engine) as statements:
+        with session_scope(engine) as session, watching(engine) as seen:
             files = compile_report(session, REPORTED, folder / f"out-{deliverables}",
                                    progress=lambda step: marks.append((step, time.perf_counter())))
             marks.append(("end", time.perf_counter()))
-        run.queries = len(statements)
+        run.queries = seen.count
         run.steps = {step: after - at for (step, at), (_, after) in pairwise(marks)}
         run.pages_bytes = {fmt: path.stat().st_size for fmt, path in files.paths.items()}
         assert len(files.view.rows) >= deliverables * 0.97, "rows went missing"

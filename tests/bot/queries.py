@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
+
 
 @dataclass
 class Seen:
@@ -26,16 +28,18 @@ class Seen:
 
 @contextmanager
 def watching(engine: Engine, *models: type) -> Iterator[Seen]:
-    """Record every statement sent on ``engine`` (any thread) and how many objects of each of
-    ``models`` the ORM builds from rows. On SQLite, a write unit of work
-    (``session_scope(engine, write=True)``) begins with ``BEGIN IMMEDIATE``: statements up to its
-    commit or rollback are also in ``in_writes``."""
+    """Record every statement (transaction control left out) sent on ``engine`` (any thread)
+    and how many objects of each of ``models`` the ORM builds from rows. On SQLite, a write
+    unit of work (``session_scope(engine, write=True)``) begins with ``BEGIN IMMEDIATE``:
+    statements up to its commit or rollback are also in ``in_writes``."""
     seen = Seen()
     writing: set[int] = set()
 
     def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.strip().upper() == "BEGIN IMMEDIATE":
+        control = statement.strip().upper()
+        if control == "BEGIN IMMEDIATE":
             writing.add(id(conn))
+        if control.startswith(_TRANSACTION_CONTROL):
             return
         seen.statements.append(statement)
         if id(conn) in writing:

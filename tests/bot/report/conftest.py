@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.periods import Period, stored_period
@@ -26,6 +25,7 @@ from storage.models import (
     Theme,
     Update,
 )
+from tests.bot.queries import watching
 
 Q1, Q2 = Period(2024, 1), Period(2024, 2)
 
@@ -151,14 +151,5 @@ def session(report_engine: Engine) -> Iterator:
 @contextmanager
 def count_queries(engine: Engine) -> Iterator[list[str]]:
     """Every SQL statement the engine runs inside the block (transaction control left out)."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    with watching(engine) as seen:
+        yield seen.statements
