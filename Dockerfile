@@ -10,7 +10,7 @@ RUN useradd --create-home --uid 10001 ragtime
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-COPY handlers ./handlers
+COPY handlers.slack ./handlers.slack
 COPY schedules ./schedules
 COPY storage ./storage
 RUN pip install --no-cache-dir .

@@ -26,8 +26,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.periods import Period, stored_period
-from bot.report import compile_report
+from bot.calendar.periods import Period, stored_period
+from bot.reports import compile_report
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import (
@@ -42,7 +42,7 @@ from storage.models import (
     Theme,
     Update,
 )
-from tests.bot.queries import watching
+from tests.support.queries import watching
 
 QUARTERS = [Period(2023, q) for q in range(1, 5)] + [Period(2024, q) for q in range(1, 5)]
 REPORTED = QUARTERS[-1]

@@ -3,7 +3,7 @@ Slack enforcing a rate limit (HTTP 429 + ``Retry-After`` when exceeded).
 
     python -m benchmarks.bench_fanout [--sros 2000] [--rate 50] [--database-url URL]
 
-It runs what the scheduler runs: the ``open_round`` job (``bot.rounds.open_round`` records one
+It runs what the scheduler runs: the ``open_round`` job (``bot.collection.rounds.open_round`` records one
 prompt per SRO in the outbox, then the outbox sends them through the Slack gateway), followed by
 the ``deliver_outbox`` job for whatever a give-up on repeated 429s left pending, exactly as the
 scheduler would a minute later. It prints the time taken against the rate-limit floor
@@ -24,12 +24,12 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
+from bot.calendar.periods import Period
 from bot.context import AppContext
-from bot.outbox import PermanentSendError, SentRef
-from bot.periods import Period
+from bot.messaging.outbox import PermanentSendError, SentRef
 from bot.settings import load_settings
-from bot.slack_gateway import PermanentSendError as SlackPermanentError
-from bot.slack_gateway import SlackGateway, make_web_client
+from handlers.slack.gateway import PermanentSendError as SlackPermanentError
+from ragtime.wiring import slack_context
 from schedules import jobs, registry
 from schedules.registry import JobEnvironment
 from storage.db import make_engine, session_scope
@@ -111,8 +111,7 @@ def run(*, sros: int = 2000, rate: int = 50, database_url: str | None = None) ->
         seed(engine, sros)
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=fake.api_url,
                                  governance_channel="C0GOVERN", database_url=url)
-        ctx = AppContext(settings=settings, engine=engine,
-                         gateway=SlackGateway(make_web_client(settings)))
+        ctx = slack_context(settings, engine=engine)
         registry.install(JobEnvironment(ctx=ctx, send=sender(ctx)))
         fake.rate_limit("chat.postMessage", rate)
         try:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.example import EXAMPLE_PERIOD, load_example
-from bot.report import ReportView, compile_report
+from bot.framework.example import EXAMPLE_PERIOD, load_example
+from bot.reports import ReportView, compile_report
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 

@@ -3,7 +3,7 @@
 ``schedules.registry`` and calls ``bot`` services. No business rules live here.
 
 Calendar jobs (``open_round``, ``remind``, ``compile_report``, ``escalate``) run once per period:
-``schedules.runs.claim_run`` records the run before any work is done. Failures are logged and
+``bot.calendar.runs.claim_run`` records the run before any work is done. Failures are logged and
 audited (``job.failed``) and are not retried automatically.
 """
 
@@ -14,16 +14,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.periods import Period
+from bot.calendar.periods import Period
+from bot.calendar.runs import claim_run, finish_run
 from schedules import registry
 from schedules.plan import calendar_for, periods_around, plan_periods
 from schedules.registry import JobEnvironment
-from schedules.runs import claim_run, finish_run
 from storage.db import session_scope
 from storage.repo import audit, the_framework
 
 if TYPE_CHECKING:
-    from bot.outbox import DeliveryReport
+    from bot.messaging.outbox import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def deliver_outbox() -> None:
 def _open_round(env: JobEnvironment, period: Period) -> str:
     if env.open_round is not None:
         return str(env.open_round(period))
-    from bot.rounds import open_round as open_the_round
+    from bot.collection.rounds import open_round as open_the_round
 
     with session_scope(env.ctx.engine, write=True) as session:
         opened = open_the_round(session, period=period, opened_by=ACTOR)
@@ -106,7 +106,7 @@ def _open_round(env: JobEnvironment, period: Period) -> str:
 
 
 def _remind(env: JobEnvironment, period: Period, stage: str) -> str:
-    from bot.rounds import find_round, record_reminders
+    from bot.collection.rounds import find_round, record_reminders
 
     later = _superseded_by(env, period, f"remind:{stage}")
     if later:
@@ -124,8 +124,8 @@ def _remind(env: JobEnvironment, period: Period, stage: str) -> str:
 
 
 def _escalate(env: JobEnvironment, period: Period) -> str:
-    from bot.outbox import failed_messages
-    from bot.rounds import find_round, record_escalation
+    from bot.collection.rounds import find_round, record_escalation
+    from bot.messaging.outbox import failed_messages
 
     with session_scope(env.ctx.engine, write=True) as session:
         round_ = find_round(session, period)
@@ -149,7 +149,7 @@ def _escalate(env: JobEnvironment, period: Period) -> str:
 
 
 def _compile(env: JobEnvironment, period: Period) -> str:
-    from bot.rounds import find_round
+    from bot.collection.rounds import find_round
 
     with session_scope(env.ctx.engine) as session:
         if find_round(session, period) is None:
@@ -157,9 +157,9 @@ def _compile(env: JobEnvironment, period: Period) -> str:
     post = env.post_report
     if post is None:
         try:
-            from bot.publishing import post_report as post
+            from bot.reports.publishing import post_report as post
         except ImportError as error:
-            raise RuntimeError("posting the draft report needs bot.publishing.post_report"
+            raise RuntimeError("posting the draft report needs bot.reports.publishing.post_report"
                                f"(ctx, period), which this installation lacks: {error}") from None
     outcome = post(env.ctx, period)
     return f"draft report posted: {outcome}" if outcome is not None else "draft report posted"
@@ -189,7 +189,7 @@ def _deliver(env: JobEnvironment, **filters: object) -> str:
 
 
 def _send(env: JobEnvironment, **filters: object) -> DeliveryReport:
-    from bot.outbox import deliver_pending
+    from bot.messaging.outbox import deliver_pending
 
     if env.send is None:
         raise RuntimeError("no Slack sender configured for the scheduler (start_scheduler send=)")

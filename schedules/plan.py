@@ -18,9 +18,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.engine import Engine
 
-from bot.periods import Period
-from bot.round_calendar import DEFAULT_TIMEZONE, PlannedJob, RoundCalendar
-from schedules.runs import runs_of
+from bot.calendar.periods import Period
+from bot.calendar.round_calendar import DEFAULT_TIMEZONE, PlannedJob, RoundCalendar
+from bot.calendar.runs import runs_of
 from schedules.scheduler import MISFIRE_GRACE
 from storage.db import session_scope
 from storage.repo import the_framework

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
-from bot.periods import Period
+from bot.calendar.periods import Period
 from bot.settings import Settings
 
 

@@ -94,7 +94,7 @@ class SchedulerService:
         registry.uninstall()
 
     def shutdown(self, wait: bool = False) -> None:
-        """Same as ``stop()``, for ``bot.app.run_server`` (which calls ``shutdown(wait=False)``)."""
+        """Same as ``stop()``, for ``ragtime.app.run_server`` (which calls ``shutdown(wait=False)``)."""
         self.stop()
 
     def _start_scheduling(self) -> None:

@@ -41,7 +41,7 @@ class Framework(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     organisation: str = ""
-    # Governance rules checked at entry; see bot.rules for the defaults.
+    # Governance rules checked at entry; see bot.collection.rules for the defaults.
     rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Board-paper cover table (meeting, sponsor, author, decision required, ...).
     cover: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -116,7 +116,7 @@ class RiskScore(SQLModel, table=True):
 
 
 class PeriodRecord(SQLModel, table=True):
-    """A stored period; see ``bot.periods.Period`` for the arithmetic."""
+    """A stored period; see ``bot.calendar.periods.Period`` for the arithmetic."""
 
     __tablename__ = "period"
     __table_args__ = (UniqueConstraint("fy", "quarter"),)
@@ -147,7 +147,7 @@ class Round(SQLModel, table=True):
     frozen: bool = False
     approved_at: datetime | None = None
     approved_by: str | None = None
-    # Who froze/closed it and when (see bot.rounds; 0002_outbox adds these columns).
+    # Who froze/closed it and when (see bot.collection.rounds; 0002_outbox adds these columns).
     frozen_at: datetime | None = None
     frozen_by: str | None = None
     closed_at: datetime | None = None
@@ -190,7 +190,7 @@ class AuditEvent(SQLModel, table=True):
 
 class OutboxStatus(StrEnum):
     pending = "pending"
-    sending = "sending"  # claimed by a sender; see bot.outbox for the lease
+    sending = "sending"  # claimed by a sender; see bot.messaging.outbox for the lease
     sent = "sent"
     failed = "failed"
 

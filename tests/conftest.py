@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.fakeslack import fake_slack  # noqa: F401
+from tests.support.served_app import served_app, slack_settings  # noqa: F401
 
 POSTGRES_URL = os.environ.get("RAGTIME_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("RAGTIME_REQUIRE_POSTGRES") == "1"

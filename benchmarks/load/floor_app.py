@@ -19,11 +19,11 @@ from typing import Any
 from slack_bolt import App
 
 from bot.context import AppContext
-from bot.http_server import serve_http
-from bot.logs import configure_logging
 from bot.settings import load_settings
-from bot.slack_gateway import SlackGateway, make_web_client
-from storage.db import make_engine
+from handlers.slack.gateway import make_web_client
+from ragtime.http_server import serve_http
+from ragtime.logs import configure_logging
+from ragtime.wiring import slack_context
 
 ANYTHING = re.compile(".*")
 
@@ -50,8 +50,7 @@ def build(settings: Any) -> tuple[App, AppContext]:
     app.command(ANYTHING)(acknowledge)
     app.event("message")(ignore)
     app.event("app_home_opened")(ignore)
-    ctx = AppContext(settings=settings, engine=make_engine(settings.database_url),
-                     gateway=SlackGateway(client))
+    ctx = slack_context(settings, client=client)
     return app, ctx
 
 

@@ -1,6 +1,6 @@
 """Servers under test, each in a subprocess: ``ragtime serve`` and the ack-only floor app.
 
-``ragtime serve`` is started as an operator starts it (``python -m bot.cli serve``, settings in
+``ragtime serve`` is started as an operator starts it (``python -m ragtime.cli serve``, settings in
 the environment, run from an empty folder so no developer ``.env`` is read). Memory figures come
 from ``/proc/<pid>/status``: ``VmRSS`` (resident now) and ``VmHWM`` (the peak).
 """
@@ -168,7 +168,7 @@ def slack_env(*, api_url: str, database_url: str, signing_secret: str, bot_token
 def start_ragtime(env: Mapping[str, str], folder: Path, *, scheduler: bool = True
                   ) -> ServerProcess:
     """``ragtime serve`` in HTTP mode (waitress), with the scheduler unless told otherwise."""
-    argv = [sys.executable, "-m", "bot.cli", "serve"]
+    argv = [sys.executable, "-m", "ragtime.cli", "serve"]
     if not scheduler:
         argv.append("--no-scheduler")
     server = ServerProcess(argv, env, folder, "ragtime")

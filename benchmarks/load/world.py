@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.framework_import import import_framework
-from bot.periods import Period
+from bot.calendar.periods import Period
+from bot.framework.importer import import_framework
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.fakeslack import FakeSlack, fake_slack  # noqa: F401
-from tests.handlers.conftest import Harness, serve_example
 from tests.hardening.postgres_cluster import PostgresCluster, postgres_bin
+from tests.scenario.conftest import Harness, serve_example
 from tests.support.served_app import served_app, slack_settings, stop  # noqa: F401
 
 

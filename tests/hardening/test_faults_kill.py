@@ -26,20 +26,20 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
-from bot.example import load_example
+from bot.framework.example import load_example
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import CompiledReport, OutboxMessage, OutboxStatus, Update
 from storage.repo import find_period
 from tests.fakeslack import BOT_TOKEN, FakeSlack
-from tests.handlers.conftest import DAVID, IN_SLACK, LEAD, OWNED, elements
+from tests.paths import ROOT
+from tests.scenario.conftest import DAVID, IN_SLACK, LEAD, OWNED, elements
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 Q2, Q3 = "2024/25 Q2", "2024/25 Q3"
 GOVERNANCE = "C0GOVERN"
-LEASE = timedelta(minutes=5)  # bot.outbox.DEFAULT_LEASE
+LEASE = timedelta(minutes=5)  # bot.messaging.outbox.DEFAULT_LEASE
 
 
 def ragtime(*args: str, fake: FakeSlack, database_url: str, cwd: Path) -> subprocess.Popen[str]:
@@ -50,7 +50,7 @@ def ragtime(*args: str, fake: FakeSlack, database_url: str, cwd: Path) -> subpro
         "DATABASE_URL": database_url, "RAGTIME_GOVERNANCE_CHANNEL": GOVERNANCE,
         "RAGTIME_GOVERNANCE_LEADS": LEAD,
     })
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-m", "ragtime.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.fakeslack import FakeSlack
-from tests.handlers.conftest import JEAN, PAUL, SARAH, SHARON, Harness, serve_example
 from tests.hardening.postgres_cluster import PostgresCluster
+from tests.scenario.conftest import JEAN, PAUL, SARAH, SHARON, Harness, serve_example
 from tests.support.served_app import stop
 
 pytestmark = pytest.mark.postgres

@@ -16,11 +16,11 @@ from collections import Counter
 import pytest
 from sqlmodel import select
 
-from bot.outbox import failed_messages
+from bot.messaging.outbox import failed_messages
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus
 from tests.fakeslack import FakeSlack
-from tests.handlers.conftest import (
+from tests.scenario.conftest import (
     BHANU,
     IN_SLACK,
     JAMES,

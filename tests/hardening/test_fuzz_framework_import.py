@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from bot.framework_import import FrameworkImportError, import_framework
+from bot.framework.importer import FrameworkImportError, import_framework
 from storage.models import Deliverable
+from tests.paths import DATA
 
 TODAY = date(2024, 10, 1)
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-DATA = Path(__file__).parents[1] / "data"
 
 
 def attempt(engine, name: str, data: bytes) -> tuple[str, int]:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.periods import Period, PeriodError
-from bot.reply_parser import missing_for, parse_reply
+from bot.calendar.periods import Period, PeriodError
+from bot.collection.replies import missing_for, parse_reply
 from storage.models import Rag
 
 FUZZ = settings(max_examples=300, deadline=None)

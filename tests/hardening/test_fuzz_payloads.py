@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from bot.rules import NARRATIVE_MAX
+from bot.collection.rules import NARRATIVE_MAX
 from storage.db import session_scope
 from storage.models import Rag, Update
-from tests.handlers.conftest import LEAD, OUTSIDER, OWNED, SHARON, Harness
+from tests.scenario.conftest import LEAD, OUTSIDER, OWNED, SHARON, Harness
 from tests.support.served_app import stop
 from tests.support.slack_requests import (
     SlackRequest,
@@ -110,7 +110,7 @@ class Fuzzed:
 @pytest.fixture
 def checked(opened: Harness, caplog: pytest.LogCaptureFixture) -> Iterator[Fuzzed]:
     """The opened round; afterwards: healthy, and every failure told to the person."""
-    caplog.set_level(logging.ERROR, logger="bot.app")
+    caplog.set_level(logging.ERROR, logger="ragtime.app")
     fuzzed = Fuzzed(opened)
     yield fuzzed
     with urllib.request.urlopen(opened.served.url + "/healthz", timeout=5) as response:

@@ -19,10 +19,10 @@ import pytest
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
 from bot.context import AppContext, utc_now
-from bot.http_server import HttpServer, make_server
 from bot.settings import Settings, load_settings
+from ragtime.app import create_app
+from ragtime.http_server import HttpServer, make_server
 from tests.fakeslack import BOT_TOKEN, FakeSlack
 from tests.support.slack_requests import SIGNING_SECRET, SlackClientSimulator
 

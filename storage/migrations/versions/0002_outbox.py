@@ -1,7 +1,7 @@
 """outbox claims and round freeze/close stamps
 
 Adds the ``sending`` outbox status (a row claimed by a sender), ``outbox_message.claimed_at``
-(the claim's lease, see bot.outbox) and who/when a round was frozen or closed (bot.rounds).
+(the claim's lease, see bot.messaging.outbox) and who/when a round was frozen or closed (bot.collection.rounds).
 
 Revision ID: 0002_outbox
 Revises: 0001

@@ -1,0 +1,548 @@
+"""Rounds: the collection cycle of one period — open, prompt, remind, escalate, freeze.
+
+Nothing here sends anything: prompts, reminders and escalations are *recorded* in the outbox
+under unique keys (so running a step twice records nothing twice) and ``bot.messaging.outbox`` sends
+them. Prompts go to every SRO of every active deliverable (joint SROs each get one; delegates
+are not prompted). SROs without a Slack user id cannot be prompted and are returned as
+``missing_people`` for the governance lead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.calendar.periods import Period, stored_period
+from bot.calendar.round_calendar import RoundCalendar
+from bot.collection.updates import latest_updates
+from bot.framework.people import PersonRef
+from bot.messaging.outbox import record_message
+from storage.models import (
+    Deliverable,
+    DeliverableOwner,
+    Framework,
+    OutboxMessage,
+    Person,
+    Rag,
+    Role,
+    Round,
+    RoundStatus,
+    Theme,
+    utcnow,
+)
+from storage.repo import audit, find_period, the_framework
+
+
+class RoundError(Exception):
+    """A round step that cannot be done; ``str(error)`` says why and what to do."""
+
+
+@dataclass(frozen=True)
+class RoundOpened:
+    round: Round
+    prompts_recorded: int  # newly recorded this time
+    already_open: bool
+    missing_people: list[PersonRef]  # SROs with no Slack user id: not prompted
+
+
+@dataclass(frozen=True)
+class OwnerView:
+    person_id: int
+    name: str
+    title: str
+    slack_id: str | None
+
+
+@dataclass(frozen=True)
+class DeliverableStatus:
+    id: int
+    number: str
+    area: str
+    title: str
+    theme: str
+    sros: tuple[OwnerView, ...]
+    delegates: tuple[OwnerView, ...] = ()
+    rag: Rag | None = None  # latest rating, None while outstanding
+    version: int | None = None
+    submitted_at: datetime | None = None
+    submitted_by_slack_id: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.rag is not None
+
+
+@dataclass(frozen=True)
+class ThemeStatus:
+    id: int
+    name: str
+    answered: tuple[DeliverableStatus, ...]
+    outstanding: tuple[DeliverableStatus, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.answered) + len(self.outstanding)
+
+
+@dataclass(frozen=True)
+class RoundStatusView:
+    period: Period
+    framework_id: int
+    framework_name: str
+    opened: bool  # False: no round yet (the view shows who would be outstanding)
+    status: RoundStatus | None
+    deadline: date | None  # the round's, or the calendar's planned one before it opens
+    frozen: bool
+    opened_at: datetime | None
+    opened_by: str | None
+    approved_at: datetime | None
+    approved_by: str | None
+    themes: tuple[ThemeStatus, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(theme.total for theme in self.themes)
+
+    @property
+    def answered_count(self) -> int:
+        return sum(len(theme.answered) for theme in self.themes)
+
+    @property
+    def outstanding_count(self) -> int:
+        return sum(len(theme.outstanding) for theme in self.themes)
+
+    @property
+    def outstanding(self) -> list[DeliverableStatus]:
+        return [item for theme in self.themes for item in theme.outstanding]
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """Where a period's round stands, without its deliverables (a few small queries)."""
+
+    period: Period
+    framework_id: int
+    opened: bool  # False: no round yet
+    status: RoundStatus | None
+    deadline: date | None  # the round's, or the calendar's planned one before it opens
+    frozen: bool
+
+
+# ------------------------------------------------------------------------------ deadline
+
+def round_deadline(framework: Framework | None, period: Period) -> date:
+    """The default deadline: the framework's calendar (``bot.calendar.round_calendar``), which by default
+    is 10 working days after the quarter ends."""
+    calendar = (framework.rules or {}).get("calendar") if framework else None
+    return RoundCalendar.from_rules(calendar).deadline(period)
+
+
+# ------------------------------------------------------------------------------ open
+
+def open_round(
+    session: Session,
+    *,
+    period: Period,
+    opened_by: str,
+    deadline: date | None = None,
+    framework_id: int | None = None,
+) -> RoundOpened:
+    """Open the period's round (once) and record a prompt per SRO per active deliverable.
+
+    Opening again records only prompts not yet recorded (a deliverable or a Slack id added
+    since), and never changes the deadline. A frozen or closed round records no prompts.
+    """
+    framework = _framework(session, framework_id)
+    record = stored_period(session, period)
+    round_ = _round(session, framework.id, record.id)
+    already_open = round_ is not None
+    if round_ is None:
+        round_ = Round(
+            framework_id=framework.id, period_id=record.id, opened_by=opened_by,
+            deadline=deadline or round_deadline(framework, period),
+        )
+        try:
+            with session.begin_nested():
+                session.add(round_)
+                session.flush()
+        except IntegrityError:  # opened meanwhile by another process
+            round_ = _round(session, framework.id, record.id)
+            if round_ is None:
+                raise
+            already_open = True
+        else:
+            audit(session=session, actor=opened_by, action="round.opened",
+                  subject=f"round:{round_.id}", period=period.label,
+                  deadline=round_.deadline.isoformat() if round_.deadline else None)
+
+    recorded = 0
+    missing: dict[int, PersonRef] = {}
+    if not round_.frozen and round_.status == RoundStatus.open:
+        previous = latest_updates(session, period.previous())
+        for deliverable, theme, owners in _deliverables(session, framework.id):
+            sros = _sros(owners)
+            for person in sros:
+                if not person.slack_id:
+                    missing.setdefault(person.id, PersonRef.of(
+                        person, "no Slack user id: not found by email, so not prompted"))
+                    continue
+                before = previous.get(deliverable.id)
+                _, created = record_message(
+                    session,
+                    key=f"prompt:{period.slug}:{deliverable.id}:{person.id}",
+                    kind="prompt", period_id=record.id, deliverable_id=deliverable.id,
+                    person_id=person.id,
+                    payload={
+                        "to": person.slack_id,
+                        "person_name": person.name,
+                        "period": period.label,
+                        "deadline": _iso(round_.deadline),
+                        "deliverable_id": deliverable.id,
+                        "number": deliverable.number,
+                        "area": deliverable.area,
+                        "title": deliverable.title,
+                        "theme": theme.name,
+                        "joint_sros": [p.name for p in sros if p.id != person.id],
+                        "previous_rag": before.rag.value if before else None,
+                    },
+                )
+                recorded += created
+    if recorded:
+        audit(session=session, actor=opened_by, action="round.prompts_recorded",
+              subject=f"round:{round_.id}", period=period.label, count=recorded)
+    return RoundOpened(round=round_, prompts_recorded=recorded, already_open=already_open,
+                       missing_people=list(missing.values()))
+
+
+# ------------------------------------------------------------------------------ status
+
+def round_summary(
+    session: Session, period: Period, *, framework_id: int | None = None
+) -> RoundSummary:
+    """The round's state alone (no deliverables, owners or updates): what ``/report-status``
+    and the Home tab show above an SRO's own deliverables."""
+    framework, round_ = _framework_and_round(session, period, framework_id)
+    return _summary(framework, round_, period)
+
+
+def round_status(
+    session: Session, period: Period, *, framework_id: int | None = None
+) -> RoundStatusView:
+    """Per theme, which active deliverables are answered and which are outstanding.
+
+    Built from plain rows in a fixed number of queries whatever the framework's size (no ORM
+    objects per deliverable or owner: this backs the governance lead's ``/report-status``)."""
+    framework, round_ = _framework_and_round(session, period, framework_id)
+    summary = _summary(framework, round_, period)
+    latest = latest_updates(session, period)
+    owners = _owner_views(session, framework.id)
+    by_theme: dict[int, tuple[str, list[DeliverableStatus]]] = {}
+    for deliverable_id, number, area, title, theme_id, theme_name in session.exec(
+            _in_report_order(framework.id, Deliverable.id, Deliverable.number, Deliverable.area,
+                             Deliverable.title, Theme.id, Theme.name)).all():
+        update = latest.get(deliverable_id)
+        mine = owners.get(deliverable_id, [])
+        by_theme.setdefault(theme_id, (theme_name, []))[1].append(DeliverableStatus(
+            id=deliverable_id, number=number, area=area, title=title, theme=theme_name,
+            sros=tuple(view for view, role in mine if role == Role.sro),
+            delegates=tuple(view for view, role in mine if role == Role.delegate),
+            rag=Rag(update.rag) if update else None,
+            version=update.version if update else None,
+            submitted_at=update.submitted_at if update else None,
+            submitted_by_slack_id=update.submitted_by_slack_id if update else None,
+        ))
+    themes = tuple(
+        ThemeStatus(id=theme_id, name=name,
+                    answered=tuple(item for item in items if item.answered),
+                    outstanding=tuple(item for item in items if not item.answered))
+        for theme_id, (name, items) in by_theme.items()
+    )
+    return RoundStatusView(
+        period=period, framework_id=framework.id, framework_name=framework.name,
+        opened=summary.opened, status=summary.status, deadline=summary.deadline,
+        frozen=summary.frozen,
+        opened_at=round_.opened_at if round_ else None,
+        opened_by=round_.opened_by if round_ else None,
+        approved_at=round_.approved_at if round_ else None,
+        approved_by=round_.approved_by if round_ else None,
+        themes=themes,
+    )
+
+
+def outstanding_for(
+    session: Session, period: Period, slack_id: str, *, framework_id: int | None = None
+) -> list[DeliverableStatus]:
+    """The deliverables ``slack_id`` is an SRO or delegate of that have no update yet."""
+    if not slack_id:
+        return []
+    view = round_status(session, period, framework_id=framework_id)
+    return [
+        item for item in view.outstanding
+        if any(owner.slack_id == slack_id for owner in (*item.sros, *item.delegates))
+    ]
+
+
+# ------------------------------------------------------------------------------ chasing
+
+def record_reminders(
+    session: Session, period: Period, stage: str, *, framework_id: int | None = None
+) -> int:
+    """Record one reminder per SRO still outstanding (listing their outstanding deliverables)
+    for ``stage`` (e.g. ``5-days-before``); returns how many were newly recorded. A frozen
+    or closed round is not chased."""
+    round_, view = _open_round_view(session, period, framework_id)
+    if round_.frozen or round_.status != RoundStatus.open:
+        return 0
+    per_person: dict[int, tuple[OwnerView, list[DeliverableStatus]]] = {}
+    for item in view.outstanding:
+        for sro in item.sros:
+            if sro.slack_id:
+                per_person.setdefault(sro.person_id, (sro, []))[1].append(item)
+    recorded = 0
+    for person_id, (sro, items) in per_person.items():
+        _, created = record_message(
+            session,
+            key=f"reminder:{period.slug}:{stage}:{person_id}",
+            kind="reminder", period_id=round_.period_id, person_id=person_id,
+            payload={
+                "to": sro.slack_id,
+                "person_name": sro.name,
+                "stage": stage,
+                "period": period.label,
+                "deadline": _iso(round_.deadline),
+                "deliverable_ids": [item.id for item in items],
+                "deliverables": [_deliverable_payload(item) for item in items],
+            },
+        )
+        recorded += created
+    if recorded:
+        audit(session=session, actor="ragtime", action="round.reminders_recorded",
+              subject=f"round:{round_.id}", period=period.label, stage=stage, count=recorded)
+    return recorded
+
+
+def record_escalation(
+    session: Session, period: Period, *, stage: str = "deadline",
+    framework_id: int | None = None,
+) -> OutboxMessage | None:
+    """Record the message telling the governance channel who is still outstanding; ``None``
+    when nobody is (or the round is frozen). Recording twice returns the first message."""
+    round_, view = _open_round_view(session, period, framework_id)
+    if round_.frozen or not view.outstanding:
+        return None
+    message, created = record_message(
+        session,
+        key=f"escalation:{period.slug}:{stage}",
+        kind="escalation", period_id=round_.period_id,
+        payload={
+            "period": period.label,
+            "deadline": _iso(round_.deadline),
+            "total": view.total,
+            "answered": view.answered_count,
+            "outstanding_count": view.outstanding_count,
+            "themes": [
+                {"theme": theme.name,
+                 "outstanding": [_deliverable_payload(item) for item in theme.outstanding]}
+                for theme in view.themes if theme.outstanding
+            ],
+        },
+    )
+    if created:
+        audit(session=session, actor="ragtime", action="round.escalation_recorded",
+              subject=f"round:{round_.id}", period=period.label,
+              outstanding=view.outstanding_count)
+    return message
+
+
+# ------------------------------------------------------------------------------ freeze/close
+
+def freeze_round(
+    session: Session, period: Period, *, by: str, approved: bool = False,
+    framework_id: int | None = None,
+) -> Round:
+    """Stop further updates for the period (the report approval flow calls this with
+    ``approved=True``). Only a governance lead may reopen it."""
+    round_ = _existing_round(session, period, framework_id)
+    now = utcnow()
+    if not round_.frozen:
+        round_.frozen, round_.frozen_at, round_.frozen_by = True, now, by
+        audit(session=session, actor=by, action="round.frozen", subject=f"round:{round_.id}",
+              period=period.label)
+    if approved and round_.approved_at is None:
+        round_.approved_at, round_.approved_by = now, by
+        audit(session=session, actor=by, action="round.approved", subject=f"round:{round_.id}",
+              period=period.label)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def reopen_round(
+    session: Session, period: Period, *, by: str, reason: str | None = None,
+    framework_id: int | None = None,
+) -> Round:
+    """Unfreeze (and reopen if closed): updates are accepted again and any approval is
+    withdrawn, so the report must be approved again."""
+    round_ = _existing_round(session, period, framework_id)
+    before = {
+        "frozen": round_.frozen, "status": str(round_.status),
+        "approved_by": round_.approved_by, "frozen_by": round_.frozen_by,
+    }
+    round_.frozen, round_.frozen_at, round_.frozen_by = False, None, None
+    round_.approved_at, round_.approved_by = None, None
+    round_.status, round_.closed_at, round_.closed_by = RoundStatus.open, None, None
+    session.add(round_)
+    audit(session=session, actor=by, action="round.reopened", subject=f"round:{round_.id}",
+          period=period.label, reason=reason, before=before)
+    session.flush()
+    return round_
+
+
+def close_round(
+    session: Session, period: Period, *, by: str, framework_id: int | None = None
+) -> Round:
+    """End the collection: no more reminders or prompts. Late updates are still accepted
+    until the round is frozen."""
+    round_ = _existing_round(session, period, framework_id)
+    if round_.status != RoundStatus.closed:
+        round_.status, round_.closed_at, round_.closed_by = RoundStatus.closed, utcnow(), by
+        session.add(round_)
+        audit(session=session, actor=by, action="round.closed", subject=f"round:{round_.id}",
+              period=period.label)
+        session.flush()
+    return round_
+
+
+def find_round(
+    session: Session, period: Period, *, framework_id: int | None = None
+) -> Round | None:
+    return _framework_and_round(session, period, framework_id)[1]
+
+
+# ------------------------------------------------------------------------------ helpers
+
+def _framework(session: Session, framework_id: int | None) -> Framework:
+    framework = (
+        session.get(Framework, framework_id) if framework_id is not None
+        else the_framework(session=session)
+    )
+    if framework is None:
+        raise RoundError(
+            "No framework has been imported yet; load one with `ragtime import FILE`."
+            if framework_id is None else f"There is no framework with id {framework_id}."
+        )
+    return framework
+
+
+def _framework_and_round(
+    session: Session, period: Period, framework_id: int | None
+) -> tuple[Framework, Round | None]:
+    framework = _framework(session, framework_id)
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    return framework, _round(session, framework.id, record.id) if record else None
+
+
+def _summary(framework: Framework, round_: Round | None, period: Period) -> RoundSummary:
+    return RoundSummary(
+        period=period, framework_id=framework.id or 0, opened=round_ is not None,
+        status=RoundStatus(round_.status) if round_ else None,
+        deadline=round_.deadline if round_ else round_deadline(framework, period),
+        frozen=bool(round_ and round_.frozen),
+    )
+
+
+def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
+    return session.exec(
+        select(Round).where(Round.framework_id == framework_id, Round.period_id == period_id)
+    ).first()
+
+
+def _existing_round(session: Session, period: Period, framework_id: int | None) -> Round:
+    round_ = find_round(session, period, framework_id=framework_id)
+    if round_ is None:
+        raise RoundError(f"No round has been opened for {period.label}; open it first.")
+    return round_
+
+
+def _open_round_view(
+    session: Session, period: Period, framework_id: int | None
+) -> tuple[Round, RoundStatusView]:
+    round_ = _existing_round(session, period, framework_id)
+    return round_, round_status(session, period, framework_id=round_.framework_id)
+
+
+def _in_report_order(framework_id: int, *columns: Any) -> Any:
+    """``columns`` of the framework's active deliverables (joined to their theme), in report
+    order: the one place that says which deliverables a round covers and in what order."""
+    return (
+        select(*columns)
+        .select_from(Deliverable)
+        .join(Theme, Theme.id == Deliverable.theme_id)
+        .where(Deliverable.framework_id == framework_id, Deliverable.active == True)  # noqa: E712
+        .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
+    )
+
+
+def _owners_query(framework_id: int, *columns: Any) -> Any:
+    """``columns`` of every owner of the framework's deliverables, joint SROs as listed."""
+    return (
+        select(*columns)
+        .select_from(DeliverableOwner)
+        .join(Person, Person.id == DeliverableOwner.person_id)
+        .join(Deliverable, Deliverable.id == DeliverableOwner.deliverable_id)
+        .where(Deliverable.framework_id == framework_id)
+        .order_by(DeliverableOwner.position, DeliverableOwner.id)
+    )
+
+
+def _owners_by_deliverable(
+    session: Session, framework_id: int
+) -> dict[int, list[tuple[Person, Role]]]:
+    """Deliverable id → its owners in order (joint SROs as listed)."""
+    found: dict[int, list[tuple[Person, Role]]] = {}
+    for owner, person in session.exec(
+        _owners_query(framework_id, DeliverableOwner, Person)
+    ).all():
+        found.setdefault(owner.deliverable_id, []).append((person, Role(owner.role)))
+    return found
+
+
+def _owner_views(session: Session, framework_id: int) -> dict[int, list[tuple[OwnerView, Role]]]:
+    """As ``_owners_by_deliverable``, from plain rows (no ORM objects)."""
+    found: dict[int, list[tuple[OwnerView, Role]]] = {}
+    for deliverable_id, role, person_id, name, title, slack_id in session.exec(_owners_query(
+            framework_id, DeliverableOwner.deliverable_id, DeliverableOwner.role, Person.id,
+            Person.name, Person.title, Person.slack_id)).all():
+        found.setdefault(deliverable_id, []).append(
+            (OwnerView(person_id=person_id, name=name, title=title, slack_id=slack_id),
+             Role(role)))
+    return found
+
+
+def _deliverables(
+    session: Session, framework_id: int
+) -> list[tuple[Deliverable, Theme, list[tuple[Person, Role]]]]:
+    """Active deliverables in report order, each with its owners."""
+    rows = session.exec(_in_report_order(framework_id, Deliverable, Theme)).all()
+    owners = _owners_by_deliverable(session, framework_id)
+    return [(d, t, owners.get(d.id, [])) for d, t in rows]
+
+
+def _sros(owners: list[tuple[Person, Role]]) -> list[Person]:
+    return [person for person, role in owners if role == Role.sro]
+
+
+def _deliverable_payload(item: DeliverableStatus) -> dict[str, Any]:
+    return {
+        "id": item.id, "number": item.number, "area": item.area, "title": item.title,
+        "theme": item.theme,
+        "sros": [{"name": s.name, "title": s.title, "slack_id": s.slack_id} for s in item.sros],
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,351 @@
+"""SRO updates: submit (versioned, never overwritten) and read back.
+
+Every submission is a new ``Update`` row; the highest ``version`` of a deliverable in a period
+counts. Call ``submit_update`` inside ``session_scope(engine, write=True)``: on SQLite that
+takes the write lock before the version is read, and on PostgreSQL a concurrent submitter
+that wins the race for a version number is detected by the unique constraint and the version
+is recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.calendar.periods import Period, stored_period
+from bot.collection.rules import Rules, check_update
+from bot.framework.permissions import may_submit
+from storage.models import (
+    Deliverable,
+    DeliverableOwner,
+    Framework,
+    PeriodRecord,
+    Person,
+    Rag,
+    Role,
+    Round,
+    Source,
+    Update,
+    utcnow,
+)
+from storage.repo import audit, find_period
+
+VERSION_RETRIES = 10
+
+
+class UpdateError(Exception):
+    """An update that cannot be stored; ``str(error)`` is a message for the person."""
+
+
+class NotPermitted(UpdateError):
+    """The acting user is neither an SRO nor a delegate of the deliverable."""
+
+
+class PeriodFrozen(UpdateError):
+    """The period's round is frozen (its report approved); a governance lead must reopen it."""
+
+
+class DeliverableInactive(UpdateError):
+    """The deliverable no longer exists or was retired from the framework."""
+
+
+class RuleViolation(UpdateError):
+    """The update breaks a governance rule; ``errors`` maps field → message (bot.collection.rules)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    update: Update
+    created: bool  # False when the idempotency key had been used (a Slack retry)
+    previous_rag: Rag | None  # last quarter's rating, None if there was none
+    deliverable: Deliverable
+    co_owners_slack_ids: tuple[str, ...]  # other SROs/delegates to tell, acting user excluded
+    replaced: Update | None = None  # the version this one supersedes in the same period
+
+
+@dataclass(frozen=True)
+class EntryContext:
+    """What a modal or a thread reply needs before an SRO enters an update."""
+
+    deliverable: Deliverable
+    rules: Rules
+    previous_rag: Rag | None  # last quarter's rating
+    latest: Update | None  # the current version in this period, to pre-fill the form
+    frozen: bool
+
+
+def submit_update(
+    session: Session,
+    *,
+    actor_slack_id: str,
+    deliverable_id: int,
+    period: Period,
+    rag: Rag | str,
+    narrative: str,
+    recovery_action: str | None = None,
+    recovery_date: date | str | None = None,
+    change_reason: str | None = None,
+    source: Source,
+    idempotency_key: str | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Store a new version of the deliverable's update for ``period``.
+
+    Checked in this order: the actor may submit (else ``NotPermitted``; the refusal is
+    audited and *committed* before raising, so call this at the start of the unit of work),
+    an already used ``idempotency_key`` returns the stored update with ``created=False``,
+    the deliverable is active (``DeliverableInactive``), the round is not frozen
+    (``PeriodFrozen``), the framework's rules hold (``RuleViolation``).
+
+    ``now`` (timezone-aware) is stored as ``submitted_at``: pass the app's clock
+    (``AppContext.now()``) so tests and replays record the time the app believes it is; it
+    defaults to the real time. A naive ``now`` raises ``ValueError``.
+    """
+    submitted_at = _aware_utc(now) if now is not None else utcnow()
+    if not may_submit(session, slack_id=actor_slack_id, deliverable_id=deliverable_id):
+        audit(session=session, actor=actor_slack_id or "?", action="update.refused",
+              subject=f"deliverable:{deliverable_id}", period=period.label,
+              reason="not an SRO or delegate", source=str(source))
+        session.commit()
+        raise NotPermitted(
+            "You are not an SRO or delegate of this deliverable, so you cannot update it. "
+            "If that is wrong, ask a governance lead to correct the framework."
+        )
+
+    if idempotency_key:
+        existing = _by_idempotency_key(session, idempotency_key)
+        if existing is not None:
+            return _result(session, existing, created=False, actor_slack_id=actor_slack_id)
+
+    # Serialise submitters of one deliverable: FOR UPDATE on PostgreSQL (SQLite already holds
+    # the database write lock under session_scope(write=True) and ignores it).
+    deliverable = session.get(Deliverable, deliverable_id, with_for_update=True)
+    if deliverable is None or not deliverable.active:
+        raise DeliverableInactive("This deliverable is no longer part of the framework.")
+
+    record = stored_period(session, period)
+    round_ = _round(session, deliverable.framework_id, record.id)
+    if round_ is not None and (round_.frozen or round_.approved_at is not None):
+        state = "its report has been approved" if round_.approved_at else "it has been frozen"
+        raise PeriodFrozen(
+            f"Updates for {period.label} can no longer be changed: {state}. "
+            "A governance lead must reopen the round first."
+        )
+
+    context_rules = _rules(session, deliverable.framework_id)
+    previous = previous_period_update(session, deliverable_id, period)
+    previous_rag = Rag(previous.rag) if previous else None
+    errors = check_update(
+        context_rules, rag=rag, previous_rag=previous_rag, narrative=narrative,
+        recovery_action=recovery_action, recovery_date=recovery_date,
+        change_reason=change_reason, today=today,
+    )
+    if errors:
+        raise RuleViolation(errors)
+
+    submitter = _owner_person(session, deliverable_id, actor_slack_id)
+    fields: dict[str, Any] = dict(
+        deliverable_id=deliverable_id, period_id=record.id, rag=Rag(str(rag).strip().lower()),
+        narrative=narrative.strip(), recovery_action=_clean(recovery_action),
+        recovery_date=_as_date(recovery_date), change_reason=_clean(change_reason),
+        submitted_by_id=submitter.id if submitter else None,
+        submitted_by_slack_id=actor_slack_id, source=Source(source),
+        idempotency_key=idempotency_key or None, submitted_at=submitted_at,
+    )
+    for _ in range(VERSION_RETRIES):
+        replaced = latest_update(session, deliverable_id, period)
+        update = Update(version=(replaced.version if replaced else 0) + 1, **fields)
+        try:
+            with session.begin_nested():
+                session.add(update)
+                session.flush()
+        except IntegrityError:
+            # Lost a race: the same delivery stored by another worker, or a version taken.
+            if idempotency_key:
+                existing = _by_idempotency_key(session, idempotency_key)
+                if existing is not None:
+                    return _result(session, existing, created=False,
+                                   actor_slack_id=actor_slack_id)
+            continue
+        break
+    else:
+        raise UpdateError("Too many people saved this update at once; please submit it again.")
+
+    audit(session=session, actor=actor_slack_id, action="update.submitted",
+          subject=f"deliverable:{deliverable_id}", period=period.label, update_id=update.id,
+          version=update.version, rag=update.rag.value, source=update.source.value,
+          previous_rag=previous_rag.value if previous_rag else None)
+    return _result(session, update, created=True, actor_slack_id=actor_slack_id,
+                   previous_rag=previous_rag, replaced=replaced)
+
+
+def entry_context(session: Session, deliverable_id: int, period: Period) -> EntryContext | None:
+    """The rules, last quarter's rating and current version for an update about to be entered;
+    ``None`` if the deliverable does not exist."""
+    deliverable = session.get(Deliverable, deliverable_id)
+    if deliverable is None:
+        return None
+    previous = previous_period_update(session, deliverable_id, period)
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    round_ = _round(session, deliverable.framework_id, record.id) if record else None
+    return EntryContext(
+        deliverable=deliverable,
+        rules=_rules(session, deliverable.framework_id),
+        previous_rag=Rag(previous.rag) if previous else None,
+        latest=latest_update(session, deliverable_id, period),
+        frozen=bool(round_ and (round_.frozen or round_.approved_at is not None)),
+    )
+
+
+# ------------------------------------------------------------------------------ reading
+
+def latest_update(session: Session, deliverable_id: int, period: Period) -> Update | None:
+    """The version that counts: the highest of the deliverable in the period."""
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    if record is None:
+        return None
+    return session.exec(
+        select(Update)
+        .where(Update.deliverable_id == deliverable_id, Update.period_id == record.id)
+        .order_by(col(Update.version).desc())
+        .limit(1)
+    ).first()
+
+
+def latest_updates(
+    session: Session, period: Period, *, deliverable_ids: list[int] | None = None
+) -> dict[int, Update]:
+    """Deliverable id → its latest update in ``period`` (absent when outstanding)."""
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    if record is None:
+        return {}
+    newest = (
+        select(Update.deliverable_id, func.max(Update.version).label("version"))
+        .where(Update.period_id == record.id)
+        .group_by(Update.deliverable_id)
+    )
+    if deliverable_ids is not None:
+        newest = newest.where(col(Update.deliverable_id).in_(deliverable_ids))
+    newest_sq = newest.subquery()
+    rows = session.exec(
+        select(Update).join(
+            newest_sq,
+            (Update.deliverable_id == newest_sq.c.deliverable_id)
+            & (Update.version == newest_sq.c.version),
+        ).where(Update.period_id == record.id)
+    ).all()
+    return {update.deliverable_id: update for update in rows}
+
+
+def previous_period_update(
+    session: Session, deliverable_id: int, period: Period
+) -> Update | None:
+    """The latest update of the quarter before ``period`` (what a change is measured from)."""
+    return latest_update(session, deliverable_id, period.previous())
+
+
+def update_history(
+    session: Session, deliverable_id: int, period: Period | None = None
+) -> list[Update]:
+    """Every version, oldest first (all periods unless ``period`` is given)."""
+    query = (
+        select(Update)
+        .join(PeriodRecord, PeriodRecord.id == Update.period_id)
+        .where(Update.deliverable_id == deliverable_id)
+        .order_by(PeriodRecord.fy, PeriodRecord.quarter, Update.version)
+    )
+    if period is not None:
+        query = query.where(PeriodRecord.fy == period.fy, PeriodRecord.quarter == period.quarter)
+    return list(session.exec(query).all())
+
+
+# ------------------------------------------------------------------------------ helpers
+
+def _by_idempotency_key(session: Session, key: str) -> Update | None:
+    return session.exec(select(Update).where(Update.idempotency_key == key)).first()
+
+
+def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
+    return session.exec(
+        select(Round).where(Round.framework_id == framework_id, Round.period_id == period_id)
+    ).first()
+
+
+def _rules(session: Session, framework_id: int) -> Rules:
+    framework = session.get(Framework, framework_id)
+    return Rules.from_config(framework.rules if framework else None)
+
+
+def _owners(session: Session, deliverable_id: int) -> list[tuple[Person, Role]]:
+    rows = session.exec(
+        select(Person, DeliverableOwner.role)
+        .join(DeliverableOwner, DeliverableOwner.person_id == Person.id)
+        .where(DeliverableOwner.deliverable_id == deliverable_id)
+        .order_by(DeliverableOwner.position, DeliverableOwner.id)
+    ).all()
+    owners = [(person, Role(role)) for person, role in rows]
+    return sorted(owners, key=lambda owner: owner[1] != Role.sro)  # SROs first, stable
+
+
+def _owner_person(session: Session, deliverable_id: int, slack_id: str) -> Person | None:
+    for person, _role in _owners(session, deliverable_id):
+        if person.slack_id == slack_id:
+            return person
+    return None
+
+
+def _result(
+    session: Session,
+    update: Update,
+    *,
+    created: bool,
+    actor_slack_id: str,
+    previous_rag: Rag | None = None,
+    replaced: Update | None = None,
+) -> SubmitResult:
+    deliverable = session.get(Deliverable, update.deliverable_id)
+    if not created:
+        record = session.get(PeriodRecord, update.period_id)
+        if record is not None:
+            previous = previous_period_update(
+                session, update.deliverable_id, Period(record.fy, record.quarter))
+            previous_rag = Rag(previous.rag) if previous else None
+    co_owners: list[str] = []
+    for person, _role in _owners(session, update.deliverable_id):
+        if person.slack_id and person.slack_id != actor_slack_id and (
+                person.slack_id not in co_owners):
+            co_owners.append(person.slack_id)
+    return SubmitResult(
+        update=update, created=created, previous_rag=previous_rag,
+        deliverable=deliverable,
+        co_owners_slack_ids=tuple(co_owners), replaced=replaced,
+    )
+
+
+def _aware_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"now={moment!r} has no timezone; pass an aware datetime (UTC)")
+    return moment.astimezone(UTC)
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def _as_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    from bot.collection.replies import parse_date
+
+    return parse_date(value)

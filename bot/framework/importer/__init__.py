@@ -1,0 +1,115 @@
+"""Load or update a framework from YAML, CSV or XLSX (``ragtime import FILE``).
+
+Call ``import_framework(session, path)`` inside ``session_scope(engine, write=True)``. The
+whole file is read and checked first; any problem raises ``FrameworkImportError`` naming the
+file, the line (YAML) or spreadsheet row (header = row 1) and the field, and nothing is written.
+A good file is written in the caller's transaction, with one ``framework.import`` audit event.
+
+YAML (the full form, see DESIGN.md)::
+
+    name: Step Up To Great                # optional: else the existing framework, else the stem
+    organisation: Leicestershire Partnership NHS Trust
+    period: 2024/25 Q2                    # optional: the period the risk scores are for;
+                                          #   default the period containing today
+    rules: {...}                          # optional: governance rules (Framework.rules)
+    cover:                                # optional: board-paper cover (Framework.cover), e.g.
+      title: ...                          #   title, meeting, sponsor, author, purpose,
+      meeting: Public Trust Board         #   decision_required, strategic_alignment (list),
+                                          #   baf_considered (list of risk numbers), ...
+    people:
+      - id: smurphy                       # the id deliverables use; Person.key
+        name: Sharon Murphy
+        title: Director of Finance
+        email: sharon.murphy@example.nhs.uk
+        slack_id: U0ABC123                # optional; otherwise found by email
+    themes:
+      - name: Great Outcomes
+        ambition: ...
+        objectives: [...]                 # a list (or one text)
+        risks:
+          - number: "01"                  # kept as written
+            title: ...
+            score: 20                     # whole number 1–25
+            direction: static             # up | down | static, optional
+        deliverables:
+          - ref: go-access-1              # optional stable identity (see below)
+            number: "1"                   # optional; default its place within the area
+            area: Access
+            title: Review, update, revise and implement Trust Access Policy
+            sro: smurphy                  # a person id, or a list of ids for joint SROs
+            delegates: [jbloggs]          # optional; when given, replaces the delegates
+
+Unknown keys are reported (they are usually typos). ``rules``, ``cover`` and ``organisation``
+are left as stored when the file does not give them; delegates likewise.
+
+CSV and XLSX carry deliverable rows only, with the columns ``theme, area, deliverable,
+sro_name, sro_title, sro_email`` and optionally ``ref, number, sro_slack_id`` (headers match
+whatever their case, spacing or byte-order mark; other columns are ignored). Joint SROs are
+separated by ``;`` in each ``sro_`` column. Rows import into ``framework_name``, else the existing
+framework, else a new one named after the file. People are matched by email (a new person's id
+is taken from the email).
+
+Identity and history: a deliverable is the same one across imports when its ``ref`` is the same;
+without a ``ref`` its identity is theme + area + its place within the area, so changed titles or
+SROs update it in place (give ``ref`` if you reorder rows). Deliverables missing from the file
+are marked inactive, never deleted, and keep their updates. Themes are matched by name, BAF
+risks by number; people by id (YAML) or email. Themes and risks missing from a file are kept
+as they are (their risk scores stay with their periods).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.framework.importer.apply import Counts, ImportSummary, apply_spec
+from bot.framework.importer.errors import MAX_REPORTED, FrameworkImportError, Problem, Problems
+from bot.framework.importer.spec import FrameworkSpec, derived_ref
+from bot.framework.importer.table_form import read_csv, read_xlsx
+from bot.framework.importer.yaml_form import read_yaml
+
+__all__ = [
+    "MAX_REPORTED",
+    "Counts",
+    "FrameworkImportError",
+    "ImportSummary",
+    "Problem",
+    "derived_ref",
+    "import_framework",
+    "read_framework",
+]
+
+READERS = {".yaml": read_yaml, ".yml": read_yaml, ".csv": read_csv, ".xlsx": read_xlsx}
+LONDON = ZoneInfo("Europe/London")
+
+
+def read_framework(path: Path) -> FrameworkSpec:
+    """Read and check a framework file without touching storage."""
+    path = Path(path)
+    problems = Problems(path.name)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise problems.fail("", "", f"unknown file type '{path.suffix or '(none)'}'; "
+                                    f"use {', '.join(READERS)}")
+    spec = reader(path, problems)
+    problems.raise_if_any()
+    return spec
+
+
+def import_framework(
+    session: Session, path: Path, *, framework_name: str | None = None, actor: str = "import",
+    today: date | None = None, audit_unchanged: bool = True,
+) -> ImportSummary:
+    """Create or update a framework from ``path``; raises ``FrameworkImportError`` first if the
+    file has any problem. ``today`` (default: today in Europe/London) picks the risk-score
+    period when the file names none. An import that changed nothing is audited unless
+    ``audit_unchanged`` is False."""
+    path = Path(path)
+    spec = read_framework(path)
+    return apply_spec(
+        session, spec, file=path.name, stem=path.stem, framework_name=framework_name,
+        today=today or datetime.now(LONDON).date(), actor=actor, audit_unchanged=audit_unchanged,
+    )

@@ -1,0 +1,303 @@
+"""Write a checked ``FrameworkSpec`` into storage, updating in place and never deleting history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.calendar.periods import Period, stored_period
+from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
+from storage.models import (
+    Deliverable,
+    DeliverableOwner,
+    Framework,
+    Person,
+    Risk,
+    RiskScore,
+    Role,
+    Theme,
+)
+from storage.repo import audit, the_framework
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    unchanged: int = 0
+
+    def count(self, *, created: bool, changed: bool) -> None:
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def __str__(self) -> str:
+        parts = [f"{value} {name}" for name, value in asdict(self).items()
+                 if value and name != "unchanged"]
+        return ", ".join(parts) or "no change"
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; ``str()`` is the line the CLI prints."""
+
+    file: str
+    framework: str
+    framework_id: int
+    framework_created: bool
+    framework_updated: bool
+    risk_period: Period | None  # the period the file's risk scores went to; None: no risks
+    themes: Counts = field(default_factory=Counts)
+    people: Counts = field(default_factory=Counts)
+    deliverables: Counts = field(default_factory=Counts)
+    risks: Counts = field(default_factory=Counts)
+
+    @property
+    def changed(self) -> bool:
+        return self.framework_created or self.framework_updated or any(
+            counts.created or counts.updated or counts.deactivated
+            for counts in (self.themes, self.people, self.deliverables, self.risks))
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return (f"framework '{self.framework}' unchanged: {self.themes.unchanged} themes, "
+                    f"{self.people.unchanged} people, {self.deliverables.unchanged} "
+                    f"deliverables, {self.risks.unchanged} BAF risks")
+        verb = "created" if self.framework_created else "updated"
+        text = (f"framework '{self.framework}' {verb}: themes {self.themes}; "
+                f"people {self.people}; deliverables {self.deliverables}")
+        if self.risk_period is None:
+            return text
+        return f"{text}; BAF risks {self.risks} (scores for {self.risk_period.label})"
+
+    def detail(self) -> dict[str, Any]:
+        """JSON-ready, for the audit trail."""
+        return {
+            "file": self.file, "framework_created": self.framework_created,
+            "framework_updated": self.framework_updated,
+            "risk_period": self.risk_period.label if self.risk_period else None,
+            **{name: asdict(getattr(self, name))
+               for name in ("themes", "people", "deliverables", "risks")},
+        }
+
+
+def _assign(row: Any, **values: Any) -> bool:
+    """Set the attributes that differ; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def apply_spec(
+    session: Session, spec: FrameworkSpec, *, file: str, stem: str, framework_name: str | None,
+    today: date, actor: str, audit_unchanged: bool = True,
+) -> ImportSummary:
+    framework, created, updated = _framework(session, spec, framework_name or spec.name, stem)
+    summary = ImportSummary(
+        file=file, framework=framework.name, framework_id=framework.id or 0,
+        framework_created=created, framework_updated=updated,
+        risk_period=(spec.period or Period.containing(today)
+                     if any(theme.risks for theme in spec.themes) else None),
+    )
+    people = _people(session, spec.people, summary)
+    themes = _themes(session, framework, spec, summary)
+    _risks(session, framework, spec, themes, summary)
+    _deliverables(session, framework, spec.deliverables, themes, people, summary)
+    if summary.changed or audit_unchanged:
+        audit(session=session, actor=actor, action="framework.import", subject=framework.name,
+              **summary.detail())
+    session.flush()
+    return summary
+
+
+def _framework(
+    session: Session, spec: FrameworkSpec, name: str | None, stem: str
+) -> tuple[Framework, bool, bool]:
+    framework = the_framework(session=session, name=name)
+    created = framework is None
+    if framework is None:
+        framework = Framework(name=name or stem)
+        session.add(framework)
+    changes: dict[str, Any] = {}
+    if spec.organisation is not None:
+        changes["organisation"] = spec.organisation
+    if spec.rules is not None:
+        changes["rules"] = spec.rules
+    if spec.cover is not None:
+        changes["cover"] = spec.cover
+    updated = _assign(framework, **changes) and not created
+    session.flush()
+    return framework, created, updated
+
+
+def _people(
+    session: Session, specs: list[PersonSpec], summary: ImportSummary
+) -> dict[str, Person]:
+    """Person rows by handle: YAML people by id (then email), spreadsheet people by email."""
+    found: dict[str, Person] = {}
+    taken = set(session.exec(select(Person.key)).all())
+    for spec in specs:
+        person = None
+        if spec.key is not None:
+            person = session.exec(select(Person).where(Person.key == spec.key)).first()
+        if person is None and spec.email:
+            person = session.exec(
+                select(Person).where(func.lower(Person.email) == spec.email)
+                .order_by(Person.id)).first()
+            if person is not None and any(person is other for other in found.values()):
+                person = None
+        created = person is None
+        if person is None:
+            key = spec.key or _key_from_email(spec.email or spec.handle, taken)
+            person = Person(key=key, name=spec.name)
+            session.add(person)
+            taken.add(key)
+        values: dict[str, Any] = {"name": spec.name, "email": spec.email}
+        if spec.key is not None:
+            values["key"] = spec.key
+        if spec.title or spec.key is not None:
+            values["title"] = spec.title
+        if spec.slack_id:
+            values["slack_id"] = spec.slack_id
+        changed = _assign(person, **values)
+        summary.people.count(created=created, changed=changed)
+        found[spec.handle] = person
+    session.flush()
+    return found
+
+
+def _key_from_email(email: str, taken: set[str]) -> str:
+    local = re.sub(r"[^a-z0-9._-]+", "-", email.split("@", 1)[0].lower()).strip("-")
+    return local if local and local not in taken else email
+
+
+def _themes(
+    session: Session, framework: Framework, spec: FrameworkSpec, summary: ImportSummary
+) -> dict[str, Theme]:
+    stored = {theme.name.casefold(): theme for theme in session.exec(
+        select(Theme).where(Theme.framework_id == framework.id)).all()}
+    themes: dict[str, Theme] = {}
+    for position, theme_spec in enumerate(spec.themes):
+        theme = stored.get(theme_spec.name.casefold())
+        created = theme is None
+        if theme is None:
+            theme = Theme(framework_id=framework.id or 0, name=theme_spec.name)
+            session.add(theme)
+        values: dict[str, Any] = {"name": theme_spec.name, "position": position}
+        if theme_spec.ambition is not None:
+            values["ambition"] = theme_spec.ambition
+        if theme_spec.objectives is not None:
+            values["objectives"] = list(theme_spec.objectives)
+        changed = _assign(theme, **values)
+        summary.themes.count(created=created, changed=changed)
+        themes[theme_spec.name.casefold()] = theme
+    session.flush()
+    return themes
+
+
+def _risks(
+    session: Session, framework: Framework, spec: FrameworkSpec, themes: dict[str, Theme],
+    summary: ImportSummary,
+) -> None:
+    if summary.risk_period is None:
+        return
+    period = stored_period(session, summary.risk_period)
+    stored = {risk.number: risk for risk in session.exec(
+        select(Risk).where(Risk.framework_id == framework.id)).all()}
+    position = 0
+    for theme_spec in spec.themes:
+        theme = themes[theme_spec.name.casefold()]
+        for risk_spec in theme_spec.risks:
+            risk = stored.get(risk_spec.number)
+            created = risk is None
+            if risk is None:
+                risk = Risk(framework_id=framework.id or 0, theme_id=theme.id or 0,
+                            number=risk_spec.number, title=risk_spec.title)
+                session.add(risk)
+                session.flush()
+            changed = _assign(risk, theme_id=theme.id, title=risk_spec.title, position=position)
+            position += 1
+            score = session.exec(select(RiskScore).where(
+                RiskScore.risk_id == risk.id, RiskScore.period_id == period.id)).first()
+            if score is None:
+                session.add(RiskScore(risk_id=risk.id or 0, period_id=period.id or 0,
+                                      score=risk_spec.score, direction=risk_spec.direction))
+                changed = True
+            else:
+                changed = _assign(score, score=risk_spec.score,
+                                  direction=risk_spec.direction) or changed
+            summary.risks.count(created=created, changed=changed)
+    session.flush()
+
+
+def _deliverables(
+    session: Session, framework: Framework, specs: list[DeliverableSpec],
+    themes: dict[str, Theme], people: dict[str, Person], summary: ImportSummary,
+) -> None:
+    stored = {row.ref: row for row in session.exec(
+        select(Deliverable).where(Deliverable.framework_id == framework.id)).all()}
+    owners: dict[int, list[DeliverableOwner]] = {}
+    for owner in session.exec(select(DeliverableOwner).join(Deliverable).where(
+            Deliverable.framework_id == framework.id).order_by(DeliverableOwner.position)):
+        owners.setdefault(owner.deliverable_id, []).append(owner)
+    in_file: set[str] = set()
+    for position, spec in enumerate(specs):
+        assert spec.ref is not None and spec.number is not None  # set by spec.finish
+        in_file.add(spec.ref)
+        theme = themes[spec.theme.casefold()]
+        row = stored.get(spec.ref)
+        created = row is None
+        if row is None:
+            row = Deliverable(framework_id=framework.id or 0, theme_id=theme.id or 0,
+                              ref=spec.ref, title=spec.title)
+            session.add(row)
+            session.flush()
+        changed = _assign(row, theme_id=theme.id, area=spec.area, title=spec.title,
+                          number=spec.number, position=position, active=True)
+        mine = owners.get(row.id or 0, [])
+        changed = _sync_owners(session, row, mine, Role.sro,
+                               [people[handle] for handle in spec.sros]) or changed
+        if spec.delegates is not None:
+            changed = _sync_owners(session, row, mine, Role.delegate,
+                                   [people[handle] for handle in spec.delegates]) or changed
+        summary.deliverables.count(created=created, changed=changed)
+    for ref, row in stored.items():
+        if ref not in in_file and row.active:
+            row.active = False
+            summary.deliverables.deactivated += 1
+    session.flush()
+
+
+def _sync_owners(
+    session: Session, deliverable: Deliverable, current: list[DeliverableOwner], role: Role,
+    wanted: list[Person],
+) -> bool:
+    """Make the deliverable's owners in ``role`` exactly ``wanted``, in order."""
+    rows = {owner.person_id: owner for owner in current if owner.role == role}
+    wanted_ids = [person.id for person in wanted]
+    if [owner.person_id for owner in sorted(rows.values(), key=lambda o: o.position)] \
+            == wanted_ids:
+        return False
+    for person_id, owner in rows.items():
+        if person_id not in wanted_ids:
+            session.delete(owner)
+    for position, person_id in enumerate(wanted_ids):
+        owner = rows.get(person_id)
+        if owner is None:
+            session.add(DeliverableOwner(deliverable_id=deliverable.id or 0,
+                                         person_id=person_id or 0, role=role, position=position))
+        else:
+            owner.position = position
+    return True

@@ -1,0 +1,309 @@
+"""Outbound Slack messages that survive a crash: record first, claim, send, mark.
+
+1. *Record* — ``record_message`` stores the message with a unique ``key`` (``open_round`` and
+   ``record_reminders`` do this), so asking twice records it once.
+2. *Claim* — ``deliver_pending`` claims one row at a time with a compare-and-set
+   (``pending`` → ``sending``, ``claimed_at`` = now, ``attempts`` + 1) in its own short
+   transaction; two senders never claim the same row.
+3. *Send* — the ``send`` callable is given the row, outside any transaction (no lock is held
+   while Slack is called). ``payload["to"]`` is the Slack user id for DMs; messages without
+   it (escalations) go to the governance channel, which the sender knows.
+4. *Mark* — ``sent`` with the channel and ts Slack returned, in its own transaction.
+
+The window: if the process is killed after Slack accepted a message and before step 4
+commits (one single-row UPDATE, milliseconds), the row stays ``sending``; once its lease
+(``claimed_at`` older than ``lease``, default 5 minutes) has passed the next run claims it again
+with ``attempts`` > 1. The Slack sender (``handlers.slack.outbound``) tags every message with a block
+id derived from the row's ``key`` and, on such a second attempt, looks for that tag in the DM's
+history before posting, so the prompt is not sent twice (where history cannot be read, e.g. a
+channel the bot has no history scope for, it posts again: at-least-once).
+A ``send`` interrupted by ``KeyboardInterrupt``/``SystemExit`` puts its row straight back to
+``pending`` (best effort) before the interruption propagates.
+
+Errors: ``PermanentSendError`` (user not found, channel archived, ...) marks the row
+``failed`` with ``last_error`` and counts it, so the caller can tell the governance lead; any
+other exception leaves the row ``pending`` for the next run, until ``max_attempts`` is reached
+and it is marked ``failed``. (The Slack client retries 429 and 5xx itself.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.calendar.periods import Period
+from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
+from storage.db import session_scope
+from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.repo import find_period
+
+DEFAULT_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+ERROR_MAX = 1000
+
+
+@dataclass(frozen=True)
+class FailedSend:
+    message_id: int
+    key: str
+    kind: str
+    person_id: int | None
+    error: str
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # permanently: reported to the governance lead
+    skipped: int = 0  # a transient error: left pending for the next run
+    failures: tuple[FailedSend, ...] = field(default_factory=tuple)
+
+
+Sender = Callable[[RecordedMessage], SentRef]
+
+
+def record_message(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    period_id: int | None = None,
+    deliverable_id: int | None = None,
+    person_id: int | None = None,
+    channel: str | None = None,
+) -> tuple[OutboxMessage, bool]:
+    """Record a message to send, once per ``key``; returns (message, newly recorded)."""
+    existing = _by_key(session, key)
+    if existing is not None:
+        return existing, False
+    message = OutboxMessage(
+        key=key, kind=kind, payload=dict(payload or {}), period_id=period_id,
+        deliverable_id=deliverable_id, person_id=person_id, channel=channel,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:  # recorded meanwhile by another process
+        existing = _by_key(session, key)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def deliver_pending(
+    engine: Engine,
+    send: Sender,
+    *,
+    kinds: set[str] | None = None,
+    period_id: int | None = None,
+    batch: int = 50,
+    on_progress: Callable[[DeliveryReport], None] | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    max_attempts: int = MAX_ATTEMPTS,
+    clock: Callable[[], datetime] = utcnow,
+) -> DeliveryReport:
+    """Send every pending message (oldest first) and mark each; see the module docstring.
+
+    Rows left ``sending`` by a killed process are retried once their lease has passed. Each
+    row is tried at most once per call. ``on_progress`` gets the running report after each.
+    """
+    sent = failed = skipped = 0
+    failures: list[FailedSend] = []
+    cursor = 0
+    while True:
+        with session_scope(engine) as session:
+            ids = _candidates(session, kinds, period_id, after=cursor, now=clock(),
+                              lease=lease, limit=batch)
+        if not ids:
+            break
+        for message_id in ids:
+            cursor = message_id
+            message = _claim(engine, message_id, now=clock(), lease=lease)
+            if message is None:
+                continue  # another sender took it
+            outcome = _send_one(engine, message, send, max_attempts=max_attempts, clock=clock)
+            if outcome is None:
+                sent += 1
+            elif outcome.startswith("failed:"):
+                failed += 1
+                failures.append(FailedSend(
+                    message_id=message_id, key=message.key, kind=message.kind,
+                    person_id=message.person_id, error=outcome.removeprefix("failed:"),
+                ))
+            else:
+                skipped += 1
+            if on_progress is not None:
+                on_progress(DeliveryReport(sent, failed, skipped, tuple(failures)))
+    return DeliveryReport(sent=sent, failed=failed, skipped=skipped, failures=tuple(failures))
+
+
+def find_prompt(session: Session, channel: str, thread_ts: str) -> OutboxMessage | None:
+    """The message about one deliverable that a DM thread reply answers — a prompt, or a
+    re-prompt after a governance lead asked for changes — matched through its channel and ts."""
+    if not channel or not thread_ts:
+        return None
+    return session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.deliverable_id).is_not(None),
+            OutboxMessage.channel == channel,
+            OutboxMessage.ts == thread_ts,
+        )
+    ).first()
+
+
+def sent_prompts(session: Session, deliverable_id: int, period: Period) -> list[OutboxMessage]:
+    """Every prompt for the deliverable in the period that reached Slack (one per SRO)."""
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    if record is None:
+        return []
+    return list(session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "prompt", OutboxMessage.deliverable_id == deliverable_id,
+            OutboxMessage.period_id == record.id, OutboxMessage.status == OutboxStatus.sent,
+        ).order_by(OutboxMessage.id)
+    ).all())
+
+
+def was_sent(session: Session, message_id: int | None) -> bool:
+    """Whether the recorded message reached Slack (``False`` if there is no such message)."""
+    message = session.get(OutboxMessage, message_id) if message_id is not None else None
+    return message is not None and message.status == OutboxStatus.sent
+
+
+def failed_messages(
+    session: Session, period_id: int | None = None, *, kinds: Iterable[str] | None = None
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)
+    if period_id is not None:
+        query = query.where(OutboxMessage.period_id == period_id)
+    if kinds is not None:
+        query = query.where(col(OutboxMessage.kind).in_(list(kinds)))
+    return list(session.exec(query.order_by(OutboxMessage.id)).all())
+
+
+def requeue_failed(
+    session: Session, *, period_id: int | None = None, ids: Iterable[int] | None = None
+) -> int:
+    """Put failed messages back to ``pending`` (e.g. after adding a user to the workspace)."""
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.failed)
+        .values(status=OutboxStatus.pending, attempts=0, claimed_at=None)
+    )
+    if period_id is not None:
+        statement = statement.where(col(OutboxMessage.period_id) == period_id)
+    if ids is not None:
+        statement = statement.where(col(OutboxMessage.id).in_(list(ids)))
+    return session.exec(statement).rowcount
+
+
+# ------------------------------------------------------------------------------ the steps
+
+def _by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+
+def _claimable(now: datetime, lease: timedelta):
+    return or_(
+        col(OutboxMessage.status) == OutboxStatus.pending,
+        (col(OutboxMessage.status) == OutboxStatus.sending)
+        & (col(OutboxMessage.claimed_at) < now - lease),
+    )
+
+
+def _candidates(
+    session: Session,
+    kinds: set[str] | None,
+    period_id: int | None,
+    *,
+    after: int,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[int]:
+    query = select(OutboxMessage.id).where(
+        col(OutboxMessage.id) > after, _claimable(now, lease)
+    )
+    if kinds is not None:
+        query = query.where(col(OutboxMessage.kind).in_(sorted(kinds)))
+    if period_id is not None:
+        query = query.where(OutboxMessage.period_id == period_id)
+    return list(session.exec(query.order_by(OutboxMessage.id).limit(max(1, limit))).all())
+
+
+def _claim(engine: Engine, message_id: int, *, now: datetime, lease: timedelta
+           ) -> OutboxMessage | None:
+    with session_scope(engine, write=True) as session:
+        claimed = session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id, _claimable(now, lease))
+            .values(status=OutboxStatus.sending, claimed_at=now,
+                    attempts=OutboxMessage.attempts + 1)
+        ).rowcount
+        if claimed != 1:
+            return None
+        return session.get(OutboxMessage, message_id)
+
+
+def _send_one(
+    engine: Engine,
+    message: OutboxMessage,
+    send: Sender,
+    *,
+    max_attempts: int,
+    clock: Callable[[], datetime],
+) -> str | None:
+    """None when sent; ``failed:<error>`` or ``retry:<error>`` otherwise."""
+    try:
+        ref = send(recorded(message))
+    except PermanentSendError as error:
+        text = _error_text(error)
+        _mark(engine, message.id, status=OutboxStatus.failed, last_error=text)
+        return f"failed:{text}"
+    except Exception as error:
+        text = _error_text(error)
+        if message.attempts >= max_attempts:
+            text = f"gave up after {message.attempts} attempts: {text}"
+            _mark(engine, message.id, status=OutboxStatus.failed, last_error=text)
+            return f"failed:{text}"
+        _mark(engine, message.id, status=OutboxStatus.pending, last_error=text, claimed_at=None)
+        return f"retry:{text}"
+    except BaseException as error:
+        with suppress(Exception):
+            _mark(engine, message.id, status=OutboxStatus.pending, claimed_at=None,
+                  last_error=f"interrupted while sending: {type(error).__name__}")
+        raise
+    _mark(engine, message.id, status=OutboxStatus.sent, channel=ref.channel, ts=ref.ts,
+          sent_at=clock(), last_error=None)
+    return None
+
+
+def recorded(row: OutboxMessage) -> RecordedMessage:
+    """The plain values a channel is given to send."""
+    return RecordedMessage(id=row.id or 0, key=row.key, kind=row.kind,
+                           payload=dict(row.payload or {}), attempts=row.attempts,
+                           created_at=row.created_at, deliverable_id=row.deliverable_id,
+                           person_id=row.person_id)
+
+
+def _mark(engine: Engine, message_id: int | None, **values: Any) -> None:
+    with session_scope(engine, write=True) as session:
+        session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+        )
+
+
+def _error_text(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text[:ERROR_MAX]

@@ -1,0 +1,106 @@
+"""What the domain needs from the channels that reach people, as small Protocols.
+
+The domain never imports a channel. ``ragtime.wiring`` fills ``Ports`` with the Slack
+implementations in ``handlers.slack`` (an email channel can fill the same ports later), and every
+``bot`` flow reaches people only through ``ctx.ports``:
+
+- ``Messenger`` delivers one recorded outbox message (a prompt, reminder, escalation, notice or
+  re-prompt) and says where it went;
+- ``Directory`` finds a person's chat account by email, and the email of an account;
+- ``ReportChannel`` posts a compiled report to the governance channel, redraws its status,
+  uploads its files and notes decisions in its thread;
+- ``FollowUps`` tells people what a stored update changed (the confirmation, refreshed prompts,
+  co-owners).
+
+Channels raise the errors of ``bot.messaging.channel`` (``PermanentSendError``,
+``TransientSendError``). In ``bot``'s layering this module sits above the business areas: they
+name its types only for type checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from bot.messaging.channel import (
+    PermanentSendError,
+    RecordedMessage,
+    SendError,
+    SentRef,
+    TransientSendError,
+)
+
+if TYPE_CHECKING:
+    from bot.collection.followups import Submitted
+    from bot.reports.records import PostedMessage, ReportRecord, StatusNote
+    from bot.reports.view import ClosureView, ReportView
+
+__all__ = [
+    "Directory",
+    "FollowUps",
+    "Messenger",
+    "PermanentSendError",
+    "Ports",
+    "RecordedMessage",
+    "ReportChannel",
+    "SendError",
+    "SentRef",
+    "TransientSendError",
+]
+
+
+class Messenger(Protocol):
+    def send(self, message: RecordedMessage) -> SentRef:
+        """Render ``message`` by its ``kind`` and deliver it; raise ``SendError`` if not."""
+        ...
+
+
+class Directory(Protocol):
+    def user_for_email(self, email: str) -> str | None:
+        """The chat account of ``email``, or None when there is none."""
+        ...
+
+    def email_of(self, user_id: str) -> str | None:
+        """The email the channel holds for ``user_id``, or None."""
+        ...
+
+
+class ReportChannel(Protocol):
+    def post_draft(self, report: ReportRecord, view: ReportView | ClosureView) -> PostedMessage:
+        """Post the summary of a new draft with its decision buttons."""
+        ...
+
+    def show_status(self, report: ReportRecord, note: StatusNote) -> None:
+        """Redraw the posted summary of ``report`` with ``note`` (approved, superseded…)."""
+        ...
+
+    def upload_files(self, report: ReportRecord, paths: Sequence[Path]) -> None:
+        """Attach the report files to the posted summary."""
+        ...
+
+    def note_in_thread(self, report: ReportRecord, text: str) -> None:
+        """A line (plain text) under the posted summary: a decision, a failed upload."""
+        ...
+
+    def permalink(self, report: ReportRecord) -> str | None:
+        ...
+
+
+class FollowUps(Protocol):
+    def after_submit(self, done: Submitted, *, where: tuple[str, str] | None) -> None:
+        """Confirm ``done`` to its author — in
+        ``where`` (channel, thread) when given — refresh every prompt of the deliverable and tell
+        the co-owners. Raises ``SendError`` when the confirmation cannot be delivered."""
+        ...
+
+
+@dataclass
+class Ports:
+    """The channel implementations a running Ragtime uses (filled by ``ragtime.wiring``)."""
+
+    messenger: Messenger
+    directory: Directory
+    reports: ReportChannel
+    follow_ups: FollowUps

@@ -1,0 +1,139 @@
+"""``build_report``: one period of one framework as a ``ReportView``, in a constant number of
+queries (see ``bot.reports.load``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.calendar.periods import Period
+from bot.reports.cover import cover_rows, standing_cover
+from bot.reports.load import (
+    FrameworkData,
+    LatestUpdate,
+    framework_slug,
+    load_framework,
+    load_latest_updates,
+    load_periods,
+    load_risk_scores,
+)
+from bot.reports.view import ProgressRow, ReportView, RiskView, ThemeView, rag_value
+from storage.models import Deliverable, Risk, RiskScore
+
+# Left out of the content hash: when (and how many times) something was submitted is not
+# what the report says.
+_VOLATILE = frozenset({"submitted_at", "version"})
+
+
+def build_report(
+    session: Session,
+    period: Period,
+    *,
+    framework_id: int | None = None,
+    cover_overrides: Mapping[str, Any] | None = None,
+) -> ReportView:
+    """The report for ``period``: every active deliverable (and any inactive one that has an
+    update in the period), the latest version of each update, and the previous period's RAG."""
+    data = load_framework(session, framework_id)
+    fid = data.framework.id
+    assert fid is not None
+    previous = period.previous()
+    period_ids = load_periods(session, (period, previous))
+    updates = load_latest_updates(session, fid, period_ids.values())
+    scores = load_risk_scores(session, fid, period)
+    current_id, previous_id = period_ids.get(period), period_ids.get(previous)
+
+    def latest(deliverable: Deliverable, period_id: int | None) -> LatestUpdate | None:
+        return None if period_id is None else updates.get((deliverable.id, period_id))
+
+    by_theme = data.deliverables_by_theme()
+    themes = []
+    for theme in data.themes:
+        rows = []
+        for deliverable in by_theme.get(theme.id, []):
+            now = latest(deliverable, current_id)
+            if not deliverable.active and now is None:
+                continue
+            before = latest(deliverable, previous_id)
+            rows.append(_row(data, deliverable, theme.name, len(rows) + 1, now, before))
+        risks = tuple(_risk(risk, scores.get(risk.id, []), period)
+                      for risk in data.risks if risk.theme_id == theme.id)
+        themes.append(ThemeView(
+            name=theme.name, ambition=theme.ambition or "",
+            objectives=tuple(str(o) for o in theme.objectives or ()),
+            risks=risks, rows=tuple(rows),
+        ))
+    name = data.framework.name
+    defaults = {
+        "title": f"{name} – Quarter {period.quarter} progress {period.fy_label}",
+        "baf_risks": ", ".join(risk.number for risk in data.risks),
+    }
+    cover = cover_rows(standing_cover(data.framework.cover), cover_overrides,
+                       defaults=defaults)
+    return ReportView(
+        framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
+        organisation=data.framework.organisation or "",
+        period_label=period.label, period_slug=period.slug,
+        period_start=period.start, period_end=period.end,
+        previous_period_label=previous.label,
+        title=cover[0].value or defaults["title"], cover=cover, themes=tuple(themes),
+    )
+
+
+def _row(
+    data: FrameworkData, deliverable: Deliverable, theme: str, index: int,
+    now: LatestUpdate | None, before: LatestUpdate | None,
+) -> ProgressRow:
+    update = now.update if now else None
+    return ProgressRow(
+        ref=deliverable.ref, number=deliverable.number or str(index), theme=theme,
+        area=deliverable.area or "", title=deliverable.title,
+        sros=data.sros.get(deliverable.id or 0, ()),
+        rag=rag_value(update.rag) if update else None,
+        previous_rag=rag_value(before.update.rag) if before else None,
+        narrative=update.narrative if update else "",
+        submitted_by=now.submitted_by if now else None,
+        submitted_at=update.submitted_at if update else None,
+        recovery_action=update.recovery_action if update else None,
+        recovery_date=update.recovery_date if update else None,
+        version=update.version if update else None,
+        active=deliverable.active,
+    )
+
+
+def _risk(risk: Risk, history: list[tuple[Period, RiskScore]], period: Period) -> RiskView:
+    """The score for ``period`` or the latest earlier one; direction given or derived."""
+    if not history:
+        return RiskView(number=risk.number, title=risk.title, score=None, direction=None)
+    (when, score), earlier = history[-1], history[:-1]
+    direction = score.direction
+    if not direction and earlier:
+        before = earlier[-1][1].score
+        direction = "up" if score.score > before else "down" if score.score < before else "static"
+    return RiskView(number=risk.number, title=risk.title, score=score.score,
+                    direction=direction, as_of=None if when == period else when.label)
+
+
+def report_content_hash(view: Any) -> str:
+    """A stable SHA-256 of what a report says (submission times left out), to tell whether
+    compiling again would change anything."""
+    payload = json.dumps(_plain(view), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items() if k not in _VOLATILE}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in _VOLATILE}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

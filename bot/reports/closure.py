@@ -1,0 +1,136 @@
+"""The year-end closure report: per theme the year's achievements and each deliverable's RAG
+through the four quarters (the shape of the seed "Step up to Great Closure Report")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.calendar.periods import quarters_of_year
+from bot.reports.cover import cover_rows, standing_cover
+from bot.reports.load import (
+    framework_slug,
+    load_framework,
+    load_latest_updates,
+    load_periods,
+)
+from bot.reports.view import CoverRow, PersonView, RagCounts, rag_value
+
+
+@dataclass(frozen=True)
+class QuarterNarrative:
+    period_label: str
+    quarter: str  # "Q1" .. "Q4"
+    rag: str
+    narrative: str
+
+
+@dataclass(frozen=True)
+class ClosureRow:
+    ref: str
+    number: str
+    area: str
+    title: str
+    sros: tuple[PersonView, ...]
+    rags: tuple[str | None, ...]  # Q1..Q4, None where nothing was submitted
+    narratives: tuple[QuarterNarrative, ...]  # most recent quarter first
+
+    @property
+    def latest(self) -> QuarterNarrative | None:
+        """The most recent quarter's update with a narrative: the deliverable's achievement."""
+        return next((n for n in self.narratives if n.narrative.strip()), None)
+
+    @property
+    def final_rag(self) -> str | None:
+        return next((rag for rag in reversed(self.rags) if rag), None)
+
+
+@dataclass(frozen=True)
+class ClosureTheme:
+    name: str
+    ambition: str
+    objectives: tuple[str, ...]
+    rows: tuple[ClosureRow, ...]
+
+    @property
+    def achievements(self) -> tuple[ClosureRow, ...]:
+        return tuple(row for row in self.rows if row.latest)
+
+
+@dataclass(frozen=True)
+class ClosureView:
+    framework_id: int
+    framework_name: str
+    framework_slug: str
+    organisation: str
+    fy: int
+    fy_label: str
+    quarters: tuple[str, ...]  # period labels, Q1..Q4
+    title: str
+    cover: tuple[CoverRow, ...]
+    themes: tuple[ClosureTheme, ...]
+
+    @property
+    def slug(self) -> str:
+        return f"{self.fy}-{(self.fy + 1) % 100:02d}-closure"
+
+    @property
+    def counts_by_quarter(self) -> tuple[RagCounts, ...]:
+        rows = [row for theme in self.themes for row in theme.rows]
+        return tuple(RagCounts.of(row.rags[index] for row in rows) for index in range(4))
+
+
+def build_closure(
+    session: Session, fy: int, *, framework_id: int | None = None,
+    cover_overrides: Mapping[str, Any] | None = None,
+) -> ClosureView:
+    """The closure view of financial year ``fy`` (2024 for 2024/25): active deliverables, plus
+    inactive ones updated during the year; the latest version of each quarter's update."""
+    data = load_framework(session, framework_id)
+    fid = data.framework.id
+    assert fid is not None
+    quarters = quarters_of_year(fy)
+    period_ids = load_periods(session, quarters)
+    updates = load_latest_updates(session, fid, period_ids.values())
+
+    by_theme = data.deliverables_by_theme()
+    themes = []
+    for theme in data.themes:
+        rows = []
+        for deliverable in by_theme.get(theme.id, []):
+            found = [updates.get((deliverable.id, period_ids[q])) if q in period_ids else None
+                     for q in quarters]
+            if not deliverable.active and not any(found):
+                continue
+            narratives = tuple(
+                QuarterNarrative(q.label, f"Q{q.quarter}", rag_value(u.update.rag),
+                                 u.update.narrative)
+                for q, u in reversed(list(zip(quarters, found, strict=True))) if u
+            )
+            rows.append(ClosureRow(
+                ref=deliverable.ref, number=deliverable.number or str(len(rows) + 1),
+                area=deliverable.area or "", title=deliverable.title,
+                sros=data.sros.get(deliverable.id or 0, ()),
+                rags=tuple(rag_value(u.update.rag) if u else None for u in found),
+                narratives=narratives,
+            ))
+        themes.append(ClosureTheme(name=theme.name, ambition=theme.ambition or "",
+                                   objectives=tuple(str(o) for o in theme.objectives or ()),
+                                   rows=tuple(rows)))
+    name = data.framework.name
+    fy_label = quarters[0].fy_label
+    defaults = {
+        "title": f"{name} Closure Report {fy_label}",
+        "baf_risks": ", ".join(risk.number for risk in data.risks),
+    }
+    cover = cover_rows(standing_cover(data.framework.cover), cover_overrides,
+                       defaults=defaults)
+    return ClosureView(
+        framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
+        organisation=data.framework.organisation or "", fy=fy, fy_label=fy_label,
+        quarters=tuple(q.label for q in quarters), title=cover[0].value, cover=cover,
+        themes=tuple(themes),
+    )

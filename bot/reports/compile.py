@@ -1,0 +1,251 @@
+"""Compiling a report into files: view → chart → md / html / docx / pdf in ``out_dir``.
+
+Read-only on the database: recording a compiled report (``CompiledReport``) and comparing its
+``content_hash`` with the last one is the caller's business.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.calendar.periods import Period
+from bot.reports.build import build_report, report_content_hash
+from bot.reports.chart import draw_rag_chart
+from bot.reports.closure import ClosureView, build_closure
+from bot.reports.render import (
+    RAG_FILLS,
+    direction_label,
+    long_date,
+    rag_rich,
+    render_html,
+    render_markdown,
+    sro_names,
+    write_docx,
+    write_pdf,
+)
+from bot.reports.view import ReportView, rag_label
+
+FORMATS = ("md", "html", "docx", "pdf")
+LONDON = ZoneInfo("Europe/London")
+Progress = Callable[[str], None]
+
+
+class FormatError(ValueError):
+    """An unknown output format was asked for."""
+
+
+@dataclass(frozen=True)
+class CompiledFiles:
+    paths: dict[str, Path]  # by format
+    chart: Path
+    view: ReportView | ClosureView
+    content_hash: str
+
+
+def compile_report(
+    session: Session,
+    period: Period,
+    out_dir: Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    cover_overrides: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+    framework_id: int | None = None,
+    generated_at: datetime | None = None,
+) -> CompiledFiles:
+    """The period's report written as ``<framework>-<period>.<format>`` (e.g.
+    ``sutg-2024-25-Q2.pdf``) plus ``…-chart.png``. ``generated_at`` (default: now in
+    Europe/London) is printed in the HTML, PDF and Word footers."""
+    wanted = _check_formats(formats)
+    step = progress or (lambda _message: None)
+    step("reading updates")
+    view = build_report(session, period, framework_id=framework_id,
+                        cover_overrides=cover_overrides)
+    bars = [(theme.name, theme.rag_counts) for theme in view.themes]
+    chart_title = f"RAG ratings by theme, {view.period_label}"
+    return _write(view, f"{view.framework_slug}-{view.period_slug}", "report", wanted, out_dir,
+                  bars, chart_title, step, _report_docx_context, generated_at)
+
+
+def compile_closure(
+    session: Session,
+    fy: int,
+    out_dir: Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    cover_overrides: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+    framework_id: int | None = None,
+    generated_at: datetime | None = None,
+) -> CompiledFiles:
+    """The year-end closure report of financial year ``fy`` (2024 → ``sutg-2024-25-closure.*``)."""
+    wanted = _check_formats(formats)
+    step = progress or (lambda _message: None)
+    step("reading the year's updates")
+    view = build_closure(session, fy, framework_id=framework_id, cover_overrides=cover_overrides)
+    bars = [(label.split()[-1], counts)
+            for label, counts in zip(view.quarters, view.counts_by_quarter, strict=True)]
+    chart_title = f"RAG ratings by quarter, {view.fy_label}"
+    return _write(view, f"{view.framework_slug}-{view.slug}", "closure", wanted, out_dir,
+                  bars, chart_title, step, _closure_docx_context, generated_at)
+
+
+def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise FormatError(f"unknown report format(s) {', '.join(unknown) or '(none)'}; "
+                          f"choose from {', '.join(FORMATS)}")
+    return wanted
+
+
+def _write(
+    view: ReportView | ClosureView, stem: str, template: str, wanted: tuple[str, ...],
+    out_dir: Path, bars: list, chart_title: str, step: Progress,
+    docx_context: Callable[[Any, datetime], dict[str, Any]], generated_at: datetime | None,
+) -> CompiledFiles:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    generated_at = generated_at or datetime.now(LONDON)
+    with _staging(out_dir, stem) as stage:
+        step("drawing the chart")
+        chart = draw_rag_chart(bars, stage / f"{stem}-chart.png", title=chart_title)
+        paths: dict[str, Path] = {}
+        if "md" in wanted:
+            step("writing Markdown")
+            paths["md"] = stage / f"{stem}.md"
+            paths["md"].write_text(render_markdown(f"{template}.md.j2", view=view,
+                                                   chart_name=chart.name), encoding="utf-8")
+        if "html" in wanted or "pdf" in wanted:
+            step("writing HTML")
+            html = render_html(f"{template}.html.j2", view=view, chart_png=chart.read_bytes(),
+                               generated_at=generated_at)
+            if "html" in wanted:
+                paths["html"] = stage / f"{stem}.html"
+                paths["html"].write_text(html, encoding="utf-8")
+        if "docx" in wanted:
+            step("writing Word")
+            paths["docx"] = write_docx(f"{template}.docx", docx_context(view, generated_at),
+                                       stage / f"{stem}.docx", chart=chart)
+        if "pdf" in wanted:
+            step("writing PDF")
+            paths["pdf"] = write_pdf(html, stage / f"{stem}.pdf")
+        placed = {fmt: _place(paths[fmt], out_dir) for fmt in FORMATS if fmt in paths}
+        chart = _place(chart, out_dir)
+    return CompiledFiles(paths=placed, chart=chart, view=view,
+                         content_hash=report_content_hash(view))
+
+
+@contextmanager
+def _staging(out_dir: Path, stem: str) -> Iterator[Path]:
+    """A hidden folder beside the report files: every file is written there first and only
+    renamed into place once all of them are done, so a compile killed half-way never leaves
+    new files beside old ones. Leftovers of a killed compile are swept away next time."""
+    for leftover in out_dir.glob(f".{stem}.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{stem}.partial-", dir=out_dir))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _place(path: Path, out_dir: Path) -> Path:
+    target = out_dir / path.name
+    os.replace(path, target)  # atomic on one filesystem
+    return target
+
+
+def _generated(generated_at: datetime) -> str:
+    return f"{long_date(generated_at)} at {generated_at:%H:%M}"
+
+
+def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, Any]:
+    """Plain values for ``report.docx`` (docxtpl escapes them; the template holds no rules)."""
+
+    def counts(name: str, c: Any) -> dict[str, Any]:
+        return {"name": name, "green": c.green, "amber": c.amber, "red": c.red,
+                "missing": c.missing, "total": c.total}
+
+    def row_note(row: Any) -> str:
+        if row.changed:
+            return f"was {rag_label(row.previous_rag)}"
+        if row.missing and row.previous_rag:
+            return f"{view.previous_period_label[-2:]}: {rag_label(row.previous_rag)}"
+        return ""
+
+    themes = []
+    for theme in view.themes:
+        themes.append({
+            "name": theme.name, "ambition": theme.ambition,
+            "objectives": list(theme.objectives),
+            "risks": [{"number": r.number, "title": r.title,
+                       "score": "—" if r.score is None else str(r.score)
+                       + (f" (as at {r.as_of})" if r.as_of else ""),
+                       "direction": direction_label(r.direction)}
+                      for r in theme.risks],
+            "rows": [{
+                "number": row.number, "area": row.area, "title": row.title,
+                "text": (f"No update received for {view.period_label}." if row.missing
+                         else row.narrative)
+                + (f"\nRecovery: {row.recovery_action or ''}"
+                   + (f" (by {long_date(row.recovery_date)})" if row.recovery_date else "")
+                   if row.recovery_action or row.recovery_date else "")
+                + ("" if row.active else "\nNo longer active."),
+                "sros": "\n".join(str(p) for p in row.sros) or "No SRO recorded",
+                "rag": rag_rich(row.rag, suffix=row_note(row)),
+                "fill": RAG_FILLS.get(row.rag, RAG_FILLS[None]),
+            } for row in theme.rows],
+        })
+    return {
+        "title": view.title, "organisation": view.organisation,
+        "framework_name": view.framework_name, "period_label": view.period_label,
+        "period_dates": f"{long_date(view.period_start)} – {long_date(view.period_end)}",
+        "previous_period_label": view.previous_period_label,
+        "cover": [{"label": row.label, "value": row.value or "—"} for row in view.cover],
+        "summary": [counts(t.name, t.rag_counts) for t in view.themes],
+        "overall": counts("All themes", view.rag_counts),
+        "changes": [f"{r.theme} {r.number}. {r.title} — {rag_label(r.previous_rag)} → "
+                    f"{rag_label(r.rag)}" for r in view.changes],
+        "missing": [f"{r.theme} {r.number}. {r.title} (SRO: {sro_names(r.sros)})"
+                    for r in view.missing],
+        "themes": themes,
+        "generated": _generated(generated_at),
+    }
+
+
+def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str, Any]:
+    themes = []
+    for theme in view.themes:
+        themes.append({
+            "name": theme.name, "ambition": theme.ambition,
+            "achievements": [{
+                "heading": f"{row.area} — {row.title}" if row.area else row.title,
+                "text": row.latest.narrative if row.latest else "",
+                "quarter": row.latest.period_label if row.latest else "",
+            } for row in theme.achievements],
+            "rows": [{
+                "number": row.number, "title": row.title,
+                "sros": "\n".join(str(p) for p in row.sros) or "No SRO recorded",
+                "q": [{"rag": rag_rich(rag, size=14), "fill": RAG_FILLS.get(rag, RAG_FILLS[None])}
+                      for rag in row.rags],
+            } for row in theme.rows],
+        })
+    return {
+        "title": view.title, "organisation": view.organisation,
+        "framework_name": view.framework_name, "fy_label": view.fy_label,
+        "quarters": [label.split()[-1] for label in view.quarters],
+        "cover": [{"label": row.label, "value": row.value or "—"} for row in view.cover],
+        "themes": themes,
+        "generated": _generated(generated_at),
+    }

@@ -1,0 +1,76 @@
+"""``ragtime export``: every deliverable of a period with its latest update, as JSON or CSV.
+
+Built from the report's view-model, so the export and the board report can never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from sqlmodel import Session
+
+from bot.calendar.periods import Period
+from bot.reports import build_report
+
+FIELDS = ("period", "theme", "number", "ref", "area", "deliverable", "sros", "rag", "narrative",
+          "submitted_by", "submitted_at")
+# Cells a spreadsheet would run as a formula; prefixed with ' in CSV (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def export_rows(session: Session, period: Period, *, framework_id: int | None = None
+                ) -> list[dict[str, Any]]:
+    """One dict per deliverable in report order; ``rag`` is red/amber/green or None when nothing
+    was submitted; ``sros`` a list of names; ``submitted_at`` ISO 8601 (UTC) or None."""
+    view = build_report(session, period, framework_id=framework_id)
+    return [
+        {
+            "period": view.period_label,
+            "theme": row.theme,
+            "number": row.number,
+            "ref": row.ref,
+            "area": row.area,
+            "deliverable": row.title,
+            "sros": [person.name for person in row.sros],
+            "rag": row.rag,
+            "narrative": row.narrative if not row.missing else None,
+            "submitted_by": row.submitted_by,
+            "submitted_at": _iso(row.submitted_at),
+        }
+        for row in view.rows
+    ]
+
+
+def write_json(rows: list[dict[str, Any]], stream: TextIO) -> None:
+    json.dump(rows, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_csv(rows: list[dict[str, Any]], stream: TextIO) -> None:
+    """CSV with a header row; ``sros`` joined with "; "; empty cells for None."""
+    writer = csv.DictWriter(stream, fieldnames=FIELDS, extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = "; ".join(value) if isinstance(value, list) else str(value)
+    if text.startswith(_FORMULA_START) or (text.startswith("-") and not text[1:2].isspace()
+                                           and not text[1:2].isdigit() and len(text) > 1):
+        return "'" + text
+    return text
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()

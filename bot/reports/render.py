@@ -1,0 +1,128 @@
+"""Rendering a view with the jinja2 templates in ``templates/``: Markdown, HTML, PDF and DOCX.
+
+User text is never template source: it only ever arrives as values, so ``{{ }}`` or ``{% %}``
+in a narrative is printed, not run. Every value passes ``clean_text`` (control characters that
+XML cannot hold are dropped) and is then escaped for its format: HTML and DOCX by autoescape,
+Markdown by the ``md`` filter.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot.reports.view import PersonView, rag_label
+
+TEMPLATES = Path(__file__).with_name("templates")
+RAG_FILLS = {"green": "007F3B", "amber": "FFB81C", "red": "D5281B", None: "D8DDE0"}
+RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", None: "212B32"}
+DIRECTIONS = {"up": "↑ up", "down": "↓ down", "static": "→ static"}
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(#|[=-]+$)")
+
+
+def clean_text(value: Any) -> Any:
+    """Strings without the control characters XML (and so DOCX) cannot hold; CR/LF → LF."""
+    if not isinstance(value, str):
+        return value
+    cleaned = _NOT_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
+
+
+def md_escape(value: Any) -> str:
+    """Inline Markdown: HTML and Markdown syntax in user text shown literally, one line."""
+    text = " ".join(str(clean_text(value if value is not None else "")).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return "\\" + text if _MD_LINE_START.match(text) else text
+
+
+def md_block(value: Any) -> str:
+    """A Markdown paragraph keeping the writer's line breaks (hard breaks), escaped."""
+    lines = str(clean_text(value or "")).split("\n")
+    return "  \n".join(md_escape(line) for line in lines if line.strip())
+
+
+def long_date(value: date | datetime | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def sro_names(sros: tuple[PersonView, ...]) -> str:
+    return "; ".join(str(person) for person in sros) or "No SRO recorded"
+
+
+def direction_label(direction: str | None) -> str:
+    return DIRECTIONS.get(direction or "", direction or "")
+
+
+@cache
+def environment(kind: str) -> Environment:
+    """The jinja2 environment for ``md`` or ``html`` templates."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=kind == "html",
+        undefined=StrictUndefined,
+        finalize=clean_text,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=md_escape, md_block=md_block, long_date=long_date, sro_names=sro_names,
+        rag_label=rag_label, direction=direction_label,
+    )
+    # Rows with more text than fits on a page may break across pages (see report.css).
+    env.globals.update(long_text=2500)
+    return env
+
+
+def render_markdown(template: str, **context: Any) -> str:
+    return environment("md").get_template(template).render(**context)
+
+
+def render_html(template: str, *, chart_png: bytes | None = None, **context: Any) -> str:
+    chart = ("data:image/png;base64," + base64.b64encode(chart_png).decode("ascii")
+             if chart_png else None)
+    return environment("html").get_template(template).render(chart_uri=chart, **context)
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    from weasyprint import HTML
+
+    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
+    return path
+
+
+def write_docx(template: str, context: dict[str, Any], path: Path, *,
+               chart: Path | None = None, chart_width_mm: float = 160) -> Path:
+    """Render a docxtpl Word template; ``context`` values are escaped (autoescape) and the
+    chart, when given, is available as ``{{ chart }}``."""
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    document = DocxTemplate(TEMPLATES / template)
+    env = Environment(autoescape=True, finalize=clean_text)
+    values = dict(context)
+    values["chart"] = InlineImage(document, str(chart), width=Mm(chart_width_mm)) if chart else ""
+    document.render(values, jinja_env=env, autoescape=True)
+    document.save(path)
+    return path
+
+
+def rag_rich(rag: str | None, *, suffix: str = "", size: int = 17) -> Any:
+    """A RAG label for a DOCX cell: bold, in the colour that reads on the cell's fill
+    (``size`` in half-points)."""
+    from docxtpl import RichText
+
+    text = rag_label(rag) + (f"\n{suffix}" if suffix else "")
+    return RichText(clean_text(text), bold=True, color=RAG_TEXT.get(rag, RAG_TEXT[None]),
+                    size=size)

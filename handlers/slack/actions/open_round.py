@@ -1,0 +1,44 @@
+"""The App Home's "Open round for 2024/25 Q3" button (governance leads only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.collection.rounds import RoundError
+from bot.context import AppContext
+from handlers.slack.blocks.ids import BadValue, parse_open_round_value
+from handlers.slack.blocks.replies import refused_reply
+from handlers.slack.blocks.status import summary_message
+from handlers.slack.blocks.text import Message
+from handlers.slack.home.opened import refresh_home
+from handlers.slack.rounds_ops import is_governance_lead, open_round_and_prompt
+
+log = logging.getLogger(__name__)
+
+LEADS_ONLY = "Only governance leads can open a round (RAGTIME_GOVERNANCE_LEADS)."
+
+
+def open_round_clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: AppContext
+                       ) -> None:
+    ack()
+    user = body["user"]["id"]
+    if not is_governance_lead(ctx, user):
+        log.warning("%s, not a governance lead, pressed open round", user)
+        _tell(ctx, user, refused_reply(LEADS_ONLY))
+        return
+    try:
+        period = parse_open_round_value(action.get("value"))
+        summary = open_round_and_prompt(ctx, period, opened_by=user)
+    except BadValue:
+        _tell(ctx, user, refused_reply("That button is out of date; reopen the Home tab."))
+        return
+    except RoundError as error:
+        _tell(ctx, user, refused_reply(str(error)))
+        return
+    _tell(ctx, user, summary_message(summary.lines()))
+    refresh_home(ctx, user)
+
+
+def _tell(ctx: AppContext, user: str, message: Message) -> None:
+    ctx.gateway.post_message(user, message.text, message.blocks)

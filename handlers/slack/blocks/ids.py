@@ -1,0 +1,223 @@
+"""Action ids, callback ids and the values carried by buttons and modals.
+
+A button value or a modal's ``private_metadata`` only *names* what it is about (a deliverable and
+a period, plus an optional draft to pre-fill the form). Both come back from Slack inside the signed
+payload but are written by our own earlier message, so they are re-checked on use: the acting user
+is always ``body["user"]["id"]`` and ``bot.framework.permissions`` decides. A value that does not parse is
+refused with ``BadValue``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from bot.calendar.periods import Period, PeriodError
+from handlers.slack.blocks.kit import BUTTON_VALUE_LIMIT, ELLIPSIS, PRIVATE_METADATA_LIMIT
+from storage.models import Rag
+
+# Buttons that open the update form: the prompt's "Submit update", reminders, the App Home, and
+# the Red/Amber/Green buttons under a thread reply ("open_update:amber").
+OPEN_UPDATE = "open_update"
+OPEN_UPDATE_ACTIONS = re.compile(r"^open_update(?::[a-z_]+)?$")
+OPEN_ROUND = "open_round"  # App Home: a governance lead opens the period's round
+UPDATE_MODAL = "update_modal"  # callback_id of the update form (and its loading view)
+NOTICE_MODAL = "ragtime_notice"  # a modal that only tells the person something
+
+# Form blocks: the block id of each field is the field name used by bot.collection.rules.
+FIELD_BLOCKS = ("rag", "narrative", "recovery_action", "recovery_date", "change_reason")
+FIELD_ACTION = "value"
+
+
+class BadValue(ValueError):
+    """A button value or private_metadata that Ragtime did not write (or an old format)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The deliverable and period an update is for."""
+
+    deliverable_id: int
+    period: Period
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a thread reply said, to pre-fill the form (never trusted for anything else)."""
+
+    rag: Rag | None = None
+    narrative: str = ""
+    recovery_action: str | None = None
+    recovery_date: date | None = None
+    change_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A click on an update button: what it is for, a draft, and the prompt it answers."""
+
+    target: Target
+    draft: Draft | None = None
+    prompt_ts: str | None = None  # the prompt message the button belongs to (a hint only)
+
+
+@dataclass(frozen=True)
+class FormMetadata:
+    """The update form's ``private_metadata``."""
+
+    target: Target
+    prompt_channel: str | None = None
+    prompt_ts: str | None = None
+    from_home: bool = False
+
+
+# ------------------------------------------------------------------------------ button values
+
+def update_button_value(
+    target: Target, *, draft: Draft | None = None, prompt_ts: str | None = None
+) -> str:
+    """``{"d": 12, "p": "2024-25-Q3"}``, plus the draft trimmed to fit Slack's 2,000."""
+    data: dict[str, Any] = {"d": target.deliverable_id, "p": target.period.slug}
+    if prompt_ts:
+        data["t"] = prompt_ts
+    if draft is None:
+        return _dump(data)
+    return _fit(data, draft, BUTTON_VALUE_LIMIT)
+
+
+def parse_update_button(value: str | None) -> UpdateRequest:
+    data = _load(value)
+    draft = None
+    if any(key in data for key in ("r", "n", "ra", "rd", "cr")):
+        draft = Draft(
+            rag=_rag(data.get("r")),
+            narrative=_text(data.get("n")) or "",
+            recovery_action=_text(data.get("ra")),
+            recovery_date=_date(data.get("rd")),
+            change_reason=_text(data.get("cr")),
+        )
+    return UpdateRequest(target=_target(data), draft=draft, prompt_ts=_text(data.get("t")))
+
+
+def open_round_value(period: Period) -> str:
+    return period.slug
+
+
+def parse_open_round_value(value: str | None) -> Period:
+    try:
+        return Period.parse(str(value or ""))
+    except PeriodError:
+        raise BadValue(f"not a period: {value!r}") from None
+
+
+# ------------------------------------------------------------------------------ form metadata
+
+def form_metadata(meta: FormMetadata) -> str:
+    data: dict[str, Any] = {"d": meta.target.deliverable_id, "p": meta.target.period.slug}
+    if meta.prompt_channel and meta.prompt_ts:
+        data["c"], data["t"] = meta.prompt_channel, meta.prompt_ts
+    if meta.from_home:
+        data["h"] = 1
+    value = _dump(data)
+    if len(value) > PRIVATE_METADATA_LIMIT:  # only ids: cannot happen, but never send it cut
+        raise BadValue("private_metadata too long")
+    return value
+
+
+def parse_form_metadata(value: str | None) -> FormMetadata:
+    data = _load(value)
+    return FormMetadata(
+        target=_target(data),
+        prompt_channel=_text(data.get("c")),
+        prompt_ts=_text(data.get("t")),
+        from_home=data.get("h") == 1,
+    )
+
+
+# ------------------------------------------------------------------------------ helpers
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _load(value: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(value or "")
+    except (TypeError, ValueError):
+        raise BadValue("not a Ragtime value") from None
+    if not isinstance(data, dict):
+        raise BadValue("not a Ragtime value")
+    return data
+
+
+def _target(data: dict[str, Any]) -> Target:
+    deliverable_id = data.get("d")
+    if not isinstance(deliverable_id, int) or isinstance(deliverable_id, bool) or (
+            deliverable_id <= 0):
+        raise BadValue("no deliverable id")
+    try:
+        period = Period.parse(str(data.get("p") or ""))
+    except PeriodError:
+        raise BadValue("no period") from None
+    return Target(deliverable_id=deliverable_id, period=period)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _rag(value: Any) -> Rag | None:
+    try:
+        return Rag(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _draft_fields(draft: Draft) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if draft.rag is not None:
+        fields["r"] = draft.rag.value
+    if draft.narrative:
+        fields["n"] = draft.narrative
+    if draft.recovery_action:
+        fields["ra"] = draft.recovery_action
+    if draft.recovery_date is not None:
+        fields["rd"] = draft.recovery_date.isoformat()
+    if draft.change_reason:
+        fields["cr"] = draft.change_reason
+    return fields
+
+
+def _fit(base: dict[str, Any], draft: Draft, limit: int) -> str:
+    """The value with the draft's longest texts cut (ending in …) until it fits ``limit``."""
+    def value_with(candidate: Draft) -> str:
+        return _dump({**base, **_draft_fields(candidate)})
+
+    for name in ("narrative", "recovery_action", "change_reason"):
+        value = value_with(draft)
+        if len(value) <= limit:
+            return value
+        text: str = getattr(draft, name) or ""
+        low, high = 0, len(text)  # the longest prefix that fits, by bisection
+        while low < high:
+            middle = (low + high + 1) // 2
+            cut = text[:middle].rstrip() + ELLIPSIS
+            if len(value_with(replace(draft, **{name: cut}))) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        draft = replace(draft, **{name: text[:low].rstrip() + ELLIPSIS if low else ""})
+    value = value_with(draft)
+    if len(value) > limit:  # ids and a date only: cannot happen
+        raise BadValue("button value too long")
+    return value

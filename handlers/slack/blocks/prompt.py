@@ -1,0 +1,216 @@
+"""Messages the outbox sends: the prompt per deliverable, reminders, escalations and notices.
+
+The prompt message is built by one function for both of its states, so the DM an SRO got when
+the round opened and the same message updated (``chat.update``) after anyone submitted look alike:
+outstanding ("Submit update") or received (the rating and narrative, "Change update").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+
+from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.ids import OPEN_UPDATE, Target, update_button_value
+from handlers.slack.blocks.text import (
+    Message,
+    chunks,
+    day,
+    deliverable_name,
+    esc,
+    moment,
+    names,
+    quote,
+    rag_label,
+    rag_word,
+    where,
+)
+from storage.models import Rag
+
+REPLY_HINT = ("Reply in this thread with your rating and narrative, e.g. "
+              "`Amber – delayed by estates works`, or use the button.")
+
+
+@dataclass(frozen=True)
+class Received:
+    """The version that counts for a deliverable in the period."""
+
+    rag: Rag
+    narrative: str
+    version: int
+    by: str  # who submitted it (name), empty when unknown
+    at: datetime | None
+    recovery_action: str | None = None
+    recovery_date: date | None = None
+    change_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptCard:
+    """Everything one prompt message shows."""
+
+    target: Target
+    number: str
+    area: str
+    title: str
+    theme: str
+    deadline: date | None
+    joint_sros: tuple[str, ...] = ()
+    previous_rag: Rag | None = None
+    previous_narrative: str | None = None
+    received: Received | None = None
+    frozen: bool = False
+
+
+def prompt_message(card: PromptCard, tz: tzinfo) -> Message:
+    period = card.target.period
+    title = deliverable_name(card.number, card.title)
+    lines = [f"*{period.label} update* · {where(card.theme, card.area)}", title]
+    if card.joint_sros:
+        lines.append(f"_Joint SRO with {names(card.joint_sros)}: either of you may submit._")
+    blocks = [mrkdwn.section("\n".join(lines), block_id="deliverable")]
+    previous = period.previous()
+    blocks.append(mrkdwn.section(
+        f"*Last quarter ({previous.label})*", block_id="previous",
+        fields=[f"*Rating*\n{rag_label(card.previous_rag) if card.previous_rag else '_none_'}",
+                f"*Deadline*\n{day(card.deadline)}"],
+    ))
+    if card.previous_narrative:
+        blocks.append(mrkdwn.section(f"*Last quarter's update*\n{quote(card.previous_narrative)}",
+                                     block_id="previous_narrative"))
+    blocks.append(mrkdwn.divider())
+    value = update_button_value(card.target)
+    if card.received is None:
+        text = f"Your {period.label} update for {esc(card.title)} is due by {day(card.deadline)}."
+        blocks.append(mrkdwn.section(":hourglass_flowing_sand: *Not yet received.* " + REPLY_HINT,
+                                     block_id="status"))
+        if not card.frozen:
+            blocks.append(mrkdwn.actions(
+                mrkdwn.button("Submit update", OPEN_UPDATE, value, style="primary"),
+                block_id="submit"))
+        return Message(text, blocks)
+    got = card.received
+    by = f" from {esc(got.by)}" if got.by else ""
+    when = f", {moment(got.at, tz)}" if got.at else ""
+    summary = [f":white_check_mark: *Received {rag_label(got.rag)}* "
+               f"(version {got.version}{by}{when})", quote(got.narrative, 2000)]
+    if got.recovery_action or got.recovery_date:
+        summary.append(f"*Recovery:* {esc(mrkdwn.truncate(got.recovery_action or '', 300))}"
+                       f" — by {day(got.recovery_date)}")
+    if got.change_reason:
+        summary.append(f"*Reason for change:* {esc(mrkdwn.truncate(got.change_reason, 300))}")
+    blocks.append(mrkdwn.section("\n".join(summary), block_id="status"))
+    if card.frozen:
+        blocks.append(mrkdwn.context(f"{period.label} is closed for changes."))
+    else:
+        blocks.append(mrkdwn.actions(mrkdwn.button("Change update", OPEN_UPDATE, value),
+                                     block_id="submit"))
+        blocks.append(mrkdwn.context(
+            "You can change it until the deadline: a new version is kept and the latest counts."))
+    text = f"{period.label} update for {esc(card.title)}: received {rag_word(got.rag)}."
+    return Message(text, blocks)
+
+
+# ------------------------------------------------------------------------------ reminders
+
+@dataclass(frozen=True)
+class ReminderItem:
+    target: Target
+    number: str
+    title: str
+    area: str
+    theme: str
+
+
+def reminder_messages(
+    period_label: str, deadline: date | str | None, items: Sequence[ReminderItem],
+    *, final: bool = False,
+) -> list[Message]:
+    """One reminder, split into messages of at most 50 blocks when someone owns very many."""
+    due = day(deadline)
+    opening = (f":alarm_clock: *Reminder:* your {esc(period_label)} update"
+               f"{'s are' if len(items) != 1 else ' is'} due "
+               f"{'*today*' if final else 'by *' + due + '*'}. Still outstanding:")
+    blocks = [mrkdwn.section(opening, block_id="reminder")]
+    for index, item in enumerate(items):
+        blocks.append(mrkdwn.section(
+            f"{deliverable_name(item.number, item.title)}\n{where(item.theme, item.area)}",
+            accessory=mrkdwn.button("Submit update", OPEN_UPDATE,
+                                    update_button_value(item.target)),
+            block_id=f"item-{index}",
+        ))
+    blocks.append(mrkdwn.context(
+        "You can also reply in the thread of each prompt message, e.g. `Green – policy adopted`."))
+    text = f"Reminder: {len(items)} {period_label} update(s) due by {due}."
+    return [Message(text, part) for part in chunks(blocks)]
+
+
+# ------------------------------------------------------------------------------ escalation
+
+@dataclass(frozen=True)
+class OutstandingItem:
+    number: str
+    title: str
+    area: str
+    sros: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutstandingTheme:
+    theme: str
+    items: tuple[OutstandingItem, ...]
+
+
+def escalation_messages(
+    period_label: str, deadline: date | str | None, *, total: int, answered: int,
+    themes: Sequence[OutstandingTheme],
+) -> list[Message]:
+    """To the governance channel: who is still outstanding, by theme."""
+    outstanding = sum(len(theme.items) for theme in themes)
+    blocks = [
+        mrkdwn.header(f"{period_label}: {outstanding} update(s) outstanding"),
+        mrkdwn.section(f"The deadline was *{day(deadline)}*. {answered} of {total} "
+                       "deliverables have an update; these SROs have not yet answered:"),
+    ]
+    blocks += outstanding_sections(themes)
+    text = f"{period_label}: {outstanding} of {total} updates outstanding after the deadline."
+    return [Message(text, part) for part in chunks(blocks)]
+
+
+def outstanding_sections(themes: Sequence[OutstandingTheme]) -> list[dict]:
+    """Per theme, a bulleted list of outstanding deliverables and their SROs."""
+    blocks: list[dict] = []
+    for theme in themes:
+        lines = [f"*{esc(theme.theme)}* ({len(theme.items)} outstanding)"]
+        for item in theme.items:
+            label = f"{item.number} {item.title}" if item.number else item.title
+            sros = names(item.sros) or "_no SRO_"
+            lines.append(f"• {esc(mrkdwn.truncate(label, 300))} — {sros}")
+        blocks += mrkdwn.sections("\n".join(lines))
+    return blocks
+
+
+# ------------------------------------------------------------------------------ notices
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for the governance leads (delivery failures, SROs not found, ...)."""
+
+    title: str
+    intro: str = ""
+    lines: tuple[str, ...] = field(default_factory=tuple)  # plain text, escaped here
+    footer: str = ""
+
+
+def notice_messages(notice: Notice) -> list[Message]:
+    blocks = [mrkdwn.header(notice.title)]
+    if notice.intro:
+        blocks.append(mrkdwn.section(esc(notice.intro)))
+    if notice.lines:
+        blocks += mrkdwn.sections("\n".join(f"• {esc(line)}" for line in notice.lines))
+    if notice.footer:
+        blocks.append(mrkdwn.context(esc(notice.footer)))
+    title = esc(notice.title)
+    text = f"{title}: {len(notice.lines)} item(s)" if notice.lines else title
+    return [Message(text, part) for part in chunks(blocks)]

@@ -1,0 +1,82 @@
+"""``/report-status [PERIOD]`` and, for governance leads, ``/report-status open PERIOD``.
+
+Governance leads see who is outstanding, by theme; anyone else sees only their own deliverables
+(and only those are read: this is the command every SRO runs).
+The command is acknowledged at once and answered ephemerally through its ``response_url``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.calendar.periods import Period, PeriodError
+from bot.collection.rounds import RoundError
+from bot.context import AppContext
+from handlers.slack.blocks.status import lead_status, my_status, summary_message, usage_message
+from handlers.slack.blocks.text import Message
+from handlers.slack.rounds_ops import (
+    is_governance_lead,
+    local_today,
+    my_items,
+    open_round_and_prompt,
+    round_progress,
+    state_in_focus,
+)
+from storage.db import session_scope
+
+NO_FRAMEWORK = "No framework has been imported yet, so there is nothing to report on."
+LEADS_ONLY = "Only governance leads (RAGTIME_GOVERNANCE_LEADS) can open a round."
+
+
+def report_status(ack: Any, command: dict[str, Any], respond: Any, ctx: AppContext) -> None:
+    ack()
+    user = command["user_id"]
+    words = " ".join((command.get("text") or "").split())
+    if words.lower() in ("help", "?"):
+        _say(respond, usage_message())
+        return
+    if words.lower() == "open" or words.lower().startswith("open "):
+        _open(ctx, respond, user, words[4:].strip())
+        return
+    try:
+        asked = Period.parse(words) if words else None
+    except PeriodError as error:
+        _say(respond, usage_message(str(error)))
+        return
+    lead = is_governance_lead(ctx, user)
+    with session_scope(ctx.engine) as session:
+        state = state_in_focus(session, local_today(ctx), asked)
+        if state is None:
+            message = summary_message([NO_FRAMEWORK])
+        elif lead:
+            message = lead_status(state, round_progress(session, state.period))
+        else:  # only their own deliverables are read
+            message = my_status(state, my_items(session, user, state.period))
+    _say(respond, message)
+
+
+def _open(ctx: AppContext, respond: Any, user: str, text: str) -> None:
+    if not is_governance_lead(ctx, user):
+        _say(respond, summary_message([LEADS_ONLY]))
+        return
+    if not text:
+        _say(respond, usage_message("Say which period to open, e.g. `/report-status open "
+                                    "2024/25 Q3`."))
+        return
+    try:
+        period = Period.parse(text)
+    except PeriodError as error:
+        _say(respond, usage_message(str(error)))
+        return
+    _say(respond, summary_message([f"Opening the {period.label} round and sending the prompts…"]))
+    try:
+        summary = open_round_and_prompt(ctx, period, opened_by=user)
+    except RoundError as error:
+        _say(respond, summary_message([str(error)]))
+        return
+    _say(respond, summary_message(summary.lines()))
+
+
+def _say(respond: Any, message: Message) -> None:
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral",
+            replace_original=False)

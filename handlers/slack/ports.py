@@ -1,0 +1,14 @@
+"""The domain's ports filled with their Slack implementations (``bot.ports``)."""
+
+from __future__ import annotations
+
+from bot.ports import Ports
+from handlers.slack.context import SlackContext
+from handlers.slack.directory import SlackDirectory
+from handlers.slack.outbound import SlackFollowUps, SlackMessenger
+from handlers.slack.reports.channel import SlackReportChannel
+
+
+def slack_ports(ctx: SlackContext) -> Ports:
+    return Ports(messenger=SlackMessenger(ctx), directory=SlackDirectory(ctx.gateway),
+                 reports=SlackReportChannel(ctx), follow_ups=SlackFollowUps(ctx))

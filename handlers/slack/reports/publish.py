@@ -1,0 +1,326 @@
+"""``publish_report``: compile a report and post it to the governance channel.
+
+One function for the slash command, ``ragtime compile PERIOD --post`` and the scheduler's
+compile job. It
+
+1. builds the report's view and compares its content hash with the last draft posted for the
+   same period (``bot.reports.publishing.prepare_draft``): unchanged → nothing is posted again, the
+   outcome links to that draft (and uploads its files if they never arrived);
+2. otherwise writes every format in a child process (``bot.reports.isolated.compile_in_child``:
+   rendering the PDF would otherwise hold this process's GIL for seconds, so Slack acks
+   waiting meanwhile would be late, and keep its memory), records the compile, posts the
+   summary with its Approve / Request changes buttons, marks older drafts of the same period as
+   superseded, and uploads the files in the summary's thread.
+
+Failures to post raise ``PublishError`` with what to do; a failed upload (after the Slack
+client's own retries and ours) is said in the thread and in the outcome, and compiling again
+retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.context import AppContext
+from bot.reports import FORMATS, ClosureView, CompiledFiles, ReportError
+from bot.reports.isolated import CompileCrashed, compile_in_child
+from bot.reports.publishing import (
+    Draft,
+    PublishError,
+    ReportRecord,
+    Target,
+    default_period,
+    earlier_drafts,
+    mark_files_uploaded,
+    mark_posted,
+    normalise_cover,
+    note_unchanged,
+    parse_target,
+    posted_message,
+    prepare_draft,
+    record_compile,
+)
+from handlers.slack.gateway import SlackSendError, TransientSendError
+from handlers.slack.reports.blocks import (
+    StatusNote,
+    closure_body,
+    report_body,
+    status_blocks,
+    summary_text,
+    when,
+    with_status,
+)
+
+log = logging.getLogger(__name__)
+
+UPLOAD_ATTEMPTS = 3
+UPLOAD_RETRY_SECONDS = 2.0
+UPLOAD_ORDER = ("docx", "pdf", "html", "md")
+
+Progress = Callable[[str], None]
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What ``publish_report`` did; ``str()`` is a line for the terminal or a job log."""
+
+    target: Target
+    report: ReportRecord
+    posted: bool  # a new summary was posted (False: unchanged since ``report``)
+    files: tuple[str, ...] = ()  # uploaded now
+    upload_error: str | None = None
+    link: str | None = None
+    posted_at_text: str = ""
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.posted
+
+    def message(self) -> str:
+        """For the lead in Slack (mrkdwn)."""
+        where = (f"<{self.link}|the draft>" if self.link
+                 else f"the draft in <#{self.report.channel}>")
+        if self.posted:
+            text = (f":white_check_mark: The {self.target.label} report is posted in "
+                    f"<#{self.report.channel}> with its {len(self.files)} files.")
+        else:
+            text = (f":information_source: The {self.target.label} report is unchanged since "
+                    f"the draft posted at {self.posted_at_text}; nothing new was posted. "
+                    f"Here is {where}.")
+            if self.files:
+                text += f" Its {len(self.files)} missing files are now uploaded."
+        if self.upload_error:
+            text += (f"\n:warning: The report files could not be uploaded: {self.upload_error}. "
+                     f"Run `/compile-report {self.target.label}` again to retry.")
+        return text
+
+    def __str__(self) -> str:
+        if self.posted:
+            text = (f"{self.target.label}: draft posted to {self.report.channel} "
+                    f"(report {self.report.id}, {len(self.files)} files)")
+        else:
+            text = (f"{self.target.label}: unchanged since the draft posted at "
+                    f"{self.posted_at_text}; re-posting the link: "
+                    f"{self.link or f'{self.report.channel} {self.report.ts}'}")
+        if self.upload_error:
+            text += f"; the files could not be uploaded: {self.upload_error}"
+        return text
+
+
+def publish_report(
+    ctx: AppContext,
+    target: Target | Period | str | None,
+    *,
+    actor: str,
+    closure: bool = False,
+    cover_overrides: Mapping[str, Any] | None = None,
+    out_dir: Path | None = None,
+    formats: Iterable[str] = FORMATS,
+    progress: Progress | None = None,
+) -> PublishOutcome:
+    """Compile ``target`` and post it to ``RAGTIME_GOVERNANCE_CHANNEL`` (see the module doc).
+
+    ``target``: a ``Target``, a ``Period``, text such as ``"2024/25 Q2"`` / ``"2024/25"`` (with
+    ``closure=True``), or ``None`` for the default period (the open round's, else the previous
+    quarter). ``out_dir`` keeps the files there (default: a temporary folder). Raises
+    ``PublishError`` (a message for the user) when nothing can be posted.
+    """
+    channel = ctx.settings.governance_channel
+    if not channel:
+        raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to post "
+                           "the report; set it to the governance channel's id (e.g. C0123ABCD).")
+    resolved = resolve_target(ctx, target, closure=closure)
+    step = progress or (lambda _message: None)
+    cover = normalise_cover(cover_overrides)
+    with _lock(resolved.key):
+        draft = prepare_draft(ctx.engine, resolved, today=_today(ctx), cover=cover)
+        if draft.unchanged:
+            return _unchanged(ctx, draft, actor=actor, formats=formats, out_dir=out_dir,
+                              step=step, cover=cover)
+        with ExitStack() as stack:
+            folder = out_dir or Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="ragtime-report-")))
+            files = _compile(ctx, resolved, folder, formats=formats, cover=cover, step=step)
+            report = record_compile(ctx.engine, draft, content_hash=files.content_hash,
+                                    by=actor, at=ctx.now(), cover=cover)
+            step(f"posting to <#{channel}>")
+            report = _post_summary(ctx, report, files, channel)
+            _supersede(ctx, report)
+            step("uploading the files")
+            uploaded, error = _upload(ctx, report, files)
+    return PublishOutcome(target=resolved, report=report, posted=True, files=uploaded,
+                          upload_error=error, link=None,
+                          posted_at_text=when(report.compiled_at, ctx.settings.tz))
+
+
+def post_report(ctx: AppContext, period: Period) -> PublishOutcome:
+    """The scheduler's compile job: ``publish_report`` as the scheduler."""
+    return publish_report(ctx, period, actor="scheduler")
+
+
+def resolve_target(ctx: AppContext, target: Target | Period | str | None, *,
+                   closure: bool = False) -> Target:
+    if isinstance(target, Target):
+        return target
+    if isinstance(target, Period):
+        return Target.year_end(target.fy) if closure else Target.quarter(target)
+    default = default_period(ctx.engine, _today(ctx))
+    text = (target or "").strip()
+    if closure:
+        if not text:
+            return Target.year_end(default.fy)
+        try:
+            return Target.year_end(parse_financial_year(text))
+        except PeriodError:
+            return parse_target(f"{text} closure", default=default)
+    return parse_target(text, default=default)
+
+
+# ------------------------------------------------------------------------------ steps
+
+def _today(ctx: AppContext):  # type: ignore[no-untyped-def]
+    return ctx.now().astimezone(ctx.settings.tz).date()
+
+
+def _lock(key: str) -> threading.Lock:
+    """One compile of a period at a time in this process (a double-click posts once)."""
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
+
+def _compile(ctx: AppContext, target: Target, folder: Path, *, formats: Iterable[str],
+             cover: Mapping[str, Any] | None, step: Progress) -> CompiledFiles:
+    """Write the files in a child process on the same database; the footers' "compiled on"
+    is this app's clock, like the summary's."""
+    try:
+        return compile_in_child(
+            ctx.engine.url.render_as_string(hide_password=False),
+            target.period if target.period is not None else target.fy or 0,
+            folder, formats=formats, cover=cover,
+            generated_at=ctx.now().astimezone(ctx.settings.tz), progress=step)
+    except ReportError as error:
+        raise PublishError(f"I cannot compile the {target.label} report: {error}.") from error
+    except CompileCrashed as error:
+        log.error("compiling the %s report: %s", target.label, error)
+        raise PublishError(f"I could not compile the {target.label} report: {error}. Try "
+                           "again; if it happens again, tell whoever runs Ragtime.") from error
+
+
+def _post_summary(ctx: AppContext, report: ReportRecord, files: CompiledFiles, channel: str
+                  ) -> ReportRecord:
+    tz = ctx.settings.tz
+    view = files.view
+    if isinstance(view, ClosureView):
+        body = closure_body(view, compiled_by=report.compiled_by, compiled_at=report.compiled_at,
+                            tz=tz)
+    else:
+        body = report_body(view, compiled_by=report.compiled_by, compiled_at=report.compiled_at,
+                           tz=tz)
+    blocks = with_status(body, status_blocks(report, StatusNote("draft"), tz))
+    text = summary_text(view)
+    try:
+        posted = ctx.gateway.post_message(channel, text, blocks)
+    except SlackSendError as error:
+        hint = (" Invite Ragtime to the channel (`/invite @Ragtime`) and try again."
+                if error.error in ("not_in_channel", "channel_not_found") else "")
+        raise PublishError(f"I could not post the {report.target.label} report to <#{channel}>: "
+                           f"{error.error}.{hint}") from error
+    return mark_posted(ctx.engine, report.id, channel=posted.channel, ts=posted.ts,
+                       message={"text": text, "blocks": blocks})
+
+
+def _supersede(ctx: AppContext, report: ReportRecord) -> None:
+    """Older drafts of the same period lose their buttons: decisions go to the newest."""
+    for older in earlier_drafts(ctx.engine, report):
+        message = posted_message(ctx.engine, older.id)
+        if not message or not older.channel or not older.ts:
+            continue
+        status = status_blocks(older, StatusNote("superseded", at=report.compiled_at),
+                               ctx.settings.tz)
+        try:
+            ctx.gateway.update_message(older.channel, older.ts, message.get("text") or "",
+                                       with_status(message.get("blocks") or [], status))
+        except SlackSendError as error:  # the old buttons refuse anyway (ReportSuperseded)
+            log.warning("could not mark report %s superseded: %s", older.id, error)
+
+
+def _upload(ctx: AppContext, report: ReportRecord, files: CompiledFiles
+            ) -> tuple[tuple[str, ...], str | None]:
+    """Upload the files in the summary's thread, retrying transient failures; on failure say
+    so in the thread (best effort) and return the error."""
+    paths = [files.paths[fmt] for fmt in UPLOAD_ORDER if fmt in files.paths] + [files.chart]
+    assert report.channel and report.ts
+    comment = (f"Board paper files for {report.target.label}: "
+               + ", ".join(path.suffix.lstrip(".").upper() for path in paths) + ".")
+    error: SlackSendError | None = None
+    for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        try:
+            ctx.gateway.upload_files(report.channel, paths, initial_comment=comment,
+                                     thread_ts=report.ts)
+        except TransientSendError as failure:
+            error = failure
+            log.warning("uploading report %s files failed (attempt %d of %d): %s",
+                        report.id, attempt, UPLOAD_ATTEMPTS, failure)
+            if attempt < UPLOAD_ATTEMPTS:
+                time.sleep(UPLOAD_RETRY_SECONDS * attempt)
+            continue
+        except SlackSendError as failure:
+            error = failure
+            break
+        else:
+            names = tuple(path.name for path in paths)
+            mark_files_uploaded(ctx.engine, report.id, names)
+            return names, None
+    assert error is not None
+    reason = error.error
+    try:
+        ctx.gateway.post_message(
+            report.channel,
+            f":warning: The report files could not be uploaded ({reason}). Run "
+            f"`/compile-report {report.target.label}` again to retry the upload.",
+            thread_ts=report.ts)
+    except SlackSendError as notify:
+        log.warning("could not report the failed upload of report %s: %s", report.id, notify)
+    return (), reason
+
+
+def _unchanged(ctx: AppContext, draft: Draft, *, actor: str, formats: Iterable[str],
+               out_dir: Path | None, step: Progress, cover: Mapping[str, Any] | None
+               ) -> PublishOutcome:
+    report = draft.last_posted
+    assert report is not None
+    note_unchanged(ctx.engine, draft, by=actor)
+    uploaded: tuple[str, ...] = ()
+    error = None
+    # Files are written again when asked for a folder, or when the summary went out but its
+    # files never arrived (then they are uploaded in its thread).
+    if out_dir is not None or not draft.files_uploaded:
+        with ExitStack() as stack:
+            folder = out_dir or Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="ragtime-report-")))
+            files = _compile(ctx, draft.target, folder, formats=formats, cover=cover, step=step)
+            if not draft.files_uploaded:
+                step("uploading the files")
+                uploaded, error = _upload(ctx, report, files)
+    return PublishOutcome(target=draft.target, report=report, posted=False, files=uploaded,
+                          upload_error=error, link=permalink(ctx, report),
+                          posted_at_text=when(report.compiled_at, ctx.settings.tz))
+
+
+def permalink(ctx: AppContext, report: ReportRecord) -> str | None:
+    """A link to the posted summary (``chat.getPermalink``), or None if Slack gives none."""
+    if not report.channel or not report.ts:
+        return None
+    return ctx.gateway.permalink(report.channel, report.ts)

@@ -1,0 +1,17 @@
+"""Modal submissions (``view_submission``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers.slack.blocks.ids import UPDATE_MODAL
+from handlers.slack.views.update_form import submit_update_form
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.context import AppContext
+
+
+def register(app: App, ctx: AppContext) -> None:
+    app.view(UPDATE_MODAL)(submit_update_form)

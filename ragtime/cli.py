@@ -1,0 +1,377 @@
+"""The ``ragtime`` command line. A composition root: the only module, with ``ragtime.app``, that
+wires storage, bot services, Slack handlers.slack and schedules together.
+
+Imports of heavy parts (WeasyPrint, matplotlib, Bolt) happen inside the commands that need them
+so that ``ragtime --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Ragtime: run the quarterly RAG progress cycle in Slack and compile the board report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+round_app = typer.Typer(help="Collection rounds: open, remind, status.", no_args_is_help=True)
+schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(round_app, name="round")
+app.add_typer(schedule_app, name="schedule")
+
+console = Console()
+errors = Console(stderr=True)
+
+ALL_FORMATS = ("md", "html", "docx", "pdf")
+RAG_STYLE = {"red": "bold white on red", "amber": "bold black on dark_orange",
+             "green": "bold white on green", None: "dim"}
+
+
+class UserError(Exception):
+    """An error whose message is for the person at the terminal (no traceback)."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Domain errors shown as one clear line; imported lazily to keep start-up fast."""
+    from bot.calendar.round_calendar import CalendarError
+    from bot.collection.rounds import RoundError
+    from bot.framework.importer import FrameworkImportError
+    from bot.reports import ReportError
+    from bot.reports.publishing import PublishError
+
+    return (UserError, PeriodError, SettingsError, FrameworkImportError, CalendarError,
+            ReportError, RoundError, PublishError)
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as error:
+        if not isinstance(error, _user_errors()):
+            raise
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+
+
+# ---------------------------------------------------------------- shared plumbing
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@contextmanager
+def _session(engine, *, write: bool = False) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from storage.db import session_scope
+
+    with session_scope(engine, write=write) as session:
+        yield session
+
+
+@contextmanager
+def _database(url: str | None = None) -> Iterator[object]:
+    """A migrated engine for the configured (or given) database."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(url or _settings().database_url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _period(text: str) -> Period:
+    return Period.parse(text)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [f for f in chosen if f not in ALL_FORMATS]
+    if unknown or not chosen:
+        raise UserError(f"unknown format(s) {', '.join(unknown) or '(none)'}; "
+                        f"choose from {','.join(ALL_FORMATS)}")
+    return chosen
+
+
+def _rag_cell(rag: str | None) -> str:
+    label = rag.capitalize() if rag else "no update"
+    return f"[{RAG_STYLE.get(rag, 'dim')}] {label} [/]"
+
+
+# ---------------------------------------------------------------- demo / import / compile
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the database and report files.")]
+    = Path("demo-report"),
+) -> None:
+    """Offline demo: fresh SQLite, the bundled example, every report format compiled."""
+    from bot.demo import run_demo
+
+    result = run_demo(out, console=console)
+    _print_summary(result.view)
+    _print_written(result.paths)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Framework file: .yaml/.yml, .csv or .xlsx")],
+    framework: Annotated[str | None, typer.Option(help="Framework name for CSV/XLSX files.")]
+    = None,
+) -> None:
+    """Load or update a framework (idempotent: re-import updates, never duplicates)."""
+    from bot.framework.importer import import_framework
+    from storage.db import session_scope
+
+    with _database() as engine, session_scope(engine, write=True) as session:
+        summary = import_framework(session, file, framework_name=framework)
+    console.print(f"[green]imported[/] {file}: {summary}")
+
+
+@app.command()
+def compile(
+    period: Annotated[str, typer.Argument(help="'2024/25 Q2', or '2024/25' with --closure")],
+    out: Annotated[Path, typer.Option(help="Folder for the report files.")] = Path("."),
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: md,html,docx,pdf")]
+    = ",".join(ALL_FORMATS),
+    post: Annotated[bool, typer.Option("--post", help="Post to the governance channel.")] = False,
+    closure: Annotated[bool, typer.Option("--closure", help="Year-end closure report.")] = False,
+    meeting: Annotated[str | None, typer.Option(help="Cover: the meeting, e.g. 'Trust Board'.")]
+    = None,
+    date: Annotated[str | None, typer.Option(help="Cover: date submitted, e.g. 2024-10-15.")]
+    = None,
+) -> None:
+    """Compile the report for a period (or the year-end closure report)."""
+    from bot.reports.publishing import normalise_cover
+
+    formats = _formats(format)
+    cover = normalise_cover({k: v for k, v in {"meeting": meeting, "date": date}.items() if v})
+    if post:
+        _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover)
+        return
+    with _database() as engine, _session(engine) as session:
+        if closure:
+            from bot.reports import compile_closure
+
+            with console.status("Compiling the closure report…") as status:
+                files = compile_closure(session, _closure_year(period), out, formats=formats,
+                                        cover_overrides=cover, progress=status.update)
+        else:
+            from bot.reports import compile_report
+
+            target = _period(period)
+            with console.status(f"Compiling {target}…") as status:
+                files = compile_report(session, target, out, formats=formats,
+                                       cover_overrides=cover, progress=status.update)
+            _print_summary(files.view)
+    _print_written({**files.paths, "chart": files.chart})
+
+
+def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
+                      cover: dict[str, object]) -> None:
+    from handlers.slack.reports import publish_report
+
+    with _slack_context() as ctx, console.status("Compiling and posting…") as status:
+        outcome = publish_report(ctx, period, actor=_cli_actor(), closure=closure,
+                                 cover_overrides=cover, out_dir=out, formats=formats,
+                                 progress=status.update)
+    console.print(str(outcome), highlight=False)
+
+
+def _closure_year(text: str) -> int:
+    try:
+        return parse_financial_year(text)
+    except PeriodError:
+        return _period(text).fy
+
+
+@app.command()
+def export(
+    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q2'")],
+    format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+) -> None:
+    """Every deliverable of the period with its latest update, to stdout."""
+    from bot.reports.export import export_rows, write_csv, write_json
+    from storage.db import session_scope
+
+    writers = {"json": write_json, "csv": write_csv}
+    if format not in writers:
+        raise UserError(f"unknown export format '{format}'; choose json or csv")
+    target = _period(period)
+    with _database() as engine, session_scope(engine) as session:
+        rows = export_rows(session, target)
+    writers[format](rows, sys.stdout)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="HTTP port (Slack sends to POST /slack/events).")]
+    = 3000,
+    socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
+    = False,
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler",
+                                               help="Serve Slack only; no scheduled jobs.")]
+    = False,
+) -> None:
+    """Run the bot: HTTP (or Socket Mode) and, unless --no-scheduler, the round calendar."""
+    from ragtime.app import run_server, start_scheduler_for
+
+    settings = _settings()
+    settings.require_slack(socket=socket)
+    run_server(settings, host=host, port=port, socket=socket,
+               start_scheduler=None if no_scheduler else start_scheduler_for)
+
+
+@round_app.command("open")
+def round_open(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
+    """Open the round and DM every SRO a prompt per deliverable (never twice)."""
+    from handlers.slack.rounds_ops import open_round_and_prompt
+
+    with _slack_context() as ctx, console.status(f"Opening {period} and prompting SROs…"):
+        summary = open_round_and_prompt(ctx, _period(period), opened_by=_cli_actor())
+    console.print(str(summary), highlight=False)
+
+
+@round_app.command("remind")
+def round_remind(
+    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
+    stage: Annotated[str | None, typer.Option(help="Reminder name; one per stage per SRO "
+                                              "(default: manual-<today>).")] = None,
+) -> None:
+    """Remind the SROs still outstanding, listing their deliverables."""
+    from handlers.slack.rounds_ops import remind_outstanding
+
+    with _slack_context() as ctx, console.status(f"Reminding outstanding SROs for {period}…"):
+        summary = remind_outstanding(ctx, _period(period), stage=stage)
+    console.print(str(summary), highlight=False)
+
+
+@round_app.command("status")
+def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
+    """Who is outstanding, by theme (no Slack needed)."""
+    from handlers.slack.rounds_ops import status_text
+
+    target = _period(period)
+    with _database() as engine:
+        console.print(status_text(engine, target), highlight=False)
+
+
+@contextmanager
+def _slack_context() -> Iterator[object]:
+    from ragtime.app import make_context
+
+    ctx = make_context(_settings())
+    try:
+        yield ctx
+    finally:
+        ctx.engine.dispose()
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@schedule_app.command("show")
+def schedule_show(
+    period: Annotated[str | None, typer.Argument(help="e.g. '2024/25 Q3'; default: current")]
+    = None,
+) -> None:
+    """The planned jobs of a round, with dates and times (Europe/London unless configured)."""
+    from schedules import calendar_for
+    from schedules import schedule_show as planned
+
+    settings = _settings()
+    target = _period(period) if period else None
+    with _database() as engine:
+        rows = planned(target, calendar_for(engine, timezone=settings.timezone), engine=engine)
+    table = Table(title=f"Round calendar ({settings.timezone})", title_justify="left")
+    for column in ("Period", "Job", "When", "What", "Status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.period, row.job, row.run_at.strftime("%a %d %b %Y %H:%M"), row.what,
+                      row.status)
+    console.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done on every start)."""
+    from storage.migrate import current
+
+    with _database() as engine:
+        console.print(f"database at revision [bold]{', '.join(current(engine))}[/]")
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="File to write (SQLite copy or pg_dump).")],
+) -> None:
+    """Consistent online backup of the database (safe while the bot runs)."""
+    from storage.backup import BackupError, backup_database
+
+    try:
+        written = backup_database(_settings().database_url, destination)
+    except BackupError as error:
+        raise UserError(str(error)) from error
+    console.print(f"[green]backed up[/] to {written}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A SQLite backup made by `ragtime backup`.")],
+) -> None:
+    """Restore a SQLite backup over the configured database (stop the bot first)."""
+    from storage.backup import BackupError, restore_sqlite
+
+    try:
+        target = restore_sqlite(source, _settings().database_url)
+    except BackupError as error:
+        raise UserError(str(error)) from error
+    console.print(f"[green]restored[/] {source} into {target}")
+
+
+# ---------------------------------------------------------------- output helpers
+
+
+def _print_summary(view) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=f"{view.framework_name} — {view.period_label}", title_justify="left")
+    table.add_column("Theme")
+    for column in ("Green", "Amber", "Red", "No update", "Total"):
+        table.add_column(column, justify="right")
+    for theme in view.themes:
+        counts = theme.rag_counts
+        table.add_row(theme.name, str(counts.green), str(counts.amber), str(counts.red),
+                      str(counts.missing), str(counts.total))
+    total = view.rag_counts
+    table.add_row("[bold]All themes[/]", str(total.green), str(total.amber), str(total.red),
+                  str(total.missing), str(total.total), end_section=True)
+    console.print(table)
+
+
+def _print_written(paths: dict[str, Path]) -> None:
+    for kind, path in paths.items():
+        console.print(f"  [bold]{kind:<5}[/] {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,47 @@
+"""Builds the context every entry point runs on and fills its ports.
+
+``slack_context`` is what ``ragtime serve``, Socket Mode, ``round open``, ``compile --post`` and
+the tests use: a migrated database, the Slack gateway on ``SLACK_API_URL`` and the Slack
+implementations of the domain's ports. ``offline_context`` reaches nobody (``ragtime demo``,
+``compile`` without ``--post``, ``round status``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.context import AppContext, utc_now
+from bot.settings import Settings
+from handlers.slack.context import SlackContext
+from handlers.slack.gateway import SlackGateway, make_web_client
+from handlers.slack.ports import slack_ports
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+
+def database(settings: Settings, engine: Engine | None = None) -> Engine:
+    """``engine`` or one on ``DATABASE_URL``, migrated to the latest revision."""
+    engine = engine or make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def slack_context(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    client: WebClient | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> SlackContext:
+    ctx = SlackContext(settings=settings, engine=database(settings, engine), clock=clock,
+                       gateway=SlackGateway(client or make_web_client(settings)))
+    ctx.ports = slack_ports(ctx)
+    return ctx
+
+
+def offline_context(settings: Settings, *, engine: Engine | None = None) -> AppContext:
+    return AppContext(settings=settings, engine=database(settings, engine))

@@ -1,0 +1,121 @@
+"""The ``ragtime`` command as a user runs it: a real process, real files, the fake Slack."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from tests.fakeslack import BOT_TOKEN, FakeSlack, fake_slack  # noqa: F401
+from tests.paths import EXAMPLE
+
+
+def ragtime(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("SLACK_", "RAGTIME_GOVERNANCE"))}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "ragtime.cli", *args], capture_output=True,
+                          text=True, env=environment, cwd=cwd, timeout=180, check=False)
+
+
+def test_demo_writes_every_format_with_the_seed_table(tmp_path):
+    out = tmp_path / "demo"
+    result = ragtime("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "All themes" in result.stdout and "17" in result.stdout
+    written = {p.suffix for p in out.iterdir()}
+    assert {".md", ".html", ".docx", ".pdf", ".png", ".db"} <= written
+    markdown = (out / "sutg-2024-25-Q2.md").read_text()
+    assert "Review, update, revise and implement Trust Access Policy" in markdown
+    assert "Sharon Murphy" in markdown and "Bhanu Chadalavada" in markdown
+    document = Document(str(out / "sutg-2024-25-Q2.docx"))
+    cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Health Inequalities" in cells and "Amber" in cells
+    assert len(PdfReader(out / "sutg-2024-25-Q2.pdf").pages) >= 4
+
+
+def test_import_export_and_compile_on_a_configured_database(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}"}
+    imported = ragtime("import", str(EXAMPLE), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert "deliverables 17 created" in " ".join(imported.stdout.split())
+    again = ragtime("import", str(EXAMPLE), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged: 4 themes, 7 people, 17 deliverables" in " ".join(again.stdout.split())
+
+    exported = ragtime("export", "2024-25-Q2", "--format", "json", env=env)
+    assert exported.returncode == 0, exported.stderr
+    rows = json.loads(exported.stdout)
+    assert len(rows) == 17 and all(row["rag"] is None for row in rows)  # no updates imported
+    assert set(rows[0]) >= {"period", "theme", "area", "deliverable", "sros", "rag",
+                            "narrative", "submitted_by", "submitted_at"}
+
+    as_csv = ragtime("export", "Q2 2024/25", "--format", "csv", env=env)
+    assert len(list(csv.DictReader(io.StringIO(as_csv.stdout)))) == 17
+
+    compiled = ragtime("compile", "2024/25 Q2", "--out", str(tmp_path / "out"),
+                       "--format", "md,html", "--meeting", "Trust Board", env=env)
+    assert compiled.returncode == 0, compiled.stderr
+    markdown = (tmp_path / "out" / "sutg-2024-25-Q2.md").read_text()
+    assert "Trust Board" in markdown and "No update" in markdown
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("compile", "2024/25 Q9"), "is not a period"),
+    (("export", "2024/25 Q2", "--format", "xml"), "unknown export format"),
+    (("compile", "2024/25 Q2", "--format", "odt"), "unknown format"),
+    (("import", "nowhere.yaml"), "nowhere.yaml"),
+    (("round", "open", "2024/25 Q3"), "SLACK_BOT_TOKEN"),
+])
+def test_bad_input_gets_one_clear_line_and_exit_code_2(tmp_path, args, message):
+    result = ragtime(*args, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"},
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_round_open_prompts_every_sro_once_and_reports_who_is_missing(
+    tmp_path, fake_slack: FakeSlack  # noqa: F811
+):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}",
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake_slack.api_url,
+           "RAGTIME_GOVERNANCE_CHANNEL": "C0GOVERN"}
+    for user, email in {"U0SHARON": "sharon.murphy@example.nhs.uk",
+                        "U0SARAH": "sarah.willis@example.nhs.uk"}.items():
+        fake_slack.add_user(user, email=email)
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+
+    first = ragtime("round", "open", "2024/25 Q3", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Bhanu Chadalavada" in first.stdout  # not in this Slack: reported, not skipped
+    posted = fake_slack.calls("chat.postMessage")
+    dms = [c for c in posted if c.params["channel"] in ("U0SHARON", "U0SARAH")]
+    assert len(dms) == 8  # Sharon's 4 Access deliverables, Sarah's 4
+
+    second = ragtime("round", "open", "2024/25 Q3", env=env)
+    assert second.returncode == 0, second.stderr
+    again = [c for c in fake_slack.calls("chat.postMessage")
+             if c.params["channel"] in ("U0SHARON", "U0SARAH")]
+    assert len(again) == 8  # opening twice sends nothing twice
+
+    status = ragtime("round", "status", "2024/25 Q3", env=env)
+    assert "0 of 17 deliverables answered" in status.stdout
+
+
+def test_schedule_show_lists_the_quarter_on_working_days(tmp_path):
+    result = ragtime("schedule", "show", "2024/25 Q3",
+                     env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+                          "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "Fri 20 Dec 2024" in result.stdout  # prompts open before Christmas
+    assert "Wed 15 Jan 2025" in result.stdout  # deadline after the New Year bank holiday
+    assert "Sat" not in result.stdout and "Sun" not in result.stdout

@@ -1,0 +1,147 @@
+"""Start-up: settings checked with clear messages; ``run_server`` serves and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from sqlalchemy.engine import Engine
+
+from bot.settings import SettingsError
+from handlers.slack.gateway import make_web_client
+from ragtime.app import create_app
+from tests.fakeslack import BOT_TOKEN, FakeSlack
+from tests.paths import ROOT
+from tests.support.served_app import settings_for
+from tests.support.slack_requests import SIGNING_SECRET, SlackClientSimulator
+
+
+def test_missing_signing_secret_is_named(fake_slack: FakeSlack, sqlite_url: str):
+    settings = settings_for(fake_slack, sqlite_url, slack_signing_secret=None)
+
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        create_app(settings)
+
+
+def test_socket_mode_needs_an_app_token(fake_slack: FakeSlack, sqlite_url: str):
+    settings = settings_for(fake_slack, sqlite_url)
+
+    with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
+        create_app(settings, socket=True)
+
+
+def test_a_token_slack_refuses_stops_start_up(fake_slack: FakeSlack, sqlite_url: str,
+                                              engine: Engine):
+    settings = settings_for(fake_slack, sqlite_url, slack_bot_token="xoxb-revoked")
+
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN") as refused:
+        create_app(settings, engine=engine)
+
+    assert "xoxb-revoked" not in str(refused.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SERVE = textwrap.dedent("""
+    import pathlib, sys
+    from ragtime.app import run_server
+    from bot.settings import load_settings
+
+    marks = pathlib.Path(sys.argv[2])
+
+    class Scheduler:
+        def shutdown(self, wait):
+            (marks / "scheduler-stopped").write_text(str(wait))
+
+    def start_scheduler(ctx):
+        (marks / "scheduler-started").write_text(ctx.settings.governance_channel or "")
+        return Scheduler()
+
+    run_server(load_settings(), host="127.0.0.1", port=int(sys.argv[1]), socket=False,
+               start_scheduler=start_scheduler)
+""")
+
+
+def test_run_server_serves_slack_and_health_then_stops_on_sigterm(
+    fake_slack: FakeSlack, tmp_path: Path
+):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "RAGTIME_GOVERNANCE_CHANNEL": "C0GOVERN",
+        "RAGTIME_LOG_LEVEL": "DEBUG",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(port), str(tmp_path)], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        health = _wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+        home = SlackClientSimulator(f"http://127.0.0.1:{port}").open_home("U0SRO0001")
+        fake_slack.wait_for("views.publish")
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert health == {"ok": True, "database": "ok"}
+    assert home.status == 200
+    assert process.returncode == 0, output
+    assert (tmp_path / "scheduler-started").read_text() == "C0GOVERN"
+    assert (tmp_path / "scheduler-stopped").read_text() == "False"
+    assert "Ragtime listening on http://127.0.0.1" in output
+    assert BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+def _wait_for_health(url: str, process: subprocess.Popen[str]) -> object:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited early:\n{process.communicate()[0]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    pytest.fail("server did not answer /healthz within 20s")
+
+
+def test_socket_mode_needs_no_signing_secret(fake_slack: FakeSlack, sqlite_url: str,
+                                             engine: Engine):
+    settings = settings_for(fake_slack, sqlite_url, slack_signing_secret=None,
+                            slack_app_token="xapp-1-A0RAGTIME-1-abc")
+
+    app, ctx = create_app(settings, engine=engine, socket=True)
+
+    assert ctx.settings is settings and app.client.base_url == fake_slack.api_url
+
+
+def test_unreachable_slack_stops_start_up(fake_slack: FakeSlack, sqlite_url: str,
+                                          engine: Engine):
+    settings = settings_for(fake_slack, sqlite_url)
+    client = make_web_client(settings, retry_interval=FixedValueRetryIntervalCalculator(0.01))
+    fake_slack.stop()
+
+    with pytest.raises(SettingsError, match="cannot reach Slack at SLACK_API_URL"):
+        create_app(settings, engine=engine, client=client)

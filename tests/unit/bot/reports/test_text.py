@@ -1,0 +1,55 @@
+"""Cover-table values and Markdown escaping, the small rules every format relies on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.reports.cover import cover_key, cover_rows, standing_cover
+from bot.reports.render import clean_text, md_block, md_escape
+
+
+def test_cover_keys_are_forgiving():
+    assert cover_key("Date submitted") == cover_key("date-submitted") == "date_submitted"
+    assert cover_key("Paper sponsored by") == "sponsor"
+    assert cover_key("BAF risks considered") == cover_key("baf_considered") == "baf_risks"
+
+
+def test_cover_rows_layer_defaults_framework_and_overrides():
+    rows = cover_rows(
+        {"meeting": "Public Trust Board", "Date submitted": date(2025, 5, 20),
+         "decision_required": {"Briefing": "", "Decision": "Yes"}, "risk appetite": True,
+         "strategic alignment": ["Technology", "Healthy communities"]},
+        {"meeting": "Trust Board", "author": None, "baf": ["01", "02"]},
+        defaults={"title": "T", "author": "Default author"},
+    )
+    values = {row.key: row for row in rows}
+    assert [row.key for row in rows[:8]] == ["title", "meeting", "sponsor", "author",
+                                             "date_submitted", "decision_required",
+                                             "strategic_alignment", "baf_risks"]
+    assert values["meeting"].value == "Trust Board"  # the caller's override wins
+    assert values["author"].value == "Default author"  # None overrides nothing
+    assert values["date_submitted"].value == "20 May 2025"
+    assert values["decision_required"].lines == ("Briefing", "Decision: Yes")
+    assert values["strategic_alignment"].lines == ("Technology", "Healthy communities")
+    assert values["baf_risks"].lines == ("01, 02",)  # short codes on one line
+    assert (values["risk_appetite"].label, values["risk_appetite"].value) == (
+        "Risk appetite", "Yes")
+    assert values["sponsor"].lines == ()  # standard rows always shown, empty if unknown
+
+
+def test_a_stored_cover_never_titles_a_paper():
+    assert standing_cover({"Title": "Old title", "meeting": "Board"}) == {"meeting": "Board"}
+
+
+def test_markdown_escaping():
+    assert md_escape("<b>*x*</b> | [a](b) _u_ `c` ~s~ \\") == (
+        "&lt;b&gt;\\*x\\*&lt;/b&gt; \\| \\[a\\](b) \\_u\\_ \\`c\\` \\~s\\~ \\\\")
+    assert md_escape("# not a heading") == "\\# not a heading"
+    assert md_escape("---") == "\\---"
+    assert md_escape(None) == ""
+    assert md_block("line one\r\n\n- item\n===") == "line one  \n- item  \n\\==="
+
+
+def test_clean_text_drops_what_xml_cannot_hold():
+    assert clean_text("a\x00b\x0bc\x07d\r\ne\rf") == "abcd\ne\nf"
+    assert clean_text(3) == 3
