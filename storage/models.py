@@ -263,3 +263,10 @@ class CompiledReport(SQLModel, table=True):
     decided_at: datetime | None = None
     channel: str | None = None
     ts: str | None = None
+    # The summary as posted ({"text", "blocks"}), so a decision redraws it with a new status.
+    message: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The cover values given on the command, so approval recompiles like with like.
+    cover: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # When the report files reached the summary's thread, and their names.
+    files_uploaded_at: datetime | None = None
+    files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.reports import ClosureView, ProgressRow, RagCounts, ReportView
-from bot.reports.publishing import ChangesRequested, DeliverableChoice, ReportRecord
+from bot.reports.records import DeliverableChoice, ReportRecord, StatusNote
 from handlers.slack.blocks import kit as mrkdwn
 
 APPROVE = "report_approve"
@@ -162,17 +161,6 @@ def _risk_line(risk: Any) -> str:
 
 # ------------------------------------------------------------------------------ status
 
-@dataclass(frozen=True)
-class StatusNote:
-    """What happened last, for the status block (beyond the report's own status)."""
-
-    kind: str  # draft | approved | changes_requested | reopened | superseded
-    by: str | None = None
-    at: datetime | None = None
-    comment: str | None = None
-    deliverables: tuple[DeliverableChoice, ...] = ()
-
-
 def status_blocks(report: ReportRecord, note: StatusNote, tz: tzinfo) -> list[dict[str, Any]]:
     """The status line and the buttons for ``report`` after ``note``."""
     label = esc(report.target.label)
@@ -306,14 +294,36 @@ def modal_report_id(private_metadata: str | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def changes_thread_note(done: ChangesRequested, tz: tzinfo) -> str:
-    """The thread reply under the summary recording the request."""
-    names = ", ".join(f"{esc(c.theme)} {esc(c.number)}" for c in done.deliverables[:20])
-    more = f" and {len(done.deliverables) - 20} more" if len(done.deliverables) > 20 else ""
-    lines = [f":leftwards_arrow_with_hook: {who(done.report.decided_by)} asked for changes to "
-             f"{names}{more} at {when(done.report.decided_at, tz)}; "
-             f"{done.prompts_recorded} SRO message(s) queued."]
-    if done.unreachable:
+def thread_note(report: ReportRecord, note: StatusNote, tz: tzinfo) -> str:
+    """The reply under the summary that records ``note`` (a decision, a failed upload)."""
+    label = report.target.label
+    if note.kind == "approved":
+        frozen = "" if report.target.closure else f" {label} is now frozen."
+        return f":white_check_mark: Approved by {who(note.by)} at {when(note.at, tz)}.{frozen}"
+    if note.kind == "reopened":
+        return (f":unlock: Reopened by {who(note.by)} at {when(note.at, tz)}: updates for "
+                f"{label} are accepted again.")
+    if note.kind == "changes_requested":
+        return changes_thread_note(note, tz)
+    if note.kind == "upload_failed":
+        return (f":warning: The report files could not be uploaded ({note.comment}). Run "
+                f"`/compile-report {label}` again to retry the upload.")
+    return f"{label}: {note.kind}"
+
+
+def changes_thread_note(note: StatusNote, tz: tzinfo) -> str:
+    """The thread reply under the summary recording a request for changes."""
+    names = ", ".join(f"{esc(c.theme)} {esc(c.number)}" for c in note.deliverables[:20])
+    more = f" and {len(note.deliverables) - 20} more" if len(note.deliverables) > 20 else ""
+    lines = [f":leftwards_arrow_with_hook: {who(note.by)} asked for changes to "
+             f"{names}{more} at {when(note.at, tz)}; "
+             f"{note.queued} SRO message(s) queued."]
+    if note.unreachable:
         lines.append(f":warning: Not messaged (no Slack account found): "
-                     f"{esc(', '.join(done.unreachable))}.")
-    return "\n".join(lines)
+                     f"{esc(', '.join(note.unreachable))}.")
+    text = "\n".join(lines)
+    if note.undelivered:
+        errors = "; ".join(mrkdwn.escape(error) for error in note.delivery_errors)
+        text += (f"\n:warning: {note.undelivered} message(s) could not be sent yet"
+                 + (f": {errors}" if errors else "; they will be retried") + ".")
+    return text

@@ -1,29 +1,27 @@
 """The DM an SRO gets when a governance lead asks for changes to their update.
 
-``bot.reports.publishing.request_changes`` records one ``changes_requested`` outbox message per SRO;
-this module registers their renderer with ``handlers.slack.outbound`` (so the shared outbox sender,
-and the scheduler's ``deliver_outbox`` job, can send them), and ``deliver_reprompts`` sends them
-at once: crash-safe, what is not sent stays pending for the next run of the outbox. The message
+``bot.reports.decisions.request_changes`` records one ``changes_requested`` outbox message per
+SRO and ``bot.reports.decisions.ask_for_changes`` sends them at once through the messenger port:
+crash-safe, what is not sent stays pending for the next run of the outbox. This module registers
+their renderer with the Slack outbox (so the shared outbox sender, and the scheduler's
+``deliver_outbox`` job, can send them). The message
 carries the lead's comment and the same "update" button as the round's prompt, so the SRO's
 resubmission goes through the usual form and rules.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.calendar.periods import Period, PeriodError
 from bot.context import AppContext
-from bot.messaging.outbox import DeliveryReport, deliver_pending
-from bot.reports.publishing import CHANGES_REQUESTED
+from bot.messaging.channel import RecordedMessage
+from bot.reports.decisions import CHANGES_REQUESTED
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_UPDATE, update_button_value
 from handlers.slack.blocks.ids import Target as UpdateTarget
-from handlers.slack.outbound import Outgoing, make_outbox_sender, register_renderer
+from handlers.slack.outbox import Outgoing, register_renderer
 from handlers.slack.reports.blocks import esc, who
-
-if TYPE_CHECKING:
-    from storage.models import OutboxMessage
 
 _WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
 
@@ -63,7 +61,7 @@ def _update_button(payload: dict[str, Any]) -> dict[str, Any] | None:
                          style="primary")
 
 
-def render_changes_requested(ctx: AppContext, message: OutboxMessage) -> list[Outgoing]:
+def render_changes_requested(ctx: AppContext, message: RecordedMessage) -> list[Outgoing]:
     payload = dict(message.payload or {})
     text, blocks = render_reprompt(payload)
     return [Outgoing(str(payload["to"]), text, blocks)]
@@ -71,8 +69,3 @@ def render_changes_requested(ctx: AppContext, message: OutboxMessage) -> list[Ou
 
 register_renderer(CHANGES_REQUESTED, render_changes_requested)
 
-
-def deliver_reprompts(ctx: AppContext, *, period_id: int | None = None) -> DeliveryReport:
-    """Send every pending re-prompt (of one period, if given)."""
-    return deliver_pending(ctx.engine, make_outbox_sender(ctx), kinds={CHANGES_REQUESTED},
-                           period_id=period_id, clock=ctx.now)

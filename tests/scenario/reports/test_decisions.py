@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.collection.rounds import open_round
 from bot.messaging.outbox import deliver_pending
 from handlers.slack.blocks.ids import UPDATE_MODAL, FormMetadata, Target, form_metadata
-from handlers.slack.outbound import make_outbox_sender
+from handlers.slack.outbox import make_outbox_sender
 from storage.db import session_scope
 from storage.models import CompiledReport, OutboxMessage, Round, Update
 from tests.fakeslack import FakeSlack
@@ -43,7 +43,7 @@ def summary_updates(fake: FakeSlack, report: CompiledReport) -> list[str]:
 
 def sro_submits(served: ServedApp, user: str, deliverable_id: int, rag: str, narrative: str,
                 **extra: str):
-    """The SRO's update form submitted (the form built by the SRO-facing handlers.slack)."""
+    """The SRO's update form submitted (the form built by the SRO-facing handlers)."""
     values = {"rag": {"value": selected_value(rag, "static_select")},
               "narrative": {"value": input_value(narrative)}}
     values.update({name: {"value": input_value(text)} for name, text in extra.items()})

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-import handlers.slack.reports.publish as publish_module
+import bot.reports.publish as publish_module
 from bot.reports.isolated import CompileCrashed
-from handlers.slack.reports import post_report, publish_report
+from bot.reports.publish import post_report, publish_report
 from storage.db import session_scope
 from storage.models import CompiledReport, Round
 from tests.fakeslack import FakeSlack

@@ -1,5 +1,5 @@
-"""``bot.reports.publishing`` on its own: parsing the command, recording compiles, and the decisions
-(SQLite and PostgreSQL)."""
+"""``bot.reports`` targets, records and decisions on their own: parsing the command, recording
+compiles, and the decisions (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,24 +12,25 @@ from sqlmodel import select
 from bot.calendar.periods import Period
 from bot.collection.rounds import freeze_round, open_round
 from bot.collection.updates import PeriodFrozen, submit_update
-from bot.reports.publishing import (
+from bot.reports.decisions import approve_report, reopen_report, request_changes
+from bot.reports.errors import (
     InvalidRequest,
     NothingToReport,
     PublishError,
     ReportDecided,
     ReportOutOfDate,
     ReportSuperseded,
-    Target,
-    approve_report,
-    default_period,
+)
+from bot.reports.records import (
+    PostedMessage,
     earlier_drafts,
+    mark_files_uploaded,
     mark_posted,
-    parse_compile_text,
+    posted_message,
     prepare_draft,
     record_compile,
-    reopen_report,
-    request_changes,
 )
+from bot.reports.targets import Target, default_period, parse_compile_text
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Round, Source
 from tests.scenario.reports.conftest import NOW, Q2, World, build_world
@@ -47,8 +48,7 @@ def posted_draft(engine: Engine, target: Target = Target.quarter(Q2), *, ts: str
     draft = prepare_draft(engine, target, today=TODAY, cover=cover)
     report = record_compile(engine, draft, content_hash=draft.content_hash, by="U0LEAD", at=NOW,
                             cover=cover)
-    return mark_posted(engine, report.id, channel="C0GOVERN", ts=ts,
-                       message={"text": "summary", "blocks": []})
+    return mark_posted(engine, report.id, PostedMessage("C0GOVERN", ts, "summary", []))
 
 
 def resubmit(engine: Engine, deliverable_id: int, narrative: str, actor: str = "U0SMURPHY"):
@@ -126,6 +126,24 @@ def test_an_unchanged_period_is_recognised_until_an_update_changes_it(any_world:
 
     resubmit(engine, any_world.ids["go-access-3"], "Something new.")
     assert not prepare_draft(engine, Target.quarter(Q2), today=TODAY).unchanged
+
+
+def test_the_record_keeps_its_message_cover_and_files_without_the_audit_trail(
+    any_world: World,
+):
+    engine = any_world.engine
+    report = posted_draft(engine, cover={"meeting": "Board"})
+    mark_files_uploaded(engine, report.id, ["sutg-2024-25-Q2.pdf"], at=NOW)
+    with session_scope(engine, write=True) as session:
+        for event in session.exec(select(AuditEvent)):
+            session.delete(event)
+
+    assert posted_message(engine, report.id) == PostedMessage("C0GOVERN", "1.000001",
+                                                              "summary", [])
+    again = prepare_draft(engine, Target.quarter(Q2), today=TODAY, cover={"meeting": "Board"})
+    assert again.unchanged and again.files_uploaded
+    # Approval recompiles with the cover values the draft was compiled with.
+    assert approve_report(engine, report.id, by="U0LEAD", at=NOW).status == "approved"
 
 
 def test_periods_without_data_or_not_started_are_refused(any_world: World):

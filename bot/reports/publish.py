@@ -1,10 +1,10 @@
 """``publish_report``: compile a report and post it to the governance channel.
 
 One function for the slash command, ``ragtime compile PERIOD --post`` and the scheduler's
-compile job. It
+compile job (``post_report``). It
 
 1. builds the report's view and compares its content hash with the last draft posted for the
-   same period (``bot.reports.publishing.prepare_draft``): unchanged → nothing is posted again, the
+   same period (``bot.reports.records.prepare_draft``): unchanged → nothing is posted again, the
    outcome links to that draft (and uploads its files if they never arrived);
 2. otherwise writes every format in a child process (``bot.reports.isolated.compile_in_child``:
    rendering the PDF would otherwise hold this process's GIL for seconds, so Slack acks
@@ -12,9 +12,9 @@ compile job. It
    summary with its Approve / Request changes buttons, marks older drafts of the same period as
    superseded, and uploads the files in the summary's thread.
 
-Failures to post raise ``PublishError`` with what to do; a failed upload (after the Slack
-client's own retries and ours) is said in the thread and in the outcome, and compiling again
-retries it.
+The channel is reached only through ``ctx.channels.reports`` (``bot.ports.ReportChannel``).
+Failures to post raise ``PublishError`` with what to do; a failed upload (after the channel's
+own retries and ours) is said in the thread and in the outcome, and compiling again retries it.
 """
 
 from __future__ import annotations
@@ -26,39 +26,38 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period, PeriodError, parse_financial_year
-from bot.context import AppContext
-from bot.reports import FORMATS, ClosureView, CompiledFiles, ReportError
+from bot.messaging.channel import SendError, TransientSendError
+from bot.reports import FORMATS, CompiledFiles, ReportError
+from bot.reports.errors import PublishError
 from bot.reports.isolated import CompileCrashed, compile_in_child
-from bot.reports.publishing import (
+from bot.reports.records import (
     Draft,
-    PublishError,
     ReportRecord,
-    Target,
-    default_period,
+    StatusNote,
     earlier_drafts,
     mark_files_uploaded,
     mark_posted,
-    normalise_cover,
     note_unchanged,
-    parse_target,
     posted_message,
     prepare_draft,
     record_compile,
 )
-from handlers.slack.gateway import SlackSendError, TransientSendError
-from handlers.slack.reports.blocks import (
-    StatusNote,
-    closure_body,
-    report_body,
-    status_blocks,
-    summary_text,
-    when,
-    with_status,
+from bot.reports.targets import (
+    CompileRequest,
+    Target,
+    default_period,
+    normalise_cover,
+    parse_compile_text,
+    parse_target,
 )
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,8 @@ _locks_guard = threading.Lock()
 
 @dataclass(frozen=True)
 class PublishOutcome:
-    """What ``publish_report`` did; ``str()`` is a line for the terminal or a job log."""
+    """What ``publish_report`` did; ``str()`` is a line for the terminal or a job log (the
+    Slack command words its own reply from the same values)."""
 
     target: Target
     report: ReportRecord
@@ -87,24 +87,6 @@ class PublishOutcome:
     @property
     def unchanged(self) -> bool:
         return not self.posted
-
-    def message(self) -> str:
-        """For the lead in Slack (mrkdwn)."""
-        where = (f"<{self.link}|the draft>" if self.link
-                 else f"the draft in <#{self.report.channel}>")
-        if self.posted:
-            text = (f":white_check_mark: The {self.target.label} report is posted in "
-                    f"<#{self.report.channel}> with its {len(self.files)} files.")
-        else:
-            text = (f":information_source: The {self.target.label} report is unchanged since "
-                    f"the draft posted at {self.posted_at_text}; nothing new was posted. "
-                    f"Here is {where}.")
-            if self.files:
-                text += f" Its {len(self.files)} missing files are now uploaded."
-        if self.upload_error:
-            text += (f"\n:warning: The report files could not be uploaded: {self.upload_error}. "
-                     f"Run `/compile-report {self.target.label}` again to retry.")
-        return text
 
     def __str__(self) -> str:
         if self.posted:
@@ -137,8 +119,7 @@ def publish_report(
     quarter). ``out_dir`` keeps the files there (default: a temporary folder). Raises
     ``PublishError`` (a message for the user) when nothing can be posted.
     """
-    channel = ctx.settings.governance_channel
-    if not channel:
+    if not ctx.settings.governance_channel:
         raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to post "
                            "the report; set it to the governance channel's id (e.g. C0123ABCD).")
     resolved = resolve_target(ctx, target, closure=closure)
@@ -155,19 +136,26 @@ def publish_report(
             files = _compile(ctx, resolved, folder, formats=formats, cover=cover, step=step)
             report = record_compile(ctx.engine, draft, content_hash=files.content_hash,
                                     by=actor, at=ctx.now(), cover=cover)
-            step(f"posting to <#{channel}>")
-            report = _post_summary(ctx, report, files, channel)
+            step(f"posting to <#{ctx.settings.governance_channel}>")
+            posted = ctx.channels.reports.post_draft(report, files.view)
+            report = mark_posted(ctx.engine, report.id, posted)
             _supersede(ctx, report)
             step("uploading the files")
             uploaded, error = _upload(ctx, report, files)
     return PublishOutcome(target=resolved, report=report, posted=True, files=uploaded,
                           upload_error=error, link=None,
-                          posted_at_text=when(report.compiled_at, ctx.settings.tz))
+                          posted_at_text=_when(report.compiled_at, ctx.settings.tz))
 
 
 def post_report(ctx: AppContext, period: Period) -> PublishOutcome:
     """The scheduler's compile job: ``publish_report`` as the scheduler."""
     return publish_report(ctx, period, actor="scheduler")
+
+
+def read_request(ctx: AppContext, text: str) -> CompileRequest:
+    """What ``/compile-report TEXT`` asks for, an empty period meaning the default one (raises
+    ``PublishError`` saying what is wrong with the text)."""
+    return parse_compile_text(text, default=default_period(ctx.engine, _today(ctx)))
 
 
 def resolve_target(ctx: AppContext, target: Target | Period | str | None, *,
@@ -190,8 +178,14 @@ def resolve_target(ctx: AppContext, target: Target | Period | str | None, *,
 
 # ------------------------------------------------------------------------------ steps
 
-def _today(ctx: AppContext):  # type: ignore[no-untyped-def]
+def _today(ctx: AppContext) -> date:
     return ctx.now().astimezone(ctx.settings.tz).date()
+
+
+def _when(moment: datetime, tz: tzinfo) -> str:
+    """``14:05 on 3 October 2024`` in the organisation's time zone (as the summary says it)."""
+    local = moment.astimezone(tz) if moment.tzinfo else moment
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
 
 
 def _lock(key: str) -> threading.Lock:
@@ -218,41 +212,16 @@ def _compile(ctx: AppContext, target: Target, folder: Path, *, formats: Iterable
                            "again; if it happens again, tell whoever runs Ragtime.") from error
 
 
-def _post_summary(ctx: AppContext, report: ReportRecord, files: CompiledFiles, channel: str
-                  ) -> ReportRecord:
-    tz = ctx.settings.tz
-    view = files.view
-    if isinstance(view, ClosureView):
-        body = closure_body(view, compiled_by=report.compiled_by, compiled_at=report.compiled_at,
-                            tz=tz)
-    else:
-        body = report_body(view, compiled_by=report.compiled_by, compiled_at=report.compiled_at,
-                           tz=tz)
-    blocks = with_status(body, status_blocks(report, StatusNote("draft"), tz))
-    text = summary_text(view)
-    try:
-        posted = ctx.gateway.post_message(channel, text, blocks)
-    except SlackSendError as error:
-        hint = (" Invite Ragtime to the channel (`/invite @Ragtime`) and try again."
-                if error.error in ("not_in_channel", "channel_not_found") else "")
-        raise PublishError(f"I could not post the {report.target.label} report to <#{channel}>: "
-                           f"{error.error}.{hint}") from error
-    return mark_posted(ctx.engine, report.id, channel=posted.channel, ts=posted.ts,
-                       message={"text": text, "blocks": blocks})
-
-
 def _supersede(ctx: AppContext, report: ReportRecord) -> None:
     """Older drafts of the same period lose their buttons: decisions go to the newest."""
     for older in earlier_drafts(ctx.engine, report):
-        message = posted_message(ctx.engine, older.id)
-        if not message or not older.channel or not older.ts:
+        posted = posted_message(ctx.engine, older.id)
+        if posted is None:
             continue
-        status = status_blocks(older, StatusNote("superseded", at=report.compiled_at),
-                               ctx.settings.tz)
         try:
-            ctx.gateway.update_message(older.channel, older.ts, message.get("text") or "",
-                                       with_status(message.get("blocks") or [], status))
-        except SlackSendError as error:  # the old buttons refuse anyway (ReportSuperseded)
+            ctx.channels.reports.show_status(
+                older, posted, StatusNote("superseded", at=report.compiled_at))
+        except SendError as error:  # the old buttons refuse anyway (ReportSuperseded)
             log.warning("could not mark report %s superseded: %s", older.id, error)
 
 
@@ -262,13 +231,11 @@ def _upload(ctx: AppContext, report: ReportRecord, files: CompiledFiles
     so in the thread (best effort) and return the error."""
     paths = [files.paths[fmt] for fmt in UPLOAD_ORDER if fmt in files.paths] + [files.chart]
     assert report.channel and report.ts
-    comment = (f"Board paper files for {report.target.label}: "
-               + ", ".join(path.suffix.lstrip(".").upper() for path in paths) + ".")
-    error: SlackSendError | None = None
+    channel = ctx.channels.reports
+    error: SendError | None = None
     for attempt in range(1, UPLOAD_ATTEMPTS + 1):
         try:
-            ctx.gateway.upload_files(report.channel, paths, initial_comment=comment,
-                                     thread_ts=report.ts)
+            channel.upload_files(report, paths)
         except TransientSendError as failure:
             error = failure
             log.warning("uploading report %s files failed (attempt %d of %d): %s",
@@ -276,22 +243,18 @@ def _upload(ctx: AppContext, report: ReportRecord, files: CompiledFiles
             if attempt < UPLOAD_ATTEMPTS:
                 time.sleep(UPLOAD_RETRY_SECONDS * attempt)
             continue
-        except SlackSendError as failure:
+        except SendError as failure:
             error = failure
             break
         else:
             names = tuple(path.name for path in paths)
-            mark_files_uploaded(ctx.engine, report.id, names)
+            mark_files_uploaded(ctx.engine, report.id, names, at=ctx.now())
             return names, None
     assert error is not None
     reason = error.error
     try:
-        ctx.gateway.post_message(
-            report.channel,
-            f":warning: The report files could not be uploaded ({reason}). Run "
-            f"`/compile-report {report.target.label}` again to retry the upload.",
-            thread_ts=report.ts)
-    except SlackSendError as notify:
+        channel.note_in_thread(report, StatusNote("upload_failed", comment=reason))
+    except SendError as notify:
         log.warning("could not report the failed upload of report %s: %s", report.id, notify)
     return (), reason
 
@@ -314,13 +277,7 @@ def _unchanged(ctx: AppContext, draft: Draft, *, actor: str, formats: Iterable[s
             if not draft.files_uploaded:
                 step("uploading the files")
                 uploaded, error = _upload(ctx, report, files)
+    link = ctx.channels.reports.permalink(report) if report.posted else None
     return PublishOutcome(target=draft.target, report=report, posted=False, files=uploaded,
-                          upload_error=error, link=permalink(ctx, report),
-                          posted_at_text=when(report.compiled_at, ctx.settings.tz))
-
-
-def permalink(ctx: AppContext, report: ReportRecord) -> str | None:
-    """A link to the posted summary (``chat.getPermalink``), or None if Slack gives none."""
-    if not report.channel or not report.ts:
-        return None
-    return ctx.gateway.permalink(report.channel, report.ts)
+                          upload_error=error, link=link,
+                          posted_at_text=_when(report.compiled_at, ctx.settings.tz))

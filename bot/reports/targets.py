@@ -1,0 +1,162 @@
+"""What a report is about: one quarter or a year end, read from what a lead typed.
+
+``/compile-report`` and ``ragtime compile`` name their report in words (``2024/25 Q2``,
+``2024/25 closure``, ``closure``, optionally with cover values such as
+``meeting="Public Trust Board" date=7/11/2024``); this module turns those words into a
+``Target``, and knows which period is meant when none is named (``default_period``).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.reports.errors import PublishError
+from storage.db import session_scope
+from storage.models import PeriodRecord, Round, RoundStatus
+
+# ``/compile-report … date=…``: the cover's "Date submitted".
+_COVER_SHORTHANDS = {"date": "date_submitted"}
+_CLOSURE_WORDS = frozenset({"closure", "close", "year-end", "yearend", "year", "end"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to compile: one quarter, or (``fy`` set) the year-end closure report."""
+
+    period: Period | None = None
+    fy: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.period is None) == (self.fy is None):
+            raise ValueError("a report target is either a period or a financial year")
+
+    @classmethod
+    def quarter(cls, period: Period) -> Target:
+        return cls(period=period)
+
+    @classmethod
+    def year_end(cls, fy: int) -> Target:
+        return cls(fy=fy)
+
+    @property
+    def closure(self) -> bool:
+        return self.fy is not None
+
+    @property
+    def kind(self) -> str:
+        return "closure" if self.closure else "quarter"
+
+    @property
+    def label(self) -> str:
+        if self.period is not None:
+            return self.period.label
+        assert self.fy is not None
+        return f"{Period(self.fy, 1).fy_label} closure"
+
+    @property
+    def key(self) -> str:
+        """One id-safe word per target (``2024-25-Q2``, ``2024-25-closure``)."""
+        if self.period is not None:
+            return self.period.slug
+        return f"{self.fy}-{((self.fy or 0) + 1) % 100:02d}-closure"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class CompileRequest:
+    """The parsed text of ``/compile-report``."""
+
+    target: Target
+    cover_overrides: dict[str, str]
+
+
+def parse_compile_text(text: str, *, default: Period) -> CompileRequest:
+    """``""`` (the default period), ``2024/25 Q2``, ``2024/25 closure`` or ``closure``, each
+    optionally followed by cover values such as ``meeting="Public Trust Board" date=7/11/2024``.
+    """
+    cleaned = (text or "").replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    try:
+        words = shlex.split(cleaned)
+    except ValueError as error:
+        raise PublishError(f"I could not read `{text}`: {error} (check the quotes).") from None
+    overrides: dict[str, str] = {}
+    rest: list[str] = []
+    for word in words:
+        name, equals, value = word.partition("=")
+        if equals and name.strip():
+            overrides[name.strip()] = value.strip()
+        else:
+            rest.append(word)
+    return CompileRequest(parse_target(" ".join(rest), default=default),
+                          normalise_cover(overrides))
+
+
+def parse_target(text: str, *, default: Period) -> Target:
+    """A quarter (``2024/25 Q2``) or a year end (``2024/25 closure``); empty → ``default``."""
+    words = (text or "").split()
+    closure = False
+    while words and words[-1].lower() in _CLOSURE_WORDS:  # "closure", "year end", …
+        closure = True
+        words.pop()
+    rest = " ".join(words)
+    if closure:
+        if not rest:
+            return Target.year_end(default.fy)
+        try:
+            return Target.year_end(parse_financial_year(rest))
+        except PeriodError:
+            try:
+                return Target.year_end(Period.parse(rest).fy)
+            except PeriodError:
+                raise PublishError(
+                    f"`{rest}` is not a financial year; write `/compile-report 2024/25 closure`."
+                ) from None
+    if not rest:
+        return Target.quarter(default)
+    try:
+        return Target.quarter(Period.parse(rest))
+    except PeriodError as error:
+        try:
+            fy = parse_financial_year(rest)
+        except PeriodError:
+            raise PublishError(f"{error}.") from None
+        label = Period(fy, 1).fy_label
+        raise PublishError(
+            f"`{rest}` is a whole financial year: write `{label} closure` for the year-end "
+            f"report, or a quarter such as `{label} Q2`."
+        ) from None
+
+
+def normalise_cover(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Cover values given on the command line, with ``date`` meaning "Date submitted"."""
+    result: dict[str, Any] = {}
+    for name, value in (values or {}).items():
+        key = re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
+        result[_COVER_SHORTHANDS.get(key, str(name))] = value
+    return result
+
+
+def default_period(engine: Engine, today: date) -> Period:
+    """The open round's period (the latest, if several), else the quarter before ``today``'s."""
+    with session_scope(engine) as session:
+        found = session.exec(
+            select(PeriodRecord.fy, PeriodRecord.quarter)
+            .join(Round, col(Round.period_id) == PeriodRecord.id)
+            .where(Round.status == RoundStatus.open, col(Round.frozen).is_(False))
+            .order_by(col(PeriodRecord.fy).desc(), col(PeriodRecord.quarter).desc())
+            .limit(1)
+        ).first()
+    if found is not None:
+        return Period(*found)
+    return Period.containing(today).previous()

@@ -1,0 +1,50 @@
+"""Listener middleware that guards who may use a Slack surface.
+
+``leads_only(refusal)`` keeps a listener for governance leads (``RAGTIME_GOVERNANCE_LEADS``,
+``bot.framework.permissions.is_governance_lead``): register it as
+``app.action(APPROVE, middleware=[leads_only(REFUSAL)])(approve)``. The acting user always comes
+from the signed payload (a command's ``user_id``, an interaction's ``user.id``), never from a
+button value or ``private_metadata``.
+
+Anyone else is acknowledged and told ``refusal`` the way the surface can show it: a slash
+command in its ephemeral acknowledgement, a button click in an ephemeral reply (through the
+``response_url``), a modal submission as an error on the input block ``field``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.context import AppContext
+from bot.framework.permissions import is_governance_lead
+from handlers.slack.blocks import kit as mrkdwn
+
+Middleware = Callable[..., Any]
+
+
+def acting_user(body: dict[str, Any]) -> str | None:
+    """The user who sent a command or interaction, from the signed payload."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    return str(user) if user else None
+
+
+def leads_only(refusal: str, *, field: str | None = None) -> Middleware:
+    """A listener middleware that lets governance leads through and refuses everyone else
+    (``field``: the modal input block a refused submission's error is shown on)."""
+
+    def guard(body: dict[str, Any], ack: Any, respond: Any, next: Callable[[], Any],
+              ctx: AppContext) -> Any:
+        if is_governance_lead(ctx, acting_user(body)):
+            return next()
+        if body.get("type") == "view_submission":
+            return ack(response_action="errors", errors={field or "": refusal})
+        if body.get("command"):
+            return ack(response_type="ephemeral", text=refusal)
+        response = ack()
+        if respond is not None:
+            respond(response_type="ephemeral", replace_original=False,
+                    text=mrkdwn.escape(refusal))
+        return response
+
+    return guard
