@@ -3,10 +3,10 @@ Slack enforcing a rate limit (HTTP 429 + ``Retry-After`` when exceeded).
 
     python -m benchmarks.bench_fanout [--sros 2000] [--rate 50] [--database-url URL]
 
-It runs what the scheduler runs: the ``open_round`` job (``bot.collection.rounds.open_round`` records one
-prompt per SRO in the outbox, then the outbox sends them through the Slack gateway), followed by
-the ``deliver_outbox`` job for whatever a give-up on repeated 429s left pending, exactly as the
-scheduler would a minute later. It prints the time taken against the rate-limit floor
+It runs what the scheduler runs: the ``open_round`` job (the round is opened with one prompt per
+SRO recorded in the outbox, then the outbox sends them, in Block Kit, through the Slack gateway),
+followed by the ``deliver_outbox`` job for whatever a give-up on repeated 429s left pending,
+exactly as the scheduler would a minute later. It prints the time taken against the rate-limit floor
 (N / allowed rate) as a ratio, and the prompts lost or duplicated, which must both be 0 (the exit
 status is 1 otherwise).
 """
@@ -25,10 +25,7 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from bot.calendar.periods import Period
-from bot.context import AppContext
-from bot.messaging.outbox import PermanentSendError, SentRef
 from bot.settings import load_settings
-from handlers.slack.gateway import PermanentSendError as SlackPermanentError
 from ragtime.wiring import slack_context
 from schedules import jobs, registry
 from schedules.registry import JobEnvironment
@@ -89,20 +86,6 @@ def seed(engine, sros: int) -> None:  # type: ignore[no-untyped-def]
                         for d, p in zip(deliverables, people, strict=True))
 
 
-def sender(ctx: AppContext):  # type: ignore[no-untyped-def]
-    """One plain DM per outbox row (the Slack layer's Block Kit rendering is not measured)."""
-
-    def send(message: OutboxMessage) -> SentRef:
-        try:
-            posted = ctx.gateway.post_message(message.payload["to"],
-                                              f"Please send your {PERIOD.label} update")
-        except SlackPermanentError as error:
-            raise PermanentSendError(str(error)) from error
-        return SentRef(posted.channel, posted.ts)
-
-    return send
-
-
 def run(*, sros: int = 2000, rate: int = 50, database_url: str | None = None) -> Result:
     with tempfile.TemporaryDirectory() as folder, FakeSlack() as fake:
         url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -112,7 +95,7 @@ def run(*, sros: int = 2000, rate: int = 50, database_url: str | None = None) ->
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=fake.api_url,
                                  governance_channel="C0GOVERN", database_url=url)
         ctx = slack_context(settings, engine=engine)
-        registry.install(JobEnvironment(ctx=ctx, send=sender(ctx)))
+        registry.install(JobEnvironment(ctx=ctx))
         fake.rate_limit("chat.postMessage", rate)
         try:
             started = time.monotonic()

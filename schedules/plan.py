@@ -19,11 +19,9 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.engine import Engine
 
 from bot.calendar.periods import Period
-from bot.calendar.round_calendar import DEFAULT_TIMEZONE, PlannedJob, RoundCalendar
-from bot.calendar.runs import runs_of
+from bot.calendar.round_calendar import PlannedJob, RoundCalendar
+from bot.calendar.runs import RunState, runs_of
 from schedules.scheduler import MISFIRE_GRACE
-from storage.db import session_scope
-from storage.repo import the_framework
 
 # What each calendar step runs (textual references: the job store keeps only these strings).
 JOB_FUNCTIONS = {
@@ -32,14 +30,6 @@ JOB_FUNCTIONS = {
     "compile": "schedules.jobs:compile_report",
     "escalate": "schedules.jobs:escalate",
 }
-
-
-def calendar_for(engine: Engine, *, timezone: str = DEFAULT_TIMEZONE) -> RoundCalendar:
-    """The framework's calendar rules (``rules["calendar"]``), or the defaults."""
-    with session_scope(engine) as session:
-        framework = the_framework(session=session)
-        rules = (framework.rules or {}).get("calendar") if framework is not None else None
-    return RoundCalendar.from_rules(rules, timezone=timezone)
 
 
 def periods_around(day: date) -> list[Period]:
@@ -131,7 +121,7 @@ def schedule_show(
     ]
 
 
-def _status(step: PlannedJob, runs: dict[tuple[str, str], Any], now: datetime) -> str:
+def _status(step: PlannedJob, runs: dict[tuple[str, str], RunState], now: datetime) -> str:
     run = runs.get((step.job, step.period.label))
     if run is not None:
         # "started": running now, or it failed (see the log and the audit trail).

@@ -23,8 +23,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
-from storage.db import make_engine
-
 JOBS_TABLE = "apscheduler_jobs"
 
 # A bot that was down when a job was due runs it once when it comes back, if it is back within
@@ -42,9 +40,12 @@ JOB_DEFAULTS: dict[str, Any] = {
 }
 
 
-def jobstore_engine(engine: Engine) -> Engine:
-    """A separate engine on the same database: the scheduler disposes its engine on shutdown."""
-    return make_engine(engine.url.render_as_string(hide_password=False))
+class SharedEngineJobStore(SQLAlchemyJobStore):
+    """The job store on the bot's own engine (its pool and SQLite settings). APScheduler's store
+    disposes its engine on shutdown; this engine is the app's, so it is left alone."""
+
+    def shutdown(self) -> None:
+        pass
 
 
 def build_scheduler(
@@ -61,8 +62,7 @@ def build_scheduler(
     that processes due jobs when the test says so).
     """
     return scheduler_class(
-        jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine(engine),
-                                                 tablename=JOBS_TABLE)},
+        jobstores={"default": SharedEngineJobStore(engine=engine, tablename=JOBS_TABLE)},
         executors=executors or {"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults=dict(JOB_DEFAULTS),
         timezone=ZoneInfo(timezone),

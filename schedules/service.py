@@ -1,6 +1,7 @@
 """The scheduler as the bot runs it: leader election, the job store and the recurring jobs.
 
-``start_scheduler(ctx, send=..., post_report=...)`` is what ``ragtime serve`` calls. Every replica
+``start_scheduler(ctx)`` is what ``ragtime serve`` calls (``ctx``: an ``AppContext`` whose ports
+reach Slack). Every replica
 runs it; only the elected leader (see ``schedules.leader``) actually schedules. When this process
 becomes leader it starts a ``BackgroundScheduler`` on the bot's database, plans the rounds at once
 and then every morning (``plan_ahead``), and resumes unsent outbox rows every minute
@@ -18,16 +19,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.context import AppContext
 from schedules import registry
 from schedules.leader import DEFAULT_POLL_SECONDS, LeaderElection, LeaderLock, lock_for
-from schedules.registry import (
-    JobContext,
-    JobEnvironment,
-    OpenRound,
-    PostReport,
-    Remind,
-    Send,
-)
+from schedules.registry import JobEnvironment
 from schedules.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -56,18 +51,13 @@ class SchedulerService:
 
     def __init__(
         self,
-        ctx: JobContext,
+        ctx: AppContext,
         *,
-        send: Send | None = None,
-        post_report: PostReport | None = None,
-        open_round: OpenRound | None = None,
-        remind: Remind | None = None,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         lock: LeaderLock | None = None,
         executors: dict[str, Any] | None = None,
     ) -> None:
-        self.environment = JobEnvironment(ctx=ctx, send=send, post_report=post_report,
-                                          open_round=open_round, remind=remind)
+        self.environment = JobEnvironment(ctx=ctx)
         self._executors = executors
         self._scheduler: BaseScheduler | None = None
         self._guard = threading.Lock()
@@ -94,7 +84,7 @@ class SchedulerService:
         registry.uninstall()
 
     def shutdown(self, wait: bool = False) -> None:
-        """Same as ``stop()``, for ``ragtime.app.run_server`` (which calls ``shutdown(wait=False)``)."""
+        """``stop()``, for ``ragtime.app.run_server`` (which calls ``shutdown(wait=False)``)."""
         self.stop()
 
     def _start_scheduling(self) -> None:
@@ -117,17 +107,7 @@ class SchedulerService:
 
 
 def start_scheduler(
-    ctx: JobContext,
-    *,
-    send: Send | None = None,
-    post_report: PostReport | None = None,
-    open_round: OpenRound | None = None,
-    remind: Remind | None = None,
-    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    ctx: AppContext, *, poll_seconds: float = DEFAULT_POLL_SECONDS
 ) -> SchedulerService:
-    """Start leader election; the leader schedules the rounds. Call ``.stop()`` on shutdown.
-
-    ``open_round(period)`` and ``remind(period, stage)`` are the Slack layer's round operations
-    (they look SROs up by email and tell governance about failures)."""
-    return SchedulerService(ctx, send=send, post_report=post_report, open_round=open_round,
-                            remind=remind, poll_seconds=poll_seconds).start()
+    """Start leader election; the leader schedules the rounds. Call ``.stop()`` on shutdown."""
+    return SchedulerService(ctx, poll_seconds=poll_seconds).start()

@@ -205,6 +205,19 @@ class RoundCalendar(BaseModel):
         steps.append(PlannedJob("escalate", period, self._at(escalation, self.prompt_time)))
         return sorted(steps, key=lambda step: step.run_at)
 
+    def superseded_by(self, period: Period, job: str, now: datetime) -> str | None:
+        """The later reminder or escalation of ``period`` that is already due at ``now`` (after
+        downtime, say): then ``job`` would only repeat it. ``None`` when nothing supersedes it."""
+        steps = self.plan(period)
+        mine = next((step for step in steps if step.job == job), None)
+        if mine is None:
+            return None
+        for step in steps:
+            if (step.run_at > mine.run_at and step.kind in ("remind", "escalate")
+                    and step.run_at <= now):
+                return step.job
+        return None
+
     def _at(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, tzinfo=self.tz)
 

@@ -1,5 +1,7 @@
 """Fixtures for the scheduler tests: a framework in a real SQLite file, the fake Slack, the job
-environment, and APScheduler's own job processing driven step by step under a moved clock."""
+environment wired as in production (``ragtime.wiring.slack_context``: the Block Kit sender, the
+round, report and outbox flows), and APScheduler's own job processing driven step by step under a
+moved clock."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import pytest
 from apscheduler.executors.debug import DebugExecutor
 from sqlalchemy.engine import Engine
 
-from bot.calendar.periods import Period
 from bot.context import AppContext
 from bot.framework.importer import import_framework
 from bot.settings import load_settings
@@ -21,7 +22,7 @@ from schedules.registry import JobEnvironment
 from schedules.scheduler import build_scheduler
 from storage.db import session_scope
 from tests.fakeslack import BOT_TOKEN, FakeSlack, fake_slack  # noqa: F401
-from tests.unit.schedules.support import FRAMEWORK_YAML, GOVERNANCE, SteppedScheduler, plain_sender
+from tests.unit.schedules.support import FRAMEWORK_YAML, GOVERNANCE, SteppedScheduler
 
 
 @pytest.fixture
@@ -41,37 +42,12 @@ def app_ctx(engine: Engine, fake_slack: FakeSlack) -> AppContext:  # noqa: F811
     return slack_context(settings, engine=engine, client=client)
 
 
-class Posted:
-    """What the test ``post_report`` did: the periods whose draft went to governance."""
-
-    def __init__(self) -> None:
-        self.periods: list[str] = []
-
-
 @pytest.fixture
-def posted_reports() -> Posted:
-    return Posted()
-
-
-@pytest.fixture
-def environment(
-    app_ctx: AppContext, tmp_path: Path, posted_reports: Posted
-) -> Iterator[JobEnvironment]:
+def environment(app_ctx: AppContext) -> Iterator[JobEnvironment]:
     """The job environment as ``start_scheduler`` installs it, with a stepped scheduler."""
-    from bot.reports import compile_report
-
-    def post_report(ctx: AppContext, period: Period) -> str:
-        with session_scope(ctx.engine) as session:
-            files = compile_report(session, period, tmp_path / "reports", formats=("md",))
-        ctx.gateway.upload_files(ctx.settings.governance_channel, [files.paths["md"]],
-                                 initial_comment=f"Draft report for {period.label}")
-        posted_reports.periods.append(period.label)
-        return files.paths["md"].name
-
     scheduler = build_scheduler(app_ctx.engine, executors={"default": DebugExecutor()},
                                 scheduler_class=SteppedScheduler)
-    env = JobEnvironment(ctx=app_ctx, send=plain_sender(app_ctx), post_report=post_report,
-                         scheduler=scheduler)
+    env = JobEnvironment(ctx=app_ctx, scheduler=scheduler)
     registry.install(env)
     scheduler.start()
     yield env
@@ -79,5 +55,3 @@ def environment(
         if started is not None and started.running:
             started.shutdown()
     registry.uninstall()
-
-

@@ -1,17 +1,19 @@
-"""Helpers for the scheduler tests: a small framework, a plain sender, a stepped scheduler."""
+"""Helpers for the scheduler tests: a small framework, what reached the fake Slack, a stepped
+scheduler."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import time_machine
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy.engine import Engine
+from sqlmodel import select
 
-from bot.context import AppContext
-from bot.messaging.outbox import PermanentSendError, SentRef
-from handlers.slack.gateway import PermanentSendError as SlackPermanentError
+from handlers.slack.outbox import delivery_tag
+from storage.db import session_scope
 from storage.models import OutboxMessage
+from tests.fakeslack import FakeSlack
 
 GOVERNANCE = "C0GOVERN"
 SROS = {"smurphy": "U0SHARON", "jbloggs": "U0JOE", "apatel": "U0ANITA"}
@@ -50,21 +52,29 @@ class SteppedScheduler(BaseScheduler):
         self._process_jobs()
 
 
-def plain_sender(ctx: AppContext) -> Callable[[OutboxMessage], SentRef]:
-    """Stands in for the Slack layer's Block Kit rendering: one plain-text post per row."""
-
-    def send(message: OutboxMessage) -> SentRef:
-        to = message.payload.get("to") or ctx.settings.governance_channel
-        try:
-            posted = ctx.gateway.post_message(to, f"{message.kind} {message.key}")
-        except SlackPermanentError as error:
-            raise PermanentSendError(str(error)) from error
-        return SentRef(posted.channel, posted.ts)
-
-    return send
-
-
 def at(scheduler: SteppedScheduler, moment: datetime) -> None:
     """Move the clock to ``moment`` and let the scheduler run what is due then."""
     with time_machine.travel(moment, tick=False):
         scheduler.run_due()
+
+
+def posted(fake: FakeSlack, engine: Engine) -> list[tuple[str, str]]:
+    """(channel, what) of every message that reached Slack, in order. ``what`` is the outbox
+    key for an outbox row — the production sender tags each message's first block with its row
+    (``delivery_tag``) — and the message's text for anything else (a notice to governance)."""
+    with session_scope(engine) as session:
+        keys = [row.key for row in session.exec(select(OutboxMessage)).all()]
+    by_tag = {delivery_tag(key, part): key for key in keys for part in range(3)}
+    found = []
+    for call in fake.calls("chat.postMessage"):
+        if not call.effective:
+            continue
+        tags = [block.get("block_id") for block in call.json_param("blocks") or []]
+        key = next((by_tag[tag] for tag in tags if tag in by_tag), None)
+        found.append((call.response["channel"], key or call.params.get("text", "")))
+    return found
+
+
+def posted_keys(fake: FakeSlack, engine: Engine, kind: str) -> list[str]:
+    """The outbox keys of ``kind`` (``prompt``, ``reminder``, ``escalation``) that reached Slack."""
+    return [key for _, key in posted(fake, engine) if key.startswith(f"{kind}:")]

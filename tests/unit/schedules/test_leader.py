@@ -23,7 +23,7 @@ POLL = 0.5
 
 
 class Replica:
-    """``tests.unit.schedules.leader_process`` in a real child process; its role lines in a queue."""
+    """``tests.unit.schedules.leader_process`` in a child process; its role lines in a queue."""
 
     def __init__(self, url: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}

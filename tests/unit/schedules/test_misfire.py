@@ -20,7 +20,7 @@ from schedules.scheduler import MISFIRE_GRACE, build_scheduler
 from schedules.service import add_recurring_jobs
 from storage.db import session_scope
 from storage.models import JobRun
-from tests.unit.schedules.support import SteppedScheduler, at
+from tests.unit.schedules.support import SteppedScheduler, at, posted_keys
 
 Q2 = Period.parse("2024/25 Q2")
 OPENS = DEFAULT_CALENDAR.plan(Q2)[0].run_at  # Mon 23 Sep 2024 09:00
@@ -31,8 +31,9 @@ def _runs(engine, job: str = "open_round") -> list[JobRun]:  # type: ignore[no-u
         return list(session.exec(select(JobRun).where(JobRun.job == job)).all())
 
 
-def _prompts(fake) -> list:  # type: ignore[no-untyped-def]
-    return [c for c in fake.calls("chat.postMessage") if c.params["text"].startswith("prompt")]
+def _prompts(fake, engine) -> list[str]:  # type: ignore[no-untyped-def]
+    """The prompts (outbox keys) that reached Slack."""
+    return posted_keys(fake, engine, "prompt")
 
 
 def test_missed_job_runs_once_after_downtime_and_not_again_after_restart(
@@ -45,7 +46,7 @@ def test_missed_job_runs_once_after_downtime_and_not_again_after_restart(
     # The bot is down over the opening; it comes back two days later.
     at(scheduler, OPENS + timedelta(days=2))
     assert len(_runs(engine)) == 1
-    assert len(_prompts(fake_slack)) == 4
+    assert len(_prompts(fake_slack, engine)) == 4
 
     at(scheduler, OPENS + timedelta(days=2, minutes=5))
     scheduler.shutdown()
@@ -59,7 +60,7 @@ def test_missed_job_runs_once_after_downtime_and_not_again_after_restart(
     at(again, OPENS + timedelta(days=2, hours=1))
     assert "open_round:2024-25-Q2" not in {job.id for job in again.get_jobs()}
     assert len(_runs(engine)) == 1
-    assert len(_prompts(fake_slack)) == 4
+    assert len(_prompts(fake_slack, engine)) == 4
 
 
 def test_a_job_missed_by_longer_than_the_grace_is_not_run(
@@ -72,7 +73,7 @@ def test_a_job_missed_by_longer_than_the_grace_is_not_run(
     late = OPENS + MISFIRE_GRACE + timedelta(hours=1)
     at(scheduler, late)
     assert _runs(engine) == []
-    assert _prompts(fake_slack) == []
+    assert _prompts(fake_slack, engine) == []
     rows = {row.job: row.status for row in schedule_show(Q2, DEFAULT_CALENDAR, now=late,
                                                            engine=engine)}
     assert rows["open_round"] == "missed"
@@ -90,7 +91,7 @@ def test_overlapping_schedulers_run_a_job_once(framework, environment, fake_slac
         for future in [pool.submit(fire) for _ in range(4)]:
             future.result()
     assert len(_runs(engine)) == 1
-    assert len(_prompts(fake_slack)) == 4
+    assert len(_prompts(fake_slack, engine)) == 4
 
 
 def test_claiming_a_run_succeeds_once_on_both_databases(any_engine) -> None:
@@ -124,10 +125,10 @@ def test_real_background_scheduler_catches_up_after_downtime(
         up.start()
         try:
             deadline = time.monotonic() + 10
-            while len(_prompts(fake_slack)) < 4 and time.monotonic() < deadline:
+            while len(_prompts(fake_slack, engine)) < 4 and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(0.3)  # room for a (wrong) second run to show up
         finally:
             up.shutdown()
     assert len(_runs(engine)) == 1
-    assert len(_prompts(fake_slack)) == 4
+    assert len(_prompts(fake_slack, engine)) == 4

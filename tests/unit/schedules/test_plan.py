@@ -11,12 +11,13 @@ from sqlmodel import select
 from bot.calendar.periods import Period
 from bot.calendar.round_calendar import DEFAULT_CALENDAR, RoundCalendar
 from bot.calendar.runs import claim_run, finish_run
+from bot.calendar.scheduling import calendar_for
 from schedules import jobs
-from schedules.plan import calendar_for, plan_periods, schedule_show
+from schedules.plan import plan_periods, schedule_show
 from storage.db import session_scope
 from storage.models import AuditEvent, Framework, JobRun
 from tests.fakeslack import FakeSlack
-from tests.unit.schedules.support import GOVERNANCE, at
+from tests.unit.schedules.support import GOVERNANCE, at, posted, posted_keys
 
 LONDON = ZoneInfo("Europe/London")
 Q2 = Period.parse("2024/25 Q2")
@@ -120,9 +121,10 @@ def test_after_downtime_a_reminder_superseded_by_a_later_one_is_skipped(
 
     # Down from before the 5-days-before reminder until after the 2-days-before one.
     at(scheduler, STEPS["remind:2-days-before"] + timedelta(hours=1))
-    reminders = [c.params["text"] for c in fake_slack.calls("chat.postMessage")]
-    assert len(reminders) == 3  # one per outstanding SRO, once
-    assert all(":2-days-before:" in text for text in reminders)
+    messages = posted(fake_slack, engine)
+    reminders = posted_keys(fake_slack, engine, "reminder")
+    assert len(messages) == len(reminders) == 3  # one per outstanding SRO, once
+    assert all(":2-days-before:" in key for key in reminders)
     skipped = [e.detail["outcome"] for e in _audit(engine, "job.done")
                if e.subject.startswith("remind:5-days-before")]
     assert skipped == ["skipped: remind:2-days-before is already due"]

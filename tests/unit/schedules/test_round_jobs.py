@@ -1,5 +1,6 @@
 """A whole round driven by the real scheduler under a moved clock, against a real SQLite file and
-the fake Slack: open → prompts → reminders only to the outstanding → draft report → escalation."""
+the fake Slack, wired as in production: open → prompts → reminders only to the outstanding →
+draft report → escalation."""
 
 from __future__ import annotations
 
@@ -14,18 +15,17 @@ from bot.collection.updates import submit_update
 from schedules.registry import JobEnvironment
 from schedules.service import add_recurring_jobs
 from storage.db import session_scope
-from storage.models import AuditEvent, Deliverable, JobRun, Source
+from storage.models import AuditEvent, Deliverable, JobRun, Person, Source
 from tests.fakeslack import FakeSlack
-from tests.unit.schedules.support import GOVERNANCE, at
+from tests.unit.schedules.support import GOVERNANCE, at, posted
 
 LONDON = ZoneInfo("Europe/London")
 Q2 = Period.parse("2024/25 Q2")
 
 
-def _posts(fake: FakeSlack) -> list[tuple[str, str]]:
-    """(channel, text) of every message that reached Slack, in order."""
-    return [(call.response["channel"], call.params["text"])
-            for call in fake.calls("chat.postMessage")]
+def _posts(fake: FakeSlack, env: JobEnvironment) -> list[tuple[str, str]]:
+    """(channel, outbox key or text) of every message that reached Slack, in order."""
+    return posted(fake, env.ctx.engine)
 
 
 def _deliverable(env: JobEnvironment, title_start: str) -> int:
@@ -40,7 +40,7 @@ def _submit(env: JobEnvironment, slack_id: str, deliverable_id: int) -> None:
                       period=Q2, rag="green", narrative="On track.", source=Source.cli)
 
 
-def test_a_whole_round_runs_itself(framework, environment, fake_slack, posted_reports) -> None:
+def test_a_whole_round_runs_itself(framework, environment, fake_slack) -> None:
     scheduler = environment.scheduler
     plan = {step.job: step.run_at for step in DEFAULT_CALENDAR.plan(Q2)}
     start = datetime(2024, 9, 2, 8, 0, tzinfo=LONDON)
@@ -52,11 +52,11 @@ def test_a_whole_round_runs_itself(framework, environment, fake_slack, posted_re
     assert not any(job_id.endswith("2024-25-Q1") for job_id in ids)  # long over
 
     at(scheduler, plan["open_round"] + timedelta(minutes=1))
-    prompts = _posts(fake_slack)
+    prompts = _posts(fake_slack, environment)
     # Every SRO of every deliverable, joint SROs each: Anita has two deliverables.
     assert sorted(channel for channel, _ in prompts) == ["D0ANITA", "D0ANITA", "D0JOE", "D0SHARON"]
-    assert all(text.startswith("prompt prompt:2024-25-Q2:") for _, text in prompts)
-    assert len({text for _, text in prompts}) == 4
+    assert all(key.startswith("prompt:2024-25-Q2:") for _, key in prompts)
+    assert len({key for _, key in prompts}) == 4
 
     # Sharon answers; Joe answers the deliverable he shares with Anita; Anita's own is left.
     _submit(environment, "U0SHARON", _deliverable(environment, "Review"))
@@ -65,20 +65,25 @@ def test_a_whole_round_runs_itself(framework, environment, fake_slack, posted_re
 
     for stage in ("5-days-before", "2-days-before", "deadline-day"):
         at(scheduler, plan[f"remind:{stage}"] + timedelta(minutes=1))
-    assert _posts(fake_slack) == [
-        ("D0ANITA", f"reminder reminder:2024-25-Q2:{stage}:{_person_id(environment, 'apatel')}")
+    assert _posts(fake_slack, environment) == [
+        ("D0ANITA", f"reminder:2024-25-Q2:{stage}:{_person_id(environment, 'apatel')}")
         for stage in ("5-days-before", "2-days-before", "deadline-day")
     ]
     fake_slack.reset_calls()
 
     at(scheduler, plan["compile"] + timedelta(minutes=1))
-    assert posted_reports.periods == ["2024/25 Q2"]
-    upload = fake_slack.uploaded_files()[-1]
-    assert upload.channel == GOVERNANCE and upload.filename.endswith("2024-25-Q2.md")
-    assert b"Embed the patient safety incident framework" in (upload.data or b"")
+    # One draft report, for this period, went to the governance channel.
+    uploads = fake_slack.uploaded_files()
+    assert uploads and all(upload.channel == GOVERNANCE for upload in uploads)
+    markdown = [upload for upload in uploads if upload.filename.endswith(".md")]
+    assert len(markdown) == 1 and markdown[0].filename.endswith("2024-25-Q2.md")
+    assert b"Embed the patient safety incident framework" in (markdown[0].data or b"")
+    assert [outcome.startswith("draft report posted") for outcome in
+            _outcomes(environment, "compile 2024/25 Q2")] == [True]
+    fake_slack.reset_calls()
 
     at(scheduler, plan["escalate"] + timedelta(minutes=1))
-    assert _posts(fake_slack) == [(GOVERNANCE, "escalation escalation:2024-25-Q2:deadline")]
+    assert _posts(fake_slack, environment) == [(GOVERNANCE, "escalation:2024-25-Q2:deadline")]
 
     with session_scope(environment.ctx.engine) as session:
         runs = session.exec(select(JobRun).where(JobRun.period_label == Q2.label)).all()
@@ -90,7 +95,7 @@ def test_a_whole_round_runs_itself(framework, environment, fake_slack, posted_re
     # Going over the same ground again sends nothing: every step ran once.
     fake_slack.reset_calls()
     at(scheduler, plan["escalate"] + timedelta(hours=2))
-    assert _posts(fake_slack) == []
+    assert _posts(fake_slack, environment) == []
 
 
 def test_next_quarters_jobs_appear_on_their_own(framework, environment) -> None:
@@ -104,9 +109,15 @@ def test_next_quarters_jobs_appear_on_their_own(framework, environment) -> None:
     assert "open_round:2024-25-Q4" in {job.id for job in scheduler.get_jobs()}
 
 
-def _person_id(env: JobEnvironment, key: str) -> int:
-    from storage.models import Person
+def _outcomes(env: JobEnvironment, subject: str) -> list[str]:
+    """The recorded outcomes of the scheduled job ``subject`` (``"compile 2024/25 Q2"``)."""
+    with session_scope(env.ctx.engine) as session:
+        done = session.exec(select(AuditEvent).where(AuditEvent.action == "job.done",
+                                                     AuditEvent.subject == subject)).all()
+        return [event.detail["outcome"] for event in done]
 
+
+def _person_id(env: JobEnvironment, key: str) -> int:
     with session_scope(env.ctx.engine) as session:
         return session.exec(select(Person).where(Person.key == key)).one().id
 

@@ -1,7 +1,8 @@
-"""``ragtime serve`` drives a whole quarter by itself: the scheduler wired exactly as
-``ragtime.app.start_scheduler_for`` wires it (Block Kit sender, round operations, report poster),
-the bundled example, the app served over real HTTP, SROs answering by thread reply, and the
-clock moved through 2024/25 Q3 — Christmas and New Year's bank holidays included."""
+"""``ragtime serve`` drives a whole quarter by itself: the scheduler's environment exactly as
+``ragtime.app.start_scheduler_for`` installs it (the served app's context, whose ports reach
+Slack; each job one call into the round, report or outbox flow), the bundled example, the app
+served over real HTTP, SROs answering by thread reply, and the clock moved through 2024/25 Q3 —
+Christmas and New Year's bank holidays included."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from sqlmodel import select
 from bot.calendar.periods import Period
 from bot.calendar.round_calendar import DEFAULT_CALENDAR
 from bot.framework.example import load_example
-from ragtime.app import scheduler_wiring
 from schedules import registry
 from schedules.registry import JobEnvironment
 from schedules.scheduler import build_scheduler
@@ -56,7 +56,7 @@ def bot(fake_slack: FakeSlack, engine: Engine, sqlite_url: str  # noqa: F811
                                 governance_channel=GOVERNANCE), fake_slack, engine=engine)
     scheduler = build_scheduler(engine, executors={"default": DebugExecutor()},
                                 scheduler_class=SteppedScheduler)
-    env = JobEnvironment(ctx=served.ctx, scheduler=scheduler, **scheduler_wiring(served.ctx))
+    env = JobEnvironment(ctx=served.ctx, scheduler=scheduler)
     registry.install(env)
     scheduler.start()
     try:
