@@ -135,8 +135,8 @@ class RoundSummary:
 # ------------------------------------------------------------------------------ deadline
 
 def round_deadline(framework: Framework | None, period: Period) -> date:
-    """The default deadline: the framework's calendar (``bot.calendar.round_calendar``), which by default
-    is 10 working days after the quarter ends."""
+    """The default deadline: the framework's calendar (``bot.calendar.round_calendar``), by
+    default 10 working days after the quarter ends."""
     calendar = (framework.rules or {}).get("calendar") if framework else None
     return RoundCalendar.from_rules(calendar).deadline(period)
 

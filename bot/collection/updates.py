@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
+from bot.collection.dates import parse_date
 from bot.collection.rules import Rules, check_update
 from bot.framework.permissions import may_submit
 from storage.models import (
@@ -55,7 +56,8 @@ class DeliverableInactive(UpdateError):
 
 
 class RuleViolation(UpdateError):
-    """The update breaks a governance rule; ``errors`` maps field → message (bot.collection.rules)."""
+    """The update breaks a governance rule; ``errors`` maps field → message
+    (``bot.collection.rules``)."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = dict(errors)
@@ -346,6 +348,4 @@ def _clean(text: str | None) -> str | None:
 def _as_date(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    from bot.collection.replies import parse_date
-
     return parse_date(value)

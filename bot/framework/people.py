@@ -7,7 +7,7 @@ never silently skipped: they would otherwise never be prompted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -102,13 +102,3 @@ def people_for_slack_id(session: Session, slack_id: str) -> list[Person]:
     if not slack_id:
         return []
     return list(session.exec(select(Person).where(Person.slack_id == slack_id)).all())
-
-
-def is_governance_lead(
-    settings_leads: Collection[str], *, slack_id: str | None, email: str | None = None
-) -> bool:
-    """Leads are configured as Slack user ids and/or emails (emails match in any case)."""
-    leads = {lead.strip().lower() if "@" in lead else lead.strip() for lead in settings_leads}
-    if slack_id and slack_id in leads:
-        return True
-    return bool(email and email.strip().lower() in leads)

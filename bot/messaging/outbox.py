@@ -13,7 +13,7 @@
 The window: if the process is killed after Slack accepted a message and before step 4
 commits (one single-row UPDATE, milliseconds), the row stays ``sending``; once its lease
 (``claimed_at`` older than ``lease``, default 5 minutes) has passed the next run claims it again
-with ``attempts`` > 1. The Slack sender (``handlers.slack.outbound``) tags every message with a block
+with ``attempts`` > 1. The Slack sender (``handlers.slack.outbox``) tags every message with a block
 id derived from the row's ``key`` and, on such a second attempt, looks for that tag in the DM's
 history before posting, so the prompt is not sent twice (where history cannot be read, e.g. a
 channel the bot has no history scope for, it posts again: at-least-once).

@@ -1,9 +1,9 @@
 """The one door for outbound Slack calls: retries and error classes.
 
-``make_web_client`` builds the ``WebClient`` (also handed to Bolt) with slack_sdk's retry handlers.slack:
-429s wait for ``Retry-After``, 500/503 and dropped or timed-out connections are retried with
-back-off. ``SlackGateway`` wraps the few methods Ragtime uses and turns Slack errors into
-``PermanentSendError`` (retrying cannot help: fix the channel, user or message) or
+``make_web_client`` builds the ``WebClient`` (also handed to Bolt) with slack_sdk's retry
+handlers: 429s wait for ``Retry-After``, 500/503 and dropped or timed-out connections are
+retried with back-off. ``SlackGateway`` wraps the few methods Ragtime uses and turns Slack
+errors into ``PermanentSendError`` (retrying cannot help: fix the channel, user or message) or
 ``TransientSendError`` (Slack or the network was unwell even after the retries).
 
 A retried post after a timeout can, in the worst case, post twice: Slack offers no idempotency key
@@ -166,7 +166,8 @@ def make_web_client(
 # -- gateway -----------------------------------------------------------------------------------
 
 class SlackGateway:
-    """Outbound Slack calls. Text passed in must already be escaped (see ``handlers.slack.blocks.kit``)."""
+    """Outbound Slack calls. Text passed in must already be escaped
+    (``handlers.slack.blocks.kit``)."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.ports import Ports
 from handlers.slack.context import SlackContext
 from handlers.slack.directory import SlackDirectory
-from handlers.slack.outbound import SlackFollowUps, SlackMessenger
+from handlers.slack.followups import SlackFollowUps
+from handlers.slack.outbox import SlackMessenger
 from handlers.slack.reports.channel import SlackReportChannel
 
 

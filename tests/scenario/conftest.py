@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.calendar.periods import Period
+from bot.collection.flows import OpenSummary, open_round_and_prompt
 from bot.collection.updates import latest_update, update_history
 from bot.framework.example import load_example
-from handlers.slack.rounds_ops import OpenSummary, open_round_and_prompt
 from storage.db import session_scope
 from storage.models import AuditEvent, ProcessedDelivery, Update
 from tests.fakeslack import FakeSlack, fake_slack  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from handlers.slack.rounds_ops import is_governance_lead
+from bot.framework.permissions import is_governance_lead
 from tests.scenario.conftest import (
     LEAD,
     OUTSIDER,

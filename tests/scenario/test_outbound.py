@@ -7,11 +7,12 @@ import json
 
 import pytest
 
+from bot.collection.flows import remind_outstanding, round_status_text
 from bot.collection.rounds import RoundError, record_escalation
 from bot.messaging.outbox import deliver_pending, failed_messages, record_message
 from handlers.slack.blocks.text import Message
-from handlers.slack.outbound import Outgoing, make_outbox_sender, register_renderer
-from handlers.slack.rounds_ops import remind_outstanding, status_text
+from handlers.slack.outbox import Outgoing, make_outbox_sender, register_renderer
+from handlers.slack.ports import slack_ports
 from storage.db import session_scope
 from storage.models import OutboxStatus
 from tests.scenario.conftest import (
@@ -81,7 +82,7 @@ def test_a_prompt_slack_refuses_is_failed_and_reported_to_governance(slack: Harn
     notice = blocks_text(_posts_to(slack, "C0GOVERN")[0].json_param("blocks"))
     assert "Paul Sheldon" in notice and "David Williams" in notice
     assert "Paul Sheldon: prompt not delivered" in str(summary)
-    assert "3 prompt(s)/reminder(s) could not be delivered" in status_text(slack.engine, Q3)
+    assert "3 prompt(s)/reminder(s) could not be delivered" in round_status_text(slack.engine, Q3)
 
 
 def test_a_transient_slack_failure_leaves_the_prompt_to_retry(slack: Harness):
@@ -99,7 +100,8 @@ def test_without_a_governance_channel_the_leads_are_told_by_dm(slack: Harness):
     settings = settings_for(slack.fake, "sqlite://", governance_channel=None,
                             governance_leads_raw=LEAD)
     ctx = dataclasses.replace(slack.ctx, settings=settings)
-    from handlers.slack.rounds_ops import open_round_and_prompt
+    ctx.ports = slack_ports(ctx)  # the Slack side reads these settings too
+    from bot.collection.flows import open_round_and_prompt
 
     summary = open_round_and_prompt(ctx, Q3, opened_by=LEAD)
 
@@ -130,7 +132,7 @@ def test_other_modules_add_renderers_for_their_own_kinds(slack: Harness):
 def test_status_as_text_for_the_terminal(opened: Harness):
     opened.answer_by_form(PAUL, 8, "green", "Done.")
 
-    text = status_text(opened.engine, Q3)
+    text = round_status_text(opened.engine, Q3)
 
     assert text.startswith("2024/25 Q3: round open, deadline Wed 15 Jan 2025")
     assert "1 of 17 deliverables answered, 16 outstanding." in text
@@ -160,7 +162,7 @@ def test_a_second_attempt_finds_the_prompt_slack_already_accepted(opened):
     from sqlmodel import select
 
     from bot.messaging.outbox import deliver_pending
-    from handlers.slack.outbound import make_outbox_sender
+    from handlers.slack.outbox import make_outbox_sender
     from storage.db import session_scope
     from storage.models import OutboxMessage, OutboxStatus
 

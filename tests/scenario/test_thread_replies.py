@@ -146,7 +146,7 @@ def test_a_reply_to_any_message_about_one_deliverable_is_recorded(opened: Harnes
     """E.g. a re-prompt after a governance lead asked for changes (another module's kind)."""
     from bot.messaging.outbox import deliver_pending, record_message
     from handlers.slack.blocks.text import Message
-    from handlers.slack.outbound import Outgoing, make_outbox_sender, register_renderer
+    from handlers.slack.outbox import Outgoing, make_outbox_sender, register_renderer
     from storage.db import session_scope
 
     register_renderer("reprompt_test", lambda ctx, m: [

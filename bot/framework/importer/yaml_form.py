@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.calendar.periods import Period, PeriodError
+from bot.calendar.round_calendar import CalendarError, RoundCalendar
 from bot.framework.importer.errors import Problems
 from bot.framework.importer.spec import (
     DeliverableSpec,
@@ -26,6 +27,7 @@ from bot.framework.importer.spec import (
     finish,
     one_line,
 )
+from bot.framework.rules import Rules, RulesError
 
 TOP_KEYS = ("name", "organisation", "period", "rules", "cover", "people", "themes")
 PERSON_KEYS = ("id", "name", "title", "email", "slack_id")
@@ -283,9 +285,6 @@ class _Reader:
 
     def check_rules(self, doc: _Map, rules: dict[str, Any]) -> None:
         """Governance rules and the round calendar are checked now, not when a job runs."""
-        from bot.calendar.round_calendar import CalendarError, RoundCalendar
-        from bot.collection.rules import Rules, RulesError
-
         try:
             Rules.from_config(rules)
         except RulesError as error:

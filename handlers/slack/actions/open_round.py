@@ -1,25 +1,27 @@
-"""The App Home's "Open round for 2024/25 Q3" button (governance leads only)."""
+"""The App Home's "Open round for 2024/25 Q3" button (governance leads only): the same
+``bot.collection.flows.open_round_and_prompt`` as ``ragtime round open`` and the scheduler."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from bot.collection.flows import open_round_and_prompt
 from bot.collection.rounds import RoundError
-from bot.context import AppContext
+from bot.framework.permissions import is_governance_lead
 from handlers.slack.blocks.ids import BadValue, parse_open_round_value
 from handlers.slack.blocks.replies import refused_reply
 from handlers.slack.blocks.status import summary_message
 from handlers.slack.blocks.text import Message
+from handlers.slack.context import SlackContext
 from handlers.slack.home.opened import refresh_home
-from handlers.slack.rounds_ops import is_governance_lead, open_round_and_prompt
 
 log = logging.getLogger(__name__)
 
 LEADS_ONLY = "Only governance leads can open a round (RAGTIME_GOVERNANCE_LEADS)."
 
 
-def open_round_clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: AppContext
+def open_round_clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: SlackContext
                        ) -> None:
     ack()
     user = body["user"]["id"]
@@ -40,5 +42,5 @@ def open_round_clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], c
     refresh_home(ctx, user)
 
 
-def _tell(ctx: AppContext, user: str, message: Message) -> None:
+def _tell(ctx: SlackContext, user: str, message: Message) -> None:
     ctx.gateway.post_message(user, message.text, message.blocks)

@@ -3,7 +3,8 @@
 ``views.open`` comes first, with a light loading view: the ``trigger_id`` works once and only for
 3 seconds. The form replaces it (``views.update``) after the database work. The button value
 only names the deliverable and period; the acting user is ``body["user"]["id"]`` and may see the
-form only if ``bot.framework.permissions`` says they may submit for that deliverable.
+form only if ``bot.framework.permissions`` says they may submit for that deliverable
+(``bot.collection.submissions.update_form_for`` decides and reads what the form shows).
 """
 
 from __future__ import annotations
@@ -11,25 +12,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlmodel import Session
-
-from bot.collection.rounds import find_round
-from bot.collection.updates import entry_context, previous_period_update
-from bot.context import AppContext
-from bot.framework.permissions import deliverables_for, may_submit
+from bot.collection.submissions import FormOffer, update_form_for
 from handlers.slack.blocks.ids import (
     BadValue,
-    Draft,
     FormMetadata,
     UpdateRequest,
     parse_update_button,
 )
 from handlers.slack.blocks.modal import UpdateForm, loading_view, notice_view, update_form
 from handlers.slack.blocks.text import esc
+from handlers.slack.context import SlackContext
 from handlers.slack.gateway import PermanentSendError
-from handlers.slack.rounds_ops import local_today
-from storage.db import session_scope
-from storage.models import Rag
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +38,7 @@ TOO_SLOW = ("Slack did not let me open the form in time (it allows 3 seconds). P
             "button again.")
 
 
-def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: AppContext
+def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: SlackContext
                      ) -> None:
     ack()
     actor = body["user"]["id"]
@@ -64,9 +57,8 @@ def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx
         _show(ctx, opened, notice_view(OUT_OF_DATE))
         return
     meta = _metadata(body, request)
-    with session_scope(ctx.engine) as session:
-        view = _form_or_refusal(session, actor, request, meta, ctx)
-    _show(ctx, opened, view)
+    offer = update_form_for(ctx, actor, request.target, request.draft)
+    _show(ctx, opened, _form_or_refusal(offer, meta))
 
 
 def _metadata(body: dict[str, Any], request: UpdateRequest) -> FormMetadata:
@@ -78,41 +70,26 @@ def _metadata(body: dict[str, Any], request: UpdateRequest) -> FormMetadata:
     return FormMetadata(target=request.target, from_home=from_home)
 
 
-def _form_or_refusal(
-    session: Session, actor: str, request: UpdateRequest, meta: FormMetadata, ctx: AppContext
-) -> dict[str, Any]:
-    target = request.target
-    if not may_submit(session, slack_id=actor, deliverable_id=target.deliverable_id):
-        log.warning("%s may not update deliverable %s: form refused", actor,
-                    target.deliverable_id)
+def _form_or_refusal(offer: FormOffer, meta: FormMetadata) -> dict[str, Any]:
+    if offer.refused == "not_yours":
         return notice_view(esc(NOT_YOURS))
-    entry = entry_context(session, target.deliverable_id, target.period)
-    if entry is None or not entry.deliverable.active:
+    if offer.refused == "gone":
         return notice_view(esc(GONE))
-    if entry.frozen:
+    if offer.refused == "frozen" or offer.facts is None:
+        period = meta.target.period
         return notice_view(esc(
-            f"Updates for {target.period.label} can no longer be changed: the period is closed "
+            f"Updates for {period.label} can no longer be changed: the period is closed "
             "for changes. A governance lead must reopen the round first."))
-    previous = previous_period_update(session, target.deliverable_id, target.period)
-    round_ = find_round(session, target.period, framework_id=entry.deliverable.framework_id)
-    latest = entry.latest
-    initial = request.draft or (Draft(
-        rag=Rag(latest.rag), narrative=latest.narrative,
-        recovery_action=latest.recovery_action, recovery_date=latest.recovery_date,
-        change_reason=latest.change_reason) if latest else Draft())
-    deliverable = entry.deliverable
-    theme = next((item.theme for item in deliverables_for(session, actor)
-                  if item.id == target.deliverable_id), "")
+    facts = offer.facts
     return update_form(UpdateForm(
-        meta=meta, number=deliverable.number, title=deliverable.title, area=deliverable.area,
-        theme=theme, deadline=round_.deadline if round_ else None, rules=entry.rules,
-        today=local_today(ctx), previous_rag=entry.previous_rag,
-        previous_narrative=previous.narrative if previous else None,
-        current_version=latest.version if latest else None, initial=initial,
+        meta=meta, number=facts.number, title=facts.title, area=facts.area, theme=facts.theme,
+        deadline=facts.deadline, rules=facts.rules, today=facts.today,
+        previous_rag=facts.previous_rag, previous_narrative=facts.previous_narrative,
+        current_version=facts.current_version, initial=facts.initial,
     ))
 
 
-def _show(ctx: AppContext, opened: dict[str, Any], view: dict[str, Any]) -> None:
+def _show(ctx: SlackContext, opened: dict[str, Any], view: dict[str, Any]) -> None:
     """Replace the loading view; if the person closed it meanwhile, there is nothing to do."""
     try:
         ctx.gateway.update_view(opened["id"], view, hash=opened.get("hash"))

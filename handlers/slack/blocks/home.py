@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from bot.calendar.periods import Period
+from bot.collection.status import HomePage
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE, open_round_value, update_button_value
 from handlers.slack.blocks.prompt import outstanding_sections
-from handlers.slack.blocks.status import MyItem, Progress, RoundState, item_line, progress_lines
+from handlers.slack.blocks.status import item_line, progress_lines
 from handlers.slack.blocks.text import esc, fit
 
 ABOUT = ("Each quarter Ragtime asks every SRO for a RAG rating and a short narrative on each "
          "deliverable they own, then compiles the draft board report.")
-
-
-@dataclass(frozen=True)
-class HomePage:
-    state: RoundState | None  # None: no framework imported yet
-    items: Sequence[MyItem] = ()
-    lead: bool = False
-    progress: Progress | None = None  # for leads
-    can_open: Period | None = None  # for leads: the period whose round may be opened now
 
 
 def home_view(page: HomePage) -> dict[str, Any]:

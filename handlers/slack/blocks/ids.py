@@ -3,8 +3,8 @@
 A button value or a modal's ``private_metadata`` only *names* what it is about (a deliverable and
 a period, plus an optional draft to pre-fill the form). Both come back from Slack inside the signed
 payload but are written by our own earlier message, so they are re-checked on use: the acting user
-is always ``body["user"]["id"]`` and ``bot.framework.permissions`` decides. A value that does not parse is
-refused with ``BadValue``.
+is always ``body["user"]["id"]`` and ``bot.framework.permissions`` decides. A value that does not
+parse is refused with ``BadValue``. ``Target`` and ``Draft`` are ``bot.collection.values``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any
 
 from bot.calendar.periods import Period, PeriodError
+from bot.collection.values import Draft, Rag, Target
 from handlers.slack.blocks.kit import BUTTON_VALUE_LIMIT, ELLIPSIS, PRIVATE_METADATA_LIMIT
-from storage.models import Rag
 
 # Buttons that open the update form: the prompt's "Submit update", reminders, the App Home, and
 # the Red/Amber/Green buttons under a thread reply ("open_update:amber").
@@ -34,25 +34,6 @@ FIELD_ACTION = "value"
 
 class BadValue(ValueError):
     """A button value or private_metadata that Ragtime did not write (or an old format)."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """The deliverable and period an update is for."""
-
-    deliverable_id: int
-    period: Period
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a thread reply said, to pre-fill the form (never trusted for anything else)."""
-
-    rag: Rag | None = None
-    narrative: str = ""
-    recovery_action: str | None = None
-    recovery_date: date | None = None
-    change_reason: str | None = None
 
 
 @dataclass(frozen=True)

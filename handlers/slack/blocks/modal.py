@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, Rules
+from bot.collection.submissions import FormValues
+from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import (
     FIELD_ACTION,
@@ -23,7 +25,6 @@ from handlers.slack.blocks.ids import (
     form_metadata,
 )
 from handlers.slack.blocks.text import day, deliverable_name, quote, rag_label, rag_word, where
-from storage.models import Rag
 
 TITLE = "Quarterly update"
 RAG_OPTIONS = ((Rag.red, "Red"), (Rag.amber, "Amber"), (Rag.green, "Green"))
@@ -43,17 +44,6 @@ class UpdateForm:
     previous_narrative: str | None = None
     current_version: int | None = None  # the version this period so far, if any
     initial: Draft = field(default_factory=Draft)
-
-
-@dataclass(frozen=True)
-class FormValues:
-    """What the person entered, as plain values (``None`` for an empty field)."""
-
-    rag: str | None
-    narrative: str
-    recovery_action: str | None
-    recovery_date: str | None
-    change_reason: str | None
 
 
 def loading_view(meta: FormMetadata | None = None) -> dict[str, Any]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 
+from bot.collection.cards import PromptCard
+from bot.collection.status import OutstandingTheme
+from bot.collection.values import Target
 from handlers.slack.blocks import kit as mrkdwn
-from handlers.slack.blocks.ids import OPEN_UPDATE, Target, update_button_value
+from handlers.slack.blocks.ids import OPEN_UPDATE, update_button_value
 from handlers.slack.blocks.text import (
     Message,
     chunks,
@@ -26,41 +29,9 @@ from handlers.slack.blocks.text import (
     rag_word,
     where,
 )
-from storage.models import Rag
 
 REPLY_HINT = ("Reply in this thread with your rating and narrative, e.g. "
               "`Amber – delayed by estates works`, or use the button.")
-
-
-@dataclass(frozen=True)
-class Received:
-    """The version that counts for a deliverable in the period."""
-
-    rag: Rag
-    narrative: str
-    version: int
-    by: str  # who submitted it (name), empty when unknown
-    at: datetime | None
-    recovery_action: str | None = None
-    recovery_date: date | None = None
-    change_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class PromptCard:
-    """Everything one prompt message shows."""
-
-    target: Target
-    number: str
-    area: str
-    title: str
-    theme: str
-    deadline: date | None
-    joint_sros: tuple[str, ...] = ()
-    previous_rag: Rag | None = None
-    previous_narrative: str | None = None
-    received: Received | None = None
-    frozen: bool = False
 
 
 def prompt_message(card: PromptCard, tz: tzinfo) -> Message:
@@ -147,20 +118,6 @@ def reminder_messages(
 
 
 # ------------------------------------------------------------------------------ escalation
-
-@dataclass(frozen=True)
-class OutstandingItem:
-    number: str
-    title: str
-    area: str
-    sros: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OutstandingTheme:
-    theme: str
-    items: tuple[OutstandingItem, ...]
-
 
 def escalation_messages(
     period_label: str, deadline: date | str | None, *, total: int, answered: int,

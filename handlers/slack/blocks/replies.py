@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_UPDATE, Draft, Target, update_button_value
 from handlers.slack.blocks.modal import RAG_OPTIONS
 from handlers.slack.blocks.text import Message, deliverable_name, esc, quote, rag_label, rag_word
-from storage.models import Rag
 
 EXAMPLES = "`Green – policy adopted`, `A: delayed by estates works`, `amber. awaiting funding`"
 LABEL_LINES = {

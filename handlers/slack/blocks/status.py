@@ -1,58 +1,14 @@
-"""Status of a period's round, for ``/report-status`` and the App Home (plain values in)."""
+"""Status of a period's round, for ``/report-status`` and the App Home (plain values in:
+``bot.collection.status``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
 
-from bot.calendar.periods import Period
+from bot.collection.status import MyItem, Progress, RoundState
 from handlers.slack.blocks import kit as mrkdwn
-from handlers.slack.blocks.ids import Target
-from handlers.slack.blocks.prompt import OutstandingTheme, outstanding_sections
-from handlers.slack.blocks.text import OUTSTANDING, Message, day, esc, fit, rag_label
-
-
-@dataclass(frozen=True)
-class RoundState:
-    period: Period
-    opened: bool
-    closed: bool
-    frozen: bool
-    deadline: date | None
-
-    def describe(self) -> str:
-        if self.frozen:
-            return f"{self.period.label}: closed for changes (report approved or frozen)"
-        if not self.opened:
-            return (f"{self.period.label}: no round opened yet "
-                    f"(planned deadline {day(self.deadline)})")
-        state = "round closed" if self.closed else "round open"
-        return f"{self.period.label}: {state}, deadline {day(self.deadline)}"
-
-
-@dataclass(frozen=True)
-class MyItem:
-    """One of the viewer's deliverables with its state in the period."""
-
-    target: Target
-    number: str
-    title: str
-    area: str
-    theme: str
-    rag: str | None
-    version: int | None
-    submitted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """The whole round, for governance leads."""
-
-    total: int
-    answered: int
-    themes: Sequence[tuple[str, int, int]]  # (theme, answered, total)
-    outstanding: Sequence[OutstandingTheme]
+from handlers.slack.blocks.prompt import outstanding_sections
+from handlers.slack.blocks.text import OUTSTANDING, Message, esc, fit, rag_label
 
 
 def item_line(item: MyItem) -> str:

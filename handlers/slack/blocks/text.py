@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
-from storage.models import Rag
 
 RAG_EMOJI = {Rag.red: ":red_circle:", Rag.amber: ":large_orange_circle:",
              Rag.green: ":large_green_circle:"}

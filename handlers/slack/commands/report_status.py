@@ -10,19 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.calendar.periods import Period, PeriodError
+from bot.collection.flows import open_round_and_prompt
 from bot.collection.rounds import RoundError
+from bot.collection.status import status_for
 from bot.context import AppContext
+from bot.framework.permissions import is_governance_lead
 from handlers.slack.blocks.status import lead_status, my_status, summary_message, usage_message
 from handlers.slack.blocks.text import Message
-from handlers.slack.rounds_ops import (
-    is_governance_lead,
-    local_today,
-    my_items,
-    open_round_and_prompt,
-    round_progress,
-    state_in_focus,
-)
-from storage.db import session_scope
 
 NO_FRAMEWORK = "No framework has been imported yet, so there is nothing to report on."
 LEADS_ONLY = "Only governance leads (RAGTIME_GOVERNANCE_LEADS) can open a round."
@@ -43,15 +37,13 @@ def report_status(ack: Any, command: dict[str, Any], respond: Any, ctx: AppConte
     except PeriodError as error:
         _say(respond, usage_message(str(error)))
         return
-    lead = is_governance_lead(ctx, user)
-    with session_scope(ctx.engine) as session:
-        state = state_in_focus(session, local_today(ctx), asked)
-        if state is None:
-            message = summary_message([NO_FRAMEWORK])
-        elif lead:
-            message = lead_status(state, round_progress(session, state.period))
-        else:  # only their own deliverables are read
-            message = my_status(state, my_items(session, user, state.period))
+    report = status_for(ctx, user, asked)
+    if report.state is None:
+        message = summary_message([NO_FRAMEWORK])
+    elif report.progress is not None:  # a governance lead
+        message = lead_status(report.state, report.progress)
+    else:  # only their own deliverables were read
+        message = my_status(report.state, report.items)
     _say(respond, message)
 
 

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.collection.replies import ParsedReply, missing_for, parse_date, parse_reply, problems_for
+from bot.collection.dates import parse_date
+from bot.collection.replies import ParsedReply, missing_for, parse_reply, problems_for
 from storage.models import Rag
 
 TODAY = date(2024, 10, 1)

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from bot.collection.rules import NARRATIVE_MAX, Rules, RulesError, check_update
+from bot.collection.rules import NARRATIVE_MAX, check_update
+from bot.framework.rules import Rules, RulesError
 from storage.models import Rag
 
 TODAY = date(2024, 10, 1)

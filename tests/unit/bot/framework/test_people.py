@@ -1,13 +1,15 @@
-from datetime import date
 
 from sqlmodel import select
 
-from bot.collection.updates import submit_update
-from bot.framework.people import is_governance_lead, person_for_slack_id, resolve_slack_ids
-from bot.framework.permissions import deliverables_for, may_submit
+from bot.framework.people import person_for_slack_id, resolve_slack_ids
+from bot.framework.permissions import is_governance_lead as is_lead
+from bot.framework.permissions import may_govern, may_submit
+from bot.settings import load_settings
+from ragtime.wiring import slack_context
 from storage.db import session_scope
-from storage.models import AuditEvent, Person, Rag, Role, Source
-from tests.support.collection_world import BHANU, DELEGATE, JAMES, OUTSIDER, Q2, SHARON, build_world
+from storage.models import AuditEvent, Person
+from tests.fakeslack import BOT_TOKEN, FakeSlack
+from tests.support.collection_world import BHANU, DELEGATE, JAMES, OUTSIDER, SHARON, build_world
 
 
 def test_resolve_keeps_known_ids_looks_up_the_rest_and_reports_who_is_missing(engine):
@@ -54,11 +56,11 @@ def test_person_for_slack_id(engine):
 
 def test_governance_leads_by_slack_id_or_email():
     leads = frozenset({"U0LEAD", "gov.lead@example.nhs.uk"})
-    assert is_governance_lead(leads, slack_id="U0LEAD")
-    assert is_governance_lead(leads, slack_id="U0OTHER", email="Gov.Lead@Example.NHS.uk")
-    assert not is_governance_lead(leads, slack_id="U0OTHER", email="someone@example.nhs.uk")
-    assert not is_governance_lead(leads, slack_id=None, email=None)
-    assert not is_governance_lead(frozenset(), slack_id="U0LEAD")
+    assert may_govern(leads, slack_id="U0LEAD")
+    assert may_govern(leads, slack_id="U0OTHER", email="Gov.Lead@Example.NHS.uk")
+    assert not may_govern(leads, slack_id="U0OTHER", email="someone@example.nhs.uk")
+    assert not may_govern(leads, slack_id=None, email=None)
+    assert not may_govern(frozenset(), slack_id="U0LEAD")
 
 
 def test_only_sros_and_delegates_may_submit(engine):
@@ -74,26 +76,39 @@ def test_only_sros_and_delegates_may_submit(engine):
         assert not may_submit(s, slack_id=SHARON, deliverable_id=9999)
 
 
-def test_deliverables_for_lists_owned_active_deliverables_with_their_state(engine):
-    world = build_world(engine)
-    with session_scope(engine, write=True) as s:
-        submit_update(s, actor_slack_id=SHARON, deliverable_id=world.access_sops, period=Q2,
-                      rag=Rag.green, narrative="SOPs reviewed", source=Source.modal,
-                      today=date(2024, 10, 1))
-    with session_scope(engine) as s:
-        mine = deliverables_for(s, SHARON, Q2)
-        assert [(d.id, d.role, d.rag, d.answered) for d in mine] == [
-            (world.access_policy, Role.sro, None, False),
-            (world.access_sops, Role.sro, Rag.green, True),
-        ]  # the retired deliverable is not listed
-        assert [(d.id, d.role) for d in deliverables_for(s, DELEGATE, Q2)] == [
-            (world.access_policy, Role.delegate)]
-        assert deliverables_for(s, OUTSIDER, Q2) == []
-        assert [d.theme for d in deliverables_for(s, BHANU)] == ["Great Outcomes"]
-
-
 def test_may_govern_is_the_governance_lead_setting():
-    from bot.framework.permissions import may_govern
-
     assert may_govern(frozenset({"U0LEAD"}), slack_id="U0LEAD")
     assert not may_govern(frozenset({"U0LEAD"}), slack_id=SHARON, email="sharon@x.nhs.uk")
+
+
+# ------------------------------------------------------------------------------ is_governance_lead
+
+def _ctx(engine, fake: FakeSlack, leads: str):
+    settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=fake.api_url,
+                             governance_leads_raw=leads)
+    return slack_context(settings, engine=engine)
+
+
+def test_a_governance_lead_is_named_by_id_or_by_the_email_slack_holds(engine, fake_slack):
+    fake_slack.add_user("U0LEAD", email="Governance.Lead@example.nhs.uk")
+    fake_slack.add_user(SHARON)  # no email on her profile
+    by_id = _ctx(engine, fake_slack, "U0LEAD")
+    assert is_lead(by_id, "U0LEAD") and not is_lead(by_id, SHARON) and not is_lead(by_id, None)
+    assert fake_slack.calls("users.info") == []  # leads named by id only: Slack is never asked
+
+    by_email = _ctx(engine, fake_slack, "governance.lead@example.nhs.uk")
+    assert is_lead(by_email, "U0LEAD")
+    assert not is_lead(by_email, SHARON)  # Slack knows no email for her
+    assert [call.params.get("user") for call in fake_slack.calls("users.info")] == ["U0LEAD",
+                                                                                   SHARON]
+    assert is_lead(by_email, "U0LEAD")  # asked again within minutes: the email is remembered
+    assert len(fake_slack.calls("users.info")) == 2
+
+
+def test_an_email_slack_will_not_give_counts_as_not_a_lead(engine, fake_slack, caplog):
+    fake_slack.add_user("U0LEAD", email="governance.lead@example.nhs.uk")
+    fake_slack.fail_next("users.info", error="missing_scope")
+    ctx = _ctx(engine, fake_slack, "governance.lead@example.nhs.uk")
+    assert not is_lead(ctx, "U0LEAD")
+    assert "could not read U0LEAD's email to check governance lead" in caplog.text
+    assert is_lead(ctx, "U0LEAD")  # a refusal is not remembered: the next click asks again

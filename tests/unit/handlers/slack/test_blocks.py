@@ -8,14 +8,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.collection.cards import PromptCard, Received
 from bot.collection.rules import Rules
+from bot.collection.status import (
+    HomePage,
+    MyItem,
+    OutstandingItem,
+    OutstandingTheme,
+    Progress,
+    RoundState,
+)
+from bot.collection.values import Draft, Rag, Target
 from handlers.slack.blocks import kit as mrkdwn
-from handlers.slack.blocks.home import HomePage, home_view
+from handlers.slack.blocks.home import home_view
 from handlers.slack.blocks.ids import (
     BadValue,
-    Draft,
     FormMetadata,
-    Target,
     form_metadata,
     parse_form_metadata,
     parse_update_button,
@@ -23,17 +31,11 @@ from handlers.slack.blocks.ids import (
 )
 from handlers.slack.blocks.modal import UpdateForm, read_form, update_form
 from handlers.slack.blocks.prompt import (
-    OutstandingItem,
-    OutstandingTheme,
-    PromptCard,
-    Received,
     ReminderItem,
     escalation_messages,
     prompt_message,
     reminder_messages,
 )
-from handlers.slack.blocks.status import MyItem, Progress, RoundState
-from storage.models import Rag
 from tests.scenario.conftest import Q3, blocks_text
 
 LONDON = ZoneInfo("Europe/London")

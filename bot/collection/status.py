@@ -1,0 +1,232 @@
+"""Where a round stands, for the people who ask: ``/report-status``, the App Home, the CLI.
+
+Each surface makes one call and renders the plain values it gets back:
+
+- ``home_page(ctx, user)``: the period in focus, the viewer's own deliverables and, for
+  governance leads, the whole round's progress and whether its round may be opened now;
+- ``status_for(ctx, user, asked)``: the same facts for ``/report-status [PERIOD]`` (a lead sees
+  who is outstanding, anyone else only their own deliverables: only those are read);
+- ``round_status_text(ctx_or_engine, period)``: the status as plain text for a terminal.
+
+The session-taking helpers (``state_in_focus``, ``my_items``, ``round_progress``) read a few
+small queries whatever the framework's size. The governance-lead check may ask the channel for
+an email, so it is made before any session is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.calendar.periods import Period
+from bot.collection.owned import deliverables_for
+from bot.collection.rounds import (
+    RoundError,
+    RoundStatusView,
+    RoundSummary,
+    find_round,
+    round_summary,
+)
+from bot.collection.rounds import round_status as load_round_status
+from bot.collection.values import Target, day
+from bot.framework.permissions import is_governance_lead
+from bot.messaging.outbox import failed_messages
+from storage.db import session_scope
+from storage.models import RoundStatus
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+
+
+@dataclass(frozen=True)
+class RoundState:
+    period: Period
+    opened: bool
+    closed: bool
+    frozen: bool
+    deadline: date | None
+
+    def describe(self) -> str:
+        if self.frozen:
+            return f"{self.period.label}: closed for changes (report approved or frozen)"
+        if not self.opened:
+            return (f"{self.period.label}: no round opened yet "
+                    f"(planned deadline {day(self.deadline)})")
+        state = "round closed" if self.closed else "round open"
+        return f"{self.period.label}: {state}, deadline {day(self.deadline)}"
+
+
+@dataclass(frozen=True)
+class MyItem:
+    """One of the viewer's deliverables with its state in the period."""
+
+    target: Target
+    number: str
+    title: str
+    area: str
+    theme: str
+    rag: str | None
+    version: int | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OutstandingItem:
+    number: str
+    title: str
+    area: str
+    sros: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutstandingTheme:
+    theme: str
+    items: tuple[OutstandingItem, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The whole round, for governance leads."""
+
+    total: int
+    answered: int
+    themes: Sequence[tuple[str, int, int]]  # (theme, answered, total)
+    outstanding: Sequence[OutstandingTheme]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    state: RoundState | None  # None: no framework imported yet
+    items: Sequence[MyItem] = ()
+    lead: bool = False
+    progress: Progress | None = None  # for leads
+    can_open: Period | None = None  # for leads: the period whose round may be opened now
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """``/report-status``: ``state`` None when no framework has been imported; ``progress``
+    for a governance lead, else the asker's own ``items``."""
+
+    state: RoundState | None
+    progress: Progress | None = None
+    items: Sequence[MyItem] = ()
+
+
+# ------------------------------------------------------------------------------ one call each
+
+def home_page(ctx: AppContext, user: str) -> HomePage:
+    """What ``user``'s Home tab shows now."""
+    lead = is_governance_lead(ctx, user)
+    with session_scope(ctx.engine) as session:
+        state = state_in_focus(session, ctx.today())
+        if state is None:
+            return HomePage(state=None)
+        period = state.period
+        return HomePage(
+            state=state, items=my_items(session, user, period), lead=lead,
+            progress=round_progress(session, period) if lead else None,
+            can_open=period if lead and not state.opened else None,
+        )
+
+
+def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> StatusReport:
+    """``/report-status [PERIOD]`` for ``user``: the whole round for a lead, else only their
+    own deliverables (and only those are read)."""
+    lead = is_governance_lead(ctx, user)
+    with session_scope(ctx.engine) as session:
+        state = state_in_focus(session, ctx.today(), asked)
+        if state is None:
+            return StatusReport(state=None)
+        if lead:
+            return StatusReport(state=state, progress=round_progress(session, state.period))
+        return StatusReport(state=state, items=my_items(session, user, state.period))
+
+
+def round_status_text(ctx: AppContext | Engine, period: Period) -> str:
+    """Who is outstanding, by theme, as plain text (``ragtime round status PERIOD``)."""
+    engine = ctx if isinstance(ctx, Engine) else ctx.engine
+    with session_scope(engine) as session:
+        try:
+            view = load_round_status(session, period)
+        except RoundError:
+            return "No framework has been imported yet; load one with `ragtime import FILE`."
+        state = _state(view)
+        round_ = find_round(session, period) if state.opened else None
+        failed = len(failed_messages(session, round_.period_id, kinds=("prompt", "reminder"))
+                     ) if round_ is not None else 0
+    lines = [state.describe(),
+             f"{view.answered_count} of {view.total} deliverables answered, "
+             f"{view.outstanding_count} outstanding."]
+    if failed:
+        lines.append(f"{failed} prompt(s)/reminder(s) could not be delivered (see the "
+                     "governance channel's notices).")
+    for theme in view.themes:
+        lines.append("")
+        lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
+        for item in theme.outstanding:
+            label = f"{item.number} {item.title}" if item.number else item.title
+            sros = ", ".join(sro.name for sro in item.sros) or "no SRO"
+            lines.append(f"  - outstanding: {label} ({sros})")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ in a session
+
+def state_in_focus(
+    session: Session, today: date, asked: Period | None = None
+) -> RoundState | None:
+    """The state of ``asked``'s round, else of the period people are asked about now: the
+    newest open round of this quarter or the last, else the current quarter. ``None`` when no
+    framework has been imported. A few small queries, whatever the framework's size."""
+    try:
+        if asked is not None:
+            return _state(round_summary(session, asked))
+        current = round_summary(session, Period.containing(today))
+        if _collecting(current):
+            return _state(current)
+        before = round_summary(session, current.period.previous())
+        return _state(before if _collecting(before) else current)
+    except RoundError:  # no framework yet
+        return None
+
+
+def round_progress(session: Session, period: Period) -> Progress:
+    """The whole round by theme, for governance leads (a fixed number of queries)."""
+    return progress_of(load_round_status(session, period))
+
+
+def progress_of(view: RoundStatusView) -> Progress:
+    return Progress(
+        total=view.total, answered=view.answered_count,
+        themes=[(theme.name, len(theme.answered), theme.total) for theme in view.themes],
+        outstanding=[
+            OutstandingTheme(theme=theme.name, items=tuple(
+                OutstandingItem(number=item.number, title=item.title, area=item.area,
+                                sros=tuple(sro.name for sro in item.sros))
+                for item in theme.outstanding))
+            for theme in view.themes if theme.outstanding
+        ],
+    )
+
+
+def my_items(session: Session, user_id: str, period: Period) -> list[MyItem]:
+    return [MyItem(target=Target(item.id, period), number=item.number, title=item.title,
+                   area=item.area, theme=item.theme, rag=item.rag.value if item.rag else None,
+                   version=item.version, submitted_at=item.submitted_at)
+            for item in deliverables_for(session, user_id, period)]
+
+
+def _collecting(summary: RoundSummary) -> bool:
+    return summary.opened and summary.status == RoundStatus.open and not summary.frozen
+
+
+def _state(round_: RoundSummary | RoundStatusView) -> RoundState:
+    return RoundState(period=round_.period, opened=round_.opened,
+                      closed=round_.status == RoundStatus.closed, frozen=round_.frozen,
+                      deadline=round_.deadline)

@@ -1,0 +1,292 @@
+"""An SRO's update arriving from a channel: the form opened, a form submitted, a thread reply.
+
+Each entry point makes one call here and renders what it gets back; these functions own the
+units of work and keep the ordering guarantees the channel relies on:
+
+- ``update_form_for(ctx, actor, target, draft)``: whether ``actor`` may see the form for
+  ``target``, and what it shows (a read-only unit of work);
+- ``submit_from_form(ctx, ...)``: store the update (the write transaction does only that); the
+  caller acknowledges the form once this returns, *then* calls ``after_form`` for the
+  confirmation, the refreshed prompt cards and the co-owners' notices (``ctx.channels.follow_ups``);
+- ``submit_reply(ctx, message, answer)``: a DM message. The delivery is claimed
+  (``bot.messaging.inbound``) and the update stored in one write transaction, so a retry of the
+  same delivery is answered once; when the answer (``answer`` for a help, a refusal or what is
+  missing; the follow-ups for a stored update) cannot be delivered, the claim is released so the
+  channel's retry answers (the update is found by its idempotency key, not stored twice).
+
+The acting user always comes from the signed payload; the target only names a deliverable and is
+re-checked (``bot.framework.permissions.may_submit``, inside ``submit_update``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from bot.calendar.periods import Period, PeriodError
+from bot.collection.followups import Stored, submitted
+from bot.collection.owned import deliverables_for
+from bot.collection.replies import ParsedReply, parse_reply
+from bot.collection.rounds import find_round
+from bot.collection.rules import Rules
+from bot.collection.updates import (
+    RuleViolation,
+    UpdateError,
+    entry_context,
+    previous_period_update,
+    submit_update,
+)
+from bot.collection.values import Draft, Rag, Source, Target
+from bot.framework.permissions import may_submit
+from bot.messaging.channel import SendError
+from bot.messaging.inbound import claim, release
+from bot.messaging.outbox import find_prompt
+from storage.db import session_scope
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------ the form
+
+@dataclass(frozen=True)
+class FormFacts:
+    """What the update form shows for one deliverable."""
+
+    number: str
+    title: str
+    area: str
+    theme: str
+    deadline: date | None
+    rules: Rules
+    today: date
+    previous_rag: Rag | None = None
+    previous_narrative: str | None = None
+    current_version: int | None = None  # the version this period so far, if any
+    initial: Draft = field(default_factory=Draft)
+
+
+@dataclass(frozen=True)
+class FormOffer:
+    """The form's facts, or why it is refused: ``not_yours`` (not an SRO or delegate),
+    ``gone`` (no longer in the framework), ``frozen`` (the period is closed for changes)."""
+
+    facts: FormFacts | None = None
+    refused: Literal["not_yours", "gone", "frozen"] | None = None
+
+
+def update_form_for(
+    ctx: AppContext, actor: str, target: Target, draft: Draft | None = None
+) -> FormOffer:
+    """May ``actor`` update ``target``, and what the form shows: the latest version (or the
+    ``draft`` a thread reply carried) to pre-fill it, last quarter's update, the rules."""
+    with session_scope(ctx.engine) as session:
+        return _offer(session, ctx, actor, target, draft)
+
+
+def _offer(
+    session: Session, ctx: AppContext, actor: str, target: Target, draft: Draft | None
+) -> FormOffer:
+    if not may_submit(session, slack_id=actor, deliverable_id=target.deliverable_id):
+        log.warning("%s may not update deliverable %s: form refused", actor,
+                    target.deliverable_id)
+        return FormOffer(refused="not_yours")
+    entry = entry_context(session, target.deliverable_id, target.period)
+    if entry is None or not entry.deliverable.active:
+        return FormOffer(refused="gone")
+    if entry.frozen:
+        return FormOffer(refused="frozen")
+    previous = previous_period_update(session, target.deliverable_id, target.period)
+    round_ = find_round(session, target.period, framework_id=entry.deliverable.framework_id)
+    latest = entry.latest
+    initial = draft or (Draft(
+        rag=Rag(latest.rag), narrative=latest.narrative,
+        recovery_action=latest.recovery_action, recovery_date=latest.recovery_date,
+        change_reason=latest.change_reason) if latest else Draft())
+    deliverable = entry.deliverable
+    theme = next((item.theme for item in deliverables_for(session, actor)
+                  if item.id == target.deliverable_id), "")
+    return FormOffer(facts=FormFacts(
+        number=deliverable.number, title=deliverable.title, area=deliverable.area,
+        theme=theme, deadline=round_.deadline if round_ else None, rules=entry.rules,
+        today=ctx.today(), previous_rag=entry.previous_rag,
+        previous_narrative=previous.narrative if previous else None,
+        current_version=latest.version if latest else None, initial=initial,
+    ))
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What the person entered, as plain values (``None`` for an empty field)."""
+
+    rag: str | None
+    narrative: str
+    recovery_action: str | None
+    recovery_date: str | None
+    change_reason: str | None
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """``errors`` (rule messages by field) or a ``refusal`` to show in the form, else the update
+    is stored: ``stored`` is None only when the same form was submitted twice."""
+
+    errors: Mapping[str, str] | None = None
+    refusal: str | None = None
+    stored: Stored | None = None
+
+
+def submit_from_form(
+    ctx: AppContext, *, actor: str, target: Target, entered: FormValues, form_id: str
+) -> FormResult:
+    """Store what ``actor`` entered for ``target``; committed when this returns. ``form_id``
+    (the channel's id of the submitted form) is the idempotency key: a double submit stores one
+    version."""
+    try:
+        with session_scope(ctx.engine, write=True) as session:
+            result = submit_update(
+                session, actor_slack_id=actor, deliverable_id=target.deliverable_id,
+                period=target.period, rag=entered.rag or "", narrative=entered.narrative,
+                recovery_action=entered.recovery_action, recovery_date=entered.recovery_date,
+                change_reason=entered.change_reason, source=Source.modal,
+                idempotency_key=f"view:{form_id}", today=ctx.today(), now=ctx.now(),
+            )
+            stored = Stored.of(result, target.period, actor) if result.created else None
+    except RuleViolation as violation:
+        return FormResult(errors=dict(violation.errors))
+    except UpdateError as refusal:  # not an owner, frozen, retired deliverable, ...
+        return FormResult(refusal=str(refusal))
+    return FormResult(stored=stored)
+
+
+def after_form(ctx: AppContext, stored: Stored) -> None:
+    """After the form is acknowledged: confirm to the actor (in their prompt's thread, found in
+    storage), refresh every prompt of the deliverable and tell the co-owners. The update is
+    stored and acknowledged, so a failure here is only logged."""
+    try:
+        done = submitted(ctx, stored)
+    except SQLAlchemyError as error:  # stored and acknowledged: only the follow-ups are lost
+        log.error("%s's update of deliverable %s is stored but its follow-up messages could not "
+                  "be gathered: %s", stored.actor, stored.deliverable_id, error)
+        return
+    try:
+        ctx.channels.follow_ups.after_submit(done, where=None)
+    except SendError as error:  # stored; the refreshed prompt still shows it
+        log.warning("could not confirm %s's update to them: %s", stored.actor, error)
+
+
+# ------------------------------------------------------------------------------ thread replies
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """A message someone wrote to Ragtime: ``key`` names the delivery (one per event, kept
+    across the channel's retries); ``thread_ts`` is the message it replies to, if any."""
+
+    key: str
+    user: str
+    channel: str
+    ts: str | None
+    thread_ts: str | None
+    text: str
+
+    @property
+    def in_thread(self) -> bool:
+        return bool(self.thread_ts) and self.thread_ts != self.ts
+
+
+@dataclass(frozen=True)
+class ReplyAnswer:
+    """What to answer when the message did not store an update: ``help`` (not in a thread),
+    ``not_a_prompt`` (a thread that is not about a deliverable), ``missing`` (what the rules
+    still need, with the ``draft`` to pre-fill the form) or ``refused`` (``reason``)."""
+
+    kind: Literal["help", "not_a_prompt", "missing", "refused"]
+    thread_ts: str | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+    draft: Draft | None = None
+    target: Target | None = None
+    reason: str = ""
+
+
+def submit_reply(
+    ctx: AppContext, message: DirectMessage, answer: Callable[[ReplyAnswer], None]
+) -> bool:
+    """Handle one DM message: store the update a prompt's thread reply carries and confirm it
+    (``ctx.channels.follow_ups``), or ``answer`` it. ``False`` when this delivery was handled
+    before (a retry): nothing is stored or said again."""
+    # Read and parsed before the write transaction, so it holds the write lock only to write.
+    target = (_thread_target(ctx, message.channel, message.thread_ts or "")
+              if message.in_thread else None)
+    parsed = parse_reply(message.text) if target is not None else None
+    with session_scope(ctx.engine, write=True) as session:
+        if not claim(session, message.key):
+            log.info("%s already handled; retry %s ignored", message.key, message.ts)
+            return False
+        if not message.in_thread:
+            said: ReplyAnswer | Stored = ReplyAnswer("help")
+        elif target is None or parsed is None:
+            said = ReplyAnswer("not_a_prompt", message.thread_ts)
+        else:
+            said = _store_reply(session, ctx, message, target, parsed)
+    try:
+        if isinstance(said, Stored):  # committed: the follow-ups are read outside the write
+            done = submitted(ctx, said)
+            # Confirmed in the reply's thread; the refreshed cards and notices follow.
+            ctx.channels.follow_ups.after_submit(
+                done, where=(message.channel, message.thread_ts or ""))
+        else:
+            answer(said)
+    except (SendError, SQLAlchemyError):
+        release(ctx.engine, message.key)  # so the retry replies (and stores nothing twice)
+        raise
+    return True
+
+
+def _thread_target(ctx: AppContext, channel: str, thread_ts: str) -> Target | None:
+    """The deliverable and period of the prompt (or re-prompt) whose thread this is."""
+    with session_scope(ctx.engine) as session:
+        prompt = find_prompt(session, channel, thread_ts)
+        period = _period_of(prompt.payload) if prompt is not None else None
+        if prompt is None or prompt.deliverable_id is None or period is None:
+            return None
+        return Target(prompt.deliverable_id, period)
+
+
+def _store_reply(
+    session: Session, ctx: AppContext, message: DirectMessage, target: Target,
+    parsed: ParsedReply,
+) -> ReplyAnswer | Stored:
+    period = target.period
+    try:
+        result = submit_update(
+            session, actor_slack_id=message.user, deliverable_id=target.deliverable_id,
+            period=period, rag=parsed.rag or "", narrative=parsed.narrative,
+            recovery_action=parsed.recovery_action,
+            recovery_date=parsed.recovery_date_text or parsed.recovery_date,
+            change_reason=parsed.change_reason, source=Source.thread,
+            idempotency_key=message.key, today=ctx.today(), now=ctx.now(),
+        )
+    except RuleViolation as violation:
+        draft = Draft(rag=parsed.rag, narrative=parsed.narrative,
+                      recovery_action=parsed.recovery_action,
+                      recovery_date=parsed.recovery_date, change_reason=parsed.change_reason)
+        return ReplyAnswer("missing", message.thread_ts, errors=dict(violation.errors),
+                           draft=draft, target=target)
+    except UpdateError as refusal:  # not an owner, frozen, retired deliverable
+        return ReplyAnswer("refused", message.thread_ts, reason=str(refusal))
+    return Stored.of(result, period, message.user)
+
+
+def _period_of(payload: Mapping[str, object]) -> Period | None:
+    try:
+        return Period.parse(str(payload.get("period") or ""))
+    except PeriodError:
+        return None

@@ -1,0 +1,77 @@
+"""The ``FollowUps`` port on Slack: what people see after an update is stored.
+
+``bot`` gathers the values (``bot.collection.followups.Submitted``) after the update commits and
+calls ``after_submit``; here they become the confirmation to the author, every prompt card of
+the deliverable redrawn (``chat.update``; each joint SRO has one) and a notice to the co-owners.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.collection.followups import Submitted
+from handlers.slack.blocks.prompt import prompt_message
+from handlers.slack.blocks.replies import co_owner_reply, received_reply
+from handlers.slack.context import SlackContext
+from handlers.slack.gateway import SlackSendError
+
+log = logging.getLogger(__name__)
+
+
+class SlackFollowUps:
+    """Confirmation, refreshed prompt cards, co-owners told."""
+
+    def __init__(self, ctx: SlackContext) -> None:
+        self.ctx = ctx
+
+    def after_submit(self, done: Submitted, *, where: tuple[str, str] | None) -> None:
+        """Confirm, then refresh and tell the others. A failed confirmation is raised. In a
+        thread (``where``) nothing else is sent then: Slack redelivers the reply and its retry
+        does all of it. After a form (no ``where``) nothing will retry, so the prompts are
+        still refreshed (they show the stored update) before the error is raised."""
+        try:
+            confirm_to_actor(self.ctx, done, where=where)
+        except SlackSendError:
+            if where is None:
+                refresh_and_tell_others(self.ctx, done)
+            raise
+        refresh_and_tell_others(self.ctx, done)
+
+
+def confirm_to_actor(ctx: SlackContext, done: Submitted, *, where: tuple[str, str] | None
+                     ) -> None:
+    """The confirmation, in ``where`` (channel, thread) or the actor's prompt thread, else a DM.
+    Raises ``SlackSendError`` when Slack refuses it."""
+    message = received_reply(rag=done.rag, narrative=done.narrative, version=done.version,
+                             period_label=done.period.label, number=done.number,
+                             title=done.title)
+    target = where or done.prompt_of(done.actor)
+    if target is not None:
+        ctx.gateway.post_message(target[0], message.text, message.blocks, thread_ts=target[1])
+    else:
+        ctx.gateway.post_message(done.actor, message.text, message.blocks)
+
+
+def refresh_and_tell_others(ctx: SlackContext, done: Submitted) -> None:
+    """Show the new version on every prompt of the deliverable (each joint SRO has one) and tell
+    the other SROs and delegates. Best effort: a failure is logged, the update is stored."""
+    for _to, channel, ts, card in done.prompts:
+        message = prompt_message(card, ctx.settings.tz)
+        _quietly("chat.update", lambda c=channel, t=ts, m=message: ctx.gateway.update_message(
+            c, t, m.text, m.blocks))
+    notice = co_owner_reply(by=done.actor_name, rag=done.rag, narrative=done.narrative,
+                            version=done.version, period_label=done.period.label,
+                            number=done.number, title=done.title)
+    for user in done.co_owners:
+        thread = done.prompt_of(user)
+        channel, ts = thread if thread else (user, None)
+        _quietly("co-owner notice", lambda c=channel, t=ts: ctx.gateway.post_message(
+            c, notice.text, notice.blocks, thread_ts=t))
+
+
+def _quietly(what: str, call: Callable[[], object]) -> None:
+    try:
+        call()
+    except SlackSendError as error:
+        log.warning("%s failed: %s", what, error)
