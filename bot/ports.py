@@ -68,23 +68,29 @@ class Directory(Protocol):
 
 
 class ReportChannel(Protocol):
+    """The governance channel, where a compiled report's summary is posted and decided on."""
+
     def post_draft(self, report: ReportRecord, view: ReportView | ClosureView) -> PostedMessage:
-        """Post the summary of a new draft with its decision buttons."""
+        """Post the summary of a new draft with its decision buttons; what was posted comes
+        back to be stored. Raises ``bot.reports.errors.PublishError`` saying what to do when
+        the channel refuses it."""
         ...
 
-    def show_status(self, report: ReportRecord, note: StatusNote) -> None:
-        """Redraw the posted summary of ``report`` with ``note`` (approved, superseded…)."""
+    def show_status(self, report: ReportRecord, posted: PostedMessage, note: StatusNote
+                    ) -> None:
+        """Redraw the summary as ``posted`` with ``note`` (approved, superseded…)."""
         ...
 
     def upload_files(self, report: ReportRecord, paths: Sequence[Path]) -> None:
-        """Attach the report files to the posted summary."""
+        """Attach the report files to the posted summary (``TransientSendError``: try again)."""
         ...
 
-    def note_in_thread(self, report: ReportRecord, text: str) -> None:
-        """A line (plain text) under the posted summary: a decision, a failed upload."""
+    def note_in_thread(self, report: ReportRecord, note: StatusNote) -> None:
+        """A line under the posted summary recording ``note``: a decision, a failed upload."""
         ...
 
     def permalink(self, report: ReportRecord) -> str | None:
+        """A link to the posted summary, or None when the channel gives none."""
         ...
 
 

@@ -153,24 +153,9 @@ def make_context(settings: Settings, *, engine: Engine | None = None) -> SlackCo
     return slack_context(settings, engine=engine)
 
 
-def scheduler_wiring(ctx: SlackContext) -> dict[str, Any]:
-    """INTERIM (restructure in progress): what the jobs use of the Slack layer."""
-    from handlers.slack.outbound import make_outbox_sender
-    from handlers.slack.reports import post_report
-    from handlers.slack.rounds_ops import open_round_and_prompt, remind_outstanding
-
-    return {
-        "send": make_outbox_sender(ctx),
-        "post_report": post_report,
-        "open_round": lambda period: open_round_and_prompt(ctx, period, opened_by="scheduler"),
-        "remind": lambda period, stage: remind_outstanding(ctx, period, stage=stage),
-    }
-
-
 def start_scheduler_for(ctx: SlackContext) -> object:
     """Leader election and, in the leader, the round calendar (``ragtime serve``)."""
-    return start_scheduler(ctx, **scheduler_wiring(ctx),
-                           poll_seconds=ctx.settings.leader_poll_seconds)
+    return start_scheduler(ctx, poll_seconds=ctx.settings.leader_poll_seconds)
 
 
 # -- running -----------------------------------------------------------------------------------

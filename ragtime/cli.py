@@ -51,7 +51,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from bot.collection.rounds import RoundError
     from bot.framework.importer import FrameworkImportError
     from bot.reports import ReportError
-    from bot.reports.publishing import PublishError
+    from bot.reports.errors import PublishError
 
     return (UserError, PeriodError, SettingsError, FrameworkImportError, CalendarError,
             ReportError, RoundError, PublishError)
@@ -159,7 +159,7 @@ def compile(
     = None,
 ) -> None:
     """Compile the report for a period (or the year-end closure report)."""
-    from bot.reports.publishing import normalise_cover
+    from bot.reports.targets import normalise_cover
 
     formats = _formats(format)
     cover = normalise_cover({k: v for k, v in {"meeting": meeting, "date": date}.items() if v})
@@ -186,7 +186,7 @@ def compile(
 
 def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
                       cover: dict[str, object]) -> None:
-    from handlers.slack.reports import publish_report
+    from bot.reports.publish import publish_report
 
     with _slack_context() as ctx, console.status("Compiling and posting…") as status:
         outcome = publish_report(ctx, period, actor=_cli_actor(), closure=closure,
@@ -243,7 +243,7 @@ def serve(
 @round_app.command("open")
 def round_open(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
     """Open the round and DM every SRO a prompt per deliverable (never twice)."""
-    from handlers.slack.rounds_ops import open_round_and_prompt
+    from bot.collection.flows import open_round_and_prompt
 
     with _slack_context() as ctx, console.status(f"Opening {period} and prompting SROs…"):
         summary = open_round_and_prompt(ctx, _period(period), opened_by=_cli_actor())
@@ -257,7 +257,7 @@ def round_remind(
                                               "(default: manual-<today>).")] = None,
 ) -> None:
     """Remind the SROs still outstanding, listing their deliverables."""
-    from handlers.slack.rounds_ops import remind_outstanding
+    from bot.collection.flows import remind_outstanding
 
     with _slack_context() as ctx, console.status(f"Reminding outstanding SROs for {period}…"):
         summary = remind_outstanding(ctx, _period(period), stage=stage)
@@ -267,11 +267,11 @@ def round_remind(
 @round_app.command("status")
 def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
     """Who is outstanding, by theme (no Slack needed)."""
-    from handlers.slack.rounds_ops import status_text
+    from bot.collection.flows import round_status_text
 
     target = _period(period)
     with _database() as engine:
-        console.print(status_text(engine, target), highlight=False)
+        console.print(round_status_text(engine, target), highlight=False)
 
 
 @contextmanager
