@@ -9,8 +9,9 @@ RUN apt-get update \
 RUN useradd --create-home --uid 10001 ragtime
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY ragtime ./ragtime
 COPY bot ./bot
-COPY handlers.slack ./handlers.slack
+COPY handlers ./handlers
 COPY schedules ./schedules
 COPY storage ./storage
 RUN pip install --no-cache-dir .
