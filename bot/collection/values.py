@@ -2,8 +2,8 @@
 
 ``Rag`` and ``Source`` are the stored enums, re-exported here so a channel (``handlers``) names
 them without importing ``storage``. ``Target`` (a deliverable in a period) and ``Draft`` (what
-someone wrote, to pre-fill a form) travel in button values and forms; ``day`` is the one way the
-domain writes a date in a sentence (the CLI and the Slack texts show the same words).
+someone wrote, to pre-fill a form) travel in button values and forms; ``day`` (``bot.words``)
+is the one way a date is written in a sentence.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.calendar.periods import Period
+from bot.words import day
 from storage.models import Rag, Source
 
 __all__ = ["Draft", "Rag", "Source", "Target", "day"]
@@ -34,12 +35,3 @@ class Draft:
     recovery_action: str | None = None
     recovery_date: date | None = None
     change_reason: str | None = None
-
-
-def day(value: date | str | None) -> str:
-    """``Mon 13 Jan 2025`` (``date`` or ISO text); ``not set`` when missing."""
-    if value is None or value == "":
-        return "not set"
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return f"{value:%a} {value.day} {value:%b %Y}"

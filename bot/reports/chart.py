@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.reports.view import RagCounts
+from bot.words import NO_UPDATE, RAG_WORDS
 
 COLOURS = {"green": "#007f3b", "amber": "#ffb81c", "red": "#d5281b", "missing": "#aeb7bd"}
-LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "missing": "No update"}
+LABELS = {**RAG_WORDS, "missing": NO_UPDATE}
 TEXT_ON = {"green": "white", "amber": "black", "red": "white", "missing": "black"}
 
 

@@ -25,8 +25,6 @@ from bot.reports.chart import draw_rag_chart
 from bot.reports.closure import ClosureView, build_closure
 from bot.reports.render import (
     RAG_FILLS,
-    direction_label,
-    long_date,
     rag_rich,
     render_html,
     render_markdown,
@@ -35,6 +33,7 @@ from bot.reports.render import (
     write_pdf,
 )
 from bot.reports.view import ReportView, rag_label
+from bot.words import direction_word, long_date
 
 FORMATS = ("md", "html", "docx", "pdf")
 LONDON = ZoneInfo("Europe/London")
@@ -192,7 +191,7 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
             "risks": [{"number": r.number, "title": r.title,
                        "score": "—" if r.score is None else str(r.score)
                        + (f" (as at {r.as_of})" if r.as_of else ""),
-                       "direction": direction_label(r.direction)}
+                       "direction": direction_word(r.direction)}
                       for r in theme.risks],
             "rows": [{
                 "number": row.number, "area": row.area, "title": row.title,

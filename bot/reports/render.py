@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.reports.view import PersonView, rag_label
+from bot.words import direction_word, long_date
 
 TEMPLATES = Path(__file__).with_name("templates")
 RAG_FILLS = {"green": "007F3B", "amber": "FFB81C", "red": "D5281B", None: "D8DDE0"}
 RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", None: "212B32"}
-DIRECTIONS = {"up": "↑ up", "down": "↓ down", "static": "→ static"}
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -52,16 +51,8 @@ def md_block(value: Any) -> str:
     return "  \n".join(md_escape(line) for line in lines if line.strip())
 
 
-def long_date(value: date | datetime | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
 def sro_names(sros: tuple[PersonView, ...]) -> str:
     return "; ".join(str(person) for person in sros) or "No SRO recorded"
-
-
-def direction_label(direction: str | None) -> str:
-    return DIRECTIONS.get(direction or "", direction or "")
 
 
 @cache
@@ -78,7 +69,7 @@ def environment(kind: str) -> Environment:
     )
     env.filters.update(
         md=md_escape, md_block=md_block, long_date=long_date, sro_names=sro_names,
-        rag_label=rag_label, direction=direction_label,
+        rag_label=rag_label, direction=direction_word,
     )
     # Rows with more text than fits on a page may break across pages (see report.css).
     env.globals.update(long_text=2500)

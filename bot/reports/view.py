@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-RAGS = ("green", "amber", "red")
-RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No update"}
+from bot.words import RAGS, rag_word
+
+__all__ = ["RAGS", "rag_label", "rag_value"]
 
 
 class ReportError(LookupError):
@@ -24,7 +25,8 @@ def rag_value(rag: object) -> str:
 
 
 def rag_label(rag: str | None) -> str:
-    return RAG_LABELS.get(rag, str(rag).capitalize())
+    """The paper's word for a rating: ``Green``…, ``No update`` when there is none."""
+    return rag_word(rag)
 
 
 @dataclass(frozen=True)

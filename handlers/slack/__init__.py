@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.slack import actions, commands, events, home, reports, views
+from handlers.slack import actions, commands, events, home, views
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -18,5 +18,5 @@ if TYPE_CHECKING:
 
 
 def register(app: App, ctx: AppContext) -> None:
-    for surface in (commands, actions, views, events, home, reports):
+    for surface in (commands, actions, views, events, home):
         surface.register(app, ctx)

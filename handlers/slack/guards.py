@@ -22,6 +22,10 @@ from handlers.slack.blocks import kit as mrkdwn
 
 Middleware = Callable[..., Any]
 
+REPORT_REFUSAL = ("Sorry, only governance leads can compile, approve or reopen the board report. "
+                  "If you should be one, ask the governance team to add you to "
+                  "`RAGTIME_GOVERNANCE_LEADS`.")
+
 
 def acting_user(body: dict[str, Any]) -> str | None:
     """The user who sent a command or interaction, from the signed payload."""

@@ -32,6 +32,7 @@ from bot.collection.status import OutstandingItem, OutstandingTheme
 from bot.collection.values import Target
 from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
 from bot.messaging.outbox import Sender
+from bot.reports.decisions import CHANGES_REQUESTED
 from handlers.slack.blocks.prompt import (
     Notice,
     ReminderItem,
@@ -40,6 +41,7 @@ from handlers.slack.blocks.prompt import (
     prompt_message,
     reminder_messages,
 )
+from handlers.slack.blocks.reprompt import render_reprompt
 from handlers.slack.blocks.text import Message
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import PermanentSendError as SlackPermanentError
@@ -231,7 +233,14 @@ def _to_or_governance(ctx: SlackContext, payload: dict[str, Any]) -> list[str]:
 register_renderer("prompt", render_prompt)
 register_renderer("reminder", render_reminder)
 register_renderer("escalation", render_escalation)
+def render_changes_requested(ctx: SlackContext, message: RecordedMessage) -> list[Outgoing]:
+    """A lead asked an SRO to revise their update (``bot.reports.decisions``)."""
+    text, blocks = render_reprompt(message.payload)
+    return [Outgoing(str(message.payload["to"]), text, blocks)]
+
+
 register_renderer("notice", render_notice)
+register_renderer(CHANGES_REQUESTED, render_changes_requested)
 
 
 class SlackMessenger:

@@ -7,7 +7,7 @@ from handlers.slack.context import SlackContext
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.followups import SlackFollowUps
 from handlers.slack.outbox import SlackMessenger
-from handlers.slack.reports.channel import SlackReportChannel
+from handlers.slack.report_channel import SlackReportChannel
 
 
 def slack_ports(ctx: SlackContext) -> Ports:

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from bot.calendar.periods import Period
 from bot.framework.importer.errors import Problems
+from bot.words import DIRECTIONS
 
-DIRECTIONS = ("up", "down", "static")
 MIN_SCORE, MAX_SCORE = 1, 25
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")

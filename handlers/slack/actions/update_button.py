@@ -20,7 +20,7 @@ from handlers.slack.blocks.ids import (
     parse_update_button,
 )
 from handlers.slack.blocks.modal import UpdateForm, loading_view, notice_view, update_form
-from handlers.slack.blocks.text import esc
+from handlers.slack.blocks.words import esc
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import PermanentSendError
 

@@ -9,7 +9,8 @@ from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE, open_round_value, update_button_value
 from handlers.slack.blocks.prompt import outstanding_sections
 from handlers.slack.blocks.status import item_line, progress_lines
-from handlers.slack.blocks.text import esc, fit
+from handlers.slack.blocks.text import fit
+from handlers.slack.blocks.words import esc
 
 ABOUT = ("Each quarter Ragtime asks every SRO for a RAG rating and a short narrative on each "
          "deliverable they own, then compiles the draft board report.")

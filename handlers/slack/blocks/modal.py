@@ -24,10 +24,11 @@ from handlers.slack.blocks.ids import (
     FormMetadata,
     form_metadata,
 )
-from handlers.slack.blocks.text import day, deliverable_name, quote, rag_label, rag_word, where
+from handlers.slack.blocks.text import deliverable_name, where
+from handlers.slack.blocks.words import day, quote, rag_label, rag_word
 
 TITLE = "Quarterly update"
-RAG_OPTIONS = ((Rag.red, "Red"), (Rag.amber, "Amber"), (Rag.green, "Green"))
+RAG_ORDER = (Rag.red, Rag.amber, Rag.green)  # the order of the rating options
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
 
 
 def _select(initial: Rag | None) -> dict[str, Any]:
-    options = [mrkdwn.option(label, rag.value) for rag, label in RAG_OPTIONS]
+    options = [mrkdwn.option(rag_word(rag), rag.value) for rag in RAG_ORDER]
     select: dict[str, Any] = {"type": "static_select", "action_id": FIELD_ACTION,
                               "placeholder": mrkdwn.plain("Choose a rating"),
                               "options": options}
@@ -157,7 +158,7 @@ def _text_input(initial: str | None, limit: int, placeholder: str) -> dict[str, 
 
 
 def _recovery_hint(rules: Rules) -> str:
-    ratings = [rag_word(rag) for rag, _ in RAG_OPTIONS if rag in rules.recovery_required_for]
+    ratings = [rag_word(rag) for rag in RAG_ORDER if rag in rules.recovery_required_for]
     if not ratings:
         return "Optional."
     return f"Required with a {' or '.join(ratings)} rating."

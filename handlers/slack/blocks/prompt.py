@@ -16,19 +16,8 @@ from bot.collection.status import OutstandingTheme
 from bot.collection.values import Target
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_UPDATE, update_button_value
-from handlers.slack.blocks.text import (
-    Message,
-    chunks,
-    day,
-    deliverable_name,
-    esc,
-    moment,
-    names,
-    quote,
-    rag_label,
-    rag_word,
-    where,
-)
+from handlers.slack.blocks.text import Message, chunks, deliverable_name, names, where
+from handlers.slack.blocks.words import day, esc, moment, quote, rag_label, rag_word
 
 REPLY_HINT = ("Reply in this thread with your rating and narrative, e.g. "
               "`Amber – delayed by estates works`, or use the button.")

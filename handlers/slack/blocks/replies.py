@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_UPDATE, Draft, Target, update_button_value
-from handlers.slack.blocks.modal import RAG_OPTIONS
-from handlers.slack.blocks.text import Message, deliverable_name, esc, quote, rag_label, rag_word
+from handlers.slack.blocks.modal import RAG_ORDER
+from handlers.slack.blocks.text import Message, deliverable_name
+from handlers.slack.blocks.words import esc, quote, rag_label, rag_word
 
 EXAMPLES = "`Green – policy adopted`, `A: delayed by estates works`, `amber. awaiting funding`"
 LABEL_LINES = {
@@ -53,13 +54,13 @@ def missing_reply(
                  f"recorded yet. Start your reply with Red, Amber or Green (e.g. {EXAMPLES}), "
                  "or choose one here to open the form with your text:")
         buttons = [
-            mrkdwn.button(label, f"{OPEN_UPDATE}:{rag.value}", update_button_value(
+            mrkdwn.button(rag_word(rag), f"{OPEN_UPDATE}:{rag.value}", update_button_value(
                 target, draft=Draft(rag=rag, narrative=draft.narrative,
                                     recovery_action=draft.recovery_action,
                                     recovery_date=draft.recovery_date,
                                     change_reason=draft.change_reason),
                 prompt_ts=prompt_ts))
-            for rag, label in RAG_OPTIONS
+            for rag in RAG_ORDER
         ]
         return Message("I could not find a RAG rating in your reply: nothing was recorded yet.",
                        [mrkdwn.section(intro), mrkdwn.actions(*buttons, block_id="choose_rag")])

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from bot.collection.status import MyItem, Progress, RoundState
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.prompt import outstanding_sections
-from handlers.slack.blocks.text import OUTSTANDING, Message, esc, fit, rag_label
+from handlers.slack.blocks.text import OUTSTANDING, Message, fit
+from handlers.slack.blocks.words import esc, rag_label
 
 
 def item_line(item: MyItem) -> str:

@@ -1,62 +1,16 @@
-"""Small text helpers shared by the builders: ratings, dates, quoted user text, block limits."""
+"""Small helpers shared by the builders: names of deliverables and people, block limits, and
+the ``Message`` they make. Words, emoji, dates and escaping are ``handlers.slack.blocks.words``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
 from typing import Any
 
-from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.words import esc
 
-RAG_EMOJI = {Rag.red: ":red_circle:", Rag.amber: ":large_orange_circle:",
-             Rag.green: ":large_green_circle:"}
 OUTSTANDING = ":hourglass_flowing_sand: Outstanding"
-QUOTE_LIMIT = 2500  # room for a heading in the same 3,000-character section
-
-
-def rag_label(rag: Rag | str | None) -> str:
-    """``:large_orange_circle: Amber``, or ``no rating`` when there is none."""
-    if rag is None or rag == "":
-        return "no rating"
-    rating = Rag(rag)
-    return f"{RAG_EMOJI[rating]} {rating.value.title()}"
-
-
-def rag_word(rag: Rag | str | None) -> str:
-    return Rag(rag).value.title() if rag else "no rating"
-
-
-def day(value: date | str | None) -> str:
-    """``Mon 13 Jan 2025`` (``date`` or ISO text); ``not set`` when missing."""
-    if value is None or value == "":
-        return "not set"
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return f"{value:%a} {value.day} {value:%b %Y}"
-
-
-def moment(value: datetime | None, tz: tzinfo) -> str:
-    """``20 Dec 2024 10:05`` in the organisation's time zone."""
-    if value is None:
-        return ""
-    local = value.astimezone(tz) if value.tzinfo else value
-    return f"{local.day} {local:%b %Y %H:%M}"
-
-
-def esc(text: str | None) -> str:
-    """User or framework text made safe for mrkdwn (no mentions, links or broadcasts)."""
-    return mrkdwn.escape(str(text or ""))
-
-
-def quote(text: str | None, limit: int = QUOTE_LIMIT) -> str:
-    """User text as an escaped mrkdwn quote, cut to ``limit`` characters."""
-    cleaned = str(text or "").strip()
-    if not cleaned:
-        return "> _(no narrative)_"
-    escaped = mrkdwn.truncate(mrkdwn.escape(cleaned), limit)
-    return "\n".join("> " + line if line.strip() else ">" for line in escaped.splitlines())
 
 
 def deliverable_name(number: str | None, title: str) -> str:

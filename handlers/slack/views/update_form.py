@@ -21,7 +21,7 @@ from typing import Any
 from bot.collection.submissions import after_form, submit_from_form
 from handlers.slack.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.slack.blocks.modal import notice_view, read_form
-from handlers.slack.blocks.text import esc
+from handlers.slack.blocks.words import esc
 from handlers.slack.context import SlackContext
 from handlers.slack.home.opened import refresh_home
 

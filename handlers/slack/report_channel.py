@@ -1,7 +1,7 @@
 """The ``ReportChannel`` port on Slack: the report summaries in the governance channel.
 
 ``bot.reports.publish`` and ``bot.reports.decisions`` decide what happens; this class says it
-in Slack: the summary's Block Kit (``handlers.slack.reports.blocks``) with its status and
+in Slack: the summary's Block Kit (``handlers.slack.blocks.report``) with its status and
 buttons, the redraws after a decision, the files in the summary's thread and the thread notes.
 Slack's errors are ``bot.messaging.channel`` errors (the gateway's subclass them), except a
 summary that cannot be posted at all, which becomes a ``PublishError`` saying what to do.
@@ -15,9 +15,7 @@ from pathlib import Path
 from bot.reports import ClosureView, ReportView
 from bot.reports.errors import PublishError
 from bot.reports.records import PostedMessage, ReportRecord, StatusNote
-from handlers.slack.context import SlackContext
-from handlers.slack.gateway import SlackSendError
-from handlers.slack.reports.blocks import (
+from handlers.slack.blocks.report import (
     closure_body,
     report_body,
     status_blocks,
@@ -25,6 +23,8 @@ from handlers.slack.reports.blocks import (
     thread_note,
     with_status,
 )
+from handlers.slack.context import SlackContext
+from handlers.slack.gateway import SlackSendError
 
 
 class SlackReportChannel:

@@ -1,5 +1,6 @@
-"""The buttons under the draft summary — Approve, Request changes, Reopen — and the request
-for changes modal. Each is one call into ``bot.reports.decisions``; who may click is the
+"""The buttons under the draft summary: Approve, Request changes (opens the modal of
+``handlers.slack.views.changes_form``) and Reopen. Each is one call into
+``bot.reports.decisions``; who may click is the
 ``leads_only`` middleware's job (``handlers.slack.guards``), and the acting user is always the
 signed payload's ``user.id``; a button's value only names the report."""
 
@@ -7,27 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import AppContext
 from bot.reports.decisions import approve as approve_draft
-from bot.reports.decisions import ask_for_changes, changes_form
+from bot.reports.decisions import changes_form
 from bot.reports.decisions import reopen as reopen_draft
-from bot.reports.errors import InvalidRequest, PublishError
+from bot.reports.errors import PublishError
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.report import NOT_OURS, changes_modal
+from handlers.slack.context import SlackContext
 from handlers.slack.guards import acting_user
-from handlers.slack.reports.blocks import (
-    CHOICE_ACTION,
-    CHOICE_BLOCK,
-    COMMENT_ACTION,
-    COMMENT_BLOCK,
-    changes_modal,
-    modal_report_id,
-)
-
-NOT_OURS = "This button does not name a Ragtime report; it may be from an old message."
 
 
 def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
-            ctx: AppContext) -> None:
+            ctx: SlackContext) -> None:
     ack()
     report_id = _report_id(action, respond)
     if report_id is None:
@@ -41,7 +33,7 @@ def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
 
 
 def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
-           ctx: AppContext) -> None:
+           ctx: SlackContext) -> None:
     ack()
     report_id = _report_id(action, respond)
     if report_id is None:
@@ -55,7 +47,7 @@ def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
 
 
 def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
-                       ctx: AppContext) -> None:
+                       ctx: SlackContext) -> None:
     ack()
     report_id = _report_id(action, respond)
     if report_id is None:
@@ -66,28 +58,6 @@ def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], r
         _warn(respond, error)
         return
     ctx.gateway.open_view(body["trigger_id"], changes_modal(form.report, form.choices))
-
-
-def submit_changes(ack: Any, body: dict[str, Any], view: dict[str, Any],
-                   ctx: AppContext) -> None:
-    report_id = modal_report_id(view.get("private_metadata"))
-    values = (view.get("state") or {}).get("values") or {}
-    chosen = ((values.get(CHOICE_BLOCK) or {}).get(CHOICE_ACTION) or {}).get(
-        "selected_options") or []
-    comment = ((values.get(COMMENT_BLOCK) or {}).get(COMMENT_ACTION) or {}).get("value") or ""
-    ids = [int(option["value"]) for option in chosen
-           if str(option.get("value", "")).isdigit()]
-    if report_id is None:
-        ack(response_action="errors", errors={COMMENT_BLOCK: NOT_OURS})
-        return
-    try:
-        ask_for_changes(ctx, report_id, by=str(acting_user(body)), comment=comment,
-                        deliverable_ids=ids, on_recorded=ack)
-    except InvalidRequest as error:
-        block = CHOICE_BLOCK if error.field == "deliverables" else COMMENT_BLOCK
-        ack(response_action="errors", errors={block: str(error)})
-    except PublishError as error:
-        ack(response_action="errors", errors={COMMENT_BLOCK: str(error)})
 
 
 # ------------------------------------------------------------------------------ helpers

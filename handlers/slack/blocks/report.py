@@ -10,7 +10,6 @@ cut with a note, and every block stays within Slack's limits.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -18,6 +17,16 @@ from typing import Any
 from bot.reports import ClosureView, ProgressRow, RagCounts, ReportView
 from bot.reports.records import DeliverableChoice, ReportRecord, StatusNote
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.words import (
+    NO_UPDATE,
+    RAG_EMOJI,
+    direction_word,
+    rag_emoji,
+    rag_word,
+    when,
+    who,
+)
+from handlers.slack.blocks.words import esc_line as esc
 
 APPROVE = "report_approve"
 REQUEST_CHANGES = "report_request_changes"
@@ -27,41 +36,16 @@ STATUS_BLOCK = "report_status"
 ACTIONS_BLOCK = "report_actions"
 COMMENT_BLOCK, COMMENT_ACTION = "comment", "comment"
 CHOICE_BLOCK, CHOICE_ACTION = "deliverables", "deliverables"
+NOT_OURS = "This button does not name a Ragtime report; it may be from an old message."
 
 MAX_ITEMS = 12  # per list in the summary; the report itself has them all
 NARRATIVE_EXCERPT = 280
 RISK_TITLE_LIMIT = 160
 OPTIONS_MAX = 100  # Slack: options per group, and groups per select
 
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_EMOJI = {"green": ":large_green_circle:", "amber": ":large_orange_circle:",
-          "red": ":red_circle:", None: ":white_circle:"}
-_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No update"}
-_DIRECTIONS = {"up": "↑ rising", "down": "↓ falling", "static": "→ static"}
-
-
-def esc(text: object) -> str:
-    return mrkdwn.escape(" ".join(str(text or "").split()))
-
-
-def who(actor: str | None) -> str:
-    """``<@U123>`` for a Slack user id, else the (escaped) name of the CLI user or job."""
-    if not actor:
-        return "someone"
-    return f"<@{actor}>" if _SLACK_USER.match(actor) else esc(actor)
-
-
-def when(moment: datetime | None, tz: tzinfo) -> str:
-    """``14:05 on 3 October 2024`` in the organisation's time zone."""
-    if moment is None:
-        return "an unknown time"
-    local = moment.astimezone(tz) if moment.tzinfo else moment
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
 def counts_line(counts: RagCounts) -> str:
-    return (f"{_EMOJI['green']} {counts.green}   {_EMOJI['amber']} {counts.amber}   "
-            f"{_EMOJI['red']} {counts.red}   {_EMOJI[None]} {counts.missing} no update")
+    return (f"{RAG_EMOJI['green']} {counts.green}   {RAG_EMOJI['amber']} {counts.amber}   "
+            f"{RAG_EMOJI['red']} {counts.red}   {RAG_EMOJI[None]} {counts.missing} no update")
 
 
 # ------------------------------------------------------------------------------ summary body
@@ -84,8 +68,9 @@ def report_body(view: ReportView, *, compiled_by: str, compiled_at: datetime, tz
     theme_lines.append(f"*All themes*\n{counts_line(view.rag_counts)}")
     blocks += _list_sections("*RAG ratings by theme*", theme_lines, limit=len(theme_lines),
                              bullet="")
-    changes = [f"{_row_name(row)}: {_WORDS[row.previous_rag]} → {_WORDS[row.rag]} "
-               f"{_EMOJI[row.rag]}\n{_excerpt(row.narrative)}" for row in view.changes]
+    changes = [f"{_row_name(row)}: {rag_word(row.previous_rag, missing=NO_UPDATE)} → "
+               f"{rag_word(row.rag, missing=NO_UPDATE)} {rag_emoji(row.rag)}\n"
+               f"{_excerpt(row.narrative)}" for row in view.changes]
     blocks += _list_sections(
         f"*Changed since {esc(view.previous_period_label)}* ({len(changes)})", changes,
         empty="No deliverable changed its rating.")
@@ -154,7 +139,7 @@ def _risk_line(risk: Any) -> str:
     score = "not scored" if risk.score is None else f"score {risk.score}"
     if risk.as_of:
         score += f" (as at {esc(risk.as_of)})"
-    direction = _DIRECTIONS.get(risk.direction or "", esc(risk.direction or ""))
+    direction = esc(direction_word(risk.direction))
     title = mrkdwn.truncate(" ".join(str(risk.title).split()), RISK_TITLE_LIMIT)
     return f"*{esc(risk.number)}* {esc(title)} — {score}" + (f", {direction}" if direction else "")
 
@@ -260,7 +245,7 @@ def changes_modal(report: ReportRecord, choices: Sequence[DeliverableChoice]) ->
     """Ask which deliverables to send back and what to say (grouped by theme)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for choice in choices:
-        rating = _WORDS.get(choice.rag, choice.rag)
+        rating = rag_word(choice.rag, missing=NO_UPDATE)
         groups.setdefault(choice.theme, []).append(mrkdwn.option(
             f"{choice.number}. {' '.join(choice.title.split())}", str(choice.id),
             description=f"{rating} · SRO {', '.join(choice.sros) or 'none recorded'}"))

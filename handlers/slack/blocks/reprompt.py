@@ -1,12 +1,9 @@
 """The DM an SRO gets when a governance lead asks for changes to their update.
 
-``bot.reports.decisions.request_changes`` records one ``changes_requested`` outbox message per
-SRO and ``bot.reports.decisions.ask_for_changes`` sends them at once through the messenger port:
-crash-safe, what is not sent stays pending for the next run of the outbox. This module registers
-their renderer with the Slack outbox (so the shared outbox sender, and the scheduler's
-``deliver_outbox`` job, can send them). The message
-carries the lead's comment and the same "update" button as the round's prompt, so the SRO's
-resubmission goes through the usual form and rules.
+``bot.reports.decisions`` records one ``changes_requested`` outbox message per SRO and sends them
+through the messenger port (``handlers.slack.outbox`` renders them with this builder). The
+message carries the lead's comment and the same "update" button as the round's prompt, so the
+SRO's resubmission goes through the usual form and rules.
 """
 
 from __future__ import annotations
@@ -14,16 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.calendar.periods import Period, PeriodError
-from bot.context import AppContext
-from bot.messaging.channel import RecordedMessage
-from bot.reports.decisions import CHANGES_REQUESTED
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_UPDATE, update_button_value
 from handlers.slack.blocks.ids import Target as UpdateTarget
-from handlers.slack.outbox import Outgoing, register_renderer
-from handlers.slack.reports.blocks import esc, who
-
-_WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
+from handlers.slack.blocks.words import esc_line as esc
+from handlers.slack.blocks.words import rag_word, who
 
 
 def render_reprompt(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -33,7 +25,7 @@ def render_reprompt(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]
     name = f"{number}. {title}" if number else title
     comment = mrkdwn.truncate(mrkdwn.escape(str(payload.get("comment") or "").strip()), 2500)
     quoted = "\n".join("> " + line if line.strip() else ">" for line in comment.splitlines())
-    rating = _WORDS.get(str(payload.get("rag") or ""), "no rating yet")
+    rating = rag_word(payload.get("rag"), missing="no rating yet")
     blocks: list[dict[str, Any]] = [
         mrkdwn.section(
             f":leftwards_arrow_with_hook: *Changes requested on your {esc(period)} update*\n"
@@ -59,13 +51,3 @@ def _update_button(payload: dict[str, Any]) -> dict[str, Any] | None:
         return None
     return mrkdwn.button("Submit a revised update", OPEN_UPDATE, update_button_value(target),
                          style="primary")
-
-
-def render_changes_requested(ctx: AppContext, message: RecordedMessage) -> list[Outgoing]:
-    payload = dict(message.payload or {})
-    text, blocks = render_reprompt(payload)
-    return [Outgoing(str(payload["to"]), text, blocks)]
-
-
-register_renderer(CHANGES_REQUESTED, render_changes_requested)
-
