@@ -28,13 +28,8 @@ from typing import TYPE_CHECKING
 
 from bot.calendar.periods import Period
 from bot.collection.notices import Problem, problem_lines, tell_governance, undelivered
-from bot.collection.rounds import (
-    RoundError,
-    find_round,
-    open_round,
-    record_escalation,
-    record_reminders,
-)
+from bot.collection.reminders import record_escalation, record_reminders
+from bot.collection.rounds import RoundError, find_round, open_round
 from bot.collection.status import round_status_text
 from bot.collection.submissions import (
     after_form,

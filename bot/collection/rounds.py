@@ -1,16 +1,20 @@
-"""Rounds: the collection cycle of one period — open, prompt, remind, escalate, freeze.
+"""Rounds: the lifecycle of one period's collection — open it (prompting every SRO), summarise
+where it stands, freeze, reopen and close it.
 
-Nothing here sends anything: prompts, reminders and escalations are *recorded* in the outbox
-under unique keys (so running a step twice records nothing twice) and ``bot.messaging.outbox`` sends
-them. Prompts go to every SRO of every active deliverable (joint SROs each get one; delegates
-are not prompted). SROs without a Slack user id cannot be prompted and are returned as
-``missing_people`` for the governance lead.
+Nothing here sends anything: prompts are *recorded* in the outbox under unique keys (so opening
+twice records nothing twice) and ``bot.messaging.outbox`` sends them. Prompts go to every SRO of
+every active deliverable (joint SROs each get one; delegates are not prompted). SROs without a
+Slack user id cannot be prompted and are returned as ``missing_people`` for the governance lead.
+
+Who has answered is ``bot.collection.progress`` and chasing them ``bot.collection.reminders``;
+both build on the shared helpers here (the framework and its round, which deliverables a round
+covers in report order, their owners), so "which deliverables, and whose" is written once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -25,9 +29,7 @@ from storage.models import (
     Deliverable,
     DeliverableOwner,
     Framework,
-    OutboxMessage,
     Person,
-    Rag,
     Role,
     Round,
     RoundStatus,
@@ -47,77 +49,6 @@ class RoundOpened:
     prompts_recorded: int  # newly recorded this time
     already_open: bool
     missing_people: list[PersonRef]  # SROs with no Slack user id: not prompted
-
-
-@dataclass(frozen=True)
-class OwnerView:
-    person_id: int
-    name: str
-    title: str
-    slack_id: str | None
-
-
-@dataclass(frozen=True)
-class DeliverableStatus:
-    id: int
-    number: str
-    area: str
-    title: str
-    theme: str
-    sros: tuple[OwnerView, ...]
-    delegates: tuple[OwnerView, ...] = ()
-    rag: Rag | None = None  # latest rating, None while outstanding
-    version: int | None = None
-    submitted_at: datetime | None = None
-    submitted_by_slack_id: str | None = None
-
-    @property
-    def answered(self) -> bool:
-        return self.rag is not None
-
-
-@dataclass(frozen=True)
-class ThemeStatus:
-    id: int
-    name: str
-    answered: tuple[DeliverableStatus, ...]
-    outstanding: tuple[DeliverableStatus, ...]
-
-    @property
-    def total(self) -> int:
-        return len(self.answered) + len(self.outstanding)
-
-
-@dataclass(frozen=True)
-class RoundStatusView:
-    period: Period
-    framework_id: int
-    framework_name: str
-    opened: bool  # False: no round yet (the view shows who would be outstanding)
-    status: RoundStatus | None
-    deadline: date | None  # the round's, or the calendar's planned one before it opens
-    frozen: bool
-    opened_at: datetime | None
-    opened_by: str | None
-    approved_at: datetime | None
-    approved_by: str | None
-    themes: tuple[ThemeStatus, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(theme.total for theme in self.themes)
-
-    @property
-    def answered_count(self) -> int:
-        return sum(len(theme.answered) for theme in self.themes)
-
-    @property
-    def outstanding_count(self) -> int:
-        return sum(len(theme.outstanding) for theme in self.themes)
-
-    @property
-    def outstanding(self) -> list[DeliverableStatus]:
-        return [item for theme in self.themes for item in theme.outstanding]
 
 
 @dataclass(frozen=True)
@@ -200,7 +131,7 @@ def open_round(
                         "to": person.slack_id,
                         "person_name": person.name,
                         "period": period.label,
-                        "deadline": _iso(round_.deadline),
+                        "deadline": iso_date(round_.deadline),
                         "deliverable_id": deliverable.id,
                         "number": deliverable.number,
                         "area": deliverable.area,
@@ -218,144 +149,15 @@ def open_round(
                        missing_people=list(missing.values()))
 
 
-# ------------------------------------------------------------------------------ status
+# ------------------------------------------------------------------------------ summary
 
 def round_summary(
     session: Session, period: Period, *, framework_id: int | None = None
 ) -> RoundSummary:
     """The round's state alone (no deliverables, owners or updates): what ``/report-status``
     and the Home tab show above an SRO's own deliverables."""
-    framework, round_ = _framework_and_round(session, period, framework_id)
-    return _summary(framework, round_, period)
-
-
-def round_status(
-    session: Session, period: Period, *, framework_id: int | None = None
-) -> RoundStatusView:
-    """Per theme, which active deliverables are answered and which are outstanding.
-
-    Built from plain rows in a fixed number of queries whatever the framework's size (no ORM
-    objects per deliverable or owner: this backs the governance lead's ``/report-status``)."""
-    framework, round_ = _framework_and_round(session, period, framework_id)
-    summary = _summary(framework, round_, period)
-    latest = latest_updates(session, period)
-    owners = _owner_views(session, framework.id)
-    by_theme: dict[int, tuple[str, list[DeliverableStatus]]] = {}
-    for deliverable_id, number, area, title, theme_id, theme_name in session.exec(
-            _in_report_order(framework.id, Deliverable.id, Deliverable.number, Deliverable.area,
-                             Deliverable.title, Theme.id, Theme.name)).all():
-        update = latest.get(deliverable_id)
-        mine = owners.get(deliverable_id, [])
-        by_theme.setdefault(theme_id, (theme_name, []))[1].append(DeliverableStatus(
-            id=deliverable_id, number=number, area=area, title=title, theme=theme_name,
-            sros=tuple(view for view, role in mine if role == Role.sro),
-            delegates=tuple(view for view, role in mine if role == Role.delegate),
-            rag=Rag(update.rag) if update else None,
-            version=update.version if update else None,
-            submitted_at=update.submitted_at if update else None,
-            submitted_by_slack_id=update.submitted_by_slack_id if update else None,
-        ))
-    themes = tuple(
-        ThemeStatus(id=theme_id, name=name,
-                    answered=tuple(item for item in items if item.answered),
-                    outstanding=tuple(item for item in items if not item.answered))
-        for theme_id, (name, items) in by_theme.items()
-    )
-    return RoundStatusView(
-        period=period, framework_id=framework.id, framework_name=framework.name,
-        opened=summary.opened, status=summary.status, deadline=summary.deadline,
-        frozen=summary.frozen,
-        opened_at=round_.opened_at if round_ else None,
-        opened_by=round_.opened_by if round_ else None,
-        approved_at=round_.approved_at if round_ else None,
-        approved_by=round_.approved_by if round_ else None,
-        themes=themes,
-    )
-
-
-def outstanding_for(
-    session: Session, period: Period, slack_id: str, *, framework_id: int | None = None
-) -> list[DeliverableStatus]:
-    """The deliverables ``slack_id`` is an SRO or delegate of that have no update yet."""
-    if not slack_id:
-        return []
-    view = round_status(session, period, framework_id=framework_id)
-    return [
-        item for item in view.outstanding
-        if any(owner.slack_id == slack_id for owner in (*item.sros, *item.delegates))
-    ]
-
-
-# ------------------------------------------------------------------------------ chasing
-
-def record_reminders(
-    session: Session, period: Period, stage: str, *, framework_id: int | None = None
-) -> int:
-    """Record one reminder per SRO still outstanding (listing their outstanding deliverables)
-    for ``stage`` (e.g. ``5-days-before``); returns how many were newly recorded. A frozen
-    or closed round is not chased."""
-    round_, view = _open_round_view(session, period, framework_id)
-    if round_.frozen or round_.status != RoundStatus.open:
-        return 0
-    per_person: dict[int, tuple[OwnerView, list[DeliverableStatus]]] = {}
-    for item in view.outstanding:
-        for sro in item.sros:
-            if sro.slack_id:
-                per_person.setdefault(sro.person_id, (sro, []))[1].append(item)
-    recorded = 0
-    for person_id, (sro, items) in per_person.items():
-        _, created = record_message(
-            session,
-            key=f"reminder:{period.slug}:{stage}:{person_id}",
-            kind="reminder", period_id=round_.period_id, person_id=person_id,
-            payload={
-                "to": sro.slack_id,
-                "person_name": sro.name,
-                "stage": stage,
-                "period": period.label,
-                "deadline": _iso(round_.deadline),
-                "deliverable_ids": [item.id for item in items],
-                "deliverables": [_deliverable_payload(item) for item in items],
-            },
-        )
-        recorded += created
-    if recorded:
-        audit(session=session, actor="ragtime", action="round.reminders_recorded",
-              subject=f"round:{round_.id}", period=period.label, stage=stage, count=recorded)
-    return recorded
-
-
-def record_escalation(
-    session: Session, period: Period, *, stage: str = "deadline",
-    framework_id: int | None = None,
-) -> OutboxMessage | None:
-    """Record the message telling the governance channel who is still outstanding; ``None``
-    when nobody is (or the round is frozen). Recording twice returns the first message."""
-    round_, view = _open_round_view(session, period, framework_id)
-    if round_.frozen or not view.outstanding:
-        return None
-    message, created = record_message(
-        session,
-        key=f"escalation:{period.slug}:{stage}",
-        kind="escalation", period_id=round_.period_id,
-        payload={
-            "period": period.label,
-            "deadline": _iso(round_.deadline),
-            "total": view.total,
-            "answered": view.answered_count,
-            "outstanding_count": view.outstanding_count,
-            "themes": [
-                {"theme": theme.name,
-                 "outstanding": [_deliverable_payload(item) for item in theme.outstanding]}
-                for theme in view.themes if theme.outstanding
-            ],
-        },
-    )
-    if created:
-        audit(session=session, actor="ragtime", action="round.escalation_recorded",
-              subject=f"round:{round_.id}", period=period.label,
-              outstanding=view.outstanding_count)
-    return message
+    framework, round_ = framework_and_round(session, period, framework_id)
+    return summary_of(framework, round_, period)
 
 
 # ------------------------------------------------------------------------------ freeze/close
@@ -366,7 +168,7 @@ def freeze_round(
 ) -> Round:
     """Stop further updates for the period (the report approval flow calls this with
     ``approved=True``). Only a governance lead may reopen it."""
-    round_ = _existing_round(session, period, framework_id)
+    round_ = existing_round(session, period, framework_id)
     now = utcnow()
     if not round_.frozen:
         round_.frozen, round_.frozen_at, round_.frozen_by = True, now, by
@@ -387,7 +189,7 @@ def reopen_round(
 ) -> Round:
     """Unfreeze (and reopen if closed): updates are accepted again and any approval is
     withdrawn, so the report must be approved again."""
-    round_ = _existing_round(session, period, framework_id)
+    round_ = existing_round(session, period, framework_id)
     before = {
         "frozen": round_.frozen, "status": str(round_.status),
         "approved_by": round_.approved_by, "frozen_by": round_.frozen_by,
@@ -407,7 +209,7 @@ def close_round(
 ) -> Round:
     """End the collection: no more reminders or prompts. Late updates are still accepted
     until the round is frozen."""
-    round_ = _existing_round(session, period, framework_id)
+    round_ = existing_round(session, period, framework_id)
     if round_.status != RoundStatus.closed:
         round_.status, round_.closed_at, round_.closed_by = RoundStatus.closed, utcnow(), by
         session.add(round_)
@@ -420,7 +222,65 @@ def close_round(
 def find_round(
     session: Session, period: Period, *, framework_id: int | None = None
 ) -> Round | None:
-    return _framework_and_round(session, period, framework_id)[1]
+    return framework_and_round(session, period, framework_id)[1]
+
+
+# ------------------------------------------------------------------------------ shared helpers
+# Public because ``bot.collection.progress`` and ``bot.collection.reminders`` build on them.
+
+def framework_and_round(
+    session: Session, period: Period, framework_id: int | None
+) -> tuple[Framework, Round | None]:
+    """The framework (``RoundError`` if there is none) and its round for ``period``, if opened."""
+    framework = _framework(session, framework_id)
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    return framework, _round(session, framework.id, record.id) if record else None
+
+
+def existing_round(session: Session, period: Period, framework_id: int | None) -> Round:
+    """The period's round; ``RoundError`` if it has not been opened."""
+    round_ = find_round(session, period, framework_id=framework_id)
+    if round_ is None:
+        raise RoundError(f"No round has been opened for {period.label}; open it first.")
+    return round_
+
+
+def summary_of(framework: Framework, round_: Round | None, period: Period) -> RoundSummary:
+    return RoundSummary(
+        period=period, framework_id=framework.id or 0, opened=round_ is not None,
+        status=RoundStatus(round_.status) if round_ else None,
+        deadline=round_.deadline if round_ else round_deadline(framework, period),
+        frozen=bool(round_ and round_.frozen),
+    )
+
+
+def in_report_order(framework_id: int, *columns: Any) -> Any:
+    """``columns`` of the framework's active deliverables (joined to their theme), in report
+    order: the one place that says which deliverables a round covers and in what order."""
+    return (
+        select(*columns)
+        .select_from(Deliverable)
+        .join(Theme, Theme.id == Deliverable.theme_id)
+        .where(Deliverable.framework_id == framework_id, Deliverable.active == True)  # noqa: E712
+        .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
+    )
+
+
+def owners_query(framework_id: int, *columns: Any) -> Any:
+    """``columns`` of every owner of the framework's deliverables, joint SROs as listed."""
+    return (
+        select(*columns)
+        .select_from(DeliverableOwner)
+        .join(Person, Person.id == DeliverableOwner.person_id)
+        .join(Deliverable, Deliverable.id == DeliverableOwner.deliverable_id)
+        .where(Deliverable.framework_id == framework_id)
+        .order_by(DeliverableOwner.position, DeliverableOwner.id)
+    )
+
+
+def iso_date(day: date | None) -> str | None:
+    """A date as outbox payloads carry it."""
+    return day.isoformat() if day else None
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -438,65 +298,10 @@ def _framework(session: Session, framework_id: int | None) -> Framework:
     return framework
 
 
-def _framework_and_round(
-    session: Session, period: Period, framework_id: int | None
-) -> tuple[Framework, Round | None]:
-    framework = _framework(session, framework_id)
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    return framework, _round(session, framework.id, record.id) if record else None
-
-
-def _summary(framework: Framework, round_: Round | None, period: Period) -> RoundSummary:
-    return RoundSummary(
-        period=period, framework_id=framework.id or 0, opened=round_ is not None,
-        status=RoundStatus(round_.status) if round_ else None,
-        deadline=round_.deadline if round_ else round_deadline(framework, period),
-        frozen=bool(round_ and round_.frozen),
-    )
-
-
 def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
     return session.exec(
         select(Round).where(Round.framework_id == framework_id, Round.period_id == period_id)
     ).first()
-
-
-def _existing_round(session: Session, period: Period, framework_id: int | None) -> Round:
-    round_ = find_round(session, period, framework_id=framework_id)
-    if round_ is None:
-        raise RoundError(f"No round has been opened for {period.label}; open it first.")
-    return round_
-
-
-def _open_round_view(
-    session: Session, period: Period, framework_id: int | None
-) -> tuple[Round, RoundStatusView]:
-    round_ = _existing_round(session, period, framework_id)
-    return round_, round_status(session, period, framework_id=round_.framework_id)
-
-
-def _in_report_order(framework_id: int, *columns: Any) -> Any:
-    """``columns`` of the framework's active deliverables (joined to their theme), in report
-    order: the one place that says which deliverables a round covers and in what order."""
-    return (
-        select(*columns)
-        .select_from(Deliverable)
-        .join(Theme, Theme.id == Deliverable.theme_id)
-        .where(Deliverable.framework_id == framework_id, Deliverable.active == True)  # noqa: E712
-        .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
-    )
-
-
-def _owners_query(framework_id: int, *columns: Any) -> Any:
-    """``columns`` of every owner of the framework's deliverables, joint SROs as listed."""
-    return (
-        select(*columns)
-        .select_from(DeliverableOwner)
-        .join(Person, Person.id == DeliverableOwner.person_id)
-        .join(Deliverable, Deliverable.id == DeliverableOwner.deliverable_id)
-        .where(Deliverable.framework_id == framework_id)
-        .order_by(DeliverableOwner.position, DeliverableOwner.id)
-    )
 
 
 def _owners_by_deliverable(
@@ -505,21 +310,9 @@ def _owners_by_deliverable(
     """Deliverable id → its owners in order (joint SROs as listed)."""
     found: dict[int, list[tuple[Person, Role]]] = {}
     for owner, person in session.exec(
-        _owners_query(framework_id, DeliverableOwner, Person)
+        owners_query(framework_id, DeliverableOwner, Person)
     ).all():
         found.setdefault(owner.deliverable_id, []).append((person, Role(owner.role)))
-    return found
-
-
-def _owner_views(session: Session, framework_id: int) -> dict[int, list[tuple[OwnerView, Role]]]:
-    """As ``_owners_by_deliverable``, from plain rows (no ORM objects)."""
-    found: dict[int, list[tuple[OwnerView, Role]]] = {}
-    for deliverable_id, role, person_id, name, title, slack_id in session.exec(_owners_query(
-            framework_id, DeliverableOwner.deliverable_id, DeliverableOwner.role, Person.id,
-            Person.name, Person.title, Person.slack_id)).all():
-        found.setdefault(deliverable_id, []).append(
-            (OwnerView(person_id=person_id, name=name, title=title, slack_id=slack_id),
-             Role(role)))
     return found
 
 
@@ -527,22 +320,10 @@ def _deliverables(
     session: Session, framework_id: int
 ) -> list[tuple[Deliverable, Theme, list[tuple[Person, Role]]]]:
     """Active deliverables in report order, each with its owners."""
-    rows = session.exec(_in_report_order(framework_id, Deliverable, Theme)).all()
+    rows = session.exec(in_report_order(framework_id, Deliverable, Theme)).all()
     owners = _owners_by_deliverable(session, framework_id)
     return [(d, t, owners.get(d.id, [])) for d, t in rows]
 
 
 def _sros(owners: list[tuple[Person, Role]]) -> list[Person]:
     return [person for person, role in owners if role == Role.sro]
-
-
-def _deliverable_payload(item: DeliverableStatus) -> dict[str, Any]:
-    return {
-        "id": item.id, "number": item.number, "area": item.area, "title": item.title,
-        "theme": item.theme,
-        "sros": [{"name": s.name, "title": s.title, "slack_id": s.slack_id} for s in item.sros],
-    }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

@@ -25,14 +25,9 @@ from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.collection.owned import deliverables_for
-from bot.collection.rounds import (
-    RoundError,
-    RoundStatusView,
-    RoundSummary,
-    find_round,
-    round_summary,
-)
-from bot.collection.rounds import round_status as load_round_status
+from bot.collection.progress import RoundStatusView
+from bot.collection.progress import round_status as load_round_status
+from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.outbox import failed_messages

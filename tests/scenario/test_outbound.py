@@ -8,7 +8,8 @@ import json
 import pytest
 
 from bot.collection.flows import remind_outstanding, round_status_text
-from bot.collection.rounds import RoundError, record_escalation
+from bot.collection.reminders import record_escalation
+from bot.collection.rounds import RoundError
 from bot.messaging.outbox import deliver_pending, failed_messages, record_message
 from handlers.slack.blocks.text import Message
 from handlers.slack.outbox import Outgoing, make_outbox_sender, register_renderer

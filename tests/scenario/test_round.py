@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.collection.rounds import round_status
+from bot.collection.progress import round_status
 from storage.db import session_scope
 from storage.models import Source
 from tests.scenario.conftest import (

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.collection.progress import round_status
 from bot.collection.rounds import (
     RoundError,
     RoundSummary,
@@ -16,7 +17,6 @@ from bot.collection.rounds import (
     freeze_round,
     open_round,
     reopen_round,
-    round_status,
     round_summary,
 )
 from bot.collection.updates import submit_update

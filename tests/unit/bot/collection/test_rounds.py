@@ -3,17 +3,15 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from bot.collection.progress import outstanding_for, round_status
+from bot.collection.reminders import record_escalation, record_reminders
 from bot.collection.rounds import (
     RoundError,
     close_round,
     find_round,
     freeze_round,
     open_round,
-    outstanding_for,
-    record_escalation,
-    record_reminders,
     reopen_round,
-    round_status,
 )
 from bot.collection.updates import submit_update
 from bot.framework.people import resolve_slack_ids

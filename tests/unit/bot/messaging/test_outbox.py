@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.collection.rounds import open_round, record_reminders
+from bot.collection.reminders import record_reminders
+from bot.collection.rounds import open_round
 from bot.messaging.outbox import (
     DeliveryReport,
     PermanentSendError,
