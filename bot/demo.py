@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from rich.console import Console
 
 from bot.framework.example import EXAMPLE_PERIOD, load_example
 from bot.reports import ReportView, compile_report
@@ -22,24 +21,25 @@ class DemoResult:
     view: ReportView
 
 
-def run_demo(out: Path, *, console: Console | None = None) -> DemoResult:
-    console = console or Console(quiet=True)
+def run_demo(out: Path, *, progress: Callable[[str], None] | None = None) -> DemoResult:
+    """A fresh SQLite database in ``out`` with the bundled example and its Q2 2024/25 updates,
+    and that report compiled beside it; ``progress`` hears each step."""
+    step = progress or (lambda _message: None)
     out.mkdir(parents=True, exist_ok=True)
     database = out / DEMO_DATABASE
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{database}")
     try:
-        with console.status("Creating the database…") as status:
-            upgrade(engine)
-            status.update("Loading the Step Up To Great example…")
-            with session_scope(engine, write=True) as session:
-                load_example(session)
-            with session_scope(engine) as session:
-                files = compile_report(
-                    session, EXAMPLE_PERIOD, out,
-                    progress=lambda step: status.update(f"Compiling {EXAMPLE_PERIOD}: {step}"),
-                )
+        step("Creating the database…")
+        upgrade(engine)
+        step("Loading the Step Up To Great example…")
+        with session_scope(engine, write=True) as session:
+            load_example(session)
+        with session_scope(engine) as session:
+            files = compile_report(
+                session, EXAMPLE_PERIOD, out,
+                progress=lambda what: step(f"Compiling {EXAMPLE_PERIOD}: {what}"))
     finally:
         engine.dispose()
     paths = {"db": database, **files.paths, "chart": files.chart}

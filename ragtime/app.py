@@ -146,13 +146,6 @@ def _tell_user(ctx: SlackContext, body: dict[str, Any], respond: Any, text: str)
         ctx.gateway.post_message(event["channel"], text, thread_ts=thread)
 
 
-def make_context(settings: Settings, *, engine: Engine | None = None) -> SlackContext:
-    """A context for commands that call Slack without serving it (``round open``,
-    ``compile --post``): bot token only, migrated database."""
-    settings.require_slack(inbound=False)
-    return slack_context(settings, engine=engine)
-
-
 def start_scheduler_for(ctx: SlackContext) -> object:
     """Leader election and, in the leader, the round calendar (``ragtime serve``)."""
     return start_scheduler(ctx, poll_seconds=ctx.settings.leader_poll_seconds)

@@ -1,8 +1,8 @@
-"""The ``ragtime`` command line. A composition root: the only module, with ``ragtime.app``, that
-wires storage, bot services, Slack handlers.slack and schedules together.
+"""The ``ragtime`` command line: each command parses its arguments, makes one ``bot`` call on a
+context from ``ragtime.wiring`` and prints the result.
 
-Imports of heavy parts (WeasyPrint, matplotlib, Bolt) happen inside the commands that need them
-so that ``ragtime --help`` stays instant.
+Each command imports what it needs when it runs (WeasyPrint, matplotlib and Bolt are heavy), so
+``ragtime --help`` stays instant; none of these imports avoids a cycle (import-linter checks).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.calendar.periods import Period, PeriodError
+from bot.context import AppContext
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -75,25 +76,15 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _session(engine, *, write: bool = False) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    from storage.db import session_scope
+def _offline() -> Iterator[AppContext]:
+    """A context on the configured database (migrated) that reaches nobody."""
+    from ragtime.wiring import offline_context
 
-    with session_scope(engine, write=write) as session:
-        yield session
-
-
-@contextmanager
-def _database(url: str | None = None) -> Iterator[object]:
-    """A migrated engine for the configured (or given) database."""
-    from storage.db import make_engine
-    from storage.migrate import upgrade
-
-    engine = make_engine(url or _settings().database_url)
+    ctx = offline_context(_settings())
     try:
-        upgrade(engine)
-        yield engine
+        yield ctx
     finally:
-        engine.dispose()
+        ctx.engine.dispose()
 
 
 def _period(text: str) -> Period:
@@ -125,7 +116,8 @@ def demo(
     """Offline demo: fresh SQLite, the bundled example, every report format compiled."""
     from bot.demo import run_demo
 
-    result = run_demo(out, console=console)
+    with console.status("Starting…") as status:
+        result = run_demo(out, progress=status.update)
     _print_summary(result.view)
     _print_written(result.paths)
 
@@ -137,11 +129,10 @@ def import_(
     = None,
 ) -> None:
     """Load or update a framework (idempotent: re-import updates, never duplicates)."""
-    from bot.framework.importer import import_framework
-    from storage.db import session_scope
+    from bot.framework.importer import import_file
 
-    with _database() as engine, session_scope(engine, write=True) as session:
-        summary = import_framework(session, file, framework_name=framework)
+    with _offline() as ctx:
+        summary = import_file(ctx.engine, file, framework_name=framework)
     console.print(f"[green]imported[/] {file}: {summary}")
 
 
@@ -166,21 +157,14 @@ def compile(
     if post:
         _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover)
         return
-    with _database() as engine, _session(engine) as session:
-        if closure:
-            from bot.reports import compile_closure
+    from bot.reports import ReportView
+    from bot.reports.files import write_report
 
-            with console.status("Compiling the closure report…") as status:
-                files = compile_closure(session, _closure_year(period), out, formats=formats,
-                                        cover_overrides=cover, progress=status.update)
-        else:
-            from bot.reports import compile_report
-
-            target = _period(period)
-            with console.status(f"Compiling {target}…") as status:
-                files = compile_report(session, target, out, formats=formats,
-                                       cover_overrides=cover, progress=status.update)
-            _print_summary(files.view)
+    with _offline() as ctx, console.status(f"Compiling {period}…") as status:
+        files = write_report(ctx, period, out, closure=closure, formats=formats,
+                             cover_overrides=cover, progress=status.update)
+    if isinstance(files.view, ReportView):
+        _print_summary(files.view)
     _print_written({**files.paths, "chart": files.chart})
 
 
@@ -195,28 +179,20 @@ def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closu
     console.print(str(outcome), highlight=False)
 
 
-def _closure_year(text: str) -> int:
-    try:
-        return parse_financial_year(text)
-    except PeriodError:
-        return _period(text).fy
-
-
 @app.command()
 def export(
     period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q2'")],
     format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
 ) -> None:
     """Every deliverable of the period with its latest update, to stdout."""
-    from bot.reports.export import export_rows, write_csv, write_json
-    from storage.db import session_scope
+    from bot.reports.export import export_period, write_csv, write_json
 
     writers = {"json": write_json, "csv": write_csv}
     if format not in writers:
         raise UserError(f"unknown export format '{format}'; choose json or csv")
     target = _period(period)
-    with _database() as engine, session_scope(engine) as session:
-        rows = export_rows(session, target)
+    with _offline() as ctx:
+        rows = export_period(ctx.engine, target)
     writers[format](rows, sys.stdout)
 
 
@@ -270,15 +246,15 @@ def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")
     from bot.collection.flows import round_status_text
 
     target = _period(period)
-    with _database() as engine:
-        console.print(round_status_text(engine, target), highlight=False)
+    with _offline() as ctx:
+        console.print(round_status_text(ctx.engine, target), highlight=False)
 
 
 @contextmanager
-def _slack_context() -> Iterator[object]:
-    from ragtime.app import make_context
+def _slack_context() -> Iterator[AppContext]:
+    from ragtime.wiring import outbound_context
 
-    ctx = make_context(_settings())
+    ctx = outbound_context(_settings())
     try:
         yield ctx
     finally:
@@ -302,8 +278,9 @@ def schedule_show(
 
     settings = _settings()
     target = _period(period) if period else None
-    with _database() as engine:
-        rows = planned(target, calendar_for(engine, timezone=settings.timezone), engine=engine)
+    with _offline() as ctx:
+        rows = planned(target, calendar_for(ctx.engine, timezone=settings.timezone),
+                       engine=ctx.engine)
     table = Table(title=f"Round calendar ({settings.timezone})", title_justify="left")
     for column in ("Period", "Job", "When", "What", "Status"):
         table.add_column(column)
@@ -318,8 +295,8 @@ def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
     from storage.migrate import current
 
-    with _database() as engine:
-        console.print(f"database at revision [bold]{', '.join(current(engine))}[/]")
+    with _offline() as ctx:
+        console.print(f"database at revision [bold]{', '.join(current(ctx.engine))}[/]")
 
 
 @app.command()

@@ -1,9 +1,10 @@
 """Builds the context every entry point runs on and fills its ports.
 
-``slack_context`` is what ``ragtime serve``, Socket Mode, ``round open``, ``compile --post`` and
-the tests use: a migrated database, the Slack gateway on ``SLACK_API_URL`` and the Slack
-implementations of the domain's ports. ``offline_context`` reaches nobody (``ragtime demo``,
-``compile`` without ``--post``, ``round status``).
+``slack_context`` is what ``ragtime serve``, Socket Mode, the scheduler and the tests use: a
+migrated database, the Slack gateway on ``SLACK_API_URL`` and the Slack implementations of the
+domain's ports; ``outbound_context`` is the same for commands that only call Slack (``round
+open``, ``compile --post``). ``offline_context`` reaches nobody (``import``, ``compile`` without
+``--post``, ``export``, ``round status``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def slack_context(
                        gateway=SlackGateway(client or make_web_client(settings)))
     ctx.ports = slack_ports(ctx)
     return ctx
+
+
+def outbound_context(settings: Settings) -> SlackContext:
+    """For commands that call Slack without serving it (``round open``, ``compile --post``):
+    the bot token is needed, the signing secret is not."""
+    settings.require_slack(inbound=False)
+    return slack_context(settings)
 
 
 def offline_context(settings: Settings, *, engine: Engine | None = None) -> AppContext:

@@ -10,15 +10,23 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.reports import build_report
+from storage.db import session_scope
 
 FIELDS = ("period", "theme", "number", "ref", "area", "deliverable", "sros", "rag", "narrative",
           "submitted_by", "submitted_at")
 # Cells a spreadsheet would run as a formula; prefixed with ' in CSV (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def export_period(engine: Engine, period: Period) -> list[dict[str, Any]]:
+    """``ragtime export``: ``export_rows`` in a read-only unit of work."""
+    with session_scope(engine) as session:
+        return export_rows(session, period)
 
 
 def export_rows(session: Session, period: Period, *, framework_id: int | None = None

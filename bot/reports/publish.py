@@ -26,11 +26,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.calendar.periods import Period
 from bot.messaging.channel import SendError, TransientSendError
 from bot.reports import FORMATS, CompiledFiles, ReportError
 from bot.reports.errors import PublishError
@@ -53,7 +53,7 @@ from bot.reports.targets import (
     default_period,
     normalise_cover,
     parse_compile_text,
-    parse_target,
+    resolve_target,
 )
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def publish_report(
     step = progress or (lambda _message: None)
     cover = normalise_cover(cover_overrides)
     with _lock(resolved.key):
-        draft = prepare_draft(ctx.engine, resolved, today=_today(ctx), cover=cover)
+        draft = prepare_draft(ctx.engine, resolved, today=ctx.today(), cover=cover)
         if draft.unchanged:
             return _unchanged(ctx, draft, actor=actor, formats=formats, out_dir=out_dir,
                               step=step, cover=cover)
@@ -155,32 +155,10 @@ def post_report(ctx: AppContext, period: Period) -> PublishOutcome:
 def read_request(ctx: AppContext, text: str) -> CompileRequest:
     """What ``/compile-report TEXT`` asks for, an empty period meaning the default one (raises
     ``PublishError`` saying what is wrong with the text)."""
-    return parse_compile_text(text, default=default_period(ctx.engine, _today(ctx)))
-
-
-def resolve_target(ctx: AppContext, target: Target | Period | str | None, *,
-                   closure: bool = False) -> Target:
-    if isinstance(target, Target):
-        return target
-    if isinstance(target, Period):
-        return Target.year_end(target.fy) if closure else Target.quarter(target)
-    default = default_period(ctx.engine, _today(ctx))
-    text = (target or "").strip()
-    if closure:
-        if not text:
-            return Target.year_end(default.fy)
-        try:
-            return Target.year_end(parse_financial_year(text))
-        except PeriodError:
-            return parse_target(f"{text} closure", default=default)
-    return parse_target(text, default=default)
+    return parse_compile_text(text, default=default_period(ctx.engine, ctx.today()))
 
 
 # ------------------------------------------------------------------------------ steps
-
-def _today(ctx: AppContext) -> date:
-    return ctx.now().astimezone(ctx.settings.tz).date()
-
 
 def _when(moment: datetime, tz: tzinfo) -> str:
     """``14:05 on 3 October 2024`` in the organisation's time zone (as the summary says it)."""

@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -22,6 +22,9 @@ from bot.calendar.periods import Period, PeriodError, parse_financial_year
 from bot.reports.errors import PublishError
 from storage.db import session_scope
 from storage.models import PeriodRecord, Round, RoundStatus
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
 
 # ``/compile-report … date=…``: the cover's "Date submitted".
 _COVER_SHORTHANDS = {"date": "date_submitted"}
@@ -160,3 +163,24 @@ def default_period(engine: Engine, today: date) -> Period:
     if found is not None:
         return Period(*found)
     return Period.containing(today).previous()
+
+
+def resolve_target(ctx: AppContext, target: Target | Period | str | None, *,
+                   closure: bool = False) -> Target:
+    """What ``target`` names: a ``Target``, a ``Period``, text such as ``"2024/25 Q2"`` or
+    ``"2024/25"`` (with ``closure``), or ``None``/"" for the default period (the open round's,
+    else the previous quarter)."""
+    if isinstance(target, Target):
+        return target
+    if isinstance(target, Period):
+        return Target.year_end(target.fy) if closure else Target.quarter(target)
+    default = default_period(ctx.engine, ctx.today())
+    text = (target or "").strip()
+    if closure:
+        if not text:
+            return Target.year_end(default.fy)
+        try:
+            return Target.year_end(parse_financial_year(text))
+        except PeriodError:
+            return parse_target(f"{text} closure", default=default)
+    return parse_target(text, default=default)

@@ -63,6 +63,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.framework.importer.apply import Counts, ImportSummary, apply_spec
@@ -70,6 +71,7 @@ from bot.framework.importer.errors import MAX_REPORTED, FrameworkImportError, Pr
 from bot.framework.importer.spec import FrameworkSpec, derived_ref
 from bot.framework.importer.table_form import read_csv, read_xlsx
 from bot.framework.importer.yaml_form import read_yaml
+from storage.db import session_scope
 
 __all__ = [
     "MAX_REPORTED",
@@ -78,6 +80,7 @@ __all__ = [
     "ImportSummary",
     "Problem",
     "derived_ref",
+    "import_file",
     "import_framework",
     "read_framework",
 ]
@@ -97,6 +100,14 @@ def read_framework(path: Path) -> FrameworkSpec:
     spec = reader(path, problems)
     problems.raise_if_any()
     return spec
+
+
+def import_file(engine: Engine, path: Path, *, framework_name: str | None = None,
+                actor: str = "import") -> ImportSummary:
+    """``ragtime import``: read and check ``path`` first, then apply it in one write
+    transaction (all or nothing)."""
+    with session_scope(engine, write=True) as session:
+        return import_framework(session, path, framework_name=framework_name, actor=actor)
 
 
 def import_framework(
