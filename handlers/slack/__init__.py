@@ -1,8 +1,10 @@
-"""Slack listeners and Block Kit views: thin adapters from Slack payloads to bot services.
+"""Ragtime in Slack: listeners per surface, Block Kit builders, and Slack's side of the ports.
 
-One sub-package per Slack surface, each with a ``register(app, ctx)``. Listeners are plain
-functions taking Bolt's injected arguments; the ``AppContext`` arrives as the argument ``ctx``.
-Errors are not caught here: they reach the one error handler in ``ragtime.app``.
+One sub-package per Slack surface (``commands``, ``actions``, ``views``, ``events``, ``home``),
+each with a ``register(app, ctx)``. Listeners are plain functions taking Bolt's injected
+arguments; the ``SlackContext`` arrives as the argument ``ctx`` (an ``AppContext`` with the
+gateway). Each makes one ``bot`` call and draws its answer with ``blocks``. Errors are not caught
+here: they reach the one error handler in ``ragtime.app``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Run once, and again only to start the templates afresh; the committed .docx file
 ones the comms team may restyle in Word (fonts, colours, logos, widths) as long as the
 ``{{ … }}`` / ``{%tr … %}`` / ``{%p … %}`` tags stay in place:
 
-    python bot/report/templates/make_docx_template.py [OUT_DIR]
+    python bot/reports/templates/make_docx_template.py [OUT_DIR]
 """
 
 from __future__ import annotations
