@@ -49,18 +49,11 @@ class Stored:
 
 @dataclass(frozen=True)
 class Submitted:
-    """What the messages after a submission need: the stored update, who made it and every
+    """What the messages after a submission need: the stored update, its author's name and every
     sent prompt of the deliverable with its card as it is now."""
 
-    period: Period
-    actor: str
+    stored: Stored
     actor_name: str
-    number: str
-    title: str
-    rag: Rag
-    narrative: str
-    version: int
-    co_owners: tuple[str, ...]
     prompts: tuple[tuple[str, str, str, PromptCard], ...]  # (to, channel, ts, card)
 
     def prompt_of(self, user: str) -> tuple[str, str] | None:
@@ -85,8 +78,4 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
                  card(prompt.payload, facts))
                 for prompt in sent
             )
-    return Submitted(
-        period=stored.period, actor=stored.actor, actor_name=person.name if person else "",
-        number=stored.number, title=stored.title, rag=stored.rag, narrative=stored.narrative,
-        version=stored.version, co_owners=stored.co_owners, prompts=prompts,
-    )
+    return Submitted(stored=stored, actor_name=person.name if person else "", prompts=prompts)

@@ -43,14 +43,15 @@ def confirm_to_actor(ctx: SlackContext, done: Submitted, *, where: tuple[str, st
                      ) -> None:
     """The confirmation, in ``where`` (channel, thread) or the actor's prompt thread, else a DM.
     Raises ``SlackSendError`` when Slack refuses it."""
-    message = received_reply(rag=done.rag, narrative=done.narrative, version=done.version,
-                             period_label=done.period.label, number=done.number,
-                             title=done.title)
-    target = where or done.prompt_of(done.actor)
+    update = done.stored
+    message = received_reply(rag=update.rag, narrative=update.narrative, version=update.version,
+                             period_label=update.period.label, number=update.number,
+                             title=update.title)
+    target = where or done.prompt_of(update.actor)
     if target is not None:
         ctx.gateway.post_message(target[0], message.text, message.blocks, thread_ts=target[1])
     else:
-        ctx.gateway.post_message(done.actor, message.text, message.blocks)
+        ctx.gateway.post_message(update.actor, message.text, message.blocks)
 
 
 def refresh_and_tell_others(ctx: SlackContext, done: Submitted) -> None:
@@ -60,10 +61,11 @@ def refresh_and_tell_others(ctx: SlackContext, done: Submitted) -> None:
         message = prompt_message(card, ctx.settings.tz)
         _quietly("chat.update", lambda c=channel, t=ts, m=message: ctx.gateway.update_message(
             c, t, m.text, m.blocks))
-    notice = co_owner_reply(by=done.actor_name, rag=done.rag, narrative=done.narrative,
-                            version=done.version, period_label=done.period.label,
-                            number=done.number, title=done.title)
-    for user in done.co_owners:
+    update = done.stored
+    notice = co_owner_reply(by=done.actor_name, rag=update.rag, narrative=update.narrative,
+                            version=update.version, period_label=update.period.label,
+                            number=update.number, title=update.title)
+    for user in update.co_owners:
         thread = done.prompt_of(user)
         channel, ts = thread if thread else (user, None)
         _quietly("co-owner notice", lambda c=channel, t=ts: ctx.gateway.post_message(

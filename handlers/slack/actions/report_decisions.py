@@ -6,10 +6,11 @@ signed payload's ``user.id``; a button's value only names the report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from bot.reports.decisions import Decided, changes_form
 from bot.reports.decisions import approve as approve_draft
-from bot.reports.decisions import changes_form
 from bot.reports.decisions import reopen as reopen_draft
 from bot.reports.errors import PublishError
 from handlers.slack.blocks import kit as mrkdwn
@@ -21,29 +22,13 @@ from handlers.slack.guards import acting_user
 def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
             ctx: SlackContext) -> None:
     ack()
-    report_id = _report_id(action, respond)
-    if report_id is None:
-        return
-    try:
-        done = approve_draft(ctx, report_id, by=str(acting_user(body)))
-    except PublishError as error:
-        _warn(respond, error)
-        return
-    _redraw_failed(respond, done.redraw_error)
+    _decide(approve_draft, body, action, respond, ctx)
 
 
 def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
            ctx: SlackContext) -> None:
     ack()
-    report_id = _report_id(action, respond)
-    if report_id is None:
-        return
-    try:
-        done = reopen_draft(ctx, report_id, by=str(acting_user(body)))
-    except PublishError as error:
-        _warn(respond, error)
-        return
-    _redraw_failed(respond, done.redraw_error)
+    _decide(reopen_draft, body, action, respond, ctx)
 
 
 def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
@@ -61,6 +46,21 @@ def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], r
 
 
 # ------------------------------------------------------------------------------ helpers
+
+def _decide(decision: Callable[..., Decided], body: dict[str, Any], action: dict[str, Any],
+            respond: Any, ctx: SlackContext) -> None:
+    """One decision on the report the button names, by the clicking lead; problems are told to
+    the lead alone."""
+    report_id = _report_id(action, respond)
+    if report_id is None:
+        return
+    try:
+        done = decision(ctx, report_id, by=str(acting_user(body)))
+    except PublishError as error:
+        _warn(respond, error)
+        return
+    _redraw_failed(respond, done.redraw_error)
+
 
 def _report_id(action: dict[str, Any], respond: Any) -> int | None:
     value = str(action.get("value") or "")

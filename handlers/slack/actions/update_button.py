@@ -19,7 +19,7 @@ from handlers.slack.blocks.ids import (
     UpdateRequest,
     parse_update_button,
 )
-from handlers.slack.blocks.modal import UpdateForm, loading_view, notice_view, update_form
+from handlers.slack.blocks.modal import loading_view, notice_view, update_form
 from handlers.slack.blocks.words import esc
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import PermanentSendError
@@ -80,13 +80,7 @@ def _form_or_refusal(offer: FormOffer, meta: FormMetadata) -> dict[str, Any]:
         return notice_view(esc(
             f"Updates for {period.label} can no longer be changed: the period is closed "
             "for changes. A governance lead must reopen the round first."))
-    facts = offer.facts
-    return update_form(UpdateForm(
-        meta=meta, number=facts.number, title=facts.title, area=facts.area, theme=facts.theme,
-        deadline=facts.deadline, rules=facts.rules, today=facts.today,
-        previous_rag=facts.previous_rag, previous_narrative=facts.previous_narrative,
-        current_version=facts.current_version, initial=facts.initial,
-    ))
+    return update_form(meta, offer.facts)
 
 
 def _show(ctx: SlackContext, opened: dict[str, Any], view: dict[str, Any]) -> None:

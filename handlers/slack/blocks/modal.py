@@ -8,19 +8,16 @@ limit is cut, and a recovery date already in the past is not pre-filled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, Rules
-from bot.collection.submissions import FormValues
+from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import (
     FIELD_ACTION,
     NOTICE_MODAL,
     UPDATE_MODAL,
-    Draft,
     FormMetadata,
     form_metadata,
 )
@@ -29,22 +26,6 @@ from handlers.slack.blocks.words import day, quote, rag_label, rag_word
 
 TITLE = "Quarterly update"
 RAG_ORDER = (Rag.red, Rag.amber, Rag.green)  # the order of the rating options
-
-
-@dataclass(frozen=True)
-class UpdateForm:
-    meta: FormMetadata
-    number: str
-    title: str
-    area: str
-    theme: str
-    deadline: date | None
-    rules: Rules
-    today: date
-    previous_rag: Rag | None = None
-    previous_narrative: str | None = None
-    current_version: int | None = None  # the version this period so far, if any
-    initial: Draft = field(default_factory=Draft)
 
 
 def loading_view(meta: FormMetadata | None = None) -> dict[str, Any]:
@@ -60,15 +41,17 @@ def notice_view(text: str, *, title: str = "Ragtime") -> dict[str, Any]:
     return mrkdwn.modal(title, [mrkdwn.section(text)], callback_id=NOTICE_MODAL, close="Close")
 
 
-def update_form(form: UpdateForm) -> dict[str, Any]:
-    period = form.meta.target.period
+def update_form(meta: FormMetadata, form: FormFacts) -> dict[str, Any]:
+    """The update form for ``form`` (what ``bot.collection.submissions.update_form_for``
+    found), carrying ``meta`` (deliverable, period, prompt) in its private metadata."""
+    period = meta.target.period
     heading = [f"*{period.label}* · {where(form.theme, form.area)}",
                deliverable_name(form.number, form.title)]
-    facts = [f"Last quarter: {rag_label(form.previous_rag)}", f"Deadline: {day(form.deadline)}"]
+    lines = [f"Last quarter: {rag_label(form.previous_rag)}", f"Deadline: {day(form.deadline)}"]
     if form.current_version:
-        facts.append(f"Saving makes version {form.current_version + 1}; the latest counts")
+        lines.append(f"Saving makes version {form.current_version + 1}; the latest counts")
     blocks: list[dict[str, Any]] = [mrkdwn.section("\n".join(heading)),
-                                    mrkdwn.context(" · ".join(facts))]
+                                    mrkdwn.context(" · ".join(lines))]
     if form.previous_narrative:
         blocks.append(mrkdwn.section(
             f"*Last quarter's update*\n{quote(form.previous_narrative, 1500)}"))
@@ -102,7 +85,7 @@ def update_form(form: UpdateForm) -> dict[str, Any]:
         optional=True, hint=_reason_hint(form.rules, form.previous_rag),
     ))
     return mrkdwn.modal(TITLE, blocks, callback_id=UPDATE_MODAL, submit="Submit",
-                        close="Cancel", private_metadata_value=form_metadata(form.meta))
+                        close="Cancel", private_metadata_value=form_metadata(meta))
 
 
 def read_form(values: dict[str, Any]) -> FormValues:

@@ -18,6 +18,7 @@ from bot.collection.status import (
     Progress,
     RoundState,
 )
+from bot.collection.submissions import FormFacts
 from bot.collection.values import Draft, Rag, Target
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.home import home_view
@@ -29,7 +30,7 @@ from handlers.slack.blocks.ids import (
     parse_update_button,
     update_button_value,
 )
-from handlers.slack.blocks.modal import UpdateForm, read_form, update_form
+from handlers.slack.blocks.modal import read_form, update_form
 from handlers.slack.blocks.prompt import (
     ReminderItem,
     escalation_messages,
@@ -116,9 +117,9 @@ def test_the_home_tab_is_cut_to_100_blocks_with_a_note():
 
 
 def test_prefilled_values_never_block_submission():
-    form = update_form(UpdateForm(
-        meta=FormMetadata(Target(4, Q3)), number="4", title="T", area="A", theme="Th",
-        deadline=None, rules=Rules(), today=date(2025, 4, 2),
+    form = update_form(FormMetadata(Target(4, Q3)), FormFacts(
+        number="4", title="T", area="A", theme="Th", deadline=None, rules=Rules(),
+        today=date(2025, 4, 2),
         initial=Draft(rag=Rag.amber, narrative="x" * 5000, recovery_date=date(2025, 3, 31))))
 
     blocks = {b.get("block_id"): b for b in form["blocks"]}
