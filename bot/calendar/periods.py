@@ -10,6 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlmodel import Session
+
+from storage.models import PeriodRecord
+from storage.repo import ensure_period
+
 _YEAR = r"(?P<y1>\d{4})\s*[/-]\s*(?P<y2>\d{2}|\d{4})"
 _QUARTER = r"Q\s*(?P<q>[1-4])"
 _FORMS = (
@@ -107,10 +112,8 @@ def quarters_of_year(fy: int) -> list[Period]:
     return [Period(fy, q) for q in range(1, 5)]
 
 
-def stored_period(session, period: Period):  # type: ignore[no-untyped-def]
+def stored_period(session: Session, period: Period) -> PeriodRecord:
     """The storage row of ``period``, created on first use."""
-    from storage.repo import ensure_period
-
     return ensure_period(
         session=session, fy=period.fy, quarter=period.quarter, label=period.label,
         start=period.start, end=period.end,
