@@ -69,11 +69,15 @@ class Person(SQLModel, table=True):
 
 
 class Deliverable(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("framework_id", "ref"),)
+    __table_args__ = (UniqueConstraint("framework_id", "ref"),
+                      UniqueConstraint("framework_id", "code"))
     id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", index=True)
     theme_id: int = Field(foreign_key="theme.id", index=True)
     ref: str = Field(description="stable identity across re-imports")
+    # The reference people see and type (``GO-3``), unique in the framework; kept once given
+    # (bot.framework.codes; 0004_deliverable_code carried existing rows over).
+    code: str | None = None
     area: str = ""
     title: str = Field(sa_column=Column(Text, nullable=False))
     number: str = ""

@@ -19,10 +19,14 @@ from storage.models import Framework, Round
 from storage.repo import find_period, the_framework
 
 
-def calendar_for(engine: Engine, *, timezone: str = DEFAULT_TIMEZONE) -> RoundCalendar:
-    """The framework's calendar rules (``rules["calendar"]``), or the defaults."""
+def calendar_for(engine: Engine, *, timezone: str = DEFAULT_TIMEZONE,
+                 framework_id: int | None = None) -> RoundCalendar:
+    """The framework's calendar rules (``rules["calendar"]``), or the defaults; the framework
+    with id ``framework_id``, else the first."""
     with session_scope(engine) as session:
-        return _calendar(the_framework(session=session), timezone)
+        framework = (session.get(Framework, framework_id) if framework_id is not None
+                     else the_framework(session=session))
+        return _calendar(framework, timezone)
 
 
 def has_framework(engine: Engine) -> bool:

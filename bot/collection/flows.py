@@ -38,6 +38,7 @@ from bot.collection.submissions import (
     update_form_for,
 )
 from bot.collection.values import day
+from bot.framework.choice import choose_framework
 from bot.framework.people import resolve_slack_ids
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.outbox import DeliveryReport, failed_messages, requeue_failed
@@ -95,19 +96,21 @@ class OpenSummary:
         return "\n".join(self.lines())
 
 
-def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str) -> OpenSummary:
+def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
+                          framework: str | None = None) -> OpenSummary:
     """Find SROs' accounts, open the round, send the prompts and report who was not reached.
     Opening again sends only prompts not yet delivered (new SROs, and those the channel
     refused).
 
     Raises ``bot.collection.rounds.RoundError`` (no framework) and the channel's ``SendError``
     from the email look-ups (a bad token or a missing ``users:read.email`` scope should stop the
-    run, not mark everyone missing)."""
+    run, not mark everyone missing). ``framework`` names it when there are several."""
     directory = ctx.channels.directory
     found = {email: directory.user_for_email(email) for email in _emails_to_look_up(ctx)}
     with session_scope(ctx.engine, write=True) as session:
         resolved = resolve_slack_ids(session, found.get)
-        opened = open_round(session, period=period, opened_by=opened_by)
+        opened = open_round(session, period=period, opened_by=opened_by,
+                            framework_id=choose_framework(session, framework).id)
         period_id = opened.round.period_id
         deadline = opened.round.deadline
         # Opening again also retries prompts Slack refused before (the user may be fixed now).
@@ -167,7 +170,7 @@ class RemindSummary:
 
 
 def remind_outstanding(
-    ctx: AppContext, period: Period, *, stage: str | None = None
+    ctx: AppContext, period: Period, *, stage: str | None = None, framework: str | None = None
 ) -> RemindSummary:
     """Remind every SRO still outstanding (listing their deliverables). Once per ``stage``:
     the default, ``manual-<today>``, lets a lead remind again on another day.
@@ -175,7 +178,8 @@ def remind_outstanding(
     Raises ``bot.collection.rounds.RoundError`` when the round has not been opened."""
     stage = stage or f"manual-{ctx.today().isoformat()}"
     with session_scope(ctx.engine, write=True) as session:
-        round_ = find_round(session, period)
+        round_ = find_round(session, period,
+                            framework_id=choose_framework(session, framework).id)
         if round_ is None:
             raise RoundError(f"No round has been opened for {period.label}; open it first.")
         recorded = record_reminders(session, period, stage, framework_id=round_.framework_id)

@@ -42,7 +42,8 @@ class Stored:
     def of(cls, result: SubmitResult, period: Period, actor: str) -> Stored:
         update = result.update
         return cls(period=period, actor=actor, deliverable_id=result.deliverable.id or 0,
-                   number=result.deliverable.number, title=result.deliverable.title,
+                   number=result.deliverable.code or result.deliverable.number,
+                   title=result.deliverable.title,
                    rag=Rag(update.rag), narrative=update.narrative, version=update.version,
                    co_owners=result.co_owners_slack_ids)
 

@@ -67,7 +67,7 @@ def deliverables_for(
     for deliverable_id, (deliverable, theme) in seen.items():
         update = latest.get(deliverable_id)
         result.append(OwnedDeliverable(
-            id=deliverable_id, ref=deliverable.ref, number=deliverable.number,
+            id=deliverable_id, ref=deliverable.ref, number=deliverable.code or deliverable.number,
             title=deliverable.title, area=deliverable.area, theme_id=theme.id or 0,
             theme=theme.name, role=roles[deliverable_id],
             rag=Rag(update.rag) if update else None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
@@ -31,7 +32,7 @@ class OwnerView:
 @dataclass(frozen=True)
 class DeliverableStatus:
     id: int
-    number: str
+    number: str  # the reference shown (``GO-3``; the area number when there is none)
     area: str
     title: str
     theme: str
@@ -104,7 +105,8 @@ def round_status(
     owners = _owner_views(session, framework.id)
     by_theme: dict[int, tuple[str, list[DeliverableStatus]]] = {}
     for deliverable_id, number, area, title, theme_id, theme_name in session.exec(
-            in_report_order(framework.id, Deliverable.id, Deliverable.number, Deliverable.area,
+            in_report_order(framework.id, Deliverable.id,
+                            func.coalesce(Deliverable.code, Deliverable.number), Deliverable.area,
                             Deliverable.title, Theme.id, Theme.name)).all():
         update = latest.get(deliverable_id)
         mine = owners.get(deliverable_id, [])

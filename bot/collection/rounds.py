@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.updates import latest_updates
+from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import PersonRef
 from bot.messaging.outbox import record_message
 from storage.models import (
@@ -36,7 +37,7 @@ from storage.models import (
     Theme,
     utcnow,
 )
-from storage.repo import audit, find_period, the_framework
+from storage.repo import audit, find_period
 
 
 class RoundError(Exception):
@@ -133,7 +134,7 @@ def open_round(
                         "period": period.label,
                         "deadline": iso_date(round_.deadline),
                         "deliverable_id": deliverable.id,
-                        "number": deliverable.number,
+                        "number": deliverable.code or deliverable.number,
                         "area": deliverable.area,
                         "title": deliverable.title,
                         "theme": theme.name,
@@ -286,15 +287,18 @@ def iso_date(day: date | None) -> str | None:
 # ------------------------------------------------------------------------------ helpers
 
 def _framework(session: Session, framework_id: int | None) -> Framework:
-    framework = (
-        session.get(Framework, framework_id) if framework_id is not None
-        else the_framework(session=session)
-    )
+    """The framework by id, else the only one (several and none named: ``RoundError``)."""
+    if framework_id is None:
+        try:
+            return choose_framework(session)
+        except FrameworkChoiceError as error:
+            if session.exec(select(Framework.id)).first() is None:
+                raise RoundError("No framework has been imported yet; load one with "
+                                 "`ragtime import FILE`.") from None
+            raise RoundError(str(error)[:1].upper() + str(error)[1:] + ".") from None
+    framework = session.get(Framework, framework_id)
     if framework is None:
-        raise RoundError(
-            "No framework has been imported yet; load one with `ragtime import FILE`."
-            if framework_id is None else f"There is no framework with id {framework_id}."
-        )
+        raise RoundError(f"There is no framework with id {framework_id}.")
     return framework
 
 

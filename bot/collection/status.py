@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
 from bot.collection.owned import deliverables_for
@@ -29,10 +29,11 @@ from bot.collection.progress import RoundStatusView
 from bot.collection.progress import round_status as load_round_status
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
+from bot.framework.choice import choose_framework
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.outbox import failed_messages
 from storage.db import session_scope
-from storage.models import RoundStatus
+from storage.models import Framework, RoundStatus
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -143,16 +144,19 @@ def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> Statu
         return StatusReport(state=state, items=my_items(session, user, state.period))
 
 
-def round_status_text(ctx: AppContext | Engine, period: Period) -> str:
-    """Who is outstanding, by theme, as plain text (``ragtime round status PERIOD``)."""
+def round_status_text(ctx: AppContext | Engine, period: Period, *,
+                      framework: str | None = None) -> str:
+    """Who is outstanding, by theme, as plain text (``ragtime round status PERIOD``), for the
+    framework called ``framework`` (else the only one: ``FrameworkChoiceError`` when several)."""
     engine = ctx if isinstance(ctx, Engine) else ctx.engine
     with session_scope(engine) as session:
-        try:
-            view = load_round_status(session, period)
-        except RoundError:
+        if not session.exec(select(Framework.id)).first():
             return "No framework has been imported yet; load one with `ragtime import FILE`."
+        framework_id = choose_framework(session, framework).id
+        view = load_round_status(session, period, framework_id=framework_id)
         state = _state(view)
-        round_ = find_round(session, period) if state.opened else None
+        round_ = (find_round(session, period, framework_id=framework_id) if state.opened
+                  else None)
         failed = len(failed_messages(session, round_.period_id, kinds=("prompt", "reminder"))
                      ) if round_ is not None else 0
     lines = [state.describe(),

@@ -115,7 +115,8 @@ def _offer(
     theme = next((item.theme for item in deliverables_for(session, actor)
                   if item.id == target.deliverable_id), "")
     return FormOffer(facts=FormFacts(
-        number=deliverable.number, title=deliverable.title, area=deliverable.area,
+        number=deliverable.code or deliverable.number, title=deliverable.title,
+        area=deliverable.area,
         theme=theme, deadline=round_.deadline if round_ else None, rules=entry.rules,
         today=ctx.today(), previous_rag=entry.previous_rag,
         previous_narrative=previous.narrative if previous else None,

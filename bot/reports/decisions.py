@@ -356,7 +356,8 @@ def _choices(session: Session, framework_id: int, period_id: int) -> list[Delive
         numbers[theme] = numbers.get(theme, 0) + 1
         choices.append(DeliverableChoice(
             id=deliverable.id or 0, theme=theme,
-            number=deliverable.number or str(numbers[theme]), title=deliverable.title,
+            number=deliverable.code or deliverable.number or str(numbers[theme]),
+            title=deliverable.title,
             sros=tuple(p.name for p in sros.get(deliverable.id or 0, [])),
             rag=rags.get(deliverable.id or 0),
         ))

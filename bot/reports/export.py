@@ -14,24 +14,29 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.framework.choice import choose_framework
 from bot.reports import build_report
 from storage.db import session_scope
 
-FIELDS = ("period", "theme", "number", "ref", "area", "deliverable", "sros", "rag", "narrative",
+FIELDS = ("period", "ref", "theme", "number", "area", "deliverable", "sros", "rag", "narrative",
           "submitted_by", "submitted_at")
 # Cells a spreadsheet would run as a formula; prefixed with ' in CSV (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
-def export_period(engine: Engine, period: Period) -> list[dict[str, Any]]:
-    """``ragtime export``: ``export_rows`` in a read-only unit of work."""
+def export_period(engine: Engine, period: Period, *, framework: str | None = None
+                  ) -> list[dict[str, Any]]:
+    """``ragtime export``: ``export_rows`` for the framework called ``framework`` (else the
+    only one; see ``bot.framework.choice``) in a read-only unit of work."""
     with session_scope(engine) as session:
-        return export_rows(session, period)
+        return export_rows(session, period,
+                           framework_id=choose_framework(session, framework).id)
 
 
 def export_rows(session: Session, period: Period, *, framework_id: int | None = None
                 ) -> list[dict[str, Any]]:
-    """One dict per deliverable in report order; ``rag`` is red/amber/green or None when nothing
+    """One dict per deliverable in report order; ``ref`` is its reference (``GO-3``, what a
+    spreadsheet's ``ref`` column names on import); ``rag`` is red/amber/green or None when nothing
     was submitted; ``sros`` a list of names; ``submitted_at`` ISO 8601 (UTC) or None."""
     view = build_report(session, period, framework_id=framework_id)
     return [
@@ -39,7 +44,7 @@ def export_rows(session: Session, period: Period, *, framework_id: int | None = 
             "period": view.period_label,
             "theme": row.theme,
             "number": row.number,
-            "ref": row.ref,
+            "ref": row.code,
             "area": row.area,
             "deliverable": row.title,
             "sros": [person.name for person in row.sros],

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period
+from bot.framework.choice import choose_framework
 from bot.reports.compile import FORMATS, CompiledFiles, Progress, compile_closure, compile_report
 from bot.reports.targets import Target, resolve_target
 from storage.db import session_scope
@@ -24,13 +25,18 @@ def write_report(
     formats: Iterable[str] = FORMATS,
     cover_overrides: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    framework: str | None = None,
 ) -> CompiledFiles:
     """The report ``target`` names (``bot.reports.targets.resolve_target``: a quarter, or with
-    ``closure`` a year end) written into ``out_dir``, in a read-only unit of work."""
+    ``closure`` a year end) written into ``out_dir``, in a read-only unit of work, for the
+    framework called ``framework`` (else the only one; see ``bot.framework.choice``)."""
     resolved = resolve_target(ctx, target, closure=closure)
     with session_scope(ctx.engine) as session:
+        framework_id = choose_framework(session, framework).id
         if resolved.period is not None:
             return compile_report(session, resolved.period, out_dir, formats=formats,
-                                  cover_overrides=cover_overrides, progress=progress)
+                                  cover_overrides=cover_overrides, progress=progress,
+                                  framework_id=framework_id)
         return compile_closure(session, resolved.fy or 0, out_dir, formats=formats,
-                               cover_overrides=cover_overrides, progress=progress)
+                               cover_overrides=cover_overrides, progress=progress,
+                               framework_id=framework_id)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
+from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.reports.view import PersonView, ReportError
 from storage.models import (
     Deliverable,
@@ -94,10 +95,10 @@ def _framework(session: Session, framework_id: int | None) -> Framework:
         if framework is None:
             raise ReportError(f"there is no framework with id {framework_id}")
         return framework
-    framework = session.exec(select(Framework).order_by(Framework.id)).first()
-    if framework is None:
-        raise ReportError("no framework is loaded yet; import one with `ragtime import FILE`")
-    return framework
+    try:  # the only framework; with several, which one is for the caller to say
+        return choose_framework(session)
+    except FrameworkChoiceError as error:
+        raise ReportError(str(error)) from None
 
 
 def load_periods(session: Session, periods: Iterable[Period]) -> dict[Period, int]:

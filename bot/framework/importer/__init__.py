@@ -9,8 +9,9 @@ YAML (the full form, see DESIGN.md)::
 
     name: Step Up To Great                # optional: else the existing framework, else the stem
     organisation: Leicestershire Partnership NHS Trust
-    period: 2024/25 Q2                    # optional: the period the risk scores are for;
-                                          #   default the period containing today
+    period: 2024/25 Q2                    # optional (or as_of:): the quarter the risk scores
+                                          #   are for; default the quarter being reported: the
+                                          #   open round's, else the one before today's
     rules: {...}                          # optional: governance rules (Framework.rules)
     cover:                                # optional: board-paper cover (Framework.cover), e.g.
       title: ...                          #   title, meeting, sponsor, author, purpose,
@@ -45,9 +46,21 @@ are left as stored when the file does not give them; delegates likewise.
 CSV and XLSX carry deliverable rows only, with the columns ``theme, area, deliverable,
 sro_name, sro_title, sro_email`` and optionally ``ref, number, sro_slack_id`` (headers match
 whatever their case, spacing or byte-order mark; other columns are ignored). Joint SROs are
-separated by ``;`` in each ``sro_`` column. Rows import into ``framework_name``, else the existing
-framework, else a new one named after the file. People are matched by email (a new person's id
-is taken from the email).
+separated by ``;`` in each ``sro_`` column. Rows import into ``framework_name`` (``ragtime
+import FILE --name NAME``), else the only existing framework, else a new one named after the
+file. People are matched by email (a new person's id is taken from the email).
+
+References: every deliverable has a reference unique in its framework, shown in the paper,
+Slack and exports (``GO-3``: the theme's initials and the deliverable's place in its theme when
+first imported, kept from then on; see ``bot.framework.codes``). A ``ref`` in the file (YAML
+key or spreadsheet column) written as a reference (``GO-3``) is used as the reference instead,
+and naming a deliverable by the reference it is shown with (an export's ``ref`` column) keeps
+it the same deliverable.
+
+BAF risk scores are kept per quarter: each import writes the file's scores for its ``period``;
+the paper for a quarter shows each risk's latest score at or before that quarter (labelled
+"as at" an older quarter) and, when the file gives no ``direction``, the direction against the
+previous recorded score.
 
 Identity and history: a deliverable is the same one across imports when its ``ref`` is the same;
 without a ``ref`` its identity is theme + area + its place within the area, so changed titles or

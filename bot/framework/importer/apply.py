@@ -8,18 +8,23 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
+from bot.framework.choice import FrameworkChoiceError, several_frameworks
+from bot.framework.codes import CodeBook, looks_like_code, theme_prefixes
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
 from storage.models import (
     Deliverable,
     DeliverableOwner,
     Framework,
+    PeriodRecord,
     Person,
     Risk,
     RiskScore,
     Role,
+    Round,
+    RoundStatus,
     Theme,
 )
 from storage.repo import audit, the_framework
@@ -108,7 +113,7 @@ def apply_spec(
     summary = ImportSummary(
         file=file, framework=framework.name, framework_id=framework.id or 0,
         framework_created=created, framework_updated=updated,
-        risk_period=(spec.period or Period.containing(today)
+        risk_period=(spec.period or _reported_period(session, framework, today)
                      if any(theme.risks for theme in spec.themes) else None),
     )
     people = _people(session, spec.people, summary)
@@ -122,9 +127,24 @@ def apply_spec(
     return summary
 
 
+def _reported_period(session: Session, framework: Framework, today: date) -> Period:
+    """The quarter whose paper is being prepared, which a file's scores are for when it names
+    no ``period:``: the framework's open round, else the quarter before ``today``'s (a paper is
+    written after its quarter ends; scores stamped with a later quarter would not show in it)."""
+    found = session.exec(
+        select(PeriodRecord.fy, PeriodRecord.quarter)
+        .join(Round, col(Round.period_id) == PeriodRecord.id)
+        .where(Round.framework_id == framework.id, Round.status == RoundStatus.open)
+        .order_by(col(PeriodRecord.fy).desc(), col(PeriodRecord.quarter).desc())).first()
+    return Period(*found) if found else Period.containing(today).previous()
+
+
 def _framework(
     session: Session, spec: FrameworkSpec, name: str | None, stem: str
 ) -> tuple[Framework, bool, bool]:
+    if name is None and several_frameworks(session):
+        raise FrameworkChoiceError(
+            "several frameworks are loaded; say which this file updates with --name NAME")
     framework = the_framework(session=session, name=name)
     created = framework is None
     if framework is None:
@@ -252,6 +272,7 @@ def _deliverables(
     for owner in session.exec(select(DeliverableOwner).join(Deliverable).where(
             Deliverable.framework_id == framework.id).order_by(DeliverableOwner.position)):
         owners.setdefault(owner.deliverable_id, []).append(owner)
+    codes = _codes(specs, stored, themes)
     in_file: set[str] = set()
     for position, spec in enumerate(specs):
         assert spec.ref is not None and spec.number is not None  # set by spec.finish
@@ -265,7 +286,8 @@ def _deliverables(
             session.add(row)
             session.flush()
         changed = _assign(row, theme_id=theme.id, area=spec.area, title=spec.title,
-                          number=spec.number, position=position, active=True)
+                          number=spec.number, position=position, active=True,
+                          code=codes[spec.ref])
         mine = owners.get(row.id or 0, [])
         changed = _sync_owners(session, row, mine, Role.sro,
                                [people[handle] for handle in spec.sros]) or changed
@@ -278,6 +300,47 @@ def _deliverables(
             row.active = False
             summary.deliverables.deactivated += 1
     session.flush()
+
+
+def _codes(specs: list[DeliverableSpec], stored: dict[str, Deliverable],
+           themes: dict[str, Theme]) -> dict[str, str]:
+    """Each deliverable's display reference, by ``ref``: the file's ``ref`` when it is written
+    as one (``GO-3``), else the one already stored, else theme initials + place in the theme
+    (bot.framework.codes).
+
+    A file that starts giving ``ref: GO-3`` for the deliverable already shown as GO-3 keeps
+    that deliverable (its identity moves to the new ref) rather than starting a new one."""
+    in_file = {spec.ref for spec in specs}
+    explicit = {(spec.ref or "").casefold(): spec.ref or "" for spec in specs
+                if spec.explicit_ref and looks_like_code(spec.ref or "")}
+    for row in list(stored.values()):
+        new_ref = explicit.get((row.code or "").casefold())
+        if new_ref and new_ref not in stored and row.ref not in in_file:
+            del stored[row.ref]
+            row.ref = new_ref
+            stored[new_ref] = row
+    book = CodeBook(explicit.values())
+    for row in stored.values():
+        if row.code and row.code.casefold() in explicit and row.ref != explicit[
+                row.code.casefold()]:
+            row.code = None  # another deliverable's ref took it; this one gets a new one
+        elif row.code and row.ref not in explicit.values():
+            book.take(row.code)
+    prefixes = theme_prefixes([theme.name for theme in themes.values()])
+    codes: dict[str, str] = {}
+    places: dict[str, int] = {}
+    for spec in specs:
+        assert spec.ref is not None
+        key = spec.theme.casefold()
+        places[key] = places.get(key, 0) + 1
+        row = stored.get(spec.ref)
+        if spec.ref.casefold() in explicit:
+            codes[spec.ref] = spec.ref
+        elif row is not None and row.code:
+            codes[spec.ref] = row.code
+        else:
+            codes[spec.ref] = book.new(prefixes[key], places[key])
+    return codes
 
 
 def _sync_owners(

@@ -58,6 +58,7 @@ class DeliverableSpec:
     ref: str | None = None
     number: str | None = None
     delegates: tuple[str, ...] | None = None  # None: leave the stored delegates alone
+    explicit_ref: bool = False  # the file gave ``ref``: it is also the display reference
 
     def field(self, name: str) -> str:
         """The name of ``name`` in the file: a YAML path, or a spreadsheet column."""
@@ -135,7 +136,7 @@ def finish(spec: FrameworkSpec, problems: Problems) -> None:
     for item in spec.deliverables:
         area_key = (item.theme.casefold(), item.area.casefold())
         in_area[area_key] = in_area.get(area_key, 0) + 1
-        explicit = item.ref is not None
+        explicit = item.explicit_ref = item.ref is not None
         if item.ref is None:
             item.ref = derived_ref(item.theme, item.area, in_area[area_key])
         if item.number is None:

@@ -29,7 +29,7 @@ from bot.framework.importer.spec import (
 )
 from bot.framework.rules import Rules, RulesError
 
-TOP_KEYS = ("name", "organisation", "period", "rules", "cover", "people", "themes")
+TOP_KEYS = ("name", "organisation", "period", "as_of", "rules", "cover", "people", "themes")
 PERSON_KEYS = ("id", "name", "title", "email", "slack_id")
 THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
 RISK_KEYS = ("number", "title", "score", "direction")
@@ -122,12 +122,15 @@ class _Reader:
         spec = FrameworkSpec(kind="yaml")
         spec.name = self.text(doc, "name", "")
         spec.organisation = self.text(doc, "organisation", "")
-        period_text = self.text(doc, "period", "")
+        key = "as_of" if "as_of" in doc else "period"  # as_of: a synonym of period:
+        if "as_of" in doc and "period" in doc:
+            self.add(doc, "as_of", "as_of", "give either period or as_of, not both")
+        period_text = self.text(doc, key, "")
         if period_text is not None:
             try:
                 spec.period = Period.parse(period_text)
             except PeriodError as error:
-                self.add(doc, "period", "period", str(error))
+                self.add(doc, key, key, str(error))
         spec.rules = self.mapping(doc, "rules", "")
         if spec.rules:
             self.check_rules(doc, spec.rules)

@@ -103,3 +103,38 @@ def test_0003_carries_report_values_over_from_the_audit_events(engine_at_0002: E
         assert second.message == POSTED
         assert (second.cover, second.files, second.files_uploaded_at) == (None, None, None)
         assert (second.channel, second.ts, second.status) == ("C0GOVERN", "1.000002", "draft")
+
+
+theme = sa.table("theme", sa.column("id", sa.Integer()), sa.column("framework_id", sa.Integer()),
+                 sa.column("name", sa.String()), sa.column("position", sa.Integer()),
+                 sa.column("ambition", sa.Text()), sa.column("objectives", sa.JSON()))
+deliverable = sa.table(
+    "deliverable", sa.column("id", sa.Integer()), sa.column("framework_id", sa.Integer()),
+    sa.column("theme_id", sa.Integer()), sa.column("ref", sa.String()),
+    sa.column("area", sa.String()), sa.column("title", sa.Text()),
+    sa.column("number", sa.String()), sa.column("position", sa.Integer()),
+    sa.column("active", sa.Boolean()))
+
+
+def test_0004_gives_existing_deliverables_unique_references(engine_at_0002: Engine):
+    engine = engine_at_0002
+    upgrade(engine, "0003_report_record")
+    with engine.begin() as conn:
+        conn.execute(framework.insert().values(id=1, name="SUTG", organisation="", rules={},
+                                               cover={}, created_at=COMPILED_AT))
+        conn.execute(theme.insert(), [
+            {"id": 1, "framework_id": 1, "name": "Great Care", "position": 1, "ambition": "",
+             "objectives": []},
+            {"id": 2, "framework_id": 1, "name": "Great Outcomes", "position": 0,
+             "ambition": "", "objectives": []}])
+        conn.execute(deliverable.insert(), [
+            {"id": n, "framework_id": 1, "theme_id": theme_id, "ref": f"d{n}", "area": area,
+             "title": f"t{n}", "number": number, "position": n, "active": True}
+            for n, theme_id, area, number in [(1, 2, "Access", "1"), (2, 2, "Access", "2"),
+                                              (3, 2, "Research", "1"), (4, 1, "Safety", "1")]])
+    upgrade(engine, "0004_deliverable_code")
+    with engine.connect() as conn:
+        codes = dict(conn.execute(sa.text("SELECT ref, code FROM deliverable")).all())
+    assert codes == {"d1": "GO-1", "d2": "GO-2", "d3": "GO-3", "d4": "GC-1"}
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("UPDATE deliverable SET code = 'GO-1' WHERE ref = 'd2'"))

@@ -125,11 +125,13 @@ def test_yaml_imports_everything(any_engine):
                                        "03": (12, "up", "2024/25 Q3")}
 
 
-def test_risk_scores_default_to_the_period_containing_today(engine, tmp_path):
+def test_risk_scores_default_to_the_quarter_being_reported(engine, tmp_path):
+    """Without ``period:`` the scores are for the paper being written: the quarter before
+    today's (a paper is compiled after its quarter ends)."""
     path = write(tmp_path, "strategy.yaml", YAML_TEXT.replace("period: 2024/25 Q3\n", ""))
     summary = run_import(engine, path, today=date(2025, 2, 14))
-    assert summary.risk_period == Period(2024, 4)
-    assert {label for _, _, label in risk_scores(engine).values()} == {"2024/25 Q4"}
+    assert summary.risk_period == Period(2024, 3)
+    assert {label for _, _, label in risk_scores(engine).values()} == {"2024/25 Q3"}
 
 
 def test_csv_with_bom_and_loose_headers(engine):

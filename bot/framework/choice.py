@@ -1,0 +1,54 @@
+"""Which framework a command means, when a database holds several.
+
+Commands that read a framework take its name (``--framework NAME``). Without one, the only
+framework is meant; with several, guessing would compile or chase the wrong board's paper, so
+``FrameworkChoiceError`` says which there are instead.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from storage.db import session_scope
+from storage.models import Framework
+
+
+class FrameworkChoiceError(LookupError):
+    """No framework, an unknown name, or several and none named; the message says which."""
+
+
+def choose_framework(session: Session, name: str | None = None) -> Framework:
+    """The framework called ``name`` (case-insensitive), else the only one."""
+    frameworks = list(session.exec(select(Framework).order_by(Framework.id)))
+    names = ", ".join(f"'{framework.name}'" for framework in frameworks)
+    if not frameworks:
+        raise FrameworkChoiceError(
+            "no framework is loaded yet; import one with `ragtime import FILE`")
+    if name is not None:
+        wanted = name.strip().casefold()
+        for framework in frameworks:
+            if framework.name.casefold() == wanted:
+                return framework
+        raise FrameworkChoiceError(f"there is no framework '{name}'; there is {names}"
+                                   if len(frameworks) == 1 else
+                                   f"there is no framework '{name}'; choose one of {names}")
+    if len(frameworks) > 1:
+        raise FrameworkChoiceError(
+            f"{len(frameworks)} frameworks are loaded ({names}); "
+            "name one with --framework NAME")
+    return frameworks[0]
+
+
+def framework_id(engine: Engine, name: str | None = None) -> int | None:
+    """``choose_framework`` in its own read-only unit of work: the chosen framework's id, or
+    None when no framework is loaded and none was named (the caller's defaults apply)."""
+    with session_scope(engine) as session:
+        if name is None and session.exec(select(Framework.id)).first() is None:
+            return None
+        return choose_framework(session, name).id
+
+
+def several_frameworks(session: Session) -> bool:
+    """Whether a name is needed to say which framework is meant."""
+    return len(list(session.exec(select(Framework.id).limit(2)))) > 1
