@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
-from bot.reports.cover import cover_rows, standing_cover
+from bot.reports.cover import quarter_cover
 from bot.reports.load import (
     FrameworkData,
     LatestUpdate,
@@ -23,8 +23,18 @@ from bot.reports.load import (
     load_periods,
     load_risk_scores,
 )
-from bot.reports.view import ProgressRow, ReportView, RiskView, ThemeView, rag_value
+from bot.reports.view import (
+    ProgressRow,
+    ReportView,
+    RiskView,
+    ThemeView,
+    TrendMark,
+    TrendPeriod,
+    rag_value,
+)
 from storage.models import Deliverable, Risk, RiskScore
+
+TREND_QUARTERS = 4  # the trend shows this period and the three before it
 
 # Left out of the content hash: when (and how many times) something was submitted is not
 # what the report says.
@@ -39,15 +49,21 @@ def build_report(
     cover_overrides: Mapping[str, Any] | None = None,
 ) -> ReportView:
     """The report for ``period``: every active deliverable (and any inactive one that has an
-    update in the period), the latest version of each update, and the previous period's RAG."""
+    update in the period), the latest version of each update, the previous period's RAG and
+    each deliverable's trend over the last four quarters (the same two queries for all)."""
     data = load_framework(session, framework_id)
     fid = data.framework.id
     assert fid is not None
-    previous = period.previous()
-    period_ids = load_periods(session, (period, previous))
+    window = [period]
+    while len(window) < TREND_QUARTERS:
+        window.insert(0, window[0].previous())
+    previous = window[-2]
+    period_ids = load_periods(session, window)
     updates = load_latest_updates(session, fid, period_ids.values())
     scores = load_risk_scores(session, fid, period)
     current_id, previous_id = period_ids.get(period), period_ids.get(previous)
+    collected = {period_id for _deliverable, period_id in updates}
+    trend_periods = tuple(TrendPeriod(p.label, period_ids.get(p) in collected) for p in window)
 
     def latest(deliverable: Deliverable, period_id: int | None) -> LatestUpdate | None:
         return None if period_id is None else updates.get((deliverable.id, period_id))
@@ -61,7 +77,10 @@ def build_report(
             if not deliverable.active and now is None:
                 continue
             before = latest(deliverable, previous_id)
-            rows.append(_row(data, deliverable, theme.name, len(rows) + 1, now, before))
+            trend = tuple(TrendMark(p.label, _rag(latest(deliverable, period_ids.get(p))))
+                          for p in window)
+            rows.append(_row(data, deliverable, theme.name, len(rows) + 1, now, before,
+                             trend=trend, period_end=period.end))
         risks = tuple(_risk(risk, scores.get(risk.id, []), period)
                       for risk in data.risks if risk.theme_id == theme.id)
         themes.append(ThemeView(
@@ -70,32 +89,36 @@ def build_report(
             risks=risks, rows=tuple(rows),
         ))
     name = data.framework.name
-    defaults = {
-        "title": f"{name} – Quarter {period.quarter} progress {period.fy_label}",
-        "baf_risks": ", ".join(risk.number for risk in data.risks),
-    }
-    cover = cover_rows(standing_cover(data.framework.cover), cover_overrides,
-                       defaults=defaults)
+    cover = quarter_cover(data, period, cover_overrides)
     return ReportView(
         framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
         organisation=data.framework.organisation or "",
         period_label=period.label, period_slug=period.slug,
         period_start=period.start, period_end=period.end,
         previous_period_label=previous.label,
-        title=cover[0].value or defaults["title"], cover=cover, themes=tuple(themes),
+        title=cover[0].value, cover=cover, themes=tuple(themes),
+        trend_periods=trend_periods, previous_collected=previous_id in collected,
     )
+
+
+def _rag(found: LatestUpdate | None) -> str | None:
+    return rag_value(found.update.rag) if found else None
 
 
 def _row(
     data: FrameworkData, deliverable: Deliverable, theme: str, index: int,
-    now: LatestUpdate | None, before: LatestUpdate | None,
+    now: LatestUpdate | None, before: LatestUpdate | None, *,
+    trend: tuple[TrendMark, ...] = (), period_end: date | None = None,
 ) -> ProgressRow:
     update = now.update if now else None
+    rag = rag_value(update.rag) if update else None
+    due = update.recovery_date if update else None
     return ProgressRow(
-        ref=deliverable.ref, number=deliverable.number or str(index), theme=theme,
+        ref=deliverable.ref, code=deliverable.code or deliverable.ref,
+        number=deliverable.number or str(index), theme=theme,
         area=deliverable.area or "", title=deliverable.title,
         sros=data.sros.get(deliverable.id or 0, ()),
-        rag=rag_value(update.rag) if update else None,
+        rag=rag,
         previous_rag=rag_value(before.update.rag) if before else None,
         narrative=update.narrative if update else "",
         submitted_by=now.submitted_by if now else None,
@@ -104,6 +127,10 @@ def _row(
         recovery_date=update.recovery_date if update else None,
         version=update.version if update else None,
         active=deliverable.active,
+        change_reason=update.change_reason if update else None,
+        trend=trend,
+        overdue=(rag in ("red", "amber") and due is not None and period_end is not None
+                 and due <= period_end),
     )
 
 

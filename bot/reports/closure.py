@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import quarters_of_year
-from bot.reports.cover import cover_rows, standing_cover
+from bot.reports.cover import closure_cover
 from bot.reports.load import (
     framework_slug,
     load_framework,
@@ -111,7 +111,8 @@ def build_closure(
                 for q, u in reversed(list(zip(quarters, found, strict=True))) if u
             )
             rows.append(ClosureRow(
-                ref=deliverable.ref, number=deliverable.number or str(len(rows) + 1),
+                ref=deliverable.ref,
+                number=deliverable.code or deliverable.number or str(len(rows) + 1),
                 area=deliverable.area or "", title=deliverable.title,
                 sros=data.sros.get(deliverable.id or 0, ()),
                 rags=tuple(rag_value(u.update.rag) if u else None for u in found),
@@ -122,12 +123,7 @@ def build_closure(
                                    rows=tuple(rows)))
     name = data.framework.name
     fy_label = quarters[0].fy_label
-    defaults = {
-        "title": f"{name} Closure Report {fy_label}",
-        "baf_risks": ", ".join(risk.number for risk in data.risks),
-    }
-    cover = cover_rows(standing_cover(data.framework.cover), cover_overrides,
-                       defaults=defaults)
+    cover = closure_cover(data, fy_label, cover_overrides)
     return ClosureView(
         framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
         organisation=data.framework.organisation or "", fy=fy, fy_label=fy_label,

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.reports.cover import CoverError, check_cover
 from bot.reports.errors import PublishError
 from storage.db import session_scope
 from storage.models import PeriodRecord, Round, RoundStatus
@@ -142,12 +143,18 @@ def parse_target(text: str, *, default: Period) -> Target:
 
 
 def normalise_cover(values: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Cover values given on the command line, with ``date`` meaning "Date submitted"."""
+    """Cover values given on the command line or in Slack, with ``date`` meaning "Date
+    submitted"; a date that is not a date (``next tuesday``, ``2026-13-01``) is refused with
+    a ``PublishError`` naming the field."""
     result: dict[str, Any] = {}
     for name, value in (values or {}).items():
         key = re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
         result[_COVER_SHORTHANDS.get(key, str(name))] = value
-    return result
+    try:
+        return check_cover(result)
+    except CoverError as error:
+        message = str(error)
+        raise PublishError(message[0].upper() + message[1:]) from None
 
 
 def default_period(engine: Engine, today: date) -> Period:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.words import RAGS, rag_word
+from bot.words import RAGS, long_date, rag_word
 
 __all__ = ["RAGS", "rag_label", "rag_value"]
 
@@ -85,10 +85,45 @@ class RiskView:
     as_of: str | None = None  # label of an earlier period the score was carried from
 
 
+RAG_LETTERS = {"green": "G", "amber": "A", "red": "R"}
+NO_MARK = "–"  # a quarter with no rating: a dash, never a blank or a colour alone
+
+
+@dataclass(frozen=True)
+class TrendMark:
+    """One quarter of a deliverable's trend: the period and its rating (None: no update)."""
+
+    period_label: str
+    rag: str | None
+
+    @property
+    def letter(self) -> str:
+        return RAG_LETTERS.get(self.rag or "", NO_MARK)
+
+    @property
+    def text(self) -> str:
+        """``2024/25 Q1: Amber``, for readers that cannot see the mark."""
+        return f"{self.period_label}: {rag_word(self.rag)}"
+
+
+@dataclass(frozen=True)
+class TrendPeriod:
+    """A quarter of the trend window; ``collected`` is False when nobody reported in it."""
+
+    label: str
+    collected: bool
+
+    @property
+    def short(self) -> str:
+        """``Q1 24/25``: fits a narrow column."""
+        fy, quarter = self.label.split()
+        return f"{quarter} {fy[2:]}" if "/" in fy else self.label
+
+
 @dataclass(frozen=True)
 class ProgressRow:
-    ref: str
-    number: str
+    ref: str  # the import identity
+    number: str  # the file's number within its area (restarts per area)
     theme: str
     area: str
     title: str
@@ -102,6 +137,20 @@ class ProgressRow:
     recovery_date: date | None = None
     version: int | None = None
     active: bool = True
+    change_reason: str | None = None
+    trend: tuple[TrendMark, ...] = ()  # the last four quarters, oldest first, this one last
+    overdue: bool = False  # Red/Amber with an expected date on or before the period's end
+    code: str = ""  # the reference shown and typed (``GO-3``), unique in the framework
+
+    @property
+    def exception(self) -> bool:
+        """Red or Amber: listed with its recovery in the summary's exceptions."""
+        return self.rag in ("red", "amber")
+
+    @property
+    def trend_letters(self) -> str:
+        """``G A A R``: the trend as plain text (Markdown, Slack, tests)."""
+        return " ".join(mark.letter for mark in self.trend)
 
     @property
     def missing(self) -> bool:
@@ -126,6 +175,21 @@ class ThemeView:
     def rag_counts(self) -> RagCounts:
         return RagCounts.of(row.rag for row in self.rows)
 
+    @property
+    def trend_counts(self) -> tuple[RagCounts, ...]:
+        """RAG counts per quarter of the trend window, oldest first."""
+        width = max((len(row.trend) for row in self.rows), default=0)
+        return tuple(RagCounts.of(row.trend[i].rag for row in self.rows if len(row.trend) > i)
+                     for i in range(width))
+
+
+@dataclass(frozen=True)
+class Chaser:
+    """An SRO with the deliverables they did not update this period."""
+
+    person: PersonView
+    rows: tuple[ProgressRow, ...]
+
 
 @dataclass(frozen=True)
 class ReportView:
@@ -141,6 +205,8 @@ class ReportView:
     title: str
     cover: tuple[CoverRow, ...]
     themes: tuple[ThemeView, ...]
+    trend_periods: tuple[TrendPeriod, ...] = ()  # oldest first, this period last
+    previous_collected: bool = False  # any update at all was stored for the previous period
 
     @property
     def rows(self) -> tuple[ProgressRow, ...]:
@@ -159,3 +225,63 @@ class ReportView:
     def missing(self) -> tuple[ProgressRow, ...]:
         """Rows with no update this period: flagged in the report, never dropped."""
         return tuple(row for row in self.rows if row.missing)
+
+    @property
+    def changes_note(self) -> str:
+        """The sentence the summary prints when no change is listed: a statement about the
+        previous period only when that period has data."""
+        if not self.previous_collected:
+            return f"No updates were collected for {self.previous_period_label}."
+        if self.changes:
+            return ""
+        return f"No RAG rating changed since {self.previous_period_label}."
+
+    @property
+    def headline(self) -> str:
+        """``7 deliverables: 3 Green, 2 Amber, 1 Red, 1 with no update.``"""
+        c = self.rag_counts
+        parts = [f"{c.green} Green", f"{c.amber} Amber", f"{c.red} Red"]
+        if c.missing:
+            parts.append(f"{c.missing} with no update")
+        noun = "deliverable" if c.total == 1 else "deliverables"
+        return f"{c.total} {noun} in {self.period_label}: {', '.join(parts)}."
+
+    @property
+    def exceptions(self) -> tuple[ProgressRow, ...]:
+        """Every Red, then every Amber deliverable, in report order within each."""
+        return (tuple(row for row in self.rows if row.rag == "red")
+                + tuple(row for row in self.rows if row.rag == "amber"))
+
+    @property
+    def overdue(self) -> tuple[ProgressRow, ...]:
+        return tuple(row for row in self.exceptions if row.overdue)
+
+    @property
+    def overdue_note(self) -> str:
+        """Why a date counts as overdue, said once in the summary."""
+        return (f"An expected date on or before {long_date(self.period_end)}, the end of "
+                f"{self.period_label}, for a deliverable still Red or Amber.")
+
+    @property
+    def chasers(self) -> tuple[Chaser, ...]:
+        """Who did not reply: each SRO (joint SROs each) with their deliverables lacking an
+        update, in report order."""
+        found: dict[PersonView, list[ProgressRow]] = {}
+        for row in self.missing:
+            for person in row.sros or (PersonView("No SRO recorded"),):
+                found.setdefault(person, []).append(row)
+        return tuple(Chaser(person, tuple(rows)) for person, rows in found.items())
+
+    @property
+    def trend_table(self) -> tuple[tuple[str, tuple[RagCounts | None, ...]], ...]:
+        """The summary's theme-level trend: per theme (then "All themes") the RAG counts of
+        each quarter of the window, None for a quarter in which no update was collected."""
+        width = len(self.trend_periods)
+        table = []
+        for name, counts in [(theme.name, theme.trend_counts) for theme in self.themes] + [
+                ("All themes", tuple(sum((t.trend_counts[i] for t in self.themes if t.rows),
+                                         RagCounts()) for i in range(width)))]:
+            padded = tuple(counts) + (RagCounts(),) * (width - len(counts))
+            table.append((name, tuple(c if p.collected else None
+                                      for p, c in zip(self.trend_periods, padded, strict=True))))
+        return tuple(table)

@@ -69,6 +69,41 @@ def test_import_export_and_compile_on_a_configured_database(tmp_path):
     assert "Trust Board" in markdown and "No update" in markdown
 
 
+def test_several_frameworks_are_named_with_framework_and_import_name(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}"}
+    plan = tmp_path / "plan-v3-final.csv"
+    plan.write_text("theme,area,deliverable,sro_name,sro_title,sro_email\n"
+                    "Great Care,Safety,Safer wards,Ann Lee,Director,ann@example.org\n")
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+    named = ragtime("import", str(plan), "--name", "Our Plan", env=env)
+    assert named.returncode == 0, named.stderr
+    assert "framework 'Our Plan' created" in named.stdout  # not the file's name
+
+    expected = ("2 frameworks are loaded ('Step Up To Great', 'Our Plan'); name one with "
+                "--framework NAME")
+    for args in (("compile", "2024/25 Q2", "--out", str(tmp_path), "--format", "md"),
+                 ("export", "2024/25 Q2"), ("round", "status", "2024/25 Q2"),
+                 ("schedule", "show")):
+        result = ragtime(*args, env=env)
+        assert result.returncode == 2, args
+        assert expected in " ".join(result.stderr.split()), args
+        assert len(result.stderr.strip().splitlines()) <= 2 and "Traceback" not in result.stderr
+
+    exported = ragtime("export", "2024/25 Q2", "--framework", "Our Plan", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert [row["ref"] for row in json.loads(exported.stdout)] == ["GC-1"]
+    status = ragtime("round", "status", "2024/25 Q2", "--framework", "Step Up To Great",
+                     env=env)
+    assert status.returncode == 0 and "0 of 17 deliverables answered" in status.stdout
+    assert "outstanding: GO-1 " in status.stdout
+    compiled = ragtime("compile", "2024/25 Q2", "--out", str(tmp_path / "out"), "--format",
+                       "md", "--framework", "Our Plan", env=env)
+    assert compiled.returncode == 0, compiled.stderr
+    assert "#### GC-1 Safer wards" in (tmp_path / "out" / "our-plan-2024-25-Q2.md").read_text()
+    shown = ragtime("schedule", "show", "--framework", "Our Plan", env=env)
+    assert shown.returncode == 0, shown.stderr
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("compile", "2024/25 Q9"), "is not a period"),
     (("export", "2024/25 Q2", "--format", "xml"), "unknown export format"),
@@ -119,3 +154,13 @@ def test_schedule_show_lists_the_quarter_on_working_days(tmp_path):
     assert "Fri 20 Dec 2024" in result.stdout  # prompts open before Christmas
     assert "Wed 15 Jan 2025" in result.stdout  # deadline after the New Year bank holiday
     assert "Sat" not in result.stdout and "Sun" not in result.stdout
+
+
+@pytest.mark.parametrize("when", ["next tuesday", "2026-13-01"])
+def test_a_cover_date_that_is_not_a_date_is_refused_in_one_line(tmp_path, when):
+    result = ragtime("compile", "2024/25 Q2", "--date", when, "--format", "md",
+                     env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert '"Date submitted" must be a date' in result.stderr and when in result.stderr
+    assert not list(tmp_path.glob("*.md"))

@@ -78,8 +78,9 @@ def test_cover_values_follow_the_period_and_date_means_date_submitted():
                                  default=Q2)
 
     assert request.target == Target.quarter(Q2)
+    # The date is read day-first and kept as a date (the paper prints "7 November 2024").
     assert request.cover_overrides == {"meeting": "Public Trust Board",
-                                       "date_submitted": "7/11/2024"}
+                                       "date_submitted": "2024-11-07"}
 
 
 @pytest.mark.parametrize(("text", "message"), [
