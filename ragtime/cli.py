@@ -38,6 +38,9 @@ console = Console()
 errors = Console(stderr=True)
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
+# ``--framework NAME`` on every command that reads a framework: needed when there are several.
+FrameworkOption = Annotated[str | None, typer.Option(
+    "--framework", help="The framework's name (needed when the database holds several).")]
 RAG_STYLE = {"red": "bold white on red", "amber": "bold black on dark_orange",
              "green": "bold white on green", None: "dim"}
 
@@ -50,12 +53,13 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Domain errors shown as one clear line; imported lazily to keep start-up fast."""
     from bot.calendar.round_calendar import CalendarError
     from bot.collection.rounds import RoundError
+    from bot.framework.choice import FrameworkChoiceError
     from bot.framework.importer import FrameworkImportError
     from bot.reports import ReportError
     from bot.reports.errors import PublishError
 
     return (UserError, PeriodError, SettingsError, FrameworkImportError, CalendarError,
-            ReportError, RoundError, PublishError)
+            ReportError, RoundError, PublishError, FrameworkChoiceError)
 
 
 def main() -> None:
@@ -64,7 +68,7 @@ def main() -> None:
     except Exception as error:
         if not isinstance(error, _user_errors()):
             raise
-        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
@@ -125,14 +129,16 @@ def demo(
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="Framework file: .yaml/.yml, .csv or .xlsx")],
-    framework: Annotated[str | None, typer.Option(help="Framework name for CSV/XLSX files.")]
-    = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", "--framework",
+        help="The framework's name: for CSV/XLSX files (else the only framework, else the "
+             "file's name), or to load a YAML file under another name.")] = None,
 ) -> None:
     """Load or update a framework (idempotent: re-import updates, never duplicates)."""
     from bot.framework.importer import import_file
 
     with _offline() as ctx:
-        summary = import_file(ctx.engine, file, framework_name=framework)
+        summary = import_file(ctx.engine, file, framework_name=name)
     console.print(f"[green]imported[/] {file}: {summary}")
 
 
@@ -148,13 +154,26 @@ def compile(
     = None,
     date: Annotated[str | None, typer.Option(help="Cover: date submitted, e.g. 2024-10-15.")]
     = None,
+    sponsor: Annotated[str | None, typer.Option(help="Cover: the paper's sponsor.")] = None,
+    author: Annotated[str | None, typer.Option(help="Cover: the paper's author.")] = None,
+    decision: Annotated[str | None, typer.Option(help="Cover: the decision required.")] = None,
+    cover_values: Annotated[list[str] | None, typer.Option(
+        "--cover", help="Cover: any other row as KEY=VALUE (repeatable), e.g. "
+                        "--cover 'equality=No impact identified'.")] = None,
+    framework: FrameworkOption = None,
 ) -> None:
     """Compile the report for a period (or the year-end closure report)."""
     from bot.reports.targets import normalise_cover
 
     formats = _formats(format)
-    cover = normalise_cover({k: v for k, v in {"meeting": meeting, "date": date}.items() if v})
+    given = dict(_cover_pairs(cover_values or []))
+    given |= {k: v for k, v in {"meeting": meeting, "date": date, "sponsor": sponsor,
+                                "author": author, "decision_required": decision}.items() if v}
+    cover = normalise_cover(given)
     if post:
+        if framework is not None:
+            raise UserError("--post compiles the only framework; --framework is not supported "
+                            "with it yet (compile the files without --post)")
         _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover)
         return
     from bot.reports import ReportView
@@ -162,10 +181,20 @@ def compile(
 
     with _offline() as ctx, console.status(f"Compiling {period}…") as status:
         files = write_report(ctx, period, out, closure=closure, formats=formats,
-                             cover_overrides=cover, progress=status.update)
+                             cover_overrides=cover, progress=status.update,
+                             framework=framework)
     if isinstance(files.view, ReportView):
         _print_summary(files.view)
     _print_written({**files.paths, "chart": files.chart})
+
+
+def _cover_pairs(values: list[str]) -> Iterator[tuple[str, str]]:
+    for value in values:
+        key, equals, text = value.partition("=")
+        if not equals or not key.strip():
+            raise UserError(f"--cover takes KEY=VALUE (e.g. --cover 'equality=None'), "
+                            f"not {value!r}")
+        yield key.strip(), text.strip()
 
 
 def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
@@ -183,6 +212,7 @@ def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closu
 def export(
     period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q2'")],
     format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    framework: FrameworkOption = None,
 ) -> None:
     """Every deliverable of the period with its latest update, to stdout."""
     from bot.reports.export import export_period, write_csv, write_json
@@ -192,7 +222,7 @@ def export(
         raise UserError(f"unknown export format '{format}'; choose json or csv")
     target = _period(period)
     with _offline() as ctx:
-        rows = export_period(ctx.engine, target)
+        rows = export_period(ctx.engine, target, framework=framework)
     writers[format](rows, sys.stdout)
 
 
@@ -217,12 +247,14 @@ def serve(
 
 
 @round_app.command("open")
-def round_open(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
+def round_open(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
+               framework: FrameworkOption = None) -> None:
     """Open the round and DM every SRO a prompt per deliverable (never twice)."""
     from bot.collection.flows import open_round_and_prompt
 
     with _slack_context() as ctx, console.status(f"Opening {period} and prompting SROs…"):
-        summary = open_round_and_prompt(ctx, _period(period), opened_by=_cli_actor())
+        summary = open_round_and_prompt(ctx, _period(period), opened_by=_cli_actor(),
+                                        framework=framework)
     console.print(str(summary), highlight=False)
 
 
@@ -231,23 +263,26 @@ def round_remind(
     period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
     stage: Annotated[str | None, typer.Option(help="Reminder name; one per stage per SRO "
                                               "(default: manual-<today>).")] = None,
+    framework: FrameworkOption = None,
 ) -> None:
     """Remind the SROs still outstanding, listing their deliverables."""
     from bot.collection.flows import remind_outstanding
 
     with _slack_context() as ctx, console.status(f"Reminding outstanding SROs for {period}…"):
-        summary = remind_outstanding(ctx, _period(period), stage=stage)
+        summary = remind_outstanding(ctx, _period(period), stage=stage, framework=framework)
     console.print(str(summary), highlight=False)
 
 
 @round_app.command("status")
-def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")]) -> None:
+def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
+                 framework: FrameworkOption = None) -> None:
     """Who is outstanding, by theme (no Slack needed)."""
     from bot.collection.flows import round_status_text
 
     target = _period(period)
     with _offline() as ctx:
-        console.print(round_status_text(ctx.engine, target), highlight=False)
+        console.print(round_status_text(ctx.engine, target, framework=framework),
+                      highlight=False)
 
 
 @contextmanager
@@ -271,16 +306,19 @@ def _cli_actor() -> str:
 def schedule_show(
     period: Annotated[str | None, typer.Argument(help="e.g. '2024/25 Q3'; default: current")]
     = None,
+    framework: FrameworkOption = None,
 ) -> None:
     """The planned jobs of a round, with dates and times (Europe/London unless configured)."""
+    from bot.framework.choice import framework_id
     from schedules import calendar_for
     from schedules import schedule_show as planned
 
     settings = _settings()
     target = _period(period) if period else None
     with _offline() as ctx:
-        rows = planned(target, calendar_for(ctx.engine, timezone=settings.timezone),
-                       engine=ctx.engine)
+        calendar = calendar_for(ctx.engine, timezone=settings.timezone,
+                                framework_id=framework_id(ctx.engine, framework))
+        rows = planned(target, calendar, engine=ctx.engine)
     table = Table(title=f"Round calendar ({settings.timezone})", title_justify="left")
     for column in ("Period", "Job", "When", "What", "Status"):
         table.add_column(column)

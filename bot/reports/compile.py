@@ -23,12 +23,15 @@ from bot.calendar.periods import Period
 from bot.reports.build import build_report, report_content_hash
 from bot.reports.chart import draw_rag_chart
 from bot.reports.closure import ClosureView, build_closure
+from bot.reports.docx_summary import add_trend, summary_context
 from bot.reports.render import (
     RAG_FILLS,
+    Approval,
+    PaperStatus,
+    chart_description,
     rag_rich,
     render_html,
     render_markdown,
-    sro_names,
     write_docx,
     write_pdf,
 )
@@ -62,10 +65,12 @@ def compile_report(
     progress: Progress | None = None,
     framework_id: int | None = None,
     generated_at: datetime | None = None,
+    approval: Approval | None = None,
 ) -> CompiledFiles:
     """The period's report written as ``<framework>-<period>.<format>`` (e.g.
     ``sutg-2024-25-Q2.pdf``) plus ``…-chart.png``. ``generated_at`` (default: now in
-    Europe/London) is printed in the HTML, PDF and Word footers."""
+    Europe/London) is printed in the HTML, PDF and Word footers. ``approval`` (who, when)
+    prints "Approved by … on …" on every format; without it the paper is marked DRAFT."""
     wanted = _check_formats(formats)
     step = progress or (lambda _message: None)
     step("reading updates")
@@ -74,7 +79,7 @@ def compile_report(
     bars = [(theme.name, theme.rag_counts) for theme in view.themes]
     chart_title = f"RAG ratings by theme, {view.period_label}"
     return _write(view, f"{view.framework_slug}-{view.period_slug}", "report", wanted, out_dir,
-                  bars, chart_title, step, _report_docx_context, generated_at)
+                  bars, chart_title, step, _report_docx_context, generated_at, approval)
 
 
 def compile_closure(
@@ -87,6 +92,7 @@ def compile_closure(
     progress: Progress | None = None,
     framework_id: int | None = None,
     generated_at: datetime | None = None,
+    approval: Approval | None = None,
 ) -> CompiledFiles:
     """The year-end closure report of financial year ``fy`` (2024 → ``sutg-2024-25-closure.*``)."""
     wanted = _check_formats(formats)
@@ -97,7 +103,7 @@ def compile_closure(
             for label, counts in zip(view.quarters, view.counts_by_quarter, strict=True)]
     chart_title = f"RAG ratings by quarter, {view.fy_label}"
     return _write(view, f"{view.framework_slug}-{view.slug}", "closure", wanted, out_dir,
-                  bars, chart_title, step, _closure_docx_context, generated_at)
+                  bars, chart_title, step, _closure_docx_context, generated_at, approval)
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -113,9 +119,12 @@ def _write(
     view: ReportView | ClosureView, stem: str, template: str, wanted: tuple[str, ...],
     out_dir: Path, bars: list, chart_title: str, step: Progress,
     docx_context: Callable[[Any, datetime], dict[str, Any]], generated_at: datetime | None,
+    approval: Approval | None = None,
 ) -> CompiledFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     generated_at = generated_at or datetime.now(LONDON)
+    status = PaperStatus.of(approval)
+    chart_alt = chart_description(chart_title, bars)
     with _staging(out_dir, stem) as stage:
         step("drawing the chart")
         chart = draw_rag_chart(bars, stage / f"{stem}-chart.png", title=chart_title)
@@ -124,18 +133,21 @@ def _write(
             step("writing Markdown")
             paths["md"] = stage / f"{stem}.md"
             paths["md"].write_text(render_markdown(f"{template}.md.j2", view=view,
-                                                   chart_name=chart.name), encoding="utf-8")
+                                                   chart_name=chart.name, chart_alt=chart_alt,
+                                                   status=status), encoding="utf-8")
         if "html" in wanted or "pdf" in wanted:
             step("writing HTML")
             html = render_html(f"{template}.html.j2", view=view, chart_png=chart.read_bytes(),
-                               generated_at=generated_at)
+                               generated_at=generated_at, chart_alt=chart_alt,
+                               status=status)
             if "html" in wanted:
                 paths["html"] = stage / f"{stem}.html"
                 paths["html"].write_text(html, encoding="utf-8")
         if "docx" in wanted:
             step("writing Word")
-            paths["docx"] = write_docx(f"{template}.docx", docx_context(view, generated_at),
-                                       stage / f"{stem}.docx", chart=chart)
+            context = docx_context(view, generated_at) | status.docx_values()
+            paths["docx"] = write_docx(f"{template}.docx", context, stage / f"{stem}.docx",
+                                       chart=chart, chart_alt=chart_alt)
         if "pdf" in wanted:
             step("writing PDF")
             paths["pdf"] = write_pdf(html, stage / f"{stem}.pdf")
@@ -191,10 +203,10 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
             "risks": [{"number": r.number, "title": r.title,
                        "score": "—" if r.score is None else str(r.score)
                        + (f" (as at {r.as_of})" if r.as_of else ""),
-                       "direction": direction_word(r.direction)}
+                       "direction": direction_word(r.direction) or "—"}
                       for r in theme.risks],
             "rows": [{
-                "number": row.number, "area": row.area, "title": row.title,
+                "number": row.code, "area": row.area, "title": row.title,
                 "text": (f"No update received for {view.period_label}." if row.missing
                          else row.narrative)
                 + (f"\nRecovery: {row.recovery_action or ''}"
@@ -202,7 +214,7 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
                    if row.recovery_action or row.recovery_date else "")
                 + ("" if row.active else "\nNo longer active."),
                 "sros": "\n".join(str(p) for p in row.sros) or "No SRO recorded",
-                "rag": rag_rich(row.rag, suffix=row_note(row)),
+                "rag": add_trend(rag_rich(row.rag, suffix=row_note(row)), row.trend),
                 "fill": RAG_FILLS.get(row.rag, RAG_FILLS[None]),
             } for row in theme.rows],
         })
@@ -211,13 +223,10 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
         "framework_name": view.framework_name, "period_label": view.period_label,
         "period_dates": f"{long_date(view.period_start)} – {long_date(view.period_end)}",
         "previous_period_label": view.previous_period_label,
-        "cover": [{"label": row.label, "value": row.value or "—"} for row in view.cover],
+        "cover": [{"label": row.label, "value": row.value} for row in view.cover],
         "summary": [counts(t.name, t.rag_counts) for t in view.themes],
         "overall": counts("All themes", view.rag_counts),
-        "changes": [f"{r.theme} {r.number}. {r.title} — {rag_label(r.previous_rag)} → "
-                    f"{rag_label(r.rag)}" for r in view.changes],
-        "missing": [f"{r.theme} {r.number}. {r.title} (SRO: {sro_names(r.sros)})"
-                    for r in view.missing],
+        **summary_context(view),
         "themes": themes,
         "generated": _generated(generated_at),
     }
@@ -244,7 +253,7 @@ def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str
         "title": view.title, "organisation": view.organisation,
         "framework_name": view.framework_name, "fy_label": view.fy_label,
         "quarters": [label.split()[-1] for label in view.quarters],
-        "cover": [{"label": row.label, "value": row.value or "—"} for row in view.cover],
+        "cover": [{"label": row.label, "value": row.value} for row in view.cover],
         "themes": themes,
         "generated": _generated(generated_at),
     }

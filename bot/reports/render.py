@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -26,7 +29,50 @@ RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", None: "212B32
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_MD_LINE_START = re.compile(r"^(#|[=-]+$)")
+_MD_LINE_START = re.compile(r"^(#|>|[=-]+$)")
+# Only what a Markdown renderer would read as HTML: a tag, comment or autolink opening
+# (``<b``, ``</``, ``<!``, ``<?``) and an entity (``&amp;``). ``A & B`` and ``< 4 hours`` stay.
+_MD_HTML = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)")
+
+
+Approval = tuple[str, datetime]  # who approved the paper, and when
+
+
+@dataclass(frozen=True)
+class PaperStatus:
+    """DRAFT until the paper is approved, then "Approved by … on …": printed under the title
+    and in every page's header (HTML/PDF) or header (Word), so a draft is never tabled as final."""
+
+    approved_by: str | None = None
+    approved_on: str | None = None
+
+    @classmethod
+    def of(cls, approval: Approval | None) -> PaperStatus:
+        if approval is None:
+            return cls()
+        by, at = approval
+        return cls(str(clean_text(by)).strip() or "the governance lead", long_date(at))
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_by is not None
+
+    @property
+    def line(self) -> str:
+        if self.approved:
+            return f"Approved by {self.approved_by} on {self.approved_on}"
+        return "DRAFT — not yet approved"
+
+    def docx_values(self) -> dict[str, Any]:
+        return {"draft": not self.approved, "status": self.line}
+
+
+def chart_description(title: str, bars: list[tuple[str, Any]]) -> str:
+    """The chart's alt text: its title and every bar's counts, so nothing is only in the
+    picture."""
+    parts = [f"{name}: {c.green} Green, {c.amber} Amber, {c.red} Red, {c.missing} no update"
+             for name, c in bars]
+    return f"Bar chart: {title}. " + "; ".join(parts) + "."
 
 
 def clean_text(value: Any) -> Any:
@@ -38,10 +84,13 @@ def clean_text(value: Any) -> Any:
 
 
 def md_escape(value: Any) -> str:
-    """Inline Markdown: HTML and Markdown syntax in user text shown literally, one line."""
+    """Inline Markdown: HTML and Markdown syntax in user text shown literally, one line.
+
+    Backslash escapes, not HTML entities, so the raw file reads ``A & E`` (not ``A &amp; E``)
+    and a renderer still shows ``<script>`` as text."""
     text = " ".join(str(clean_text(value if value is not None else "")).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_HTML.sub(lambda m: "\\" + m.group(0), text)
     return "\\" + text if _MD_LINE_START.match(text) else text
 
 
@@ -87,26 +136,43 @@ def render_html(template: str, *, chart_png: bytes | None = None, **context: Any
 
 
 def write_pdf(html: str, path: Path) -> Path:
+    """A tagged PDF (PDF/UA-1: headings, tables and the chart's alt text reach screen
+    readers), as published board papers must be accessible."""
     from weasyprint import HTML
 
-    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
+    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path, pdf_variant="pdf/ua-1")
     return path
 
 
 def write_docx(template: str, context: dict[str, Any], path: Path, *,
-               chart: Path | None = None, chart_width_mm: float = 160) -> Path:
+               chart: Path | None = None, chart_width_mm: float = 160,
+               chart_alt: str = "") -> Path:
     """Render a docxtpl Word template; ``context`` values are escaped (autoescape) and the
-    chart, when given, is available as ``{{ chart }}``."""
+    chart, when given, is available as ``{{ chart }}`` with ``chart_alt`` as its alt text."""
     from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+    from docxtpl import DocxTemplate
 
     document = DocxTemplate(TEMPLATES / template)
     env = Environment(autoescape=True, finalize=clean_text)
     values = dict(context)
-    values["chart"] = InlineImage(document, str(chart), width=Mm(chart_width_mm)) if chart else ""
+    values["chart"] = (_described_image(document, chart, Mm(chart_width_mm), chart_alt)
+                       if chart else "")
     document.render(values, jinja_env=env, autoescape=True)
     document.save(path)
     return path
+
+
+def _described_image(document: Any, image: Path, width: Any, descr: str) -> Any:
+    """docxtpl's InlineImage with alt text (``wp:docPr/@descr``), read out by screen readers
+    and kept when Word saves the paper as PDF."""
+    from docxtpl import InlineImage
+
+    class DescribedImage(InlineImage):
+        def _insert_image(self) -> str:
+            xml = super()._insert_image()
+            return xml.replace("<wp:docPr ", f"<wp:docPr descr={quoteattr(clean_text(descr))} ", 1)
+
+    return DescribedImage(document, str(image), width=width)
 
 
 def rag_rich(rag: str | None, *, suffix: str = "", size: int = 17) -> Any:

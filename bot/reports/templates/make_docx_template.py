@@ -21,45 +21,120 @@ from docx.shared import Mm, Pt, RGBColor
 
 NHS_BLUE = RGBColor(0x00, 0x5E, 0xB8)
 GREY_TEXT = RGBColor(0x42, 0x55, 0x63)
+DRAFT_RED = RGBColor(0xD5, 0x28, 0x1B)
 HEADER_FILL = "E8EDEE"
+# Arial in Word (every board member's machine has it); LibreOffice and the PDF use Liberation
+# Sans, its metric twin, so lines and pages break the same everywhere.
+FONT = "Arial"
+LANGUAGE = "en-GB"
+TEXT_WIDTH_MM = 180
 
 
-def new_document(footer: str):  # type: ignore[no-untyped-def]
+def new_document(running_title: str):  # type: ignore[no-untyped-def]
+    """A4, Arial throughout (body, headings, header and footer), British English, and on every
+    page a header (title · period, organisation, DRAFT until approved) and a footer (the
+    approval status, "Page X of Y")."""
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(15)
-    section.top_margin, section.bottom_margin = Mm(16), Mm(18)
+    section.top_margin, section.bottom_margin = Mm(18), Mm(18)
+    section.header_distance = section.footer_distance = Mm(8)
     styles = document.styles
     normal = styles["Normal"]
-    normal.font.name, normal.font.size = "Arial", Pt(9.5)
+    normal.font.size = Pt(9.5)
     normal.paragraph_format.space_after = Pt(3)
-    for name, size in (("Title", 18), ("Heading 1", 14), ("Heading 2", 11.5), ("Heading 3", 10.5)):
+    for name, size in (("Heading 1", 18), ("Heading 2", 13), ("Heading 3", 10.5)):
         style = styles[name]
-        style.font.name, style.font.size, style.font.color.rgb = "Arial", Pt(size), NHS_BLUE
+        style.font.size, style.font.color.rgb = Pt(size), NHS_BLUE
         style.font.bold = True
-    styles["Title"].paragraph_format.space_after = Pt(2)
+        style.paragraph_format.keep_with_next = True
+    styles["Heading 1"].paragraph_format.space_before = Pt(0)
+    styles["Heading 1"].paragraph_format.space_after = Pt(2)
+    for name in ("Header", "Footer"):  # only the right-aligned tab set below
+        styles[name].paragraph_format.tab_stops.clear_all()
+    styles["Heading 2"].paragraph_format.space_before = Pt(14)
+    one_font_and_language(document)
     document.core_properties.title = "{{ title }}"
     document.core_properties.author = "Ragtime"
-    paragraph = section.footer.paragraphs[0]
-    run = paragraph.add_run(footer + "\tPage ")
-    run.font.size, run.font.color.rgb = Pt(7.5), GREY_TEXT
-    _page_field(paragraph)
+    document.core_properties.language = LANGUAGE
+    running_header(section, running_title)
+    running_footer(section)
     return document
 
 
-def _page_field(paragraph) -> None:  # type: ignore[no-untyped-def]
-    run = paragraph.add_run()
-    run.font.size = Pt(7.5)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+def one_font_and_language(document) -> None:  # type: ignore[no-untyped-def]
+    """Every style and the document defaults in ``FONT`` (theme fonts removed: Word would
+    otherwise show Calibri in headings and footers) and in British English."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if run_defaults.find(qn("w:rFonts")) is None:
+        run_defaults.insert(0, OxmlElement("w:rFonts"))
+    if run_defaults.find(qn("w:lang")) is None:
+        run_defaults.append(OxmlElement("w:lang"))
+    for fonts in styles.iter(qn("w:rFonts")):
+        for key in list(fonts.attrib):
+            if key.endswith("Theme") or key.endswith("theme"):
+                del fonts.attrib[key]
+        for kind in ("ascii", "hAnsi", "cs", "eastAsia"):
+            fonts.set(qn(f"w:{kind}"), FONT)
+    for language in styles.iter(qn("w:lang")):
+        language.set(qn("w:val"), LANGUAGE)
+        language.set(qn("w:eastAsia"), LANGUAGE)
+    settings = document.settings.element
+    theme_language = settings.find(qn("w:themeFontLang"))
+    if theme_language is not None:
+        theme_language.set(qn("w:val"), LANGUAGE)
+
+
+def running_header(section, running_title: str) -> None:  # type: ignore[no-untyped-def]
+    first = section.header.paragraphs[0]
+    _right_tab(first)
+    _small(first.add_run(running_title))
+    first.add_run("\t")
+    mark = first.add_run("{{ 'DRAFT' if draft else '' }}")
+    mark.bold, mark.font.size, mark.font.color.rgb = True, Pt(11), DRAFT_RED
+    _small(section.header.add_paragraph().add_run("{{ organisation }}"))
+
+
+def running_footer(section) -> None:  # type: ignore[no-untyped-def]
+    paragraph = section.footer.paragraphs[0]
+    _right_tab(paragraph)
+    _small(paragraph.add_run("{{ status }}\tPage "))
+    _field(paragraph, "PAGE")
+    _small(paragraph.add_run(" of "))
+    _field(paragraph, "NUMPAGES")
+
+
+def _right_tab(paragraph) -> None:  # type: ignore[no-untyped-def]
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    paragraph.paragraph_format.space_after = Pt(0)
+
+
+def _small(run):  # type: ignore[no-untyped-def]
+    run.font.size, run.font.color.rgb = Pt(7.5), GREY_TEXT
+    return run
+
+
+def _field(paragraph, code: str) -> None:  # type: ignore[no-untyped-def]
+    """A Word field (``PAGE``, ``NUMPAGES``) that Word and LibreOffice fill in on display."""
+    for kind, text in (("begin", None), (None, f" {code} "), ("separate", None), (None, None),
+                       ("end", None)):
+        run = _small(paragraph.add_run())  # each part in the footer's font and size
         if kind:
             element = OxmlElement("w:fldChar")
             element.set(qn("w:fldCharType"), kind)
-        else:
+            run._r.append(element)
+        elif text:
             element = OxmlElement("w:instrText")
             element.set(qn("xml:space"), "preserve")
             element.text = text
-        run._r.append(element)
+            run._r.append(element)
+        else:
+            run.text = "1"  # shown until the field is updated
 
 
 def tag(document, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -78,6 +153,7 @@ def table(document, headers: list[str], widths_mm: list[float]):  # type: ignore
     properties.append(layout)
     header = grid.rows[0]
     row_properties = header._tr.get_or_add_trPr()
+    keep_whole(header)
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     row_properties.append(repeat)
@@ -99,7 +175,15 @@ def add_row(grid, cells: list[str | list[tuple[str, bool]]], widths_mm: list[flo
             paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
             paragraph.add_run(text).bold = bold
     set_widths(row, widths_mm)
+    keep_whole(row)
     return row
+
+
+def keep_whole(row) -> None:  # type: ignore[no-untyped-def]
+    """``w:cantSplit``: a row moves to the next page whole (a RAG cell keeps its word, an SRO
+    their title); docxtpl copies it onto every row the ``{%tr for %}`` loop writes."""
+    properties = row._tr.get_or_add_trPr()
+    properties.insert(0, OxmlElement("w:cantSplit"))
 
 
 def loop_rows(grid, loop: str, cells: list, widths_mm: list[float]) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +209,8 @@ def shade(cell, fill: str) -> None:  # type: ignore[no-untyped-def]
 
 def heading(document, text: str, level: int, *, new_page: bool = False):  # type: ignore[no-untyped-def]
     paragraph = document.add_heading(text, level=level)
-    paragraph.paragraph_format.page_break_before = new_page
+    if new_page:
+        paragraph.paragraph_format.page_break_before = True
     paragraph.paragraph_format.keep_with_next = True
     return paragraph
 
@@ -135,6 +220,15 @@ def cover(document) -> None:  # type: ignore[no-untyped-def]
     grid = table(document, ["Board paper", ""], widths)
     loop_rows(grid, "{%tr for row in cover %}", [[("{{ row.label }}", True)], "{{ row.value }}"],
               widths)
+
+
+def status_line(document) -> None:  # type: ignore[no-untyped-def]
+    """"DRAFT — not yet approved" in red, or "Approved by … on …", under the subtitle."""
+    paragraph = document.add_paragraph()
+    draft = paragraph.add_run("{{ status if draft else '' }}")
+    draft.bold, draft.font.color.rgb = True, DRAFT_RED
+    approved = paragraph.add_run("{{ '' if draft else status }}")
+    approved.bold, approved.font.color.rgb = True, GREY_TEXT
 
 
 def subtitle(document, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -153,13 +247,17 @@ def bullets(document, condition: str, loop: str, item: str, otherwise: str) -> N
     tag(document, "{%p endif %}")
 
 
-def report_template() -> Document:  # type: ignore[valid-type]
-    document = new_document("{{ framework_name }} — {{ period_label }}")
-    document.add_paragraph("{{ title }}", style="Title")
-    subtitle(document, "{{ organisation }} · {{ period_label }} ({{ period_dates }})")
-    cover(document)
+def small_note(document, text: str) -> None:  # type: ignore[no-untyped-def]
+    paragraph = document.add_paragraph()
+    run = paragraph.add_run(text)
+    run.font.size, run.font.color.rgb = Pt(8), GREY_TEXT
 
-    heading(document, "Summary of RAG ratings", 2)
+
+def executive_summary(document) -> None:  # type: ignore[no-untyped-def]
+    """Pages 1–2: counts, the theme-level trend, changes with their reasons, every Red and
+    Amber deliverable with its recovery, overdue dates, who did not reply, then the chart."""
+    heading(document, "Executive summary", 2)
+    document.add_paragraph().add_run("{{ headline }}").bold = True
     widths = [70, 22, 22, 22, 22, 22]
     grid = table(document, ["Theme", "Green", "Amber", "Red", "No update", "Total"], widths)
     loop_rows(grid, "{%tr for t in summary %}",
@@ -167,17 +265,57 @@ def report_template() -> Document:  # type: ignore[valid-type]
                "{{ t.missing }}", "{{ t.total }}"], widths)
     add_row(grid, [[(f"{{{{ overall.{key} }}}}", True)]
                    for key in ("name", "green", "amber", "red", "missing", "total")], widths)
-    document.add_paragraph("{{ chart }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    heading(document, "Trend over the last four quarters", 3)
+    small_note(document, "{{ trend_note }}")
+    widths = [44, 34, 34, 34, 34]
+    grid = table(document, ["Theme"] + [f"{{{{ trend_labels[{i}] }}}}" for i in range(4)],
+                 widths)
+    loop_rows(grid, "{%tr for t in trend %}",
+              ["{{ t.name }}"] + [f"{{{{r t.cells[{i}] }}}}" for i in range(4)], widths)
 
     heading(document, "Changes since {{ previous_period_label }}", 3)
-    bullets(document, "changes", "change in changes", "{{ change }}",
-            "No RAG rating changed since {{ previous_period_label }}.")
+    tag(document, "{%p for change in changes %}")
+    document.add_paragraph("{{ change }}", style="List Bullet")
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p if changes_note %}")
+    document.add_paragraph("{{ changes_note }}")
+    tag(document, "{%p endif %}")
+
+    heading(document, "Exceptions: Red and Amber deliverables", 3)
+    tag(document, "{%p if exceptions %}")
+    widths = [19, 52, 32, 16, 41, 20]
+    grid = table(document, ["Ref", "Deliverable", "SRO", "RAG", "Recovery action",
+                            "Expected date"], widths)
+    loop_rows(grid, "{%tr for e in exceptions %}",
+              ["{{ e.code }}", "{{ e.title }}", "{{ e.sros }}",
+               "{% cellbg e.fill %}{{r e.rag }}", "{{r e.action }}", "{{r e.date }}"], widths)
+    tag(document, "{%p else %}")
+    document.add_paragraph("No deliverable is rated Red or Amber in {{ period_label }}.")
+    tag(document, "{%p endif %}")
+
+    heading(document, "Overdue recovery dates", 3)
+    bullets(document, "overdue", "item in overdue", "{{ item }}",
+            "No recovery date has passed.")
+    small_note(document, "{{ overdue_note }}")
+
     heading(document, "No update received", 3)
-    bullets(document, "missing", "item in missing", "{{ item }}",
+    bullets(document, "chasers", "item in chasers", "{{ item }}",
             "Every deliverable has an update for {{ period_label }}.")
+    document.add_paragraph("{{ chart }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def report_template() -> Document:  # type: ignore[valid-type]
+    document = new_document("{{ title }} · {{ period_label }}")
+    heading(document, "{{ title }}", 1)
+    subtitle(document, "{{ organisation }} · {{ period_label }} ({{ period_dates }})")
+    status_line(document)
+    cover(document)
+
+    executive_summary(document)
 
     tag(document, "{%p for theme in themes %}")
-    heading(document, "{{ theme.name }}", 1, new_page=True)
+    heading(document, "{{ theme.name }}", 2)
     tag(document, "{%p if theme.ambition %}")
     heading(document, "Ambition", 3)
     document.add_paragraph("{{ theme.ambition }}")
@@ -197,8 +335,8 @@ def report_template() -> Document:  # type: ignore[valid-type]
                "{{ risk.direction }}"], widths)
     tag(document, "{%p endif %}")
     heading(document, "{{ theme.name }} progress {{ period_label }}", 3)
-    widths = [11, 25, 89, 35, 20]
-    grid = table(document, ["No", "Area", "Deliverable and update", "SRO", "RAG"], widths)
+    widths = [15, 23, 87, 35, 20]
+    grid = table(document, ["Ref", "Area", "Deliverable and update", "SRO", "RAG"], widths)
     loop_rows(grid, "{%tr for row in theme.rows %}",
               ["{{ row.number }}", "{{ row.area }}",
                [("{{ row.title }}", True), ("{{ row.text }}", False)],
@@ -212,15 +350,16 @@ def report_template() -> Document:  # type: ignore[valid-type]
 
 
 def closure_template() -> Document:  # type: ignore[valid-type]
-    document = new_document("{{ framework_name }} — closure report {{ fy_label }}")
-    document.add_paragraph("{{ title }}", style="Title")
+    document = new_document("{{ title }} · closure report {{ fy_label }}")
+    heading(document, "{{ title }}", 1)
     subtitle(document, "{{ organisation }} · financial year {{ fy_label }}")
+    status_line(document)
     cover(document)
     heading(document, "RAG ratings through the year", 2)
     document.add_paragraph("{{ chart }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     tag(document, "{%p for theme in themes %}")
-    heading(document, "{{ theme.name }}", 1, new_page=True)
+    heading(document, "{{ theme.name }}", 2)
     heading(document, "Achievements", 3)
     tag(document, "{%p for item in theme.achievements %}")
     paragraph = document.add_paragraph(style="List Bullet")
@@ -229,8 +368,8 @@ def closure_template() -> Document:  # type: ignore[valid-type]
     paragraph.add_run("({{ item.quarter }})").italic = True
     tag(document, "{%p endfor %}")
     heading(document, "RAG through the year", 3)
-    widths = [10, 66, 40, 16, 16, 16, 16]
-    grid = table(document, ["No", "Deliverable", "SRO", "{{ quarters[0] }}", "{{ quarters[1] }}",
+    widths = [14, 62, 40, 16, 16, 16, 16]
+    grid = table(document, ["Ref", "Deliverable", "SRO", "{{ quarters[0] }}", "{{ quarters[1] }}",
                             "{{ quarters[2] }}", "{{ quarters[3] }}"], widths)
     loop_rows(grid, "{%tr for row in theme.rows %}",
               ["{{ row.number }}", "{{ row.title }}", "{{ row.sros }}"]

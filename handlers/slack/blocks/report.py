@@ -121,7 +121,7 @@ def _list_sections(title: str, lines: Sequence[str], *, limit: int = MAX_ITEMS,
 
 def _row_name(row: ProgressRow) -> str:
     title = mrkdwn.truncate(" ".join(row.title.split()), 200)
-    return f"*{esc(row.theme)} {esc(row.number)}.* {esc(title)}"
+    return f"*{esc(row.code)}* {esc(title)}"
 
 
 def _people(row: ProgressRow) -> str:
@@ -156,7 +156,7 @@ def status_blocks(report: ReportRecord, note: StatusNote, tz: tzinfo) -> list[di
                 + frozen)
         buttons = [_reopen_button(report)] if not report.target.closure else []
     elif note.kind == "changes_requested":
-        items = "\n".join(f"• *{esc(c.theme)} {esc(c.number)}.* "
+        items = "\n".join(f"• *{esc(c.number)}* "
                           f"{esc(mrkdwn.truncate(c.title, 150))}"
                           for c in note.deliverables[:MAX_ITEMS])
         if len(note.deliverables) > MAX_ITEMS:
@@ -247,7 +247,7 @@ def changes_modal(report: ReportRecord, choices: Sequence[DeliverableChoice]) ->
     for choice in choices:
         rating = rag_word(choice.rag, missing=NO_UPDATE)
         groups.setdefault(choice.theme, []).append(mrkdwn.option(
-            f"{choice.number}. {' '.join(choice.title.split())}", str(choice.id),
+            f"{choice.number} {' '.join(choice.title.split())}", str(choice.id),
             description=f"{rating} · SRO {', '.join(choice.sros) or 'none recorded'}"))
     option_groups = [{"label": mrkdwn.plain(theme, 75), "options": options[:OPTIONS_MAX]}
                      for theme, options in list(groups.items())[:OPTIONS_MAX]]
@@ -298,7 +298,7 @@ def thread_note(report: ReportRecord, note: StatusNote, tz: tzinfo) -> str:
 
 def changes_thread_note(note: StatusNote, tz: tzinfo) -> str:
     """The thread reply under the summary recording a request for changes."""
-    names = ", ".join(f"{esc(c.theme)} {esc(c.number)}" for c in note.deliverables[:20])
+    names = ", ".join(esc(c.number) for c in note.deliverables[:20])
     more = f" and {len(note.deliverables) - 20} more" if len(note.deliverables) > 20 else ""
     lines = [f":leftwards_arrow_with_hook: {who(note.by)} asked for changes to "
              f"{names}{more} at {when(note.at, tz)}; "

@@ -85,7 +85,7 @@ def test_cover_table_from_framework_with_overrides(session):
     assert view.title == cover["title"].value == "Step Up To Great – Quarter 2 progress 2024/25"
     assert cover["meeting"].value == "Public Trust Board"
     assert cover["sponsor"].label == "Paper sponsored by"
-    assert cover["date_submitted"].value == "20.10.2024"
+    assert cover["date_submitted"].value == "20 October 2024"
     assert cover["decision_required"].value == "To note"
     assert cover["strategic_alignment"].lines == ("T - Technology: Y",
                                                   "H - Healthy Communities: Y")

@@ -23,9 +23,9 @@ def test_cover_rows_layer_defaults_framework_and_overrides():
         defaults={"title": "T", "author": "Default author"},
     )
     values = {row.key: row for row in rows}
-    assert [row.key for row in rows[:8]] == ["title", "meeting", "sponsor", "author",
-                                             "date_submitted", "decision_required",
-                                             "strategic_alignment", "baf_risks"]
+    assert [row.key for row in rows] == ["title", "meeting", "author", "date_submitted",
+                                         "decision_required", "strategic_alignment",
+                                         "baf_risks", "risk_appetite"]
     assert values["meeting"].value == "Trust Board"  # the caller's override wins
     assert values["author"].value == "Default author"  # None overrides nothing
     assert values["date_submitted"].value == "20 May 2025"
@@ -33,8 +33,8 @@ def test_cover_rows_layer_defaults_framework_and_overrides():
     assert values["strategic_alignment"].lines == ("Technology", "Healthy communities")
     assert values["baf_risks"].lines == ("01, 02",)  # short codes on one line
     assert (values["risk_appetite"].label, values["risk_appetite"].value) == (
-        "Risk appetite", "Yes")
-    assert values["sponsor"].lines == ()  # standard rows always shown, empty if unknown
+        "Consistent with the risk appetite", "Yes")
+    assert "sponsor" not in values  # no value and no default: left out, never "—"
 
 
 def test_a_stored_cover_never_titles_a_paper():
@@ -43,7 +43,11 @@ def test_a_stored_cover_never_titles_a_paper():
 
 def test_markdown_escaping():
     assert md_escape("<b>*x*</b> | [a](b) _u_ `c` ~s~ \\") == (
-        "&lt;b&gt;\\*x\\*&lt;/b&gt; \\| \\[a\\](b) \\_u\\_ \\`c\\` \\~s\\~ \\\\")
+        "\\<b>\\*x\\*\\</b> \\| \\[a\\](b) \\_u\\_ \\`c\\` \\~s\\~ \\\\")
+    assert md_escape("A & E: waits < 4 hours, score > 15") == "A & E: waits < 4 hours, score > 15"
+    assert md_escape("&amp; &#39; <!-- x --> <https://x>") == (
+        "\\&amp; \\&#39; \\<!-- x --> \\<https://x>")
+    assert md_escape("> quoted") == "\\> quoted"
     assert md_escape("# not a heading") == "\\# not a heading"
     assert md_escape("---") == "\\---"
     assert md_escape(None) == ""
@@ -53,3 +57,13 @@ def test_markdown_escaping():
 def test_clean_text_drops_what_xml_cannot_hold():
     assert clean_text("a\x00b\x0bc\x07d\r\ne\rf") == "abcd\ne\nf"
     assert clean_text(3) == 3
+
+
+def test_markdown_renderers_show_escaped_text_literally():
+    """What a reader sees once GitHub or any CommonMark renderer shows the file."""
+    from markdown_it import MarkdownIt
+
+    shown = MarkdownIt("commonmark").render(
+        md_escape("<script>alert(1)</script> A & E &amp; <https://evil> *not bold*"))
+    assert shown == ("<p>&lt;script&gt;alert(1)&lt;/script&gt; A &amp; E &amp;amp; "
+                     "&lt;https://evil&gt; *not bold*</p>\n")
