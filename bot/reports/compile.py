@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.reports.approval import approval_of
 from bot.reports.build import build_report, report_content_hash
 from bot.reports.chart import draw_rag_chart
 from bot.reports.closure import ClosureView, build_closure
@@ -35,6 +36,7 @@ from bot.reports.render import (
     write_docx,
     write_pdf,
 )
+from bot.reports.targets import Target
 from bot.reports.view import ReportView, rag_label
 from bot.words import direction_word, long_date
 
@@ -69,13 +71,16 @@ def compile_report(
 ) -> CompiledFiles:
     """The period's report written as ``<framework>-<period>.<format>`` (e.g.
     ``sutg-2024-25-Q2.pdf``) plus ``…-chart.png``. ``generated_at`` (default: now in
-    Europe/London) is printed in the HTML, PDF and Word footers. ``approval`` (who, when)
-    prints "Approved by … on …" on every format; without it the paper is marked DRAFT."""
+    Europe/London) is printed in the HTML, PDF and Word footers. ``approval`` (who, when;
+    default: ``bot.reports.approval.approval_of`` this content) prints "Approved by … on …" on
+    every format; without one the paper is marked DRAFT."""
     wanted = _check_formats(formats)
     step = progress or (lambda _message: None)
     step("reading updates")
     view = build_report(session, period, framework_id=framework_id,
                         cover_overrides=cover_overrides)
+    approval = approval or approval_of(session, view.framework_id, Target.quarter(period),
+                                       report_content_hash(view))
     bars = [(theme.name, theme.rag_counts) for theme in view.themes]
     chart_title = f"RAG ratings by theme, {view.period_label}"
     return _write(view, f"{view.framework_slug}-{view.period_slug}", "report", wanted, out_dir,
@@ -99,6 +104,8 @@ def compile_closure(
     step = progress or (lambda _message: None)
     step("reading the year's updates")
     view = build_closure(session, fy, framework_id=framework_id, cover_overrides=cover_overrides)
+    approval = approval or approval_of(session, view.framework_id, Target.year_end(fy),
+                                       report_content_hash(view))
     bars = [(label.split()[-1], counts)
             for label, counts in zip(view.quarters, view.counts_by_quarter, strict=True)]
     chart_title = f"RAG ratings by quarter, {view.fy_label}"

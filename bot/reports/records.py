@@ -31,6 +31,7 @@ from bot.reports import (
     build_report,
     report_content_hash,
 )
+from bot.reports.approval import same_target
 from bot.reports.errors import NothingToReport, PublishError, ReportNotFound, ReportSuperseded
 from bot.reports.load import load_periods
 from bot.reports.targets import Target
@@ -274,15 +275,6 @@ def as_record(row: CompiledReport, target: Target) -> ReportRecord:
         status=ReportStatus(row.status), decided_by=row.decided_by,
         decided_at=row.decided_at, channel=row.channel, ts=row.ts,
     )
-
-
-def same_target(query: Any, framework_id: int, target: Target) -> Any:
-    query = query.where(CompiledReport.framework_id == framework_id,
-                        CompiledReport.kind == target.kind)
-    if target.period is not None:
-        return query.join(PeriodRecord, col(PeriodRecord.id) == CompiledReport.period_id).where(
-            PeriodRecord.fy == target.period.fy, PeriodRecord.quarter == target.period.quarter)
-    return query.where(CompiledReport.fy == target.fy)
 
 
 def last_posted_row(session: Session, framework_id: int, target: Target

@@ -73,7 +73,7 @@ def report_body(view: ReportView, *, compiled_by: str, compiled_at: datetime, tz
                f"{_excerpt(row.narrative)}" for row in view.changes]
     blocks += _list_sections(
         f"*Changed since {esc(view.previous_period_label)}* ({len(changes)})", changes,
-        empty="No deliverable changed its rating.")
+        empty=esc(view.changes_note))
     missing = [f"{_row_name(row)}: SRO {_people(row)}" for row in view.missing]
     blocks += _list_sections(f"*No update received* ({len(missing)})", missing,
                              empty="Every deliverable has an update.")

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from bot.collection.rounds import open_round
 from bot.messaging.outbox import deliver_pending
+from bot.reports.files import write_report
 from handlers.slack.blocks.ids import UPDATE_MODAL, FormMetadata, Target, form_metadata
 from handlers.slack.outbox import make_outbox_sender
 from storage.db import session_scope
@@ -256,3 +257,28 @@ def test_after_approval_a_reply_in_the_prompt_thread_is_refused(
     assert "can no longer be changed" in (replies[0].params["text"]
                                           + block_text(replies[0].json_param("blocks")))
     assert versions(served, deliverable) == [1]
+
+
+def test_the_paper_compiled_after_approval_says_who_approved_it_until_it_changes(
+    served: ServedApp, fake_slack: FakeSlack, world: World, tmp_path
+):
+    compile_and_wait(served, fake_slack)
+    report = latest_report(served)
+    click(served, "report_approve", report)
+    wait_until(lambda: summary_updates(fake_slack, report), what="the approval")
+
+    approved = write_report(served.ctx, "2024/25 Q2", tmp_path / "approved", formats=("md",))
+    markdown = approved.paths["md"].read_text(encoding="utf-8")
+    # The lead owns nothing in the framework, so the paper does not name a Slack id.
+    assert "Approved by a governance lead on 20 October 2024" in markdown
+    assert "DRAFT" not in markdown
+
+    click(served, "report_reopen", report)
+    wait_until(lambda: len(summary_updates(fake_slack, report)) == 2, what="the reopening")
+    deliverable = world.ids["go-access-3"]
+    sro_submits(served, "U0SMURPHY", deliverable, "green", "A late change.")
+    wait_until(lambda: versions(served, deliverable) == [1, 2], what="the stored update")
+
+    changed = write_report(served.ctx, "2024/25 Q2", tmp_path / "changed", formats=("md",))
+    markdown = changed.paths["md"].read_text(encoding="utf-8")
+    assert "**DRAFT** — not yet approved." in markdown and "Approved by" not in markdown
