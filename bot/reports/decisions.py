@@ -33,6 +33,7 @@ from bot.collection.rounds import find_round, freeze_round, reopen_round
 from bot.messaging.channel import SendError
 from bot.messaging.outbox import deliver_pending, record_message
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
+from bot.reports.publish import post_approved_paper
 from bot.reports.records import (
     DeliverableChoice,
     ReportRecord,
@@ -89,9 +90,12 @@ class ChangesForm:
 # ------------------------------------------------------------------------------ the flows
 
 def approve(ctx: AppContext, report_id: int, *, by: str) -> Decided:
-    """Approve the draft (``approve_report``) and show it on the summary and in its thread."""
+    """Approve the draft (``approve_report``), show it on the summary and in its thread, and
+    upload the approved paper there (``post_approved_paper``)."""
     report = approve_report(ctx.engine, report_id, by=by, at=ctx.now())
-    return _announce(ctx, report, StatusNote("approved", report.decided_by, report.decided_at))
+    decided = _announce(ctx, report, StatusNote("approved", report.decided_by, report.decided_at))
+    post_approved_paper(ctx, report)
+    return decided
 
 
 def reopen(ctx: AppContext, report_id: int, *, by: str, reason: str | None = None) -> Decided:

@@ -237,6 +237,19 @@ def _upload(ctx: AppContext, report: ReportRecord, files: CompiledFiles
     return (), reason
 
 
+def post_approved_paper(ctx: AppContext, report: ReportRecord) -> tuple[tuple[str, ...],
+                                                                     str | None]:
+    """The paper as approved ("Approved by … on …", with the cover it was compiled with),
+    written in a child process and uploaded in the summary's thread, so the board secretary
+    takes the tabled files from there. Returns the files uploaded and the upload error, if any."""
+    if not report.posted:
+        return (), None
+    with tempfile.TemporaryDirectory(prefix="ragtime-approved-") as folder:
+        files = _compile(ctx, report.target, Path(folder), formats=FORMATS, cover=report.cover,
+                         step=lambda _step: None)
+        return _upload(ctx, report, files)
+
+
 def _unchanged(ctx: AppContext, draft: Draft, *, actor: str, formats: Iterable[str],
                out_dir: Path | None, step: Progress, cover: Mapping[str, Any] | None
                ) -> PublishOutcome:

@@ -64,6 +64,7 @@ class ReportRecord:
     decided_at: datetime | None
     channel: str | None
     ts: str | None
+    cover: Mapping[str, Any] | None = None  # the cover values given when it was compiled
 
     @property
     def posted(self) -> bool:
@@ -274,6 +275,7 @@ def as_record(row: CompiledReport, target: Target) -> ReportRecord:
         compiled_at=row.compiled_at, compiled_by=row.compiled_by,
         status=ReportStatus(row.status), decided_by=row.decided_by,
         decided_at=row.decided_at, channel=row.channel, ts=row.ts,
+        cover=dict(row.cover) if row.cover else None,
     )
 
 

@@ -267,6 +267,15 @@ def test_the_paper_compiled_after_approval_says_who_approved_it_until_it_changes
     click(served, "report_approve", report)
     wait_until(lambda: summary_updates(fake_slack, report), what="the approval")
 
+    # The approved paper is uploaded in the summary's thread, beside the draft's files.
+    fake_slack.wait_for("files.completeUploadExternal", 2, timeout=60)
+    in_thread = [u for u in fake_slack.uploaded_files() if u.thread_ts == report.ts]
+    papers = [u for u in in_thread if u.filename.endswith(".md")]
+    assert len(papers) == 2
+    assert b"**DRAFT**" in papers[0].data
+    assert b"Approved by a governance lead on 20 October 2024" in papers[1].data
+    assert b"DRAFT" not in papers[1].data
+
     approved = write_report(served.ctx, "2024/25 Q2", tmp_path / "approved", formats=("md",))
     markdown = approved.paths["md"].read_text(encoding="utf-8")
     # The lead owns nothing in the framework, so the paper does not name a Slack id.
