@@ -171,10 +171,8 @@ def compile(
                                 "author": author, "decision_required": decision}.items() if v}
     cover = normalise_cover(given)
     if post:
-        if framework is not None:
-            raise UserError("--post compiles the only framework; --framework is not supported "
-                            "with it yet (compile the files without --post)")
-        _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover)
+        _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover,
+                          framework=framework)
         return
     from bot.reports import ReportView
     from bot.reports.files import write_report
@@ -198,13 +196,13 @@ def _cover_pairs(values: list[str]) -> Iterator[tuple[str, str]]:
 
 
 def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
-                      cover: dict[str, object]) -> None:
+                      cover: dict[str, object], framework: str | None) -> None:
     from bot.reports.publish import publish_report
 
     with _slack_context() as ctx, console.status("Compiling and posting…") as status:
         outcome = publish_report(ctx, period, actor=_cli_actor(), closure=closure,
                                  cover_overrides=cover, out_dir=out, formats=formats,
-                                 progress=status.update)
+                                 progress=status.update, framework=framework)
     console.print(str(outcome), highlight=False)
 
 

@@ -18,8 +18,11 @@ class FrameworkChoiceError(LookupError):
     """No framework, an unknown name, or several and none named; the message says which."""
 
 
-def choose_framework(session: Session, name: str | None = None) -> Framework:
-    """The framework called ``name`` (case-insensitive), else the only one."""
+def choose_framework(session: Session, name: str | None = None, *,
+                     how: str = "--framework NAME") -> Framework:
+    """The framework called ``name`` (case-insensitive), else the only one. ``how`` is how the
+    caller's user names one (``--framework NAME`` on the command line), said when several are
+    loaded and none is named."""
     frameworks = list(session.exec(select(Framework).order_by(Framework.id)))
     names = ", ".join(f"'{framework.name}'" for framework in frameworks)
     if not frameworks:
@@ -36,7 +39,7 @@ def choose_framework(session: Session, name: str | None = None) -> Framework:
     if len(frameworks) > 1:
         raise FrameworkChoiceError(
             f"{len(frameworks)} frameworks are loaded ({names}); "
-            "name one with --framework NAME")
+            f"name one with {how}")
     return frameworks[0]
 
 

@@ -62,6 +62,7 @@ class _Job:
     formats: tuple[str, ...]
     cover: dict[str, Any] | None
     generated_at: datetime | None
+    framework_id: int | None = None
 
 
 def compile_in_child(
@@ -73,16 +74,18 @@ def compile_in_child(
     cover: Mapping[str, Any] | None = None,
     generated_at: datetime | None = None,
     progress: Progress | None = None,
+    framework_id: int | None = None,
 ) -> CompiledFiles:
     """Write the report's files into ``out_dir`` from a child process, as ``compile_report``
     does: ``target`` is a ``Period`` (the quarter's report) or a financial year such as
     ``2024`` (its year-end closure report). ``database_url`` must name a database another
     process can open (a SQLite file or PostgreSQL, not an in-memory SQLite database).
-    ``generated_at`` (default: now, in the child) is printed in the footers."""
+    ``generated_at`` (default: now, in the child) is printed in the footers. ``framework_id``
+    names the framework (default: the only one)."""
     _check_shareable(database_url)
     job = _Job(database_url=database_url, target=target, out_dir=Path(out_dir).absolute(),
                formats=tuple(formats), cover=dict(cover) if cover is not None else None,
-               generated_at=generated_at)
+               generated_at=generated_at, framework_id=framework_id)
     spawn = multiprocessing.get_context("spawn")
     steps: SimpleQueue[str] = spawn.SimpleQueue()
     try:
@@ -151,10 +154,12 @@ def _compile_in_this_process(job: _Job) -> CompiledFiles:
                 if isinstance(job.target, Period):
                     return compile_report(session, job.target, job.out_dir, formats=job.formats,
                                           cover_overrides=job.cover, progress=step,
-                                          generated_at=job.generated_at)
+                                          generated_at=job.generated_at,
+                                          framework_id=job.framework_id)
                 return compile_closure(session, job.target, job.out_dir, formats=job.formats,
                                        cover_overrides=job.cover, progress=step,
-                                       generated_at=job.generated_at)
+                                       generated_at=job.generated_at,
+                                       framework_id=job.framework_id)
         finally:
             engine.dispose()
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period
+from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.messaging.channel import SendError, TransientSendError
 from bot.reports import FORMATS, CompiledFiles, ReportError
 from bot.reports.errors import PublishError
@@ -55,6 +56,7 @@ from bot.reports.targets import (
     parse_compile_text,
     resolve_target,
 )
+from storage.db import session_scope
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -111,13 +113,16 @@ def publish_report(
     out_dir: Path | None = None,
     formats: Iterable[str] = FORMATS,
     progress: Progress | None = None,
+    framework: str | None = None,
 ) -> PublishOutcome:
     """Compile ``target`` and post it to ``RAGTIME_GOVERNANCE_CHANNEL`` (see the module doc).
 
     ``target``: a ``Target``, a ``Period``, text such as ``"2024/25 Q2"`` / ``"2024/25"`` (with
     ``closure=True``), or ``None`` for the default period (the open round's, else the previous
-    quarter). ``out_dir`` keeps the files there (default: a temporary folder). Raises
-    ``PublishError`` (a message for the user) when nothing can be posted.
+    quarter). ``framework``: the framework's name (else the only one; with several and none
+    named, nothing is compiled and the error lists them, see ``bot.framework.choice``).
+    ``out_dir`` keeps the files there (default: a temporary folder). Raises ``PublishError``
+    (a message for the user) when nothing can be posted.
     """
     if not ctx.settings.governance_channel:
         raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to post "
@@ -125,15 +130,18 @@ def publish_report(
     resolved = resolve_target(ctx, target, closure=closure)
     step = progress or (lambda _message: None)
     cover = normalise_cover(cover_overrides)
-    with _lock(resolved.key):
-        draft = prepare_draft(ctx.engine, resolved, today=ctx.today(), cover=cover)
+    framework_id = chosen_framework(ctx, framework)
+    with _lock(f"{framework_id}-{resolved.key}"):
+        draft = prepare_draft(ctx.engine, resolved, today=ctx.today(), cover=cover,
+                              framework_id=framework_id)
         if draft.unchanged:
             return _unchanged(ctx, draft, actor=actor, formats=formats, out_dir=out_dir,
                               step=step, cover=cover)
         with ExitStack() as stack:
             folder = out_dir or Path(stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="ragtime-report-")))
-            files = _compile(ctx, resolved, folder, formats=formats, cover=cover, step=step)
+            files = _compile(ctx, resolved, folder, formats=formats, cover=cover, step=step,
+                             framework_id=framework_id)
             report = record_compile(ctx.engine, draft, content_hash=files.content_hash,
                                     by=actor, at=ctx.now(), cover=cover)
             step(f"posting to <#{ctx.settings.governance_channel}>")
@@ -154,8 +162,26 @@ def post_report(ctx: AppContext, period: Period) -> PublishOutcome:
 
 def read_request(ctx: AppContext, text: str) -> CompileRequest:
     """What ``/compile-report TEXT`` asks for, an empty period meaning the default one (raises
-    ``PublishError`` saying what is wrong with the text)."""
-    return parse_compile_text(text, default=default_period(ctx.engine, ctx.today()))
+    ``PublishError`` saying what is wrong with the text, or that ``framework="NAME"`` is
+    needed to say which of several frameworks is meant)."""
+    request = parse_compile_text(text, default=default_period(ctx.engine, ctx.today()))
+    chosen_framework(ctx, request.framework, how='framework="NAME"')
+    return request
+
+
+def chosen_framework(ctx: AppContext, name: str | None, *,
+                     how: str = "--framework NAME") -> int:
+    """The id of the framework called ``name``, else of the only one (``PublishError`` with
+    the ``bot.framework.choice`` message when there is none, no such one, or several and none
+    named; ``how`` says how to name one)."""
+    with session_scope(ctx.engine) as session:
+        try:
+            chosen = choose_framework(session, name, how=how)
+        except FrameworkChoiceError as error:
+            message = str(error)
+            raise PublishError(f"{message[:1].upper()}{message[1:]}.") from None
+        assert chosen.id is not None
+        return chosen.id
 
 
 # ------------------------------------------------------------------------------ steps
@@ -167,13 +193,15 @@ def _when(moment: datetime, tz: tzinfo) -> str:
 
 
 def _lock(key: str) -> threading.Lock:
-    """One compile of a period at a time in this process (a double-click posts once)."""
+    """One compile of a period (of one framework) at a time in this process (a double-click
+    posts once)."""
     with _locks_guard:
         return _locks.setdefault(key, threading.Lock())
 
 
 def _compile(ctx: AppContext, target: Target, folder: Path, *, formats: Iterable[str],
-             cover: Mapping[str, Any] | None, step: Progress) -> CompiledFiles:
+             cover: Mapping[str, Any] | None, step: Progress, framework_id: int
+             ) -> CompiledFiles:
     """Write the files in a child process on the same database; the footers' "compiled on"
     is this app's clock, like the summary's."""
     try:
@@ -181,7 +209,8 @@ def _compile(ctx: AppContext, target: Target, folder: Path, *, formats: Iterable
             ctx.engine.url.render_as_string(hide_password=False),
             target.period if target.period is not None else target.fy or 0,
             folder, formats=formats, cover=cover,
-            generated_at=ctx.now().astimezone(ctx.settings.tz), progress=step)
+            generated_at=ctx.now().astimezone(ctx.settings.tz), progress=step,
+            framework_id=framework_id)
     except ReportError as error:
         raise PublishError(f"I cannot compile the {target.label} report: {error}.") from error
     except CompileCrashed as error:
@@ -246,7 +275,7 @@ def post_approved_paper(ctx: AppContext, report: ReportRecord) -> tuple[tuple[st
         return (), None
     with tempfile.TemporaryDirectory(prefix="ragtime-approved-") as folder:
         files = _compile(ctx, report.target, Path(folder), formats=FORMATS, cover=report.cover,
-                         step=lambda _step: None)
+                         step=lambda _step: None, framework_id=report.framework_id)
         return _upload(ctx, report, files)
 
 
@@ -264,7 +293,8 @@ def _unchanged(ctx: AppContext, draft: Draft, *, actor: str, formats: Iterable[s
         with ExitStack() as stack:
             folder = out_dir or Path(stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="ragtime-report-")))
-            files = _compile(ctx, draft.target, folder, formats=formats, cover=cover, step=step)
+            files = _compile(ctx, draft.target, folder, formats=formats, cover=cover, step=step,
+                             framework_id=draft.view.framework_id)
             if not draft.files_uploaded:
                 step("uploading the files")
                 uploaded, error = _upload(ctx, report, files)

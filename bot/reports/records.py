@@ -135,10 +135,12 @@ def prepare_draft(
     *,
     today: date,
     cover: Mapping[str, Any] | None = None,
+    framework_id: int | None = None,
 ) -> Draft:
-    """Build the report's view (cheap: a constant number of queries, no files) and compare it
-    with the last posted draft. Refuses periods not yet started and periods with nothing in
-    them (no updates and no round)."""
+    """Build the report's view of the framework ``framework_id`` (default: the only one;
+    cheap: a constant number of queries, no files) and compare it with the last posted draft
+    of that framework. Refuses periods not yet started and periods with nothing in them (no
+    updates and no round)."""
     first = target.period or Period(target.fy or 0, 1)
     if first.start > today:
         raise PublishError(f"{first.label} has not started yet (it begins on "
@@ -148,9 +150,11 @@ def prepare_draft(
         try:
             view: ReportView | ClosureView
             if target.period is not None:
-                view = build_report(session, target.period, cover_overrides=cover)
+                view = build_report(session, target.period, framework_id=framework_id,
+                                    cover_overrides=cover)
             else:
-                view = build_closure(session, target.fy or 0, cover_overrides=cover)
+                view = build_closure(session, target.fy or 0, framework_id=framework_id,
+                                     cover_overrides=cover)
         except ReportError as error:
             raise PublishError(f"I cannot compile the {target.label} report: {error}.") from None
         _check_has_data(session, target, view.framework_id)

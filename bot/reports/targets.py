@@ -83,11 +83,13 @@ class CompileRequest:
 
     target: Target
     cover_overrides: dict[str, str]
+    framework: str | None = None  # ``framework="NAME"``: which framework, when several
 
 
 def parse_compile_text(text: str, *, default: Period) -> CompileRequest:
     """``""`` (the default period), ``2024/25 Q2``, ``2024/25 closure`` or ``closure``, each
-    optionally followed by cover values such as ``meeting="Public Trust Board" date=7/11/2024``.
+    optionally followed by cover values such as ``meeting="Public Trust Board" date=7/11/2024``
+    and by ``framework="Step Up To Great"`` (which framework; not a cover value).
     """
     cleaned = (text or "").replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
     try:
@@ -102,8 +104,11 @@ def parse_compile_text(text: str, *, default: Period) -> CompileRequest:
             overrides[name.strip()] = value.strip()
         else:
             rest.append(word)
+    framework = None
+    for name in [name for name in overrides if name.strip().lower() == "framework"]:
+        framework = overrides.pop(name) or None
     return CompileRequest(parse_target(" ".join(rest), default=default),
-                          normalise_cover(overrides))
+                          normalise_cover(overrides), framework)
 
 
 def parse_target(text: str, *, default: Period) -> Target:

@@ -146,6 +146,40 @@ def test_round_open_prompts_every_sro_once_and_reports_who_is_missing(
     assert "0 of 17 deliverables answered" in status.stdout
 
 
+
+def test_compile_post_names_the_framework_when_there_are_several(
+    tmp_path, fake_slack: FakeSlack  # noqa: F811
+):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}",
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake_slack.api_url,
+           "RAGTIME_GOVERNANCE_CHANNEL": "C0GOVERN"}
+    plan = tmp_path / "plan.csv"
+    plan.write_text("theme,area,deliverable,sro_name,sro_title,sro_email\n"
+                    "Great Care,Safety,Safer wards,Ann Lee,Director,ann@example.org\n")
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+    assert ragtime("import", str(plan), "--name", "Our Plan", env=env).returncode == 0
+    opened = ragtime("round", "open", "2024/25 Q3", "--framework", "Our Plan", env=env)
+    assert opened.returncode == 0, opened.stderr
+    before = len(fake_slack.calls("chat.postMessage"))  # the round's notices
+
+    unnamed = ragtime("compile", "2024/25 Q3", "--post", "--format", "md", "--out",
+                      str(tmp_path), env=env)
+    assert unnamed.returncode == 2 and "Traceback" not in unnamed.stderr
+    assert ("2 frameworks are loaded ('Step Up To Great', 'Our Plan'); name one with "
+            "--framework NAME") in " ".join(unnamed.stderr.split())
+    assert len(fake_slack.calls("chat.postMessage")) == before
+
+    posted = ragtime("compile", "2024/25 Q3", "--post", "--framework", "Our Plan",
+                     "--format", "md", "--out", str(tmp_path / "out"), env=env)
+    assert posted.returncode == 0, posted.stderr
+    assert "2024/25 Q3: draft posted to C0GOVERN" in posted.stdout
+    assert "#### GC-1 Safer wards" in (tmp_path / "out" / "our-plan-2024-25-Q3.md").read_text()
+    [summary] = [c for c in fake_slack.calls("chat.postMessage")[before:]
+                 if not c.params.get("thread_ts")]
+    assert summary.params["channel"] == "C0GOVERN"
+    assert "Our Plan" in str(summary.params.get("blocks"))
+
+
 def test_schedule_show_lists_the_quarter_on_working_days(tmp_path):
     result = ragtime("schedule", "show", "2024/25 Q3",
                      env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",

@@ -1,5 +1,6 @@
-"""``/compile-report [PERIOD | YEAR closure] [key=value …]``: governance leads only (the
-``leads_only`` middleware, ``handlers.slack.guards``).
+"""``/compile-report [PERIOD | YEAR closure] [framework="NAME"] [key=value …]``: governance
+leads only (the ``leads_only`` middleware, ``handlers.slack.guards``). ``framework`` names the
+framework when the database holds several; the other values are the cover's.
 
 Acknowledged at once (ephemeral "Compiling…"); the compile (``bot.reports.publish.
 publish_report``) then runs on the listener's thread after the acknowledgement, so Slack's
@@ -44,6 +45,7 @@ def compile_report_command(ack: Any, command: dict[str, Any], respond: Any,
     try:
         outcome = publish_report(ctx, request.target, actor=user,
                                  cover_overrides=request.cover_overrides,
+                                 framework=request.framework,
                                  progress=_progress_notes(respond, label))
     except PublishError as error:
         respond(response_type="ephemeral", replace_original=True,

@@ -36,6 +36,17 @@ def test_dates_in_every_usual_shape_are_stored_as_iso():
     assert normalise_cover({"date": "May 27, 2025"}) == {"date_submitted": "2025-05-27"}
 
 
+def test_framework_names_the_framework_and_is_no_cover_value():
+    request = parse_compile_text('2024/25 Q2 framework=“Step Up To Great” meeting="Trust Board"',
+                                 default=DEFAULT)
+    assert request.framework == "Step Up To Great"
+    assert request.cover_overrides == {"meeting": "Trust Board"}
+    assert request.target.period == DEFAULT
+    assert parse_compile_text("closure Framework='Our Plan'", default=DEFAULT).framework == (
+        "Our Plan")
+    assert parse_compile_text("2024/25 Q2 date=7/11/2024", default=DEFAULT).framework is None
+
+
 def test_every_governance_field_from_the_framework_and_the_caller(report_engine):
     with session_scope(report_engine, write=True) as session:
         framework = session.get(Framework, 1)
