@@ -335,7 +335,7 @@ def report_template() -> Document:  # type: ignore[valid-type]
                "{{ risk.direction }}"], widths)
     tag(document, "{%p endif %}")
     heading(document, "{{ theme.name }} progress {{ period_label }}", 3)
-    widths = [15, 23, 87, 35, 20]
+    widths = [14, 28, 83, 35, 20]  # Area fits "Organisational" and "Sustainability" whole
     grid = table(document, ["Ref", "Area", "Deliverable and update", "SRO", "RAG"], widths)
     loop_rows(grid, "{%tr for row in theme.rows %}",
               ["{{ row.number }}", "{{ row.area }}",
