@@ -1,6 +1,9 @@
 """Composition root: builds the Bolt app on its context, the one error handler, and serving.
 
-``create_app`` is used alike by ``ragtime serve``, Socket Mode and the tests. Listeners receive
+``create_app`` is used alike by ``ragtime serve``, Socket Mode, ``ragtime worker`` and the tests.
+The serving app (``role="server"``) only acknowledges: what can wait is stored for the worker
+(``handlers.slack.deferral``); the worker's app (``role="worker"``) runs the listeners on what it
+stored (``ragtime.worker``). Listeners receive
 the ``SlackContext`` (``ragtime.wiring``) as a Bolt argument named ``ctx`` (a global middleware
 puts it in Bolt's context), so a listener is a plain function such as
 ``def status(ack, command, ctx): ...``.
@@ -15,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt import App, BoltContext
 from slack_bolt.error import BoltError
@@ -26,9 +29,11 @@ import handlers.slack
 from bot.context import utc_now
 from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
+from handlers.slack.deferral import ack_only, relay_acks
 from handlers.slack.gateway import SlackSendError
 from ragtime.http_server import serve_http, serve_socket
 from ragtime.logs import configure_logging
+from ragtime.supervision import Watchdog
 from ragtime.wiring import slack_context
 from schedules import start_scheduler
 
@@ -47,13 +52,14 @@ def create_app(
     client: WebClient | None = None,
     socket: bool = False,
     clock: Callable[[], datetime] = utc_now,
+    role: Literal["server", "worker"] = "server",
 ) -> tuple[App, SlackContext]:
     """One Bolt ``App`` and its ``SlackContext``, on a migrated database.
 
     Raises ``SettingsError`` naming the setting when Slack settings are missing or the token is
     refused by Slack's ``auth.test``.
     """
-    settings.require_slack(socket=socket)
+    settings.require_slack(socket=socket, inbound=role == "server")
     ctx = slack_context(settings, engine=engine, client=client, clock=clock)
     signing = settings.slack_signing_secret
     secret = signing.get_secret_value() if signing else ""
@@ -66,7 +72,10 @@ def create_app(
             logger=bolt_logger,
             client=ctx.gateway.client,
             signing_secret=secret,
-            process_before_response=False,
+            # The worker dispatches what the serving process verified and stored.
+            request_verification_enabled=role == "server",
+            # The worker runs each listener to its end before the item counts as done.
+            process_before_response=role == "worker",
             listener_executor=ThreadPoolExecutor(
                 max_workers=settings.listener_threads, thread_name_prefix="ragtime-listener"
             ),
@@ -86,6 +95,10 @@ def create_app(
         context["ctx"] = ctx
         next()
 
+    if role == "server":
+        app.use(ack_only(ctx))
+    else:
+        app.use(relay_acks)
     app.error(_error_handler(ctx))
     handlers.slack.register(app, ctx)
     return app, ctx
@@ -147,7 +160,7 @@ def _tell_user(ctx: SlackContext, body: dict[str, Any], respond: Any, text: str)
 
 
 def start_scheduler_for(ctx: SlackContext) -> object:
-    """Leader election and, in the leader, the round calendar (``ragtime serve``)."""
+    """Leader election and, in the leader, the round calendar (``ragtime worker``)."""
     return start_scheduler(ctx, poll_seconds=ctx.settings.leader_poll_seconds)
 
 
@@ -159,16 +172,19 @@ def run_server(
     host: str = "0.0.0.0",
     port: int = 3000,
     socket: bool = False,
-    start_scheduler: Callable[[SlackContext], object] | None = None,
+    start_worker: Callable[[], object] | None = None,
 ) -> None:
-    """``ragtime serve``: the bot over HTTP (waitress) or Socket Mode, with the scheduler.
+    """``ragtime serve``: the bot over HTTP (waitress) or Socket Mode, acknowledging only.
 
-    ``start_scheduler(ctx)`` is called once the app is built; whatever it returns is shut down
-    (``.shutdown(wait=False)``) when the server stops. SIGTERM stops the server cleanly.
+    ``start_worker()`` is called once the app is built (``ragtime.worker.Supervisor``: the
+    worker child that does the work, and runs the scheduler); whatever it returns is stopped
+    (``.stop()``) when the server stops. A watchdog tells governance when no worker is alive or
+    work waits too long. SIGTERM stops the server cleanly.
     """
     configure_logging(settings.log_level)
     app, ctx = create_app(settings, socket=socket)
-    scheduler = start_scheduler(ctx) if start_scheduler else None
+    worker = start_worker() if start_worker else None
+    watchdog = Watchdog(ctx).start()
     _exit_on_sigterm()
     try:
         if socket:
@@ -176,9 +192,10 @@ def run_server(
         else:
             serve_http(app, ctx, host=host, port=port, threads=settings.listener_threads)
     finally:
-        shutdown = getattr(scheduler, "shutdown", None)
-        if callable(shutdown):
-            shutdown(wait=False)
+        watchdog.stop()
+        stop = getattr(worker, "stop", None)
+        if callable(stop):
+            stop()
         ctx.engine.dispose()
         log.info("Ragtime stopped")
 

@@ -232,16 +232,36 @@ def serve(
     socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
     = False,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler",
-                                               help="Serve Slack only; no scheduled jobs.")]
+                                               help="No scheduled jobs in the worker.")]
     = False,
+    no_worker: Annotated[bool, typer.Option(
+        "--no-worker", help="Acknowledge only; `ragtime worker` runs elsewhere.")] = False,
 ) -> None:
-    """Run the bot: HTTP (or Socket Mode) and, unless --no-scheduler, the round calendar."""
-    from ragtime.app import run_server, start_scheduler_for
+    """Run the bot: acknowledge Slack over HTTP (or Socket Mode) and start the worker (which
+    runs the round calendar unless --no-scheduler)."""
+    from ragtime.app import run_server
+    from ragtime.supervision import Supervisor
 
     settings = _settings()
     settings.require_slack(socket=socket)
+    args = ["--no-scheduler"] if no_scheduler else []
     run_server(settings, host=host, port=port, socket=socket,
-               start_scheduler=None if no_scheduler else start_scheduler_for)
+               start_worker=None if no_worker else lambda: Supervisor(args).start())
+
+
+@app.command()
+def worker(
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler",
+                                               help="No scheduled jobs in this worker.")]
+    = False,
+) -> None:
+    """Do the work `ragtime serve` acknowledged and send the outbox (started by `serve`;
+    run more for replicas)."""
+    from ragtime.worker import run_worker
+
+    settings = _settings()
+    settings.require_slack(inbound=False)
+    run_worker(settings, scheduler=not no_scheduler)
 
 
 @round_app.command("open")

@@ -13,11 +13,11 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
 from bot.context import AppContext
+from bot.messaging.health import health
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,17 @@ class RagtimeWSGI:
             return _json(start_response, 400, {"ok": False, "error": "unreadable request"})
 
     def health(self, start_response: StartResponse) -> Iterable[bytes]:
+        """200 while this process can acknowledge (its database answers), with the backlog:
+        what waits in the inbox and outbox, how old the oldest is, and the workers alive
+        (``worker``: ``ok``, ``behind`` or ``none alive``)."""
         try:
-            with self.ctx.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            state = health(self.ctx.engine, now=self.ctx.now())
         except (SQLAlchemyError, OSError) as error:
             log.warning("health check: database unavailable (%s)", type(error).__name__)
             return _json(start_response, 503, {"ok": False, "database": "unavailable"})
-        return _json(start_response, 200, {"ok": True, "database": "ok"})
+        worker = "none alive" if not state.worker_ok else "behind" if state.behind else "ok"
+        return _json(start_response, 200, {"ok": True, "database": "ok", "worker": worker,
+                                           **state.as_dict()})
 
 
 def _json(

@@ -246,6 +246,41 @@ class ProcessedDelivery(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
 
 
+class InboxStatus(StrEnum):
+    pending = "pending"
+    working = "working"  # claimed by a worker; see bot.messaging.inbox for the lease
+    done = "done"
+    failed = "failed"
+
+
+class InboxItem(SQLModel, table=True):
+    """Work acknowledged to a channel and not yet done: a Slack event, a slash command, a
+    button press, a form to fill. Written before the acknowledgement, so a crash loses none of
+    it; ``key`` is unique, so a redelivery is stored once."""
+
+    __tablename__ = "inbox_item"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str
+    status: InboxStatus = Field(default=InboxStatus.pending, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    last_error: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class WorkerBeat(SQLModel, table=True):
+    """The last sign of life of each worker process (``ragtime worker``)."""
+
+    __tablename__ = "worker_beat"
+    name: str = Field(primary_key=True)  # host:pid
+    started_at: datetime = Field(default_factory=utcnow)
+    beat_at: datetime = Field(default_factory=utcnow)
+    stopped_at: datetime | None = None
+
+
 class ReportStatus(StrEnum):
     draft = "draft"
     changes_requested = "changes_requested"

@@ -9,7 +9,7 @@ unit of work after it commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period
 from bot.collection.cards import PromptCard, card, card_facts
@@ -21,6 +21,10 @@ from storage.db import session_scope
 
 if TYPE_CHECKING:
     from bot.context import AppContext
+
+# The outbox kind of the messages after a form submission: recorded in the submitting
+# transaction, sent by the worker (``ctx.channels.messenger``), so none is lost on a crash.
+FOLLOW_UP = "follow_up"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,21 @@ class Stored:
                    title=result.deliverable.title,
                    rag=Rag(update.rag), narrative=update.narrative, version=update.version,
                    co_owners=result.co_owners_slack_ids)
+
+    def as_payload(self) -> dict[str, Any]:
+        """Plain JSON for the outbox (``from_payload`` reads it back)."""
+        return {"period": self.period.label, "actor": self.actor,
+                "deliverable_id": self.deliverable_id, "number": self.number,
+                "title": self.title, "rag": self.rag.value, "narrative": self.narrative,
+                "version": self.version, "co_owners": list(self.co_owners)}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Stored:
+        return cls(period=Period.parse(str(payload["period"])), actor=str(payload["actor"]),
+                   deliverable_id=int(payload["deliverable_id"]), number=str(payload["number"]),
+                   title=str(payload["title"]), rag=Rag(payload["rag"]),
+                   narrative=str(payload["narrative"]), version=int(payload["version"]),
+                   co_owners=tuple(str(user) for user in payload.get("co_owners") or ()))
 
 
 @dataclass(frozen=True)

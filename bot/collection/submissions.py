@@ -5,9 +5,10 @@ units of work and keep the ordering guarantees the channel relies on:
 
 - ``update_form_for(ctx, actor, target, draft)``: whether ``actor`` may see the form for
   ``target``, and what it shows (a read-only unit of work);
-- ``submit_from_form(ctx, ...)``: store the update (the write transaction does only that); the
-  caller acknowledges the form once this returns, *then* calls ``after_form`` for the
-  confirmation, the refreshed prompt cards and the co-owners' notices (``ctx.channels.follow_ups``);
+- ``submit_from_form(ctx, ...)``: store the update and, in the same transaction, record its
+  follow-up (outbox kind ``follow_up``); the caller acknowledges the form once this returns and
+  the worker's outbox delivery calls ``after_form`` for the confirmation, the refreshed prompt
+  cards and the co-owners' notices (``ctx.channels.follow_ups``), so none is lost on a crash;
 - ``submit_reply(ctx, message, answer)``: a DM message. The delivery is claimed
   (``bot.messaging.inbound``) and the update stored in one write transaction, so a retry of the
   same delivery is answered once; when the answer (``answer`` for a help, a refusal or what is
@@ -30,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.calendar.periods import Period, PeriodError
-from bot.collection.followups import Stored, submitted
+from bot.collection.followups import FOLLOW_UP, Stored, submitted
 from bot.collection.owned import deliverables_for
 from bot.collection.replies import ParsedReply, parse_reply
 from bot.collection.rounds import find_round
@@ -46,7 +47,7 @@ from bot.collection.values import Draft, Rag, Source, Target
 from bot.framework.permissions import may_submit
 from bot.messaging.channel import SendError
 from bot.messaging.inbound import claim, release
-from bot.messaging.outbox import find_prompt
+from bot.messaging.outbox import find_prompt, record_message
 from storage.db import session_scope
 
 if TYPE_CHECKING:
@@ -146,11 +147,13 @@ class FormResult:
 
 
 def submit_from_form(
-    ctx: AppContext, *, actor: str, target: Target, entered: FormValues, form_id: str
+    ctx: AppContext, *, actor: str, target: Target, entered: FormValues, form_id: str,
+    refresh_home: bool = False,
 ) -> FormResult:
-    """Store what ``actor`` entered for ``target``; committed when this returns. ``form_id``
-    (the channel's id of the submitted form) is the idempotency key: a double submit stores one
-    version."""
+    """Store what ``actor`` entered for ``target`` and record its follow-up messages (with a
+    Home tab refresh when ``refresh_home``); committed when this returns. ``form_id`` (the
+    channel's id of the submitted form) is the idempotency key: a double submit stores one
+    version and one follow-up."""
     try:
         with session_scope(ctx.engine, write=True) as session:
             result = submit_update(
@@ -161,6 +164,11 @@ def submit_from_form(
                 idempotency_key=f"view:{form_id}", today=ctx.today(), now=ctx.now(),
             )
             stored = Stored.of(result, target.period, actor) if result.created else None
+            if stored is not None:
+                record_message(
+                    session, key=f"{FOLLOW_UP}:{result.update.id}", kind=FOLLOW_UP,
+                    payload={**stored.as_payload(), "refresh_home": refresh_home},
+                    period_id=result.update.period_id, deliverable_id=stored.deliverable_id)
     except RuleViolation as violation:
         return FormResult(errors=dict(violation.errors))
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable, ...
@@ -169,19 +177,11 @@ def submit_from_form(
 
 
 def after_form(ctx: AppContext, stored: Stored) -> None:
-    """After the form is acknowledged: confirm to the actor (in their prompt's thread, found in
-    storage), refresh every prompt of the deliverable and tell the co-owners. The update is
-    stored and acknowledged, so a failure here is only logged."""
-    try:
-        done = submitted(ctx, stored)
-    except SQLAlchemyError as error:  # stored and acknowledged: only the follow-ups are lost
-        log.error("%s's update of deliverable %s is stored but its follow-up messages could not "
-                  "be gathered: %s", stored.actor, stored.deliverable_id, error)
-        return
-    try:
-        ctx.channels.follow_ups.after_submit(done, where=None)
-    except SendError as error:  # stored; the refreshed prompt still shows it
-        log.warning("could not confirm %s's update to them: %s", stored.actor, error)
+    """The follow-up of a stored form (the outbox's ``follow_up`` message): confirm to the actor
+    (in their prompt's thread, found in storage), refresh every prompt of the deliverable and
+    tell the co-owners. Raises ``SendError`` when the confirmation cannot be delivered (the
+    outbox tries again, then reports it)."""
+    ctx.channels.follow_ups.after_submit(submitted(ctx, stored), where=None)
 
 
 # ------------------------------------------------------------------------------ thread replies

@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.collection.followups import Submitted
+from bot.collection.followups import Stored, Submitted
+from bot.collection.submissions import after_form
+from bot.messaging.channel import RecordedMessage, SentRef
 from handlers.slack.blocks.prompt import prompt_message
 from handlers.slack.blocks.replies import co_owner_reply, received_reply
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import SlackSendError
+from handlers.slack.home.opened import refresh_home
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +80,13 @@ def _quietly(what: str, call: Callable[[], object]) -> None:
         call()
     except SlackSendError as error:
         log.warning("%s failed: %s", what, error)
+
+
+def send_follow_up(ctx: SlackContext, message: RecordedMessage) -> SentRef:
+    """The outbox's ``follow_up`` message (recorded with a stored form): confirm, refresh the
+    prompt cards, tell the co-owners and, for a form opened from the Home tab, republish it."""
+    stored = Stored.from_payload(message.payload)
+    after_form(ctx, stored)
+    if message.payload.get("refresh_home"):
+        refresh_home(ctx, stored.actor)
+    return SentRef(channel="", ts="")  # several messages; none is a thread to answer in

@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.calendar.periods import Period
 from bot.collection.cards import prompt_card
+from bot.collection.followups import FOLLOW_UP
 from bot.collection.status import OutstandingItem, OutstandingTheme
 from bot.collection.values import Target
 from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
@@ -44,6 +45,7 @@ from handlers.slack.blocks.prompt import (
 from handlers.slack.blocks.reprompt import render_reprompt
 from handlers.slack.blocks.text import Message
 from handlers.slack.context import SlackContext
+from handlers.slack.followups import send_follow_up
 from handlers.slack.gateway import PermanentSendError as SlackPermanentError
 from handlers.slack.gateway import SlackSendError
 
@@ -78,6 +80,8 @@ def make_outbox_sender(ctx: SlackContext) -> Sender:
     """The ``send`` for ``bot.messaging.outbox.deliver_pending``: render, post, say where."""
 
     def send(message: RecordedMessage) -> SentRef:
+        if message.kind == FOLLOW_UP:  # several messages and card refreshes, not one post
+            return send_follow_up(ctx, message)
         renderer = _renderers.get(message.kind)
         if renderer is None:
             raise PermanentSendError(f"no renderer for outbox messages of kind '{message.kind}'")

@@ -283,6 +283,21 @@ class FakeSlack:
         """Requests that took effect (no injected fault, ``ok: true``)."""
         return [c for c in self.attempts(method) if c.effective]
 
+    def told(self, response_url: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The first message posted to ``response_url`` (what the person saw first, when the
+        acknowledgement itself said nothing); fail after ``timeout``."""
+        path = urlsplit(response_url).path
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for call in self._calls:
+                    if call.method == "response_url" and call.params.get("path") == path:
+                        return call.params
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"nothing was posted to {response_url} in {timeout}s")
+                self._changed.wait(left)
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``count`` effective calls of ``method`` arrived; fail after ``timeout``."""
         deadline = time.monotonic() + timeout

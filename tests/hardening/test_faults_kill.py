@@ -42,14 +42,16 @@ GOVERNANCE = "C0GOVERN"
 LEASE = timedelta(minutes=5)  # bot.messaging.outbox.DEFAULT_LEASE
 
 
-def ragtime(*args: str, fake: FakeSlack, database_url: str, cwd: Path) -> subprocess.Popen[str]:
-    """``ragtime …`` as an operator runs it, in its own process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAGTIME_"))}
-    env.update({
+def ragtime(*args: str, fake: FakeSlack, database_url: str, cwd: Path,
+            env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``ragtime …`` as an operator runs it, in its own process (``env``: more settings)."""
+    settings = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAGTIME_"))}
+    settings.update({
         "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.api_url,
         "DATABASE_URL": database_url, "RAGTIME_GOVERNANCE_CHANNEL": GOVERNANCE,
-        "RAGTIME_GOVERNANCE_LEADS": LEAD,
+        "RAGTIME_GOVERNANCE_LEADS": LEAD, **(env or {}),
     })
+    env = settings
     return subprocess.Popen([sys.executable, "-m", "ragtime.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

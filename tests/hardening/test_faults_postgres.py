@@ -69,7 +69,8 @@ def test_submissions_after_a_restart_are_stored(slack: Harness, own_postgres: Po
 
     own_postgres.restart()
 
-    assert health(slack) == (200, {"ok": True, "database": "ok"})
+    status, body = health(slack)
+    assert (status, body["ok"], body["database"]) == (200, True, "ok")
     slack.answer_by_form(SHARON, 2, "green", "Stored after the restart")
     slack.answer_by_reply(PAUL, 8, "Green - replied after the restart")
     own_postgres.restart()

@@ -137,7 +137,9 @@ class Harness:
 
     # -- the lead -------------------------------------------------------------------------
     def open_round(self, period: Period = Q3) -> OpenSummary:
-        return open_round_and_prompt(self.ctx, period, opened_by=LEAD)
+        summary = open_round_and_prompt(self.ctx, period, opened_by=LEAD)
+        self.served.settle()
+        return summary
 
     # -- prompts --------------------------------------------------------------------------
     def prompts(self, user: str) -> list[Prompt]:

@@ -101,7 +101,8 @@ def _get_json(url: str) -> tuple[int, object]:
 
 
 def test_health_reports_the_database(served_app: ServedApp):
-    assert _get_json(served_app.url + "/healthz") == (200, {"ok": True, "database": "ok"})
+    status, body = _get_json(served_app.url + "/healthz")
+    assert (status, body["ok"], body["database"], body["worker"]) == (200, True, "ok", "ok")
 
 
 def test_health_is_503_when_the_database_is_down(served_app: ServedApp):
@@ -141,7 +142,8 @@ def test_a_failing_command_tells_the_user_and_logs_without_their_text(
         ack()
         raise RuntimeError("boom")
 
-    served_app.app.command("/explode")(explode)
+    assert served_app.worker is not None  # a command is done by the worker
+    served_app.worker.app.command("/explode")(explode)
 
     response = served_app.slack.command("/explode", "my confidential narrative")
 
@@ -177,16 +179,20 @@ def test_listeners_receive_the_app_context(served_app: ServedApp, fake_slack: Fa
         seen.append(ctx)
         ack("ok")
 
-    served_app.app.command("/ragtime-test-context")(status)
+    assert served_app.worker is not None  # a command is done by the worker, on its context
+    served_app.worker.app.command("/ragtime-test-context")(status)
 
-    assert served_app.slack.command("/ragtime-test-context").status == 200
-    assert seen == [served_app.ctx]
+    response = served_app.slack.command("/ragtime-test-context")
+    assert response.status == 200
+    assert fake_slack.told(response.response_url)["text"] == "ok"  # the worker's ack, relayed
+    assert seen == [served_app.worker.ctx]
 
 
 def test_served_on_each_database(any_engine, slack_settings, fake_slack: FakeSlack):
     served = serve(slack_settings, fake_slack, engine=any_engine)
     try:
-        assert _get_json(served.url + "/healthz") == (200, {"ok": True, "database": "ok"})
+        status, body = _get_json(served.url + "/healthz")
+        assert (status, body["ok"], body["database"]) == (200, True, "ok")
         assert served.slack.open_home("U0SRO0001").status == 200
         fake_slack.wait_for("views.publish")
     finally:

@@ -12,7 +12,9 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
@@ -60,24 +62,22 @@ def _free_port() -> int:
 SERVE = textwrap.dedent("""
     import pathlib, sys
     from ragtime.app import run_server
+    from ragtime.supervision import Supervisor
     from bot.settings import load_settings
 
     marks = pathlib.Path(sys.argv[2])
 
-    class Scheduler:
-        def shutdown(self, wait):
-            (marks / "scheduler-stopped").write_text(str(wait))
-
-    def start_scheduler(ctx):
-        (marks / "scheduler-started").write_text(ctx.settings.governance_channel or "")
-        return Scheduler()
+    class Worker(Supervisor):
+        def stop(self, timeout=15.0):
+            (marks / "worker-pid").write_text(str(self.pid))
+            super().stop(timeout)
 
     run_server(load_settings(), host="127.0.0.1", port=int(sys.argv[1]), socket=False,
-               start_scheduler=start_scheduler)
+               start_worker=lambda: Worker().start())
 """)
 
 
-def test_run_server_serves_slack_and_health_then_stops_on_sigterm(
+def test_run_server_acks_its_worker_child_does_the_work_and_both_stop_on_sigterm(
     fake_slack: FakeSlack, tmp_path: Path
 ):
     port = _free_port()
@@ -98,33 +98,44 @@ def test_run_server_serves_slack_and_health_then_stops_on_sigterm(
     try:
         health = _wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
         home = SlackClientSimulator(f"http://127.0.0.1:{port}").open_home("U0SRO0001")
-        fake_slack.wait_for("views.publish")
+        fake_slack.wait_for("views.publish", timeout=30)  # by the worker child
+        alive = _wait_for_health(f"http://127.0.0.1:{port}/healthz", process,
+                                 until=lambda body: body["workers"]["alive"] == 1
+                                 and body["inbox"]["pending"] == 0)
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=15)
+        output, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
 
-    assert health == {"ok": True, "database": "ok"}
+    assert health["ok"] is True and health["database"] == "ok"
+    assert alive["worker"] == "ok" and alive["inbox"]["pending"] == 0
     assert home.status == 200
     assert process.returncode == 0, output
-    assert (tmp_path / "scheduler-started").read_text() == "C0GOVERN"
-    assert (tmp_path / "scheduler-stopped").read_text() == "False"
+    worker_pid = int((tmp_path / "worker-pid").read_text())
+    with pytest.raises(ProcessLookupError):  # stopped with the server
+        os.kill(worker_pid, 0)
     assert "Ragtime listening on http://127.0.0.1" in output
+    assert f"worker {socket.gethostname()}:{worker_pid} started" in output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
 
 
-def _wait_for_health(url: str, process: subprocess.Popen[str]) -> object:
-    deadline = time.monotonic() + 20
+def _wait_for_health(url: str, process: subprocess.Popen[str],
+                     until: Callable[[dict[str, Any]], bool] = lambda _body: True
+                     ) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"server exited early:\n{process.communicate()[0]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                return json.loads(response.read())
+                body = json.loads(response.read())
+                if until(body):
+                    return body
         except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    pytest.fail("server did not answer /healthz within 20s")
+            pass
+        time.sleep(0.1)
+    pytest.fail("server did not answer /healthz as expected within 30s")
 
 
 def test_socket_mode_needs_no_signing_secret(fake_slack: FakeSlack, sqlite_url: str,

@@ -3,6 +3,7 @@ ORM objects built — for tests that hold a code path to a fixed amount of work.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
+# The worker's own polling and heartbeat, which run all the time beside the work watched.
+_WORKER_THREADS = ("ragtime-outbox", "ragtime-beat")
+_WORKER_TABLES = ("inbox_item", "worker_beat")
+
+
+def _bookkeeping(statement: str) -> bool:
+    return (threading.current_thread().name in _WORKER_THREADS
+            or any(table in statement for table in _WORKER_TABLES))
 
 
 @dataclass
@@ -28,7 +37,8 @@ class Seen:
 
 @contextmanager
 def watching(engine: Engine, *models: type) -> Iterator[Seen]:
-    """Record every statement (transaction control left out) sent on ``engine`` (any thread)
+    """Record every statement (transaction control and the worker's polling left out) sent on
+    ``engine`` (any thread)
     and how many objects of each of ``models`` the ORM builds from rows. On SQLite, a write
     unit of work (``session_scope(engine, write=True)``) begins with ``BEGIN IMMEDIATE``:
     statements up to its commit or rollback are also in ``in_writes``."""
@@ -36,6 +46,8 @@ def watching(engine: Engine, *models: type) -> Iterator[Seen]:
     writing: set[int] = set()
 
     def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _bookkeeping(statement):
+            return
         control = statement.strip().upper()
         if control == "BEGIN IMMEDIATE":
             writing.add(id(conn))

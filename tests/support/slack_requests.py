@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -298,6 +298,7 @@ class SimulatedResponse:
     status: int
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    response_url: str | None = None  # of the command or click that was sent
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -356,10 +357,14 @@ class SlackClientSimulator:
         return kwargs
 
     def command(self, command: str, text: str = "", **kwargs: Any) -> SimulatedResponse:
-        return self.send(slash_command(command, text, **self._with_response_url(kwargs)))
+        kwargs = self._with_response_url(kwargs)
+        response = self.send(slash_command(command, text, **kwargs))
+        return replace(response, response_url=kwargs.get("response_url"))
 
     def click(self, actions: list[dict[str, Any]], **kwargs: Any) -> SimulatedResponse:
-        return self.send(block_actions(actions, **self._with_response_url(kwargs)))
+        kwargs = self._with_response_url(kwargs)
+        response = self.send(block_actions(actions, **kwargs))
+        return replace(response, response_url=kwargs.get("response_url"))
 
     def submit(self, callback_id: str, values: dict[str, dict[str, dict[str, Any]]],
                **kwargs: Any) -> SimulatedResponse:

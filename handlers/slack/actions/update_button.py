@@ -1,9 +1,11 @@
 """A click on "Submit update" / "Change update" / a RAG button: open the update form.
 
-``views.open`` comes first, with a light loading view: the ``trigger_id`` works once and only for
-3 seconds. The form replaces it (``views.update``) after the database work. The button value
-only names the deliverable and period; the acting user is ``body["user"]["id"]`` and may see the
-form only if ``bot.framework.permissions`` says they may submit for that deliverable
+``views.open`` comes first, in the serving process, with a light loading view: the
+``trigger_id`` works once and only for 3 seconds. Filling it is left to the worker
+(``fill_update_form``, through ``handlers.slack.deferral.defer``), which replaces the loading
+view with the form (``views.update``) after the database work. The button value only names the
+deliverable and period; the acting user is ``body["user"]["id"]`` and may see the form only if
+``bot.framework.permissions`` says they may submit for that deliverable
 (``bot.collection.submissions.update_form_for`` decides and reads what the form shows).
 """
 
@@ -22,6 +24,7 @@ from handlers.slack.blocks.ids import (
 from handlers.slack.blocks.modal import loading_view, notice_view, update_form
 from handlers.slack.blocks.words import esc
 from handlers.slack.context import SlackContext
+from handlers.slack.deferral import defer
 from handlers.slack.gateway import PermanentSendError
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ NOT_YOURS = ("You are not an SRO or delegate of this deliverable, so you cannot 
 GONE = "This deliverable is no longer part of the framework, so it needs no update."
 
 
+FILL_FORM = "slack.fill_form"
 TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 TOO_SLOW = ("Slack did not let me open the form in time (it allows 3 seconds). Please press the "
             "button again.")
@@ -50,24 +54,36 @@ def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx
         log.warning("views.open for %s failed: %s", actor, error.error)
         ctx.gateway.post_message(actor, TOO_SLOW)
         return
+    container = body.get("container") or {}
+    defer(ctx, key=f"slack:fill:{opened['id']}", kind=FILL_FORM, payload={
+        "actor": actor, "value": action.get("value"),
+        "view": {"id": opened["id"], "hash": opened.get("hash")},
+        "container": {"type": container.get("type"), "channel_id": container.get("channel_id"),
+                      "message_ts": container.get("message_ts")},
+        "from_home": (body.get("view") or {}).get("type") == "home",
+    })
+
+
+def fill_update_form(ctx: SlackContext, payload: dict[str, Any]) -> None:
+    """In the worker: the form (or why there is none) in place of the loading view."""
+    opened = payload["view"]
     try:
-        request = parse_update_button(action.get("value"))
+        request = parse_update_button(payload.get("value"))
     except BadValue:
-        log.warning("update button with an unreadable value from %s", actor)
+        log.warning("update button with an unreadable value from %s", payload["actor"])
         _show(ctx, opened, notice_view(OUT_OF_DATE))
         return
-    meta = _metadata(body, request)
-    offer = update_form_for(ctx, actor, request.target, request.draft)
+    meta = _metadata(payload, request)
+    offer = update_form_for(ctx, payload["actor"], request.target, request.draft)
     _show(ctx, opened, _form_or_refusal(offer, meta))
 
 
-def _metadata(body: dict[str, Any], request: UpdateRequest) -> FormMetadata:
-    container = body.get("container") or {}
+def _metadata(payload: dict[str, Any], request: UpdateRequest) -> FormMetadata:
+    container = payload.get("container") or {}
     if container.get("type") == "message":
         return FormMetadata(target=request.target, prompt_channel=container.get("channel_id"),
                             prompt_ts=request.prompt_ts or container.get("message_ts"))
-    from_home = ((body.get("view") or {}).get("type") == "home")
-    return FormMetadata(target=request.target, from_home=from_home)
+    return FormMetadata(target=request.target, from_home=bool(payload.get("from_home")))
 
 
 def _form_or_refusal(offer: FormOffer, meta: FormMetadata) -> dict[str, Any]:

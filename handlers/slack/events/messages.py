@@ -27,14 +27,11 @@ from handlers.slack.blocks.replies import (
 )
 from handlers.slack.blocks.text import Message
 from handlers.slack.context import SlackContext
-
-# Subtypes that are still a person writing to us; every other subtype (message_changed,
-# message_deleted, bot_message, channel_join, ...) is acknowledged and ignored.
-PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+from handlers.slack.deferral import is_person_in_dm
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], ctx: SlackContext) -> None:
-    if not _from_a_person_in_a_dm(event):
+    if not is_person_in_dm(event):
         return
     key = f"event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
     message = DirectMessage(key=key, user=event["user"], channel=event["channel"],
@@ -47,11 +44,6 @@ def on_message(body: dict[str, Any], event: dict[str, Any], ctx: SlackContext) -
                                  thread_ts=said.thread_ts)
 
     submit_reply(ctx, message, answer)
-
-
-def _from_a_person_in_a_dm(event: dict[str, Any]) -> bool:
-    return (event.get("channel_type") == "im" and event.get("subtype") in PERSON_SUBTYPES
-            and not event.get("bot_id") and bool(event.get("user")) and bool(event.get("channel")))
 
 
 def _reply(said: ReplyAnswer) -> Message:

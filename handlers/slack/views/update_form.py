@@ -6,10 +6,10 @@ checks that. Governance rules come back as errors beside the fields (``response_
 errors``); a refusal (not an owner, period frozen) replaces the form with the reason. The view id
 is the idempotency key, so a double submit stores one version and sends one confirmation.
 
-``bot.collection.submissions.submit_from_form`` stores the update and returns once it is
-committed; the form is acknowledged then, and the confirmation, the refreshed prompt cards and
-the notices to co-owners are gathered and sent after the ack (``after_form``; validation errors
-still come back in the ack itself).
+``bot.collection.submissions.submit_from_form`` stores the update and records its follow-up in
+the same transaction, and returns once it is committed; the form is acknowledged then, and the
+worker sends the confirmation, the refreshed prompt cards and the notices to co-owners
+(validation errors still come back in the ack itself).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.collection.submissions import after_form, submit_from_form
+from bot.collection.submissions import submit_from_form
 from handlers.slack.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.slack.blocks.modal import notice_view, read_form
 from handlers.slack.blocks.words import esc
 from handlers.slack.context import SlackContext
-from handlers.slack.home.opened import refresh_home
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +41,14 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
         return
     entered = read_form((view.get("state") or {}).get("values") or {})
     result = submit_from_form(ctx, actor=actor, target=meta.target, entered=entered,
-                              form_id=view["id"])
+                              form_id=view["id"], refresh_home=meta.from_home)
     if result.errors is not None:
         ack(response_action="errors", errors=_errors(result.errors))
         return
     if result.refusal is not None:  # not an owner, frozen, retired deliverable, ...
         ack(response_action="update", view=notice_view(esc(result.refusal)))
         return
-    ack()  # stored and committed; what follows is read and sent after the ack
-    if result.stored is None:  # the same view submitted twice: stored and confirmed the first time
-        return
-    # In the thread of the actor's own prompt (found in storage, not from the metadata).
-    after_form(ctx, result.stored)
-    if meta.from_home:
-        refresh_home(ctx, actor)
+    ack()  # stored and committed with its follow-up, which the worker sends
 
 
 def _errors(errors: Mapping[str, str]) -> dict[str, str]:

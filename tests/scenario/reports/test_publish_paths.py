@@ -90,7 +90,8 @@ def test_posting_to_a_channel_the_bot_is_not_in_tells_the_lead(
 def test_the_year_end_closure_report(served: ServedApp, fake_slack: FakeSlack):
     response = served.slack.command("/compile-report", "2024/25 closure", user_id=LEAD)
 
-    assert "Compiling the 2024/25 closure report" in response.json()["text"]
+    told = fake_slack.told(response.response_url)["text"]
+    assert "Compiling the 2024/25 closure report" in told
     fake_slack.wait_for("files.completeUploadExternal", timeout=30)
     [summary] = summaries(fake_slack, CHANNEL)
     blocks = summary.json_param("blocks")

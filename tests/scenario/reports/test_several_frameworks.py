@@ -86,13 +86,13 @@ def test_the_slash_command_takes_framework_as_the_choice_not_a_cover_value(
 ):
     unnamed = served.slack.command("/compile-report", "2024/25 Q2", user_id=LEAD)
     assert unnamed.status == 200
-    assert f'{LISTING} framework="NAME"' in unnamed.json()["text"]
-    assert unnamed.json()["response_type"] == "ephemeral"
+    assert f'{LISTING} framework="NAME"' in fake_slack.told(unnamed.response_url)["text"]
+    assert fake_slack.told(unnamed.response_url)["response_type"] == "ephemeral"
 
     named = served.slack.command(
         "/compile-report", '2024/25 Q2 framework="Step Up To Great" meeting="Trust Board"',
         user_id=LEAD)
-    assert "Compiling the 2024/25 Q2 report" in named.json()["text"]
+    assert "Compiling the 2024/25 Q2 report" in fake_slack.told(named.response_url)["text"]
     fake_slack.wait_for("files.completeUploadExternal", timeout=30)
     wait_until(lambda: [t for t in response_texts(fake_slack) if "is posted" in t],
                what="the result")

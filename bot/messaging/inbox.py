@@ -1,0 +1,179 @@
+"""Work a channel was told we received, kept until a worker has done it.
+
+The serving process only acknowledges: a Slack event, slash command or button press is
+*received* here — one INSERT, deduplicated on ``key`` (Slack's event id, or the message's
+channel and ts) — before the channel gets its answer, so a kill at any moment after that loses
+nothing. A worker (``ragtime worker``) then *claims* a batch of pending items in one short
+transaction (``pending`` → ``working``, ``attempts`` + 1), does each with the ``handle`` it was
+given, and *finishes* it (``done``, or ``failed`` with the error). Several workers may run at
+once: a claim is a compare-and-set, so each item is handled by one of them.
+
+An item left ``working`` by a killed worker is claimed again once its lease has passed; the
+work it names must therefore be safe to repeat (storing an update is: its idempotency key is the
+delivery's). After ``max_attempts`` it is marked ``failed`` and left for an operator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.db import session_scope
+from storage.models import InboxItem, InboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+ERROR_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Received:
+    """One item to do, as the worker's ``handle`` gets it."""
+
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class InboxReport:
+    done: int = 0
+    failed: int = 0  # for good: max_attempts reached or the handler said so
+    retried: int = 0  # left pending for another try
+
+
+Handle = Callable[[Received], None]
+
+
+class GiveUp(Exception):
+    """Raised by a handler for work that can never succeed (marked failed at once)."""
+
+
+def receive(engine: Engine, *, key: str, kind: str, payload: dict[str, Any],
+            clock: Callable[[], datetime] = utcnow) -> bool:
+    """Store ``payload`` to do later, once per ``key``; ``False`` when it was already received.
+    Committed when this returns."""
+    with session_scope(engine, write=True) as session:
+        return receive_in(session, key=key, kind=kind, payload=payload, now=clock())
+
+
+def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any],
+               now: datetime) -> bool:
+    """``receive`` inside the caller's unit of work (committed or rolled back with it)."""
+    if session.exec(select(InboxItem.id).where(InboxItem.key == key)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(InboxItem(key=key, kind=kind, payload=payload, received_at=now))
+            session.flush()
+    except IntegrityError:  # received meanwhile by a concurrent request (a redelivery)
+        return False
+    return True
+
+
+def process_pending(
+    engine: Engine,
+    handle: Handle,
+    *,
+    batch: int = 20,
+    lease: timedelta = DEFAULT_LEASE,
+    max_attempts: int = MAX_ATTEMPTS,
+    clock: Callable[[], datetime] = utcnow,
+) -> InboxReport:
+    """Claim up to ``batch`` items (oldest first), handle each and record the outcome."""
+    items = _claim_batch(engine, batch=batch, lease=lease, now=clock())
+    done = failed = retried = 0
+    for item in items:
+        try:
+            handle(item)
+        except Exception as error:  # one item's failure must not stop the rest
+            final = isinstance(error, GiveUp) or item.attempts >= max_attempts
+            log.error("inbox %s %s failed (attempt %d%s): %s", item.kind, item.id,
+                      item.attempts, ", giving up" if final else "", type(error).__name__,
+                      exc_info=error)
+            _finish(engine, item.id, InboxStatus.failed if final else InboxStatus.pending,
+                    now=clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX])
+            failed += final
+            retried += not final
+            continue
+        _finish(engine, item.id, InboxStatus.done, now=clock())
+        done += 1
+    return InboxReport(done=done, failed=failed, retried=retried)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How much acknowledged work is waiting, and for how long the oldest has waited."""
+
+    pending: int
+    oldest_age: timedelta | None
+    failed: int
+    oldest_at: datetime | None = None
+
+
+def inbox_backlog(engine: Engine, *, now: datetime) -> Backlog:
+    with session_scope(engine) as session:
+        waiting = (col(InboxItem.status).in_((InboxStatus.pending, InboxStatus.working)))
+        count, oldest = session.exec(
+            select(func.count(), func.min(InboxItem.received_at)).where(waiting)).one()
+        failed = session.exec(select(func.count()).where(
+            InboxItem.status == InboxStatus.failed)).one()
+    return Backlog(pending=count, oldest_age=age_since(now, oldest), failed=failed,
+                   oldest_at=oldest)
+
+
+def age_since(now: datetime, then: datetime | None) -> timedelta | None:
+    if then is None:
+        return None
+    if then.tzinfo is None and now.tzinfo is not None:
+        then = then.replace(tzinfo=now.tzinfo)
+    return max(now - then, timedelta(0))
+
+
+def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime
+                 ) -> list[Received]:
+    claimable = or_(
+        InboxItem.status == InboxStatus.pending,
+        (InboxItem.status == InboxStatus.working) & (col(InboxItem.claimed_at) < now - lease),
+    )
+    with session_scope(engine) as session:  # read first: an idle worker takes no write lock
+        if session.exec(select(InboxItem.id).where(claimable).limit(1)).first() is None:
+            return []
+    claimed: list[Received] = []
+    with session_scope(engine, write=True) as session:
+        rows = session.exec(select(InboxItem).where(claimable)
+                            .order_by(col(InboxItem.id)).limit(batch)).all()
+        for row in rows:
+            assert row.id is not None
+            seen = Received(row.id, row.key, row.kind, dict(row.payload), row.attempts + 1)
+            # Compare-and-set on what we read: a concurrent worker that claimed it first wins.
+            result = session.execute(
+                update(InboxItem)
+                .where(col(InboxItem.id) == row.id, col(InboxItem.status) == row.status,
+                       col(InboxItem.attempts) == row.attempts)
+                .values(status=InboxStatus.working, claimed_at=now, attempts=seen.attempts)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                claimed.append(seen)
+    return claimed
+
+
+def _finish(engine: Engine, item_id: int, status: InboxStatus, *, now: datetime,
+            error: str | None = None) -> None:
+    with session_scope(engine, write=True) as session:
+        session.execute(update(InboxItem).where(col(InboxItem.id) == item_id).values(
+            status=status, finished_at=now if status != InboxStatus.pending else None,
+            last_error=error))

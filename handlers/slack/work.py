@@ -1,0 +1,18 @@
+"""What the worker does with the Slack work the serving process deferred, by inbox kind.
+
+``slack.request`` (a whole request to dispatch through the worker's Bolt app) is the
+composition root's (``ragtime.worker``); the kinds here are the second halves of listeners
+that had to answer Slack at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers.slack.actions.update_button import FILL_FORM, fill_update_form
+from handlers.slack.context import SlackContext
+
+WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
+    FILL_FORM: fill_update_form,
+}

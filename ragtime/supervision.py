@@ -1,0 +1,99 @@
+"""``ragtime serve``'s side of the worker: start it as a child and watch that work gets done.
+
+``Supervisor`` starts ``ragtime worker`` at lower CPU priority (so the acknowledgements of the
+serving process come first), restarts it with a growing pause if it dies and stops it with the
+server. ``Watchdog`` looks every 30 seconds at ``bot.messaging.health`` and tells governance,
+once per incident, when no worker is alive or work waits too long (``watch``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+from bot.context import AppContext
+from bot.messaging.health import watch
+
+log = logging.getLogger(__name__)
+
+
+class Supervisor:
+    """``ragtime serve``'s child worker: started at lower CPU priority, restarted (with a
+    growing pause) if it dies, stopped with the server."""
+
+    def __init__(self, args: Sequence[str] = (), *, nice: int = 10) -> None:
+        self.command = [sys.executable, "-m", "ragtime.cli", "worker", *args]
+        self.nice = nice
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ragtime-supervisor",
+                                        daemon=True)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self) -> Supervisor:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        pause = 1.0
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self._process = subprocess.Popen(self.command, preexec_fn=self._lower_priority)
+            log.info("worker started (pid %d)", self._process.pid)
+            code = self._process.wait()
+            if self._stop.is_set():
+                return
+            pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 60.0)
+            log.error("the worker (pid %d) exited with status %s; restarting in %.0f s",
+                      self._process.pid, code, pause)
+            self._stop.wait(pause)
+
+    def _lower_priority(self) -> None:
+        os.nice(self.nice)
+
+
+class Watchdog:
+    """In the serving process: every ``every`` seconds, ``bot.messaging.health.watch`` (tells
+    governance once per incident when no worker is alive or work waits too long)."""
+
+    def __init__(self, ctx: AppContext, *, every: float = 30.0) -> None:
+        self.ctx, self.every = ctx, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ragtime-watchdog", daemon=True)
+
+    def start(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        # The first look after a full period: a worker just started has not beaten yet.
+        while not self._stop.wait(self.every):
+            try:
+                watch(self.ctx)
+            except Exception:  # the watchdog must outlive a bad look
+                log.exception("watchdog: could not check the workers")

@@ -1,0 +1,156 @@
+"""The worker: everything after the acknowledgement, in its own process.
+
+``ragtime serve`` only acknowledges (``handlers.slack.deferral``) and starts ``ragtime worker``
+as a child at lower CPU priority (``ragtime.supervision.Supervisor``); replicas can run
+``ragtime worker`` on their own. A worker runs
+
+- inbox threads (``RAGTIME_WORKER_THREADS``): claim what the serving process received
+  (``bot.messaging.inbox``) and do it — a whole Slack request dispatched through the worker's own
+  Bolt app (listeners run as written; ``relay_acks`` posts their acks to ``response_url``), or
+  the second half of a listener (``handlers.slack.work``);
+- an outbox thread: sends what requests left to send (the confirmations and refreshed cards
+  after a form), exactly once per message however many workers run
+  (``bot.messaging.flows.deliver_outbox``);
+- the scheduler, unless ``--no-scheduler`` (leader election keeps it to one replica);
+- a heartbeat, read by ``/healthz`` and the serving process's watchdog
+  (``ragtime.supervision.Watchdog``).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from slack_bolt import App, BoltRequest
+
+from bot.collection.followups import FOLLOW_UP
+from bot.messaging.flows import deliver_outbox
+from bot.messaging.health import beat, stopped, worker_name
+from bot.messaging.inbox import GiveUp, Received, process_pending
+from bot.settings import Settings
+from handlers.slack.context import SlackContext
+from handlers.slack.deferral import SLACK_REQUEST
+from handlers.slack.work import WORK
+from ragtime.app import create_app, start_scheduler_for
+from ragtime.logs import configure_logging
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+IDLE_POLL_SECONDS = 0.1
+BEAT_SECONDS = 5.0
+INBOX_BATCH = 4
+# What the outbox thread sends as soon as it is recorded: messages no flow sends itself. A flow
+# that records prompts, reminders or notices sends them at once (and reports what it sent);
+# the scheduler's ``deliver_outbox`` job catches up whatever such a flow left behind.
+WORKER_KINDS = frozenset({FOLLOW_UP})
+
+
+def handler_for(app: App, ctx: SlackContext) -> Callable[[Received], None]:
+    """What the worker does with one inbox item."""
+
+    def handle(item: Received) -> None:
+        if item.kind == SLACK_REQUEST:
+            response = app.dispatch(BoltRequest(body=item.payload["body"], mode="socket_mode"))
+            if response.status >= 500:  # the error handler logged it and told the person
+                raise GiveUp(f"the listener failed (status {response.status})")
+            return
+        work = WORK.get(item.kind)
+        if work is None:
+            raise GiveUp(f"no work is known by the kind {item.kind!r}")
+        work(ctx, item.payload)
+
+    return handle
+
+
+class Worker:
+    """The worker's threads in this process; ``start()`` / ``stop()`` (tests run one so)."""
+
+    def __init__(self, app: App, ctx: SlackContext, *, threads: int | None = None,
+                 poll: float = IDLE_POLL_SECONDS, name: str | None = None,
+                 outbox_kinds: frozenset[str] = WORKER_KINDS) -> None:
+        self.app, self.ctx = app, ctx
+        self.name = name or worker_name()
+        self.poll = poll
+        self.outbox_kinds = outbox_kinds
+        self._handle = handler_for(app, ctx)
+        self._stop = threading.Event()
+        count = threads or ctx.settings.worker_threads
+        self._threads = [threading.Thread(target=self._inbox_loop, name=f"ragtime-inbox-{n}",
+                                          daemon=True) for n in range(count)]
+        self._threads.append(threading.Thread(target=self._outbox_loop, name="ragtime-outbox",
+                                              daemon=True))
+        self._threads.append(threading.Thread(target=self._beat_loop, name="ragtime-beat",
+                                              daemon=True))
+
+    def start(self) -> Worker:
+        beat(self.ctx.engine, self.name, now=self.ctx.now())
+        for thread in self._threads:
+            thread.start()
+        log.info("worker %s started", self.name)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stopped(self.ctx.engine, self.name, now=self.ctx.now())
+        log.info("worker %s stopped", self.name)
+
+    def wait(self) -> None:
+        """Block until ``stop()`` (or a signal that calls it)."""
+        while not self._stop.wait(1.0):
+            pass
+
+    def _inbox_loop(self) -> None:
+        while not self._stop.is_set():
+            report = self._guarded("inbox", lambda: process_pending(
+                self.ctx.engine, self._handle, batch=INBOX_BATCH, clock=self.ctx.now))
+            if report is None or not (report.done or report.failed or report.retried):
+                self._stop.wait(self.poll)
+
+    def _outbox_loop(self) -> None:
+        while not self._stop.is_set():
+            report = self._guarded("outbox", lambda: deliver_outbox(
+                self.ctx, kinds=self.outbox_kinds))
+            if report is None or not (report.sent or report.failed or report.skipped):
+                self._stop.wait(self.poll)
+
+    def _beat_loop(self) -> None:
+        while not self._stop.wait(BEAT_SECONDS):
+            self._guarded("heartbeat", lambda: beat(self.ctx.engine, self.name,
+                                                    now=self.ctx.now()))
+
+    def _guarded(self, what: str, work: Callable[[], T]) -> T | None:
+        """One round of a loop; an unexpected error (the database restarting…) is logged and
+        the loop goes on after a pause."""
+        try:
+            return work()
+        except Exception:  # a worker thread must outlive one bad round
+            log.exception("worker %s: %s round failed", self.name, what)
+            self._stop.wait(1.0)
+            return None
+
+
+def run_worker(settings: Settings, *, scheduler: bool = True) -> None:
+    """``ragtime worker``: run until SIGTERM or Ctrl-C."""
+    configure_logging(settings.log_level)
+    app, ctx = create_app(settings, role="worker")
+    service = start_scheduler_for(ctx) if scheduler else None
+    worker = Worker(app, ctx).start()
+    signal.signal(signal.SIGTERM, lambda *_: worker._stop.set())
+    try:
+        worker.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        stop = getattr(service, "stop", None)
+        if callable(stop):
+            stop()
+        ctx.engine.dispose()

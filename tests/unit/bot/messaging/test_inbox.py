@@ -1,0 +1,112 @@
+"""The inbox: received once, done once however many workers claim, retried after a crash."""
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.messaging.inbox import (
+    GiveUp,
+    Received,
+    inbox_backlog,
+    process_pending,
+    receive,
+)
+from storage.db import session_scope
+from storage.models import InboxItem, InboxStatus, utcnow
+
+
+def _statuses(engine) -> dict[str, str]:
+    with session_scope(engine) as session:
+        return {row.key: row.status for row in session.exec(select(InboxItem)).all()}
+
+
+def test_a_redelivery_is_stored_once(any_engine):
+    assert receive(any_engine, key="slack:event:Ev1", kind="slack.request", payload={"n": 1})
+    assert not receive(any_engine, key="slack:event:Ev1", kind="slack.request",
+                       payload={"n": 2})
+
+    with session_scope(any_engine) as session:
+        [item] = session.exec(select(InboxItem)).all()
+    assert item.payload == {"n": 1} and item.status == InboxStatus.pending
+
+
+def test_items_are_done_in_order_and_marked(any_engine):
+    for n in range(5):
+        receive(any_engine, key=f"k{n}", kind="work", payload={"n": n})
+    seen: list[int] = []
+
+    report = process_pending(any_engine, lambda item: seen.append(item.payload["n"]), batch=10)
+
+    assert seen == [0, 1, 2, 3, 4] and report.done == 5
+    assert set(_statuses(any_engine).values()) == {InboxStatus.done}
+    assert inbox_backlog(any_engine, now=utcnow()).pending == 0
+
+
+def test_a_failure_is_retried_then_given_up_and_counted(any_engine):
+    receive(any_engine, key="flaky", kind="work", payload={})
+    receive(any_engine, key="hopeless", kind="work", payload={})
+    attempts: Counter[str] = Counter()
+
+    def handle(item: Received) -> None:
+        attempts[item.key] += 1
+        if item.key == "hopeless":
+            raise GiveUp("cannot ever work")
+        if attempts[item.key] < 2:
+            raise ConnectionError("database restarting")
+
+    first = process_pending(any_engine, handle)
+    second = process_pending(any_engine, handle)
+
+    assert (first.done, first.failed, first.retried) == (0, 1, 1)
+    assert (second.done, second.failed, second.retried) == (1, 0, 0)
+    assert _statuses(any_engine) == {"flaky": InboxStatus.done, "hopeless": InboxStatus.failed}
+    backlog = inbox_backlog(any_engine, now=utcnow())
+    assert (backlog.pending, backlog.failed) == (0, 1)
+    with session_scope(any_engine) as session:
+        hopeless = session.exec(select(InboxItem).where(InboxItem.key == "hopeless")).one()
+    assert hopeless.last_error == "GiveUp: cannot ever work"
+
+
+def test_an_item_a_killed_worker_held_is_done_again_after_its_lease(any_engine):
+    receive(any_engine, key="held", kind="work", payload={})
+    with session_scope(any_engine, write=True) as session:  # claimed by a worker then killed
+        session.execute(update(InboxItem).values(status=InboxStatus.working, attempts=1,
+                                                 claimed_at=utcnow() - timedelta(minutes=1)))
+    done: list[int] = []
+
+    early = process_pending(any_engine, lambda item: done.append(item.attempts))
+    late = process_pending(any_engine, lambda item: done.append(item.attempts),
+                           lease=timedelta(seconds=30))
+
+    assert early.done == 0 and late.done == 1 and done == [2]
+
+
+@pytest.mark.parametrize("workers", [4])
+def test_concurrent_workers_do_each_item_exactly_once(any_engine, workers: int):
+    for n in range(60):
+        receive(any_engine, key=f"k{n}", kind="work", payload={"n": n})
+    done: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def handle(item: Received) -> None:
+        with lock:
+            done[item.payload["n"]] += 1
+
+    def drain() -> None:
+        while process_pending(any_engine, handle, batch=3).done:
+            pass
+
+    threads = [threading.Thread(target=drain) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sorted(done) == list(range(60)) and set(done.values()) == {1}
+    with session_scope(any_engine) as session:
+        assert not session.exec(select(InboxItem).where(
+            col(InboxItem.status) != InboxStatus.done)).all()
