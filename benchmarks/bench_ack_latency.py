@@ -56,7 +56,7 @@ from benchmarks.load.slack_side import start_slack_side
 from benchmarks.load.stats import Summary, ms, ratio
 from benchmarks.load.world import World, build_world
 from storage.db import make_engine
-from storage.models import Update
+from storage.models import InboxItem, OutboxMessage, Update
 from tests.fakeslack import BOT_TOKEN
 from tests.support.slack_requests import SIGNING_SECRET, block_actions, button
 
@@ -98,6 +98,7 @@ class Result:
     ragtime: Phase
     stored: Stored
     slack_calls: dict[str, dict[str, int]]
+    drain: Drain
 
     @property
     def p99_ratio(self) -> float:
@@ -128,7 +129,8 @@ def drive(server: ServerProcess, world: World, plan: Plan, *, slack,  # type: ig
 
     def cpu_now() -> dict[str, float]:
         mine = os.times()
-        return {"server": server.cpu_seconds(), "fake Slack": cpu_seconds(slack_pid),
+        return {"server": server.cpu_seconds(), "worker": server.children_cpu_seconds(),
+                "fake Slack": cpu_seconds(slack_pid),
                 "clients": mine.user + mine.system, "machine": machine_cpu()[0]}
 
     before, started = cpu_now(), time.monotonic()
@@ -200,6 +202,51 @@ def check_stored(database_url: str, recorder: Recorder, settle: float = SETTLE_S
     )
 
 
+@dataclass
+class Drain:
+    """The work left when the clients stopped, and how long the worker took to finish it."""
+
+    seconds: float
+    items: int  # inbox and outbox items waiting when the clients stopped
+    calls: int  # Web API calls made meanwhile
+    latency: float
+
+    @property
+    def floor(self) -> float:
+        """Those calls one after another at the fake's latency, over the worker's threads
+        (``RAGTIME_WORKER_THREADS`` inbox threads and one outbox thread)."""
+        return self.calls * self.latency / (WORKER_THREADS + 1)
+
+
+WORKER_THREADS = 4  # bot.settings default
+
+
+def _total(counts: dict[str, dict[str, int]]) -> int:
+    return sum(sum(outcomes.values()) for outcomes in counts.values())
+
+
+def wait_drained(database_url: str, limit: float = 300.0) -> tuple[float, int]:
+    """(seconds until nothing waits in the inbox or the outbox, items waiting at the start)."""
+    engine = make_engine(database_url)
+    started = time.monotonic()
+    first: int | None = None
+    try:
+        while time.monotonic() - started < limit:
+            with engine.connect() as connection:
+                waiting = connection.execute(select(func.count()).select_from(InboxItem).where(
+                    col(InboxItem.status).in_(("pending", "working")))).scalar_one()
+                waiting += connection.execute(select(func.count()).select_from(OutboxMessage)
+                                              .where(col(OutboxMessage.status).in_(
+                                                  ("pending", "sending")))).scalar_one()
+            first = waiting if first is None else first
+            if not waiting:
+                break
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    return time.monotonic() - started, first or 0
+
+
 def run(*, clients: int = 50, seconds: float = 60.0, latency: float = 0.3, think: float = 1.0,
         per_sro: int = 4, compile_every: float = 30.0, database_url: str | None = None,
         scheduler: bool = True, keep: Path | None = None, profile: Path | None = None
@@ -236,11 +283,15 @@ def run(*, clients: int = 50, seconds: float = 60.0, latency: float = 0.3, think
                 slack.set_latency(latency)
                 ragtime = drive(app, world, plan, slack=slack, prompts=prompts, modals=True,
                                 profile=profile)
+                calls_before = _total(slack.counts())
+                drain = wait_drained(url)
+                drain_calls = _total(slack.counts()) - calls_before
                 stored = check_stored(url, ragtime.recorder)
             finally:
                 app.stop()
             return Result(clients=clients, latency=latency, floor=floor, ragtime=ragtime,
-                          stored=stored, slack_calls=slack.counts())
+                          stored=stored, slack_calls=slack.counts(),
+                          drain=Drain(drain[0], drain[1], drain_calls, latency))
         finally:
             manager.shutdown()
 
@@ -280,6 +331,11 @@ def report(result: Result) -> None:
                                                    for name, value in phase.cpu.items()))
     for problem in ragtime.recorder.problems[:5]:
         print(f"    ! {problem}")
+    drain = result.drain
+    print(f"  after the clients stopped: {drain.items} item(s) waited for the worker; drained "
+          f"in {drain.seconds:.1f} s ({drain.calls} Web API calls; floor at the fake's latency "
+          f"over the worker's threads {drain.floor:.1f} s, "
+          f"{ratio(drain.seconds, drain.floor) if drain.floor else 0:.2f} ×)")
     calls = ", ".join(f"{method} {sum(outcomes.values())}"
                       for method, outcomes in sorted(result.slack_calls.items()))
     print(f"  Web API calls the app made: {calls}")

@@ -7,6 +7,7 @@ from ``/proc/<pid>/status``: ``VmRSS`` (resident now) and ``VmHWM`` (the peak).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -122,6 +123,20 @@ class ServerProcess:
     def cpu_seconds(self) -> float:
         """User + system CPU time the server has used so far."""
         return cpu_seconds(self.pid)
+
+    def children(self) -> list[int]:
+        """The server's child processes (``ragtime serve``'s worker)."""
+        pids: list[int] = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*/children"):
+            pids += [int(pid) for pid in task.read_text().split()]
+        return pids
+
+    def children_cpu_seconds(self) -> float:
+        total = 0.0
+        for pid in self.children():
+            with contextlib.suppress(OSError):  # ended meanwhile
+                total += cpu_seconds(pid)
+        return total
 
     def profile(self, output: Path, seconds: float) -> subprocess.Popen[bytes] | None:
         """Sample the server with py-spy (``pip install py-spy``) for ``seconds``: only stacks

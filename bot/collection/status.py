@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -31,9 +31,10 @@ from bot.collection.rounds import RoundError, RoundSummary, find_round, round_su
 from bot.collection.values import Target, day
 from bot.framework.choice import choose_framework
 from bot.framework.permissions import is_governance_lead
+from bot.messaging.health import health
 from bot.messaging.outbox import failed_messages
 from storage.db import session_scope
-from storage.models import Framework, RoundStatus
+from storage.models import Framework, RoundStatus, utcnow
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -165,6 +166,7 @@ def round_status_text(ctx: AppContext | Engine, period: Period, *,
     if failed:
         lines.append(f"{failed} prompt(s)/reminder(s) could not be delivered (see the "
                      "governance channel's notices).")
+    lines.append(backlog_line(engine, now=utcnow() if isinstance(ctx, Engine) else ctx.now()))
     for theme in view.themes:
         lines.append("")
         lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
@@ -173,6 +175,27 @@ def round_status_text(ctx: AppContext | Engine, period: Period, *,
             sros = ", ".join(sro.name for sro in item.sros) or "no SRO"
             lines.append(f"  - outstanding: {label} ({sros})")
     return "\n".join(lines)
+
+
+def backlog_line(engine: Engine, *, now: datetime) -> str:
+    """What waits for the worker (``bot.messaging.health``), in one line."""
+    state = health(engine, now=now)
+    waiting = state.inbox.pending + state.outbox.pending
+    ages = [age for age in (state.inbox.oldest_age, state.outbox.oldest_age) if age is not None]
+    oldest = f", the oldest for {_duration(max(ages))}" if ages else ""
+    workers = ("no worker alive" if not state.worker_ok
+               else f"{state.workers_alive} worker(s) alive")
+    return (f"Waiting to be done or sent: {waiting} item(s) ({state.inbox.pending} received, "
+            f"{state.outbox.pending} to send{oldest}); {workers}.")
+
+
+def _duration(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
 
 
 # ------------------------------------------------------------------------------ in a session

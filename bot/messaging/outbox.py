@@ -2,16 +2,19 @@
 
 1. *Record* — ``record_message`` stores the message with a unique ``key`` (``open_round`` and
    ``record_reminders`` do this), so asking twice records it once.
-2. *Claim* — ``deliver_pending`` claims one row at a time with a compare-and-set
-   (``pending`` → ``sending``, ``claimed_at`` = now, ``attempts`` + 1) in its own short
-   transaction; two senders never claim the same row.
+2. *Claim* — ``deliver_pending`` claims rows ``CLAIM_BATCH`` at a time, each with a
+   compare-and-set (``pending`` → ``sending``, ``claimed_at`` = now, ``attempts`` + 1), in one
+   short transaction; two senders never claim the same row, and a 2,000-SRO fan-out leaves the
+   write lock free between chunks for the submissions arriving meanwhile.
 3. *Send* — the ``send`` callable is given the row, outside any transaction (no lock is held
    while Slack is called). ``payload["to"]`` is the Slack user id for DMs; messages without
    it (escalations) go to the governance channel, which the sender knows.
-4. *Mark* — ``sent`` with the channel and ts Slack returned, in its own transaction.
+4. *Mark* — ``sent`` with the channel and ts Slack returned, in one short transaction for the
+   chunk (written when the chunk is done, or after ``MARK_WITHIN`` if sending is slow, so a
+   reply to a fresh prompt finds it).
 
 The window: if the process is killed after Slack accepted a message and before step 4
-commits (one single-row UPDATE, milliseconds), the row stays ``sending``; once its lease
+commits, the row stays ``sending``; once its lease
 (``claimed_at`` older than ``lease``, default 5 minutes) has passed the next run claims it again
 with ``attempts`` > 1. The Slack sender (``handlers.slack.outbox``) tags every message with a block
 id derived from the row's ``key`` and, on such a second attempt, looks for that tag in the DM's
@@ -28,6 +31,7 @@ and it is marked ``failed``. (The Slack client retries 429 and 5xx itself.)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -46,6 +50,8 @@ from storage.models import OutboxMessage, OutboxStatus, utcnow
 from storage.repo import find_period
 
 DEFAULT_LEASE = timedelta(minutes=5)
+CLAIM_BATCH = 10  # rows claimed, and then marked sent, per short write transaction
+MARK_WITHIN = 1.0  # seconds: a sent message is marked no later than this
 MAX_ATTEMPTS = 5
 ERROR_MAX = 1000
 
@@ -127,24 +133,37 @@ def deliver_pending(
                               lease=lease, limit=batch)
         if not ids:
             break
-        for message_id in ids:
-            cursor = message_id
-            message = _claim(engine, message_id, now=clock(), lease=lease)
-            if message is None:
-                continue  # another sender took it
-            outcome = _send_one(engine, message, send, max_attempts=max_attempts, clock=clock)
-            if outcome is None:
-                sent += 1
-            elif outcome.startswith("failed:"):
-                failed += 1
-                failures.append(FailedSend(
-                    message_id=message_id, key=message.key, kind=message.kind,
-                    person_id=message.person_id, error=outcome.removeprefix("failed:"),
-                ))
-            else:
-                skipped += 1
-            if on_progress is not None:
-                on_progress(DeliveryReport(sent, failed, skipped, tuple(failures)))
+        cursor = ids[-1]
+        for chunk in _chunks(ids, CLAIM_BATCH):
+            claimed = _claim_many(engine, chunk, now=clock(), lease=lease)
+            marks: list[tuple[int, dict[str, Any]]] = []
+            attempted, chunk_started = 0, time.monotonic()
+            try:
+                for message in claimed:  # (another sender took the rest of the chunk)
+                    attempted += 1
+                    outcome = _send_one(engine, message, send, max_attempts=max_attempts,
+                                        clock=clock, sent_marks=marks)
+                    if marks and time.monotonic() - chunk_started > MARK_WITHIN:
+                        _mark_many(engine, marks)
+                        marks.clear()
+                        chunk_started = time.monotonic()
+                    if outcome is None:
+                        sent += 1
+                    elif outcome.startswith("failed:"):
+                        failed += 1
+                        failures.append(FailedSend(
+                            message_id=message.id or 0, key=message.key, kind=message.kind,
+                            person_id=message.person_id, error=outcome.removeprefix("failed:"),
+                        ))
+                    else:
+                        skipped += 1
+                    if on_progress is not None:
+                        on_progress(DeliveryReport(sent, failed, skipped, tuple(failures)))
+            finally:
+                # One short transaction marks the chunk's sent messages; claimed messages an
+                # interruption left untried go back to pending at once.
+                _mark_many(engine, marks)
+                _release(engine, [m.id for m in claimed[attempted:] if m.id is not None])
     return DeliveryReport(sent=sent, failed=failed, skipped=skipped, failures=tuple(failures))
 
 
@@ -242,18 +261,50 @@ def _candidates(
     return list(session.exec(query.order_by(OutboxMessage.id).limit(max(1, limit))).all())
 
 
-def _claim(engine: Engine, message_id: int, *, now: datetime, lease: timedelta
-           ) -> OutboxMessage | None:
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _claim_many(engine: Engine, ids: list[int], *, now: datetime, lease: timedelta
+                ) -> list[OutboxMessage]:
+    """Claim what is still claimable of ``ids`` in one short write transaction (a
+    compare-and-set per row: a concurrent sender that claimed a row first keeps it)."""
     with session_scope(engine, write=True) as session:
-        claimed = session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id, _claimable(now, lease))
-            .values(status=OutboxStatus.sending, claimed_at=now,
-                    attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        if claimed != 1:
-            return None
-        return session.get(OutboxMessage, message_id)
+        mine = []
+        for message_id in ids:
+            claimed = session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id, _claimable(now, lease))
+                .values(status=OutboxStatus.sending, claimed_at=now,
+                        attempts=OutboxMessage.attempts + 1)
+            ).rowcount
+            if claimed == 1:
+                mine.append(message_id)
+        rows = (session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(mine))
+                             .order_by(OutboxMessage.id)).all() if mine else [])
+        for row in rows:
+            session.expunge(row)
+        return list(rows)
+
+
+def _mark_many(engine: Engine, marks: list[tuple[int, dict[str, Any]]]) -> None:
+    if not marks:
+        return
+    with session_scope(engine, write=True) as session:
+        for message_id, values in marks:
+            session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id)
+                         .values(**values))
+
+
+def _release(engine: Engine, ids: list[int]) -> None:
+    if not ids:
+        return
+    with session_scope(engine, write=True) as session:
+        session.exec(update(OutboxMessage).where(
+            col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == OutboxStatus.sending)
+            .values(status=OutboxStatus.pending, claimed_at=None,
+                    attempts=OutboxMessage.attempts - 1))
 
 
 def _send_one(
@@ -263,8 +314,10 @@ def _send_one(
     *,
     max_attempts: int,
     clock: Callable[[], datetime],
+    sent_marks: list[tuple[int, dict[str, Any]]],
 ) -> str | None:
-    """None when sent; ``failed:<error>`` or ``retry:<error>`` otherwise."""
+    """None when sent (its mark added to ``sent_marks``, written with its chunk's);
+    ``failed:<error>`` or ``retry:<error>`` otherwise (marked at once)."""
     try:
         ref = send(recorded(message))
     except PermanentSendError as error:
@@ -284,8 +337,9 @@ def _send_one(
             _mark(engine, message.id, status=OutboxStatus.pending, claimed_at=None,
                   last_error=f"interrupted while sending: {type(error).__name__}")
         raise
-    _mark(engine, message.id, status=OutboxStatus.sent, channel=ref.channel, ts=ref.ts,
-          sent_at=clock(), last_error=None)
+    assert message.id is not None
+    sent_marks.append((message.id, {"status": OutboxStatus.sent, "channel": ref.channel,
+                                    "ts": ref.ts, "sent_at": clock(), "last_error": None}))
     return None
 
 

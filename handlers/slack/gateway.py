@@ -39,6 +39,7 @@ from bot.messaging.channel import PermanentSendError as PermanentChannelError
 from bot.messaging.channel import SendError
 from bot.messaging.channel import TransientSendError as TransientChannelError
 from bot.settings import Settings
+from handlers.slack.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,17 @@ TRANSIENT_ERRORS = frozenset({
 
 
 class PromptRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Honours ``Retry-After`` like slack_sdk's handler, with a smaller random spread.
+    """Honours ``Retry-After`` like slack_sdk's handler, with a smaller random spread, and tells
+    the ``Pacer`` (``handlers.slack.pacing``), which spaces the next calls so they are not
+    refused again.
 
     slack_sdk sleeps ``Retry-After`` plus up to a whole extra second; against a rate limit
     reset every second that wastes about a third of a fan-out's time. A tenth of a second
     still spreads out concurrent senders."""
+
+    def __init__(self, *, max_retry_count: int, pacer: Pacer | None = None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer or Pacer()
 
     def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
                                  response: HttpResponse | None = None,
@@ -84,6 +91,7 @@ class PromptRateLimitRetryHandler(RateLimitErrorRetryHandler):
             wait = max(0.0, float(values[0]))
         except (TypeError, ValueError):
             wait = 1.0
+        self.pacer.limited(request.url.rsplit("/", 1)[-1], wait)
         state.next_attempt_requested = True
         time.sleep(wait + random.random() * 0.1)
         state.increment_current_attempt()
@@ -171,6 +179,8 @@ class SlackGateway:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self.pacer = next((handler.pacer for handler in client.retry_handlers
+                           if isinstance(handler, PromptRateLimitRetryHandler)), Pacer())
 
     def post_message(
         self,
@@ -280,8 +290,11 @@ class SlackGateway:
 
     def _call(self, method: str, function: Any, **kwargs: Any) -> Any:
         arguments = {key: value for key, value in kwargs.items() if value is not None}
+        self.pacer.wait_turn(method)
         try:
-            return function(**arguments)
+            answer = function(**arguments)
+            self.pacer.accepted(method)
+            return answer
         except SlackApiError as error:
             raise _classify(method, error) from error
         except SlackRequestError as error:
