@@ -38,6 +38,7 @@ from benchmarks.load.servers import (
     MB,
     Memory,
     ServerProcess,
+    memory_of,
     slack_env,
     start_ragtime,
     stop_servers_on_sigterm,
@@ -63,23 +64,46 @@ BASELINE = (
 
 
 @dataclass
+class Pair:
+    """``ragtime serve`` (acknowledging) and its worker child, measured at the same moment."""
+
+    server: Memory
+    worker: Memory
+
+    @classmethod
+    def of(cls, app: ServerProcess) -> Pair:
+        children = app.children()
+        if not children:
+            raise RuntimeError("ragtime serve has no worker child")
+        return cls(app.memory(), memory_of(children[0]))
+
+    @property
+    def together(self) -> Memory:
+        return Memory(rss=self.server.rss + self.worker.rss,
+                      peak=self.server.peak + self.worker.peak)
+
+
+@dataclass
 class Result:
     sros: int
     baseline: Memory
-    idle: Memory
-    after_round: Memory
-    after_compile: Memory | None = None
+    idle: Pair
+    after_round: Pair
+    after_compile: Pair | None = None
     round_seconds: float = 0.0
     submissions: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
-    def worst(self) -> Memory:
+    def worst(self) -> Pair:
         return self.after_compile or self.after_round
 
     @property
     def met(self) -> bool:
-        return self.worst.peak / MB < TARGET_MB
+        """Each process under the target (the worker's compile child is not counted: it
+        exits when the paper is written)."""
+        return all(memory.peak / MB < TARGET_MB
+                   for memory in (self.worst.server, self.worst.worker))
 
 
 def baseline_memory() -> Memory:
@@ -166,20 +190,20 @@ def run(*, sros: int = 2000, submissions: int = 200, compile: bool = False,
             app = start_ragtime(env, folder)
             try:
                 time.sleep(settle)
-                idle = app.memory()
+                idle = Pair.of(app)
                 started = time.monotonic()
                 prompts = open_round(app, world, slack)
                 round_seconds = time.monotonic() - started
                 problems = answer(app, world, slack, prompts, submissions)
                 time.sleep(settle)  # replies are handled after their ack
                 result = Result(sros=sros, baseline=baseline, idle=idle,
-                                after_round=app.memory(), round_seconds=round_seconds,
+                                after_round=Pair.of(app), round_seconds=round_seconds,
                                 submissions=min(submissions, sros), problems=problems)
                 if compile:
                     problem = compile_report(app, world, slack, timeout=60 + sros * 0.1)
                     if problem:
                         result.problems.append(problem)
-                    result.after_compile = app.memory()
+                    result.after_compile = Pair.of(app)
                 return result
             finally:
                 app.stop()
@@ -194,18 +218,24 @@ def report(result: Result) -> None:
         return (f"  {label:40} {memory.rss_mb:7.1f} MB {memory.peak_mb:7.1f} MB "
                 f"{memory.rss / base.rss:6.2f} × {memory.peak_mb / TARGET_MB:6.2f} ×")
 
-    print(f"memory of `ragtime serve` (HTTP, scheduler on, SQLite) with {result.sros:,} SROs")
+    print(f"memory of `ragtime serve` (HTTP, SQLite) and its worker child (scheduler on) with "
+          f"{result.sros:,} SROs")
     print(f"  {'':40} {'VmRSS':>10} {'VmHWM':>10} {'vs base':>8} {'peak/150':>8}")
     print(line("baseline: import slack_bolt, sqlalchemy", base))
-    print(line("idle", result.idle))
-    print(line(f"after the round ({result.submissions} answers)", result.after_round))
+    moments = [("idle", result.idle),
+               (f"after the round ({result.submissions} answers)", result.after_round)]
     if result.after_compile:
-        print(line("after /compile-report", result.after_compile))
+        moments.append(("after /compile-report", result.after_compile))
+    for label, pair in moments:
+        print(line(f"{label}: server", pair.server))
+        print(line(f"{label}: worker", pair.worker))
+        print(f"  {label + ': together':40} {pair.together.rss_mb:7.1f} MB")
     print(f"  round opened and {result.sros:,} prompts fanned out in {result.round_seconds:.1f} s")
     for problem in result.problems[:5]:
         print(f"    ! {problem}")
     verdict = "met" if result.met else "MISSED"
-    print(f"  target under {TARGET_MB:.0f} MB resident (peak {result.worst.peak_mb:.1f} MB): "
+    print(f"  target each process under {TARGET_MB:.0f} MB resident (peaks: server "
+          f"{result.worst.server.peak_mb:.1f} MB, worker {result.worst.worker.peak_mb:.1f} MB): "
           f"{verdict}")
 
 
@@ -224,9 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     sros, submissions = (200, 50) if args.quick else (args.sros, args.submissions)
     result = run(sros=sros, submissions=submissions, compile=args.compile, keep=args.keep)
     report(result)
-    print(json.dumps({"idle_mb": round(result.idle.rss_mb, 1),
-                      "after_round_mb": round(result.after_round.rss_mb, 1),
-                      "peak_mb": round(result.worst.peak_mb, 1)}))
+    print(json.dumps({"idle_mb": {"server": round(result.idle.server.rss_mb, 1),
+                                   "worker": round(result.idle.worker.rss_mb, 1)},
+                      "after_round_mb": {"server": round(result.after_round.server.rss_mb, 1),
+                                         "worker": round(result.after_round.worker.rss_mb, 1)},
+                      "peak_mb": {"server": round(result.worst.server.peak_mb, 1),
+                                  "worker": round(result.worst.worker.peak_mb, 1)}}))
     return 0 if result.met and not result.problems else 1
 
 

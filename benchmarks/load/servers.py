@@ -101,7 +101,8 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_healthy(self, timeout: float = 60.0) -> None:
+    def wait_healthy(self, timeout: float = 60.0, *, worker: bool = False) -> None:
+        """Until ``/healthz`` says ok (and, with ``worker``, a worker is alive)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -109,7 +110,8 @@ class ServerProcess:
                                    f"{self.log_tail()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if json.loads(response.read()).get("ok"):
+                    body = json.loads(response.read())
+                    if body.get("ok") and (not worker or body["workers"]["alive"] > 0):
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -182,12 +184,13 @@ def slack_env(*, api_url: str, database_url: str, signing_secret: str, bot_token
 
 def start_ragtime(env: Mapping[str, str], folder: Path, *, scheduler: bool = True
                   ) -> ServerProcess:
-    """``ragtime serve`` in HTTP mode (waitress), with the scheduler unless told otherwise."""
+    """``ragtime serve`` in HTTP mode (waitress) with its worker child (running the scheduler
+    unless told otherwise), once the worker is alive."""
     argv = [sys.executable, "-m", "ragtime.cli", "serve"]
     if not scheduler:
         argv.append("--no-scheduler")
     server = ServerProcess(argv, env, folder, "ragtime")
-    server.wait_healthy()
+    server.wait_healthy(worker=True)
     return server
 
 

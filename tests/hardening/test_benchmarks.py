@@ -17,11 +17,13 @@ def test_the_ack_latency_benchmark_times_both_servers_and_loses_nothing():
     assert result.ragtime.failures == 0
     assert sum(result.stored.accepted.values()) > 0
     assert result.stored.lost == [] and result.stored.duplicated == []
+    assert result.drain.seconds < 60  # the worker finished what waited when the clients stopped
 
 
-def test_the_memory_benchmark_reads_the_servers_memory():
+def test_the_memory_benchmark_reads_the_server_and_worker_memory():
     result = bench_memory.run(sros=20, submissions=4, settle=0.5)
 
     assert result.problems == []
-    assert 0 < result.baseline.rss < result.idle.rss
-    assert result.idle.peak <= result.after_round.peak
+    assert 0 < result.baseline.rss < result.idle.server.rss
+    assert 0 < result.baseline.rss < result.idle.worker.rss
+    assert result.idle.server.peak <= result.after_round.server.peak
