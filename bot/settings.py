@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     governance_channel: str | None = Field(default=None, alias="RAGTIME_GOVERNANCE_CHANNEL")
     governance_leads_raw: str = Field(default="", alias="RAGTIME_GOVERNANCE_LEADS")
     timezone: str = Field(default="Europe/London", alias="RAGTIME_TIMEZONE")
-    worker_threads: int = Field(default=4, alias="RAGTIME_WORKER_THREADS", ge=1, le=64)
+    worker_threads: int = Field(default=8, alias="RAGTIME_WORKER_THREADS", ge=1, le=64)
     listener_threads: int = Field(default=64, alias="RAGTIME_LISTENER_THREADS", ge=1, le=512)
     log_level: str = Field(default="INFO", alias="RAGTIME_LOG_LEVEL")
     leader_poll_seconds: float = Field(default=15.0, alias="RAGTIME_LEADER_POLL_SECONDS",

@@ -185,8 +185,10 @@ class Person(threading.Thread):
             self._pause()
 
     def _pause(self) -> None:
+        """About ``think`` seconds (exponentially distributed); none at all with ``--think 0``,
+        the overload mode: every client sends its next request as soon as it has an answer."""
         left = self.deadline - time.monotonic()
-        if left > 0:
+        if left > 0 and self.plan.think > 0:
             time.sleep(min(left, self.rng.expovariate(1 / self.plan.think)))
 
     def _send(self, kind: str, request: SlackRequest) -> tuple[int, str]:
