@@ -18,6 +18,7 @@ from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
 from bot.messaging.outbox import sent_prompts
 from storage.db import session_scope
+from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -37,11 +38,16 @@ class Stored:
     narrative: str
     version: int
     co_owners: tuple[str, ...]
+    # The person who submitted, when known by person (the web form); ``actor`` is then their
+    # Slack user id, or "" when they are not on Slack.
+    actor_person_id: int | None = None
 
     @classmethod
-    def of(cls, result: SubmitResult, period: Period, actor: str) -> Stored:
+    def of(cls, result: SubmitResult, period: Period, actor: str, *,
+           person_id: int | None = None) -> Stored:
         update = result.update
-        return cls(period=period, actor=actor, deliverable_id=result.deliverable.id or 0,
+        return cls(period=period, actor=actor, actor_person_id=person_id,
+                   deliverable_id=result.deliverable.id or 0,
                    number=result.deliverable.code or result.deliverable.number,
                    title=result.deliverable.title,
                    rag=Rag(update.rag), narrative=update.narrative, version=update.version,
@@ -68,7 +74,9 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
     """Gather, in a read-only unit of work after the update is committed, everything the
     follow-up messages show: the actor's name and a fresh card for each prompt."""
     with session_scope(ctx.engine) as session:
-        person = person_for_slack_id(session, stored.actor)
+        person = (session.get(Person, stored.actor_person_id)
+                  if stored.actor_person_id is not None
+                  else person_for_slack_id(session, stored.actor))
         sent = [prompt for prompt in sent_prompts(session, stored.deliverable_id, stored.period)
                 if prompt.channel and prompt.ts]
         prompts: tuple[tuple[str, str, str, PromptCard], ...] = ()
