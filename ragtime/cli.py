@@ -283,6 +283,31 @@ def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")
                       highlight=False)
 
 
+links_app = typer.Typer(help="Personal web form links (for SROs not on Slack).",
+                        no_args_is_help=True)
+round_app.add_typer(links_app, name="links")
+
+
+@links_app.command("revoke")
+def round_links_revoke(
+    person: Annotated[str, typer.Argument(help="The person's id in the framework file, or email")],
+    period: Annotated[str | None, typer.Argument(
+        help="Only this round's links, e.g. '2024/25 Q3' (default: every round)")] = None,
+    framework: FrameworkOption = None,
+) -> None:
+    """Withdraw the web form links already sent to PERSON; links made afterwards work."""
+    from bot.collection.links import LinkError, revoke_links
+
+    with _offline() as ctx:
+        try:
+            done = revoke_links(ctx, person=person, period=_period(period) if period else None,
+                                framework=framework, by=_cli_actor())
+        except LinkError as error:
+            raise UserError(str(error)) from None
+    which = f"for {done.period.label}" if done.period else "for every round"
+    console.print(f"Revoked {done.person}'s web form links {which}.", highlight=False)
+
+
 @contextmanager
 def _slack_context() -> Iterator[AppContext]:
     from ragtime.wiring import outbound_context

@@ -4,11 +4,14 @@ refused."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -279,3 +282,25 @@ def test_the_form_path_is_only_served_when_configured(served_app):
         urllib.request.urlopen(page, timeout=5)
     refused.value.close()
     assert refused.value.code == 404
+
+
+def test_ragtime_round_links_revoke_withdraws_the_links(web_sqlite: WebWorld):
+    web = web_sqlite
+    web.clock.now = datetime.now(UTC) - timedelta(minutes=1)  # the CLI stamps the real time
+    link = web.link("rarnold")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAGTIME_"))}
+    env["DATABASE_URL"] = web.served.ctx.settings.database_url
+
+    def ragtime(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ragtime.cli", "round", "links", *args],
+                              capture_output=True, text=True, env=env, timeout=120, check=False)
+
+    done = ragtime("revoke", "rarnold", "2024/25 Q2")
+    unknown = ragtime("revoke", "nobody")
+
+    assert done.returncode == 0, done.stderr
+    assert "Revoked Rachel Arnold's web form links for 2024/25 Q2." in done.stdout
+    assert unknown.returncode == 2 and "No person 'nobody'" in unknown.stderr
+    web.clock.now = datetime.now(UTC)
+    refused = web.get(link)
+    assert refused.status == 410 and "withdrawn" in refused.text
