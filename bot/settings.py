@@ -96,6 +96,11 @@ class Settings(BaseSettings):
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
 
 
+    @property
+    def form_enabled(self) -> bool:
+        """The web form is served when either of its settings is given (then both must be)."""
+        return bool(self.public_url or self.secret_key)
+
     def require_form(self) -> tuple[str, str]:
         """The public URL and the secret key the web form's links need; a ``SettingsError``
         naming whichever is missing or too short (a short key can be guessed)."""

@@ -240,6 +240,8 @@ def serve(
 
     settings = _settings()
     settings.require_slack(socket=socket)
+    if settings.form_enabled:
+        settings.require_form()
     run_server(settings, host=host, port=port, socket=socket,
                start_scheduler=None if no_scheduler else start_scheduler_for)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from flask import Flask, Response, render_template, request
@@ -41,11 +42,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-def form_enabled(ctx: AppContext) -> bool:
-    settings = ctx.settings
-    return bool(settings.public_url or settings.secret_key)
 
 
 def create_web_app(bolt: App, ctx: AppContext) -> Flask:
@@ -88,6 +84,20 @@ def create_web_app(bolt: App, ctx: AppContext) -> Flask:
                                            "minute, then open your link again."), 429
         return _json(error.code or 500, {"ok": False, "error": error.name.lower()})
 
+    @web.errorhandler(Exception)
+    def failed(error: Exception) -> Any:
+        """Logged by a reference, never with the request's path (a form link is a credential)."""
+        if isinstance(error, HTTPException):
+            return refused(error)
+        ref = uuid.uuid4().hex[:8]
+        log.error("web request failed [ref %s]: %s", ref, type(error).__name__, exc_info=error)
+        if request.path.startswith("/form"):
+            return render_template("web/refused.html", title="Sorry, something went wrong",
+                                   message="Your update may not have been saved. Please try "
+                                           f"again; if it keeps happening, tell the governance "
+                                           f"team (reference {ref})."), 500
+        return _json(500, {"ok": False, "error": "internal error", "ref": ref})
+
     @web.after_request
     def secure(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
@@ -95,7 +105,7 @@ def create_web_app(bolt: App, ctx: AppContext) -> Flask:
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    if form_enabled(ctx):
+    if ctx.settings.form_enabled:
         ctx.settings.require_form()
         limiter = Limiter(get_remote_address, app=web, storage_uri="memory://",
                           headers_enabled=False)

@@ -18,6 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support.web_form import WebWorld
 
@@ -86,7 +87,7 @@ def test_fill_in_see_the_error_correct_it_and_see_the_confirmation(
         "Two of five wellbeing hubs are delayed by estates work.")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
-    assert browser.title.startswith("Error: ")
+    WebDriverWait(browser, 10).until(lambda driver: driver.title.startswith("Error: "))
     summary = browser.find_element(By.CSS_SELECTOR, ".error-summary")
     assert "A red rating needs a recovery action" in summary.text
     beside = browser.find_element(By.ID, f"d{item}-recovery_action-error")
@@ -109,6 +110,7 @@ def test_fill_in_see_the_error_correct_it_and_see_the_confirmation(
         "Estates delays to two of the five hubs.")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").send_keys(Keys.ENTER)
 
+    WebDriverWait(browser, 10).until(lambda driver: driver.title.startswith("Update sent"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Update sent"
     assert "Red (version 1)" in browser.find_element(By.TAG_NAME, "main").text
     _no_serious_violations(browser)

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.collection.links import read_link, revoke_links
 from bot.settings import SettingsError, load_settings
-from storage.db import session_scope
+from storage.db import make_engine, session_scope
 from storage.models import AuditEvent, Deliverable, DeliverableOwner, Person, Round, RoundStatus
 from tests.fakeslack import FakeSlack
 from tests.support.web_form import DEADLINE, Q2, SECRET, WebWorld, form_fields
@@ -56,7 +56,7 @@ def test_every_response_sets_the_security_headers(web: WebWorld):
     assert "<script" not in web.get(web.link("rarnold")).text
 
 
-def test_an_answer_is_stored_once_and_confirmed(web: WebWorld):
+def test_an_answer_is_stored_once_and_confirmed(web: WebWorld, fake_slack: FakeSlack):
     link = web.link("rarnold")
     page = web.get(link)
     fields = _answer(form_fields(page.text), web.world.wellbeing, rag="green", narrative=NOTE)
@@ -66,6 +66,7 @@ def test_an_answer_is_stored_once_and_confirmed(web: WebWorld):
 
     assert done.status == 200 and "Update sent" in done.text
     assert "Green (version 1)" in done.text
+    fake_slack.assert_no_call("chat.postMessage")  # Rachel is not on Slack: nothing sent there
     assert replayed.status == 200 and "already saved" in replayed.text
     q2 = [u for u in web.updates(web.world.wellbeing) if u.narrative == NOTE]
     assert len(q2) == 1
@@ -304,3 +305,56 @@ def test_ragtime_round_links_revoke_withdraws_the_links(web_sqlite: WebWorld):
     web.clock.now = datetime.now(UTC)
     refused = web.get(link)
     assert refused.status == 410 and "withdrawn" in refused.text
+
+
+def test_a_failure_is_logged_by_reference_without_the_link(
+    web_sqlite: WebWorld, caplog: pytest.LogCaptureFixture
+):
+    web = web_sqlite
+    link = web.link("rarnold")
+    web.served.ctx.engine = make_engine("postgresql://ragtime@127.0.0.1:9/ragtime")
+
+    page = web.get(link)
+
+    assert page.status == 500 and "Sorry, something went wrong" in page.text
+    reference = page.text.split("(reference ")[1].split(")")[0]
+    assert any(reference in record.getMessage() for record in caplog.records)
+    assert link.rsplit("/", 1)[1] not in caplog.text
+
+
+def test_serve_stops_at_once_when_the_form_is_half_configured(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAGTIME_"))}
+    env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+               RAGTIME_PUBLIC_URL="https://ragtime.example.nhs.uk",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'ragtime.db'}")
+
+    result = subprocess.run([sys.executable, "-m", "ragtime.cli", "serve", "--port", "0"],
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+
+    assert result.returncode == 2
+    assert "missing setting: RAGTIME_SECRET_KEY" in result.stderr
+
+
+def test_several_deliverables_blank_ones_left_valid_ones_kept_while_one_is_corrected(
+    web: WebWorld
+):
+    policy, sops = web.world.access_policy, web.world.access_sops
+    link = web.link("smurphy")
+    page = web.get(link)
+    assert "Trust Access Policy" in page.text and "Directorate SOPs" in page.text
+    fields = _answer(form_fields(page.text), policy, rag="green", narrative="Policy adopted.")
+    fields = _answer(fields, sops, rag="amber", narrative="SOPs being redrafted.")
+
+    first = web.post(link, fields)
+
+    assert "An amber rating needs a recovery action" in first.text
+    assert [u.narrative for u in web.updates(policy)] == ["Policy adopted."]
+    assert web.updates(sops) == []
+    corrected = _answer(form_fields(first.text), sops, recovery_action="Redraft with leads",
+                        recovery_date="30/11/2024")
+    done = web.post(link, corrected)
+
+    assert "Update sent" in done.text and "Amber (version 1)" in done.text
+    assert "1 update was already saved" in done.text
+    assert [u.narrative for u in web.updates(policy)] == ["Policy adopted."]
+    assert [u.narrative for u in web.updates(sops)] == ["SOPs being redrafted."]
