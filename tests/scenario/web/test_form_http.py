@@ -358,3 +358,19 @@ def test_several_deliverables_blank_ones_left_valid_ones_kept_while_one_is_corre
     assert "1 update was already saved" in done.text
     assert [u.narrative for u in web.updates(policy)] == ["Policy adopted."]
     assert [u.narrative for u in web.updates(sops)] == ["SOPs being redrafted."]
+
+
+def test_an_oversized_post_is_refused_unread(web_sqlite: WebWorld):
+    web = web_sqlite
+    link = web.link("rarnold")
+    fields = _answer(form_fields(web.get(link).text), web.world.wellbeing, rag="green",
+                     narrative="x" * 600_000)
+
+    page = web.post(link, fields)
+
+    assert page.status == 413
+    assert [u for u in web.updates(web.world.wellbeing) if u.narrative.startswith("xxx")] == []
+    head = urllib.request.urlopen(urllib.request.Request(web.url + "/healthz", method="HEAD"),
+                                  timeout=5)
+    with head:
+        assert head.status == 200
