@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
 
+SECRET_KEY_MIN = 32
+
 
 class SettingsError(RuntimeError):
     """A missing or malformed setting; the message names it."""
@@ -33,6 +35,20 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="RAGTIME_LOG_LEVEL")
     leader_poll_seconds: float = Field(default=15.0, alias="RAGTIME_LEADER_POLL_SECONDS",
                                        gt=0, le=3600)
+    # The web form for SROs not on Slack (handlers/web): its links start with the public URL
+    # and are signed with the secret key; they work until the round's deadline plus the grace.
+    public_url: str | None = Field(default=None, alias="RAGTIME_PUBLIC_URL")
+    secret_key: SecretStr | None = Field(default=None, alias="RAGTIME_SECRET_KEY")
+    link_grace_days: int = Field(default=7, alias="RAGTIME_LINK_GRACE_DAYS", ge=0, le=365)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://ragtime.example.nhs.uk")
+        return value.rstrip("/")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -79,6 +95,28 @@ class Settings(BaseSettings):
         app_token = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
         if socket and not app_token.startswith("xapp-"):
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+
+
+    @property
+    def form_enabled(self) -> bool:
+        """The web form is served when either of its settings is given (then both must be)."""
+        return bool(self.public_url or self.secret_key)
+
+    def require_form(self) -> tuple[str, str]:
+        """The public URL and the secret key the web form's links need; a ``SettingsError``
+        naming whichever is missing or too short (a short key can be guessed)."""
+        if not self.public_url:
+            raise SettingsError("missing setting: RAGTIME_PUBLIC_URL (the address people open "
+                                "their form links at; see .env.example)")
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not key:
+            raise SettingsError("missing setting: RAGTIME_SECRET_KEY (signs the web form's "
+                                "links; see .env.example)")
+        if len(key) < SECRET_KEY_MIN:
+            raise SettingsError(f"RAGTIME_SECRET_KEY must be at least {SECRET_KEY_MIN} "
+                                "characters (for example: python -c 'import secrets; "
+                                "print(secrets.token_urlsafe(48))')")
+        return self.public_url, key
 
 
 def load_settings(**overrides: object) -> Settings:

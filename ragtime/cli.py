@@ -244,6 +244,8 @@ def serve(
 
     settings = _settings()
     settings.require_slack(socket=socket)
+    if settings.form_enabled:
+        settings.require_form()
     args = ["--no-scheduler"] if no_scheduler else []
     run_server(settings, host=host, port=port, socket=socket,
                start_worker=None if no_worker else lambda: Supervisor(args).start())
@@ -301,6 +303,31 @@ def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")
     with _offline() as ctx:
         console.print(round_status_text(ctx.engine, target, framework=framework),
                       highlight=False)
+
+
+links_app = typer.Typer(help="Personal web form links (for SROs not on Slack).",
+                        no_args_is_help=True)
+round_app.add_typer(links_app, name="links")
+
+
+@links_app.command("revoke")
+def round_links_revoke(
+    person: Annotated[str, typer.Argument(help="The person's id in the framework file, or email")],
+    period: Annotated[str | None, typer.Argument(
+        help="Only this round's links, e.g. '2024/25 Q3' (default: every round)")] = None,
+    framework: FrameworkOption = None,
+) -> None:
+    """Withdraw the web form links already sent to PERSON; links made afterwards work."""
+    from bot.collection.links import LinkError, revoke_links
+
+    with _offline() as ctx:
+        try:
+            done = revoke_links(ctx, person=person, period=_period(period) if period else None,
+                                framework=framework, by=_cli_actor())
+        except LinkError as error:
+            raise UserError(str(error)) from None
+    which = f"for {done.period.label}" if done.period else "for every round"
+    console.print(f"Revoked {done.person}'s web form links {which}.", highlight=False)
 
 
 @contextmanager

@@ -1,112 +1,37 @@
-"""HTTP front door: ``POST /slack/events`` to Bolt, ``GET /healthz``, served by waitress.
+"""HTTP front door: the Flask app of ``ragtime.web`` (``POST /slack/events`` to Bolt,
+``GET /healthz``, the web form) served by waitress.
 
 Socket Mode (``serve_socket``) needs no public URL and uses Bolt's built-in client.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
 
+from flask import Flask
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
 from bot.context import AppContext
-from bot.messaging.health import health
 from bot.settings import Settings, SettingsError
+from ragtime.web import EVENTS_PATH, create_web_app
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 DEFAULT_THREADS = 16
-
-StartResponse = Callable[..., Any]
-
-
-class RagtimeWSGI:
-    """The WSGI application: Slack requests to Bolt (which checks signatures), health, 404."""
-
-    def __init__(self, app: App, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH:
-            if method != "POST":
-                return _json(start_response, 405, {"ok": False, "error": "use POST"},
-                             [("Allow", "POST")])
-            return self.slack(environ, start_response)
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            return self.health(start_response)
-        return _json(start_response, 404, {"ok": False, "error": "not found"})
-
-    def slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
-        an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
-
-        Bolt handles every error a listener raises itself, so what escapes here is a request
-        it could not read at all; nothing of it is logged but its size."""
-        started: list[bool] = []
-
-        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            started.append(True)
-            return start_response(status, headers, *exc_info)
-
-        try:
-            return self.bolt(environ, start)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
-            if started:
-                raise
-            log.warning("unreadable Slack request (%s, %s bytes): answered 400",
-                        type(error).__name__, environ.get("CONTENT_LENGTH") or "?")
-            return _json(start_response, 400, {"ok": False, "error": "unreadable request"})
-
-    def health(self, start_response: StartResponse) -> Iterable[bytes]:
-        """200 while this process can acknowledge (its database answers), with the backlog:
-        what waits in the inbox and outbox, how old the oldest is, and the workers alive
-        (``worker``: ``ok``, ``behind`` or ``none alive``)."""
-        try:
-            state = health(self.ctx.engine, now=self.ctx.now())
-        except (SQLAlchemyError, OSError) as error:
-            log.warning("health check: database unavailable (%s)", type(error).__name__)
-            return _json(start_response, 503, {"ok": False, "database": "unavailable"})
-        worker = "none alive" if not state.worker_ok else "behind" if state.behind else "ok"
-        return _json(start_response, 200, {"ok": True, "database": "ok", "worker": worker,
-                                           **state.as_dict()})
-
-
-def _json(
-    start_response: StartResponse,
-    status: int,
-    data: dict[str, Any],
-    extra: list[tuple[str, str]] | None = None,
-) -> list[bytes]:
-    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-               503: "Service Unavailable"}
-    body = json.dumps(data).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-               ("Cache-Control", "no-store"), *(extra or [])]
-    start_response(f"{status} {reasons[status]}", headers)
-    return [body]
 
 
 class HttpServer:
     """A waitress server that can run in the foreground or a background thread (tests)."""
 
-    def __init__(self, wsgi: RagtimeWSGI, host: str, port: int, threads: int) -> None:
+    def __init__(self, wsgi: Flask, host: str, port: int, threads: int) -> None:
         self._server = create_server(
             wsgi, host=host, port=port, threads=threads, ident="ragtime",
             clear_untrusted_proxy_headers=True, channel_timeout=60,
         )
         self._thread: threading.Thread | None = None
+        self.form = wsgi.config.get("RAGTIME_PUBLIC_URL")
 
     @property
     def port(self) -> int:
@@ -119,6 +44,8 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         log.info("Ragtime listening on %s (Slack: %s%s)", self.url, self.url, EVENTS_PATH)
+        if self.form:
+            log.info("Web form at %s/form/<link> (public address: %s)", self.url, self.form)
         self._server.run()
 
     def start(self) -> HttpServer:
@@ -154,7 +81,7 @@ def make_server(
     threads: int = DEFAULT_THREADS,
 ) -> HttpServer:
     """The HTTP server, bound (port 0 picks a free one) but not yet serving."""
-    return HttpServer(RagtimeWSGI(app, ctx), host, port, threads)
+    return HttpServer(create_web_app(app, ctx), host, port, threads)
 
 
 def serve_http(

@@ -35,6 +35,7 @@ class Source(StrEnum):
     thread = "thread"
     imported = "import"
     cli = "cli"
+    web = "web"  # the web form (handlers/web), for SROs not on Slack
 
 
 class Framework(SQLModel, table=True):
@@ -309,3 +310,15 @@ class CompiledReport(SQLModel, table=True):
     # When the report files reached the summary's thread, and their names.
     files_uploaded_at: datetime | None = None
     files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class LinkRevocation(SQLModel, table=True):
+    """Web form links of a person revoked (``ragtime round links revoke``): every link issued to
+    them before ``revoked_at``, for one round or (``round_id`` None) every round, is refused."""
+
+    __tablename__ = "link_revocation"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="round.id")
+    revoked_at: datetime = Field(default_factory=utcnow)
+    revoked_by: str = ""

@@ -18,6 +18,7 @@ from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
 from bot.messaging.outbox import sent_prompts
 from storage.db import session_scope
+from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -41,11 +42,16 @@ class Stored:
     narrative: str
     version: int
     co_owners: tuple[str, ...]
+    # The person who submitted, when known by person (the web form); ``actor`` is then their
+    # Slack user id, or "" when they are not on Slack.
+    actor_person_id: int | None = None
 
     @classmethod
-    def of(cls, result: SubmitResult, period: Period, actor: str) -> Stored:
+    def of(cls, result: SubmitResult, period: Period, actor: str, *,
+           person_id: int | None = None) -> Stored:
         update = result.update
-        return cls(period=period, actor=actor, deliverable_id=result.deliverable.id or 0,
+        return cls(period=period, actor=actor, actor_person_id=person_id,
+                   deliverable_id=result.deliverable.id or 0,
                    number=result.deliverable.code or result.deliverable.number,
                    title=result.deliverable.title,
                    rag=Rag(update.rag), narrative=update.narrative, version=update.version,
@@ -54,13 +60,16 @@ class Stored:
     def as_payload(self) -> dict[str, Any]:
         """Plain JSON for the outbox (``from_payload`` reads it back)."""
         return {"period": self.period.label, "actor": self.actor,
+                "actor_person_id": self.actor_person_id,
                 "deliverable_id": self.deliverable_id, "number": self.number,
                 "title": self.title, "rag": self.rag.value, "narrative": self.narrative,
                 "version": self.version, "co_owners": list(self.co_owners)}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Stored:
+        person = payload.get("actor_person_id")
         return cls(period=Period.parse(str(payload["period"])), actor=str(payload["actor"]),
+                   actor_person_id=int(person) if person is not None else None,
                    deliverable_id=int(payload["deliverable_id"]), number=str(payload["number"]),
                    title=str(payload["title"]), rag=Rag(payload["rag"]),
                    narrative=str(payload["narrative"]), version=int(payload["version"]),
@@ -87,7 +96,9 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
     """Gather, in a read-only unit of work after the update is committed, everything the
     follow-up messages show: the actor's name and a fresh card for each prompt."""
     with session_scope(ctx.engine) as session:
-        person = person_for_slack_id(session, stored.actor)
+        person = (session.get(Person, stored.actor_person_id)
+                  if stored.actor_person_id is not None
+                  else person_for_slack_id(session, stored.actor))
         sent = [prompt for prompt in sent_prompts(session, stored.deliverable_id, stored.period)
                 if prompt.channel and prompt.ts]
         prompts: tuple[tuple[str, str, str, PromptCard], ...] = ()

@@ -40,18 +40,24 @@ class OwnedDeliverable:
 
 
 def deliverables_for(
-    session: Session, slack_id: str, period: Period | None = None
+    session: Session, slack_id: str | None, period: Period | None = None, *,
+    person_id: int | None = None,
 ) -> list[OwnedDeliverable]:
-    """The active deliverables ``slack_id`` may update, in report order; with ``period``,
-    each carries its latest rating in that period (``None`` while outstanding)."""
-    if not slack_id:
+    """The active deliverables ``slack_id`` (or the person ``person_id``) may update, in report
+    order; with ``period``, each carries its latest rating in that period (``None`` while
+    outstanding)."""
+    if person_id is not None:
+        who = DeliverableOwner.person_id == person_id
+    elif slack_id:
+        who = Person.slack_id == slack_id
+    else:
         return []
     rows = session.exec(
         select(Deliverable, Theme, DeliverableOwner.role)
         .join(DeliverableOwner, DeliverableOwner.deliverable_id == Deliverable.id)
         .join(Person, Person.id == DeliverableOwner.person_id)
         .join(Theme, Theme.id == Deliverable.theme_id)
-        .where(Person.slack_id == slack_id, Deliverable.active == True)  # noqa: E712
+        .where(who, Deliverable.active == True)  # noqa: E712
         .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
     ).all()
     roles: dict[int, Role] = {}

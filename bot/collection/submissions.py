@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,6 +49,7 @@ from bot.messaging.channel import SendError
 from bot.messaging.inbound import claim, release
 from bot.messaging.outbox import find_prompt, record_message
 from storage.db import session_scope
+from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -73,6 +74,9 @@ class FormFacts:
     previous_narrative: str | None = None
     current_version: int | None = None  # the version this period so far, if any
     initial: Draft = field(default_factory=Draft)
+    # Who saved the current version and when (a joint SRO or delegate sees the other's answer).
+    current_by: str | None = None
+    current_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,18 +89,23 @@ class FormOffer:
 
 
 def update_form_for(
-    ctx: AppContext, actor: str, target: Target, draft: Draft | None = None
+    ctx: AppContext, actor: str | None, target: Target, draft: Draft | None = None, *,
+    person_id: int | None = None,
 ) -> FormOffer:
-    """May ``actor`` update ``target``, and what the form shows: the latest version (or the
-    ``draft`` a thread reply carried) to pre-fill it, last quarter's update, the rules."""
+    """May ``actor`` (a Slack user; or the person ``person_id``, from a web form link) update
+    ``target``, and what the form shows: the latest version (or the ``draft`` a thread reply
+    carried) to pre-fill it, last quarter's update, the rules."""
     with session_scope(ctx.engine) as session:
-        return _offer(session, ctx, actor, target, draft)
+        return form_offer(session, ctx, actor, target, draft, person_id=person_id)
 
 
-def _offer(
-    session: Session, ctx: AppContext, actor: str, target: Target, draft: Draft | None
+def form_offer(
+    session: Session, ctx: AppContext, actor: str | None, target: Target,
+    draft: Draft | None = None, *, person_id: int | None = None,
 ) -> FormOffer:
-    if not may_submit(session, slack_id=actor, deliverable_id=target.deliverable_id):
+    """``update_form_for`` inside the caller's unit of work (a page of several forms)."""
+    if not may_submit(session, slack_id=actor, person_id=person_id,
+                      deliverable_id=target.deliverable_id):
         log.warning("%s may not update deliverable %s: form refused", actor,
                     target.deliverable_id)
         return FormOffer(refused="not_yours")
@@ -113,8 +122,10 @@ def _offer(
         recovery_action=latest.recovery_action, recovery_date=latest.recovery_date,
         change_reason=latest.change_reason) if latest else Draft())
     deliverable = entry.deliverable
-    theme = next((item.theme for item in deliverables_for(session, actor)
+    theme = next((item.theme for item in deliverables_for(session, actor, person_id=person_id)
                   if item.id == target.deliverable_id), "")
+    author = session.get(Person, latest.submitted_by_id) if latest and latest.submitted_by_id \
+        else None
     return FormOffer(facts=FormFacts(
         number=deliverable.code or deliverable.number, title=deliverable.title,
         area=deliverable.area,
@@ -122,6 +133,8 @@ def _offer(
         today=ctx.today(), previous_rag=entry.previous_rag,
         previous_narrative=previous.narrative if previous else None,
         current_version=latest.version if latest else None, initial=initial,
+        current_by=author.name if author else None,
+        current_at=latest.submitted_at if latest else None,
     ))
 
 
@@ -147,23 +160,29 @@ class FormResult:
 
 
 def submit_from_form(
-    ctx: AppContext, *, actor: str, target: Target, entered: FormValues, form_id: str,
-    refresh_home: bool = False,
+    ctx: AppContext, *, actor: str | None, target: Target, entered: FormValues, form_id: str,
+    person_id: int | None = None, refresh_home: bool = False,
 ) -> FormResult:
-    """Store what ``actor`` entered for ``target`` and record its follow-up messages (with a
-    Home tab refresh when ``refresh_home``); committed when this returns. ``form_id`` (the
-    channel's id of the submitted form) is the idempotency key: a double submit stores one
-    version and one follow-up."""
+    """Store what ``actor`` (a Slack user; or the person ``person_id``, from a web form link)
+    entered for ``target`` and record its follow-up messages (with a Home tab refresh when
+    ``refresh_home``); committed when this returns. ``form_id`` (the channel's id of the
+    submitted form) is the idempotency key: a double submit stores one version and one
+    follow-up."""
+    web = person_id is not None
     try:
         with session_scope(ctx.engine, write=True) as session:
             result = submit_update(
-                session, actor_slack_id=actor, deliverable_id=target.deliverable_id,
+                session, actor_slack_id=actor or "", actor_person_id=person_id,
+                deliverable_id=target.deliverable_id,
                 period=target.period, rag=entered.rag or "", narrative=entered.narrative,
                 recovery_action=entered.recovery_action, recovery_date=entered.recovery_date,
-                change_reason=entered.change_reason, source=Source.modal,
-                idempotency_key=f"view:{form_id}", today=ctx.today(), now=ctx.now(),
+                change_reason=entered.change_reason, source=Source.web if web else Source.modal,
+                idempotency_key=f"{'web' if web else 'view'}:{form_id}", today=ctx.today(),
+                now=ctx.now(),
             )
-            stored = Stored.of(result, target.period, actor) if result.created else None
+            stored = (Stored.of(result, target.period, result.update.submitted_by_slack_id or "",
+                                person_id=person_id)
+                      if result.created else None)
             if stored is not None:
                 record_message(
                     session, key=f"{FOLLOW_UP}:{result.update.id}", kind=FOLLOW_UP,

@@ -88,7 +88,8 @@ class EntryContext:
 def submit_update(
     session: Session,
     *,
-    actor_slack_id: str,
+    actor_slack_id: str = "",
+    actor_person_id: int | None = None,
     deliverable_id: int,
     period: Period,
     rag: Rag | str,
@@ -103,6 +104,9 @@ def submit_update(
 ) -> SubmitResult:
     """Store a new version of the deliverable's update for ``period``.
 
+    The actor is ``actor_slack_id`` (a Slack user, from a signed payload) or, when given,
+    ``actor_person_id`` (a person, from a signed web form link).
+
     Checked in this order: the actor may submit (else ``NotPermitted``; the refusal is
     audited and *committed* before raising, so call this at the start of the unit of work),
     an already used ``idempotency_key`` returns the stored update with ``created=False``,
@@ -114,8 +118,10 @@ def submit_update(
     defaults to the real time. A naive ``now`` raises ``ValueError``.
     """
     submitted_at = _aware_utc(now) if now is not None else utcnow()
-    if not may_submit(session, slack_id=actor_slack_id, deliverable_id=deliverable_id):
-        audit(session=session, actor=actor_slack_id or "?", action="update.refused",
+    if not may_submit(session, slack_id=actor_slack_id, person_id=actor_person_id,
+                      deliverable_id=deliverable_id):
+        audit(session=session, actor=_actor_label(actor_slack_id, actor_person_id),
+              action="update.refused",
               subject=f"deliverable:{deliverable_id}", period=period.label,
               reason="not an SRO or delegate", source=str(source))
         session.commit()
@@ -155,13 +161,15 @@ def submit_update(
     if errors:
         raise RuleViolation(errors)
 
-    submitter = _owner_person(session, deliverable_id, actor_slack_id)
+    submitter = _owner_person(session, deliverable_id, actor_slack_id, actor_person_id)
+    if actor_person_id is not None:  # the web form: the person's Slack id, if they have one
+        actor_slack_id = submitter.slack_id or "" if submitter else ""
     fields: dict[str, Any] = dict(
         deliverable_id=deliverable_id, period_id=record.id, rag=Rag(str(rag).strip().lower()),
         narrative=narrative.strip(), recovery_action=_clean(recovery_action),
         recovery_date=_as_date(recovery_date), change_reason=_clean(change_reason),
         submitted_by_id=submitter.id if submitter else None,
-        submitted_by_slack_id=actor_slack_id, source=Source(source),
+        submitted_by_slack_id=actor_slack_id or None, source=Source(source),
         idempotency_key=idempotency_key or None, submitted_at=submitted_at,
     )
     for _ in range(VERSION_RETRIES):
@@ -183,7 +191,8 @@ def submit_update(
     else:
         raise UpdateError("Too many people saved this update at once; please submit it again.")
 
-    audit(session=session, actor=actor_slack_id, action="update.submitted",
+    audit(session=session, actor=_actor_label(actor_slack_id, actor_person_id),
+          action="update.submitted",
           subject=f"deliverable:{deliverable_id}", period=period.label, update_id=update.id,
           version=update.version, rag=update.rag.value, source=update.source.value,
           previous_rag=previous_rag.value if previous_rag else None)
@@ -299,11 +308,18 @@ def _owners(session: Session, deliverable_id: int) -> list[tuple[Person, Role]]:
     return sorted(owners, key=lambda owner: owner[1] != Role.sro)  # SROs first, stable
 
 
-def _owner_person(session: Session, deliverable_id: int, slack_id: str) -> Person | None:
+def _owner_person(
+    session: Session, deliverable_id: int, slack_id: str, person_id: int | None = None
+) -> Person | None:
     for person, _role in _owners(session, deliverable_id):
-        if person.slack_id == slack_id:
+        if (person.id == person_id) if person_id is not None else (person.slack_id == slack_id):
             return person
     return None
+
+
+def _actor_label(slack_id: str, person_id: int | None) -> str:
+    """Who acted, for the audit trail: the Slack user, else the person (the web form)."""
+    return slack_id or (f"person:{person_id}" if person_id is not None else "?")
 
 
 def _result(

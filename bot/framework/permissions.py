@@ -58,14 +58,23 @@ def is_governance_lead(ctx: AppContext, user_id: str | None) -> bool:
     return may_govern(leads, slack_id=user_id, email=email)
 
 
-def may_submit(session: Session, *, slack_id: str, deliverable_id: int) -> bool:
-    """The deliverable's SROs and delegates may submit its update; nobody else."""
-    if not slack_id:
+def may_submit(
+    session: Session, *, deliverable_id: int, slack_id: str | None = None,
+    person_id: int | None = None,
+) -> bool:
+    """The deliverable's SROs and delegates may submit its update; nobody else. The actor is
+    named by their Slack user id (from a signed Slack payload) or their person id (from a signed
+    web form link, ``bot.collection.links``)."""
+    if person_id is not None:
+        who = DeliverableOwner.person_id == person_id
+    elif slack_id:
+        who = Person.slack_id == slack_id
+    else:
         return False
     owner = session.exec(
         select(DeliverableOwner.id)
         .join(Person, Person.id == DeliverableOwner.person_id)
-        .where(DeliverableOwner.deliverable_id == deliverable_id, Person.slack_id == slack_id)
+        .where(DeliverableOwner.deliverable_id == deliverable_id, who)
         .limit(1)
     ).first()
     return owner is not None

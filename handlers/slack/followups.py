@@ -44,9 +44,12 @@ class SlackFollowUps:
 
 def confirm_to_actor(ctx: SlackContext, done: Submitted, *, where: tuple[str, str] | None
                      ) -> None:
-    """The confirmation, in ``where`` (channel, thread) or the actor's prompt thread, else a DM.
-    Raises ``SlackSendError`` when Slack refuses it."""
+    """The confirmation, in ``where`` (channel, thread) or the actor's prompt thread, else a DM
+    (none for an author without a Slack account: the web form). Raises ``SlackSendError`` when
+    Slack refuses it."""
     update = done.stored
+    if not update.actor:  # entered in the web form by someone not on Slack: nothing to post
+        return
     message = received_reply(rag=update.rag, narrative=update.narrative, version=update.version,
                              period_label=update.period.label, number=update.number,
                              title=update.title)
