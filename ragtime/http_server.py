@@ -49,8 +49,9 @@ class RagtimeWSGI:
         return _json(start_response, 404, {"ok": False, "error": "not found"})
 
     def slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
-        an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
+        """Bolt, except that a body Bolt cannot parse (not a JSON object, nested too deep, an
+        event that is not an object, a view without a type…) is a 400, not a 500 with a
+        traceback in the log.
 
         Bolt handles every error a listener raises itself, so what escapes here is a request
         it could not read at all; nothing of it is logged but its size."""
@@ -62,7 +63,8 @@ class RagtimeWSGI:
 
         try:
             return self.bolt(environ, start)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError,
+                RecursionError) as error:  # RecursionError: JSON nested too deep to parse
             if started:
                 raise
             log.warning("unreadable Slack request (%s, %s bytes): answered 400",
