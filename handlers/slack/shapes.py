@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from slack_bolt import BoltResponse
 
 from handlers.slack.blocks.kit import (
@@ -155,6 +155,14 @@ class Payload(_Shape):
     response_urls: list[ResponseUrl] | None = None
     authorizations: list[Authorization] | None = None
     event: Event | None = None
+
+    @field_validator("view", "event", mode="before")
+    @classmethod
+    def _an_object_when_present(cls, value: object) -> object:
+        """Bolt reads ``view`` and ``event`` whenever the key is there (``null`` included)."""
+        if value is None:
+            raise ValueError("must be an object when present")
+        return value
 
 
 class Command(Payload):

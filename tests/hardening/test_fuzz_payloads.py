@@ -51,7 +51,7 @@ from tests.support.slack_requests import (
 
 pytestmark = pytest.mark.slow
 
-FUZZ = settings(max_examples=30, deadline=None,
+FUZZ = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 SERVER_ERROR = 500  # and above
 SLACK_WAITS_SECONDS = 3.0  # Slack shows the person an error when the ack takes longer
@@ -474,7 +474,9 @@ form_values = st.one_of(texts, st.builds(json.dumps, json_values), ragtime_value
 @example(command="/report-status", user=LEAD, changes=[("payload", '{"type": 5}')])
 def test_slash_commands_of_any_structure_are_answered_in_time(checked: Fuzzed, command, user,
                                                               changes):
-    fields = dict(parse_qsl(slash_command(command, "", user_id=user,
+    # a framework that does not exist: a lead's /compile-report stops before compiling
+    text = 'framework="Nope"' if command == "/compile-report" else ""
+    fields = dict(parse_qsl(slash_command(command, text, user_id=user,
                                           response_url=checked.slack.fake.response_url()).body))
     for name, value in changes:
         if value is DELETE:

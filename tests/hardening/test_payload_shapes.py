@@ -102,6 +102,7 @@ WRONG_TYPES = {
     "view without id": with_field(submit(), ("view", "id"), None),
     "view a list": with_field(submit(), ("view",), []),
     "team a number": with_field(submit(), ("team",), 7),
+    "view null on a click": with_field(click(), ("view",), None),
     "block id longer than Slack allows": with_field(
         submit(), ("view", "state", "values"), {"b" * 256: {"value": input_value("x")}}),
     "event user a number": with_field(dm_message("Green - fine", user=SHARON),
@@ -109,6 +110,7 @@ WRONG_TYPES = {
     "event text an object": with_field(dm_message("Green", user=SHARON), ("event", "text"),
                                        {"t": "Green"}),
     "event a list": with_field(dm_message("Green", user=SHARON), ("event",), ["message"]),
+    "event null": with_field(dm_message("Green", user=SHARON), ("event",), None),
     "event without type": with_field(app_home_opened(SHARON), ("event", "type"), None),
     "home user a list": with_field(app_home_opened(SHARON), ("event", "user"), [SHARON]),
     "authorizations an object": with_field(dm_message("Green", user=SHARON),
