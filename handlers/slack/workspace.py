@@ -30,14 +30,18 @@ class Workspace:
 
     @classmethod
     def installed(cls, settings: Settings, client: WebClient) -> Workspace:
-        """From the settings, else from ``auth.test`` for the bot token."""
-        if settings.slack_team_id or settings.slack_enterprise_id:
-            return cls(settings.slack_team_id, settings.slack_enterprise_id)
+        """From the settings; what they leave open from ``auth.test`` for the bot token. An
+        org alone in the settings means an org-wide install (any team of the org)."""
+        team, org = settings.slack_team_id, settings.slack_enterprise_id
+        if org:
+            return cls(team, org)
         found = client.auth_test()
-        enterprise = found.get("enterprise_id") or None
-        if found.get("is_enterprise_install") and enterprise:
-            return cls(None, enterprise)
-        return cls(found.get("team_id") or None, enterprise)
+        org = found.get("enterprise_id") or None
+        if team:
+            return cls(team, org)
+        if found.get("is_enterprise_install") and org:
+            return cls(None, org)
+        return cls(found.get("team_id") or None, org)
 
     def strangers(self, body: dict[str, Any]) -> list[str]:
         """The ids ``body`` names that are not this workspace's (empty: the payload is ours).

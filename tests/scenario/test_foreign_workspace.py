@@ -197,6 +197,17 @@ GRID = {"enterprise_id": "E0ORG", "authorizations": {"enterprise_id": "E0ORG",
         "team_id": "T0ANY"}
 
 
+def test_a_team_named_in_the_settings_keeps_the_tokens_org(serve_with,
+                                                          fake_slack: FakeSlack):
+    fake_slack.installation = {"enterprise_id": "E0ORG"}  # a workspace in a Grid org
+    slack = serve_with(slack_team_id=OURS)
+
+    assert home_published(slack, enterprise_id="E0ORG",
+                          authorizations={"enterprise_id": "E0ORG"})
+    assert not home_published(slack, enterprise_id="E0OTHER",
+                              authorizations={"enterprise_id": "E0OTHER"})
+
+
 def test_an_org_wide_install_serves_every_workspace_of_its_org_only(serve_with):
     slack = serve_with(slack_enterprise_id="E0ORG")
 
