@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    # The installed workspace (T…) and, for an Enterprise Grid org-wide install, the org (E…);
+    # requests from anywhere else are refused. Unset: the team auth.test gives the bot token.
+    slack_team_id: str | None = Field(default=None, alias="RAGTIME_SLACK_TEAM_ID")
+    slack_enterprise_id: str | None = Field(default=None, alias="RAGTIME_SLACK_ENTERPRISE_ID")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     governance_channel: str | None = Field(default=None, alias="RAGTIME_GOVERNANCE_CHANNEL")
     governance_leads_raw: str = Field(default="", alias="RAGTIME_GOVERNANCE_LEADS")
@@ -56,6 +60,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_team_id")
+    @classmethod
+    def _team_id(cls, value: str | None) -> str | None:
+        return _slack_id(value, "T")
+
+    @field_validator("slack_enterprise_id")
+    @classmethod
+    def _enterprise_id(cls, value: str | None) -> str | None:
+        return _slack_id(value, "E")
 
     @field_validator("timezone")
     @classmethod
@@ -96,7 +110,6 @@ class Settings(BaseSettings):
         if socket and not app_token.startswith("xapp-"):
             raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
 
-
     @property
     def form_enabled(self) -> bool:
         """The web form is served when either of its settings is given (then both must be)."""
@@ -117,6 +130,15 @@ class Settings(BaseSettings):
                                 "characters (for example: python -c 'import secrets; "
                                 "print(secrets.token_urlsafe(48))')")
         return self.public_url, key
+
+
+def _slack_id(value: str | None, initial: str) -> str | None:
+    """A workspace (``T…``) or org (``E…``) id as Slack writes it; empty means unset."""
+    value = (value or "").strip()
+    if value and not (value.startswith(initial) and value.isascii() and value.isalnum()
+                      and value.isupper()):
+        raise ValueError(f"must be a Slack id such as {initial}0123ABCD")
+    return value or None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -31,6 +31,7 @@ from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import ack_only, relay_acks
 from handlers.slack.gateway import SlackSendError
+from handlers.slack.shapes import refuse_malformed
 from ragtime.http_server import serve_http, serve_socket
 from ragtime.logs import configure_logging
 from ragtime.supervision import Watchdog
@@ -74,6 +75,7 @@ def create_app(
             signing_secret=secret,
             # The worker dispatches what the serving process verified and stored.
             request_verification_enabled=role == "server",
+            before_authorize=refuse_malformed,  # a payload of the wrong shape: 400
             # The worker runs each listener to its end before the item counts as done.
             process_before_response=role == "worker",
             listener_executor=ThreadPoolExecutor(
@@ -95,12 +97,11 @@ def create_app(
         context["ctx"] = ctx
         next()
 
-    if role == "server":
-        app.use(ack_only(ctx))
-    else:
-        app.use(relay_acks)
     app.error(_error_handler(ctx))
-    handlers.slack.register(app, ctx)
+    handlers.slack.register(app, ctx)  # the workspace guard first, then the listeners
+    # After the guards (global middleware runs in the order it is added): only a request from
+    # our workspace is stored for the worker.
+    app.use(ack_only(ctx) if role == "server" else relay_acks)
     return app, ctx
 
 
@@ -123,40 +124,53 @@ def _error_handler(ctx: SlackContext) -> Callable[..., None]:
     return on_error
 
 
-def describe_request(body: dict[str, Any]) -> str:
-    """Kind, id and user of a Slack payload, without any user-written text."""
-    kind = body.get("type") or ("command" if "command" in body else "unknown")
-    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
-    user = user or body.get("user_id")
+def describe_request(body: object) -> str:
+    """Kind, id and user of a Slack payload, without any user-written text (any shape)."""
+    body = _object(body)
+    event, view = _object(body.get("event")), _object(body.get("view"))
+    kind = _text(body.get("type")) or ("command" if "command" in body else "unknown")
+    user = _text(_object(body.get("user")).get("id")) or _text(body.get("user_id"))
     detail = ""
     if "command" in body:
-        detail = body["command"]
+        detail = _text(body.get("command"))
     elif kind == "block_actions":
-        detail = ",".join(a.get("action_id", "?") for a in body.get("actions") or [])
+        actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+        detail = ",".join(_text(_object(a).get("action_id")) or "?" for a in actions[:5])
     elif kind in ("view_submission", "view_closed"):
-        detail = (body.get("view") or {}).get("callback_id", "")
+        detail = _text(view.get("callback_id"))
     elif kind == "event_callback":
-        event = body.get("event") or {}
-        detail = f"{event.get('type')}/{event.get('channel_type', '')}".rstrip("/")
-        user = user or event.get("user")
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
+        detail = f"{_text(event.get('type'))}/{_text(event.get('channel_type'))}".rstrip("/")
+        user = user or _text(event.get("user"))
+    team = _text(body.get("team_id")) or _text(_object(body.get("team")).get("id"))
     return f"{kind} {detail} user={user or '?'} team={team or '?'}"
 
 
-def _tell_user(ctx: SlackContext, body: dict[str, Any], respond: Any, text: str) -> None:
-    if body.get("response_url") and respond is not None:
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object, limit: int = 80) -> str:
+    """An id-like field as text, cut short; anything else is empty."""
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _tell_user(ctx: SlackContext, body: object, respond: Any, text: str) -> None:
+    body = _object(body)
+    if _text(body.get("response_url")) and respond is not None:
         respond(text=text, response_type="ephemeral", replace_original=False)
         return
     kind = body.get("type")
     if kind in ("view_submission", "block_actions"):
-        user = (body.get("user") or {}).get("id")
+        user = _text(_object(body.get("user")).get("id"))
         if user:
             ctx.gateway.post_message(user, text)
         return
-    event = body.get("event") or {}
-    if event.get("type") == "message" and event.get("channel_type") == "im" and event.get("user"):
-        thread = event.get("thread_ts") or event.get("ts")
-        ctx.gateway.post_message(event["channel"], text, thread_ts=thread)
+    event = _object(body.get("event"))
+    channel = _text(event.get("channel"))
+    if (event.get("type") == "message" and event.get("channel_type") == "im"
+            and _text(event.get("user")) and channel):
+        thread = _text(event.get("thread_ts")) or _text(event.get("ts")) or None
+        ctx.gateway.post_message(channel, text, thread_ts=thread)
 
 
 def start_scheduler_for(ctx: SlackContext) -> object:

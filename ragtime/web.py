@@ -57,7 +57,8 @@ def create_web_app(bolt: App, ctx: AppContext) -> Flask:
         could not read at all; nothing of it is logged but its size."""
         try:
             return slack.handle(request)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError,
+                RecursionError) as error:
             log.warning("unreadable Slack request (%s, %s bytes): answered 400",
                         type(error).__name__, request.content_length or "?")
             return _json(400, {"ok": False, "error": "unreadable request"})

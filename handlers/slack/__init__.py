@@ -12,13 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers.slack import actions, commands, events, home, views
+from handlers.slack.guards import same_workspace
+from handlers.slack.workspace import Workspace
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.context import AppContext
+    from handlers.slack.context import SlackContext
 
 
-def register(app: App, ctx: AppContext) -> None:
+def register(app: App, ctx: SlackContext) -> None:
+    """The workspace guard, then every surface's listeners. (The payload shape check,
+    ``handlers.slack.shapes.refuse_malformed``, runs earlier: Bolt's ``before_authorize``.)"""
+    app.use(same_workspace(Workspace.installed(ctx.settings, ctx.gateway.client)))
     for surface in (commands, actions, views, events, home):
         surface.register(app, ctx)

@@ -1,4 +1,9 @@
-"""Listener middleware that guards who may use a Slack surface.
+"""Middleware that guards who may use Ragtime in Slack: the installed workspace only, and
+governance leads only where it says so.
+
+``same_workspace(workspace)`` is a global middleware: a payload from another workspace or org
+(``handlers.slack.workspace``) is refused with a 403, or, for an event, acknowledged and
+ignored (Slack would retry an error); it is logged with the ids it named, never user text.
 
 ``leads_only(refusal)`` keeps a listener for governance leads (``RAGTIME_GOVERNANCE_LEADS``,
 ``bot.framework.permissions.is_governance_lead``): register it as
@@ -13,18 +18,46 @@ command in its ephemeral acknowledgement, a button click in an ephemeral reply (
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+
+from slack_bolt import BoltResponse
 
 from bot.context import AppContext
 from bot.framework.permissions import is_governance_lead
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 Middleware = Callable[..., Any]
 
 REPORT_REFUSAL = ("Sorry, only governance leads can compile, approve or reopen the board report. "
                   "If you should be one, ask the governance team to add you to "
                   "`RAGTIME_GOVERNANCE_LEADS`.")
+
+
+FOREIGN = 403
+
+
+def same_workspace(workspace: Workspace) -> Middleware:
+    """A global middleware that lets through only payloads from ``workspace``."""
+
+    def guard(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        strangers = workspace.strangers(body)
+        if not strangers:
+            return next()
+        kind = body.get("type") or ("command" if "command" in body else "unknown")
+        event = body.get("type") == "event_callback"
+        log.warning("refused a %s from another workspace (%s): %s", str(kind)[:40],
+                    ", ".join(repr(name[:24]) for name in sorted(strangers)[:3]),
+                    "ignored" if event else f"answered {FOREIGN}")
+        if event:
+            return BoltResponse(status=200, body="")
+        return BoltResponse(status=FOREIGN, body="not this workspace")
+
+    return guard
 
 
 def acting_user(body: dict[str, Any]) -> str | None:

@@ -114,6 +114,9 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.homes: dict[str, dict[str, Any]] = {}
+        # what auth.test adds or changes, e.g. an Enterprise Grid org-wide install:
+        # {"enterprise_id": "E0ORG", "is_enterprise_install": True}
+        self.installation: dict[str, Any] = {}
         self.uploads: dict[str, Upload] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -393,6 +396,7 @@ class FakeSlack:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
+            **self.installation,
         }
 
     def _message_problem(self, params: dict[str, Any]) -> str | None:

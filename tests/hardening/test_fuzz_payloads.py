@@ -1,23 +1,30 @@
 """Fuzzing what reaches ``POST /slack/events``: signed requests carrying malformed payloads.
 
 Slack payloads are built as Slack sends them, then their fields are replaced with random values:
-wrong types, missing keys, huge strings, other people's deliverables, text that is not JSON. Every
-request is signed, so it gets past the signature check and reaches Bolt and our listeners. What
-must hold for every request: an HTTP answer that is not a server error and shows no traceback;
-nothing stored for anyone who may not submit; whatever the app does store is a valid update; a
-listener that fails tells the person (with a reference) rather than going quiet; the server is
-still healthy afterwards.
+wrong types, missing keys, huge strings, other people's deliverables, text that is not JSON. The
+structural fuzz (the last part) takes a live payload of each surface (a slash command, a button
+click, a modal submission, a DM reply, the App Home opened) and rewrites its known fields with
+random JSON of any type, nesting thousands deep, numbers for strings, ids beyond the database's
+range, or deletes them. Every request is signed, so it gets past the signature check and reaches
+Bolt and our listeners, on SQLite and on PostgreSQL. What must hold for every request: an HTTP
+answer that is not a server error, within Slack's 3 seconds, showing no traceback; nothing
+stored for anyone who may not submit; whatever the app does store is a valid update; a listener
+that fails after its acknowledgement tells the person (with a reference) rather than going
+quiet; the server is still healthy afterwards.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -27,22 +34,27 @@ from sqlmodel import func, select
 from bot.collection.rules import NARRATIVE_MAX
 from storage.db import session_scope
 from storage.models import Rag, Update
-from tests.scenario.conftest import LEAD, OUTSIDER, OWNED, SHARON, Harness
+from tests.fakeslack import FakeSlack
+from tests.scenario.conftest import LEAD, OUTSIDER, OWNED, SHARON, Harness, serve_example
 from tests.support.served_app import stop
 from tests.support.slack_requests import (
     SlackRequest,
+    app_home_opened,
     block_actions,
     button,
     dm_message,
+    input_value,
+    selected_value,
     slash_command,
     view_submission,
 )
 
 pytestmark = pytest.mark.slow
 
-FUZZ = settings(max_examples=60, deadline=None,
+FUZZ = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 SERVER_ERROR = 500  # and above
+SLACK_WAITS_SECONDS = 3.0  # Slack shows the person an error when the ack takes longer
 FIELD_BLOCKS = ("rag", "narrative", "recovery_action", "recovery_date", "change_reason")
 
 # -------------------------------------------------------------------------------- values
@@ -92,24 +104,39 @@ users = st.sampled_from([OUTSIDER, "U0NOBODY", "W" + "9" * 40])
 
 @dataclass
 class Fuzzed:
-    """The served app with the round open, and the HTTP statuses it answered."""
+    """The served app with the round open."""
 
     slack: Harness
-    server_errors: int = 0
 
     def send(self, request: SlackRequest) -> int:
-        """POST ``request``; the answer never shows a traceback. A 5xx is counted: it is
-        allowed only when a listener failed and the error handler told the person."""
+        """POST ``request``: never a server error, never slower than Slack waits, never a
+        traceback in the answer."""
+        started = time.monotonic()
         response = self.slack.served.slack.send(request)
+        took = time.monotonic() - started
+        assert response.status < SERVER_ERROR, (response.status, response.body[:200])
+        assert took < SLACK_WAITS_SECONDS, f"answered in {took:.1f}s"
         assert "Traceback" not in response.body and 'File "' not in response.body
-        if response.status >= SERVER_ERROR:
-            self.server_errors += 1
         return response.status
 
 
 @pytest.fixture
-def checked(opened: Harness, caplog: pytest.LogCaptureFixture) -> Iterator[Fuzzed]:
+def opened_on_each_database(fake_slack: FakeSlack, any_engine: Any) -> Iterator[Harness]:
+    """The Q3 round opened by the lead, once on SQLite and once on PostgreSQL."""
+    served = serve_example(fake_slack, any_engine, str(any_engine.url))
+    try:
+        harness = Harness(served)
+        harness.summary = harness.open_round()
+        yield harness
+    finally:
+        stop(served)
+
+
+@pytest.fixture
+def checked(opened_on_each_database: Harness, caplog: pytest.LogCaptureFixture
+            ) -> Iterator[Fuzzed]:
     """The opened round; afterwards: healthy, and every failure told to the person."""
+    opened = opened_on_each_database
     caplog.set_level(logging.ERROR, logger="ragtime.app")
     fuzzed = Fuzzed(opened)
     yield fuzzed
@@ -118,7 +145,6 @@ def checked(opened: Harness, caplog: pytest.LogCaptureFixture) -> Iterator[Fuzze
     stop(opened.served)  # waits for the listeners still working after their ack
     refs = [m[1] for record in caplog.get_records("call")
             if (m := re.search(r"listener failed \[ref (\w+)\]", record.getMessage()))]
-    assert fuzzed.server_errors <= len(refs), "a server error no listener failure explains"
     told_about(opened, refs)
 
 
@@ -233,3 +259,229 @@ def test_a_body_bolt_cannot_parse_shows_no_traceback_and_harms_nothing(served_ap
         assert health.status == 200
     with session_scope(served_app.ctx.engine) as session:
         assert session.exec(select(func.count()).select_from(Update)).one() == 0
+
+
+# -------------------------------------------------------------------------------- structures
+
+DELETE = object()  # a mutation that removes the field
+
+
+@dataclass(frozen=True)
+class Deep:
+    """A value nested ``depth`` deep; written out by ``encode`` (``json`` cannot)."""
+
+    depth: int
+    opener: str  # "[" or "{"
+
+    def text(self) -> str:
+        if self.opener == "[":
+            return "[" * self.depth + "]" * self.depth
+        return '{"a":' * self.depth + "1" + "}" * self.depth
+
+
+def encode(payload: Any) -> str:
+    """JSON of ``payload`` with each ``Deep`` written out in place."""
+    deep: list[Deep] = []
+
+    def mark(value: Any) -> str:
+        if isinstance(value, Deep):
+            deep.append(value)
+            return f"\u0000deep{len(deep) - 1}\u0000"
+        raise TypeError(type(value).__name__)
+
+    text = json.dumps(payload, default=mark)
+    for index, value in enumerate(deep):
+        text = text.replace(json.dumps(f"\u0000deep{index}\u0000"), value.text())
+    return text
+
+
+deep_values = st.builds(Deep, st.integers(50, 3_000), st.sampled_from("[{"))
+id_like = st.one_of(
+    st.integers(min_value=2**31 - 2, max_value=2**70), st.integers(max_value=0),
+    st.sampled_from(["1", "²", "٣", "9" * 5_000, " 1", "1e3", True, 1.5]),
+    st.integers(1, 4))
+ragtime_values = st.one_of(  # junk where Ragtime's own JSON goes (button values, metadata)
+    st.builds(lambda d, p: json.dumps({"d": d, "p": p, "report": d}), id_like,
+              st.one_of(periods, anything)),
+    st.builds(lambda deep: deep.text(), deep_values),
+    st.builds(lambda deep: json.dumps({"d": 1, "p": "2024-25-Q3", "n": deep.text()}),
+              deep_values),
+)
+replacements = st.one_of(st.just(DELETE), json_values, texts, deep_values, id_like,
+                         ragtime_values)
+
+
+def mutated(payload: dict[str, Any], changes: list[tuple[tuple[Any, ...], Any]]
+            ) -> dict[str, Any]:
+    """A copy of ``payload`` with each ``(path, value)`` applied where the path still leads."""
+    payload = copy.deepcopy(payload)
+    for path, value in changes:
+        node: Any = payload
+        for key in path[:-1]:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                node = None
+                break
+        last = path[-1]
+        if isinstance(node, dict) or (isinstance(node, list) and isinstance(last, int)
+                                      and last < len(node)):
+            if value is DELETE and isinstance(node, dict):
+                node.pop(last, None)
+            elif value is DELETE:
+                del node[last]
+            else:
+                node[last] = value
+    return payload
+
+
+def changes_of(paths: list[tuple[Any, ...]]) -> st.SearchStrategy[list[tuple[Any, Any]]]:
+    return st.lists(st.tuples(st.sampled_from(paths), replacements), min_size=1, max_size=3)
+
+
+def interactive(payload: dict[str, Any]) -> SlackRequest:
+    return SlackRequest(urlencode({"payload": encode(payload)}),
+                        "application/x-www-form-urlencoded")
+
+
+def unwrap(request: SlackRequest) -> dict[str, Any]:
+    """The payload a builder of ``tests.support.slack_requests`` made."""
+    if request.content_type == "application/json":
+        return json.loads(request.body)
+    return json.loads(dict(parse_qsl(request.body))["payload"])
+
+
+COMMON_PATHS = [("type",), ("user",), ("user", "id"), ("user", "team_id"), ("team",),
+                ("team", "id"), ("enterprise",), ("trigger_id",), ("api_app_id",),
+                ("response_url",), ("event",), ("command",), ("is_enterprise_install",)]
+ACTION_PATHS = [
+    *COMMON_PATHS, ("actions",), ("actions", 0), ("actions", 0, "action_id"),
+    ("actions", 0, "value"),
+    ("actions", 0, "block_id"), ("actions", 0, "type"), ("actions", 1), ("container",),
+    ("container", "type"), ("container", "channel_id"), ("container", "message_ts"),
+    ("channel",), ("channel", "id"), ("message",), ("message", "ts"), ("view",),
+    ("view", "type"), ("view", "id"), ("state",), ("state", "values")]
+STATE = ("view", "state", "values")
+VIEW_PATHS = [
+    *COMMON_PATHS, ("view",), ("view", "id"), ("view", "type"), ("view", "callback_id"),
+    ("view", "hash"),
+    ("view", "private_metadata"), ("view", "team_id"), ("view", "app_installed_team_id"),
+    ("view", "state"), ("view", "state", "values"), ("response_urls",),
+    *[(*STATE, block) for block in (*FIELD_BLOCKS, "comment", "deliverables")],
+    *[(*STATE, block, "value") for block in FIELD_BLOCKS],
+    (*STATE, "rag", "value", "selected_option"),
+    (*STATE, "rag", "value", "selected_option", "value"),
+    (*STATE, "narrative", "value", "value"),
+    (*STATE, "recovery_date", "value", "selected_date"),
+    (*STATE, "comment", "comment", "value"),
+    (*STATE, "deliverables", "deliverables", "selected_options"),
+    (*STATE, "deliverables", "deliverables", "selected_options", 0),
+    (*STATE, "deliverables", "deliverables", "selected_options", 0, "value")]
+EVENT_PATHS = [
+    ("type",), ("team_id",), ("enterprise_id",), ("event_id",), ("api_app_id",), ("event",),
+    ("authorizations",), ("authorizations", 0), ("authorizations", 0, "team_id"),
+    ("authorizations", 0, "enterprise_id"), ("authorizations", 0, "is_enterprise_install"),
+    ("is_ext_shared_channel",), ("user",), ("view",), ("actions",),
+    *[("event", key) for key in ("type", "user", "channel", "channel_type", "text", "ts",
+                                 "thread_ts", "subtype", "bot_id", "client_msg_id", "team",
+                                 "user_team", "blocks", "message", "previous_message", "tab",
+                                 "view", "files")],
+    ("event", "message", "user"), ("event", "blocks", 0)]
+
+
+def submission_base(callback: str) -> dict[str, Any]:
+    """A well-formed submission of the update form (Sharon, deliverable 1) or of the lead's
+    request-for-changes modal."""
+    if callback == "report_changes_modal":
+        values = {"comment": {"comment": input_value("Please add dates")},
+                  "deliverables": {"deliverables": {"type": "checkboxes", "selected_options": [
+                      {"text": {"type": "plain_text", "text": "GO-1"}, "value": "1"}]}}}
+        return unwrap(view_submission(callback, values, user_id=LEAD,
+                                      private_metadata=json.dumps({"report": 1})))
+    values = {"rag": {"value": selected_value("green", "static_select")},
+              "narrative": {"value": input_value("On track")},
+              "recovery_date": {"value": {"type": "datepicker", "selected_date": None}}}
+    return unwrap(view_submission(callback, values, user_id=SHARON, private_metadata=json.dumps(
+        {"d": 1, "p": "2024-25-Q3"})))
+
+
+@FUZZ
+@given(callback=st.sampled_from(["update_modal", "report_changes_modal"]),
+       changes=changes_of(VIEW_PATHS))
+@example(callback="update_modal", changes=[(("view", "state", "values"), [1, 2])])
+@example(callback="update_modal", changes=[(("user",), "U0SHARON")])
+@example(callback="update_modal", changes=[(("view", "private_metadata"), 5)])
+@example(callback="update_modal", changes=[(("view", "private_metadata"), "[" * 2_000)])
+@example(callback="report_changes_modal", changes=[(
+    ("view", "state", "values", "deliverables", "deliverables", "selected_options", 0,
+     "value"), "²")])
+def test_modal_submissions_of_any_structure_are_answered_in_time(checked: Fuzzed, callback,
+                                                                 changes):
+    checked.send(interactive(mutated(submission_base(callback), changes)))
+    only_valid_updates_by_sharon(checked.slack)
+
+
+@FUZZ
+@given(action=st.sampled_from(["open_update", "open_round", "report_approve",
+                               "report_request_changes", "report_reopen"]),
+       user=st.sampled_from([SHARON, LEAD]), changes=changes_of(ACTION_PATHS))
+@example(action="open_update", user=SHARON, changes=[(("actions",), {"a": 1})])
+@example(action="open_update", user=SHARON, changes=[(("actions", 0, "value"), 12)])
+@example(action="report_approve", user=LEAD, changes=[(("actions", 0, "value"), "9" * 30)])
+@example(action="open_update", user=SHARON, changes=[(("event",), "x")])
+def test_button_clicks_of_any_structure_are_answered_in_time(checked: Fuzzed, action, user,
+                                                             changes):
+    value = checked.slack.prompt(SHARON, 1).value if action == "open_update" else (
+        "2024-25-Q4" if action == "open_round" else "1")
+    base = unwrap(block_actions([button(action, value)], user_id=user,
+                                channel_id=checked.slack.fake.dm_channel_for(user),
+                                response_url=checked.slack.fake.response_url()))
+    checked.send(interactive(mutated(base, changes)))
+    only_valid_updates_by_sharon(checked.slack)
+
+
+@FUZZ
+@given(kind=st.sampled_from(["reply", "home"]), changes=changes_of(EVENT_PATHS))
+@example(kind="reply", changes=[(("event", "user"), 5)])
+@example(kind="reply", changes=[(("authorizations",), {"team_id": "T0RAGTIME"})])
+@example(kind="home", changes=[(("event", "user"), ["U0SHARON"])])
+def test_events_of_any_structure_are_answered_in_time(checked: Fuzzed, kind, changes):
+    if kind == "home":
+        base = unwrap(app_home_opened(SHARON))
+    else:
+        prompt = checked.slack.prompt(SHARON, 1)
+        base = unwrap(dm_message("Green - on track", user=SHARON, channel=prompt.channel,
+                                 thread_ts=prompt.ts))
+    checked.send(SlackRequest(encode(mutated(base, changes)), "application/json"))
+    only_valid_updates_by_sharon(checked.slack)
+
+
+COMMAND_FIELDS = ["token", "team_id", "team_domain", "channel_id", "channel_name", "user_id",
+                  "user_name", "command", "text", "api_app_id", "is_enterprise_install",
+                  "response_url", "trigger_id", "enterprise_id", "payload", "type", "user",
+                  "actions", "event", "view"]
+form_values = st.one_of(texts, st.builds(json.dumps, json_values), ragtime_values,
+                        st.sampled_from(["", "payload", "U0LEAD", "/report-status"]))
+
+
+@FUZZ
+@given(command=st.sampled_from(["/report-status", "/compile-report"]),
+       user=st.sampled_from([SHARON, LEAD, OUTSIDER]),
+       changes=st.lists(st.tuples(st.sampled_from(COMMAND_FIELDS),
+                                  st.one_of(st.just(DELETE), form_values)),
+                        min_size=1, max_size=4))
+@example(command="/report-status", user=LEAD, changes=[("user_id", DELETE)])
+@example(command="/report-status", user=LEAD, changes=[("payload", '{"type": 5}')])
+def test_slash_commands_of_any_structure_are_answered_in_time(checked: Fuzzed, command, user,
+                                                              changes):
+    # a framework that does not exist: a lead's /compile-report stops before compiling
+    text = 'framework="Nope"' if command == "/compile-report" else ""
+    fields = dict(parse_qsl(slash_command(command, text, user_id=user,
+                                          response_url=checked.slack.fake.response_url()).body))
+    for name, value in changes:
+        if value is DELETE:
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+    checked.send(SlackRequest.form(fields))
+    assert stored(checked.slack) == []

@@ -14,6 +14,7 @@ from bot.reports.decisions import approve as approve_draft
 from bot.reports.decisions import reopen as reopen_draft
 from bot.reports.errors import PublishError
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.ids import record_id
 from handlers.slack.blocks.report import NOT_OURS, changes_modal
 from handlers.slack.context import SlackContext
 from handlers.slack.guards import acting_user
@@ -63,11 +64,10 @@ def _decide(decision: Callable[..., Decided], body: dict[str, Any], action: dict
 
 
 def _report_id(action: dict[str, Any], respond: Any) -> int | None:
-    value = str(action.get("value") or "")
-    if value.isdigit():
-        return int(value)
-    _warn(respond, NOT_OURS)
-    return None
+    report_id = record_id(action.get("value"))
+    if report_id is None:
+        _warn(respond, NOT_OURS)
+    return report_id
 
 
 def _redraw_failed(respond: Any, error: str | None) -> None:

@@ -32,6 +32,9 @@ FIELD_BLOCKS = ("rag", "narrative", "recovery_action", "recovery_date", "change_
 FIELD_ACTION = "value"
 
 
+ID_MAX = 2**31 - 1  # database ids are 32-bit integers (PostgreSQL refuses a larger one)
+
+
 class BadValue(ValueError):
     """A button value or private_metadata that Ragtime did not write (or an old format)."""
 
@@ -70,7 +73,7 @@ def update_button_value(
 
 
 def parse_update_button(value: str | None) -> UpdateRequest:
-    data = _load(value)
+    data = load_object(value)
     draft = None
     if any(key in data for key in ("r", "n", "ra", "rd", "cr")):
         draft = Draft(
@@ -109,7 +112,7 @@ def form_metadata(meta: FormMetadata) -> str:
 
 
 def parse_form_metadata(value: str | None) -> FormMetadata:
-    data = _load(value)
+    data = load_object(value)
     return FormMetadata(
         target=_target(data),
         prompt_channel=_text(data.get("c")),
@@ -124,10 +127,22 @@ def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _load(value: str | None) -> dict[str, Any]:
+def record_id(value: object) -> int | None:
+    """A database id as Ragtime writes it (a JSON number, or digits in a button value): a
+    positive integer in the database's range; anything else is None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX:
+        return value
+    return None
+
+
+def load_object(value: str | None) -> dict[str, Any]:
+    """The JSON object a button value or private_metadata carries; ``BadValue`` otherwise
+    (not JSON, not an object, nested too deep to read)."""
     try:
         data = json.loads(value or "")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         raise BadValue("not a Ragtime value") from None
     if not isinstance(data, dict):
         raise BadValue("not a Ragtime value")
@@ -135,9 +150,8 @@ def _load(value: str | None) -> dict[str, Any]:
 
 
 def _target(data: dict[str, Any]) -> Target:
-    deliverable_id = data.get("d")
-    if not isinstance(deliverable_id, int) or isinstance(deliverable_id, bool) or (
-            deliverable_id <= 0):
+    deliverable_id = record_id(data.get("d"))
+    if deliverable_id is None or isinstance(data.get("d"), str):
         raise BadValue("no deliverable id")
     try:
         period = Period.parse(str(data.get("p") or ""))

@@ -17,6 +17,7 @@ from typing import Any
 from bot.reports import ClosureView, ProgressRow, RagCounts, ReportView
 from bot.reports.records import DeliverableChoice, ReportRecord, StatusNote
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.ids import BadValue, load_object, record_id
 from handlers.slack.blocks.words import (
     NO_UPDATE,
     RAG_EMOJI,
@@ -273,10 +274,10 @@ def changes_modal(report: ReportRecord, choices: Sequence[DeliverableChoice]) ->
 
 def modal_report_id(private_metadata: str | None) -> int | None:
     try:
-        value = json.loads(private_metadata or "").get("report")
-    except (ValueError, AttributeError):
+        value = load_object(private_metadata).get("report")
+    except BadValue:
         return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None if isinstance(value, str) else record_id(value)
 
 
 def thread_note(report: ReportRecord, note: StatusNote, tz: tzinfo) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.context import AppContext
 from bot.reports.decisions import ask_for_changes
 from bot.reports.errors import InvalidRequest, PublishError
+from handlers.slack.blocks.ids import record_id
 from handlers.slack.blocks.report import (
     CHOICE_ACTION,
     CHOICE_BLOCK,
@@ -30,8 +31,7 @@ def submit_changes(ack: Any, body: dict[str, Any], view: dict[str, Any],
     chosen = ((values.get(CHOICE_BLOCK) or {}).get(CHOICE_ACTION) or {}).get(
         "selected_options") or []
     comment = ((values.get(COMMENT_BLOCK) or {}).get(COMMENT_ACTION) or {}).get("value") or ""
-    ids = [int(option["value"]) for option in chosen
-           if str(option.get("value", "")).isdigit()]
+    ids = [found for option in chosen if (found := record_id(option.get("value"))) is not None]
     if report_id is None:
         ack(response_action="errors", errors={COMMENT_BLOCK: NOT_OURS})
         return
