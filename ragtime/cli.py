@@ -173,6 +173,8 @@ def compile(
     from bot.reports.targets import normalise_cover
 
     target = period_text(period)
+    if not closure:
+        target = _period(target).label  # a mistyped quarter is refused before anything else
     formats = _formats(format)
     given = dict(_cover_pairs(cover_values or []))
     given |= {k: v for k, v in {"meeting": meeting, "date": date, "sponsor": sponsor,
