@@ -86,10 +86,11 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]
         table = Table(title=Text(title), title_justify="left")
         for column in columns:
             table.add_column(column, justify="right" if column in right else "left")
-        for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
+        for index, row in enumerate(rows, 1):
+            table.add_row(*(Text(cell) for cell in row),
+                          end_section=total is not None and index == len(rows))
         if total is not None:
-            table.add_row(*(Text(cell, style="bold") for cell in total), end_section=True)
+            table.add_row(*(Text(cell, style="bold") for cell in total))
         console.print(table)
         return
     every = [list(columns), *map(list, rows), *([list(total)] if total is not None else [])]
