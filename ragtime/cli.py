@@ -3,6 +3,11 @@ context from ``ragtime.wiring`` and prints the result.
 
 Each command imports what it needs when it runs (WeasyPrint, matplotlib and Bolt are heavy), so
 ``ragtime --help`` stays instant; none of these imports avoids a cycle (import-linter checks).
+
+A new command takes its period as ``PeriodArg`` (read with ``_period``), offers ``--json`` with
+``JsonFlag`` and ``print_json``, prints tables with ``print_table`` and raises ``UserError`` (or a
+domain error listed in ``ragtime.cli_support``) for anything the operator must fix: all of these
+live in ``ragtime.cli_support``, so every command parses, prints and fails alike.
 """
 
 from __future__ import annotations
