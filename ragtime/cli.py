@@ -139,9 +139,9 @@ def import_(
     """Load or update a framework (idempotent: re-import updates, never duplicates)."""
     from bot.framework.importer import import_file, read_framework
 
-    read_framework(file)  # a file that cannot be imported creates no database either
+    spec = read_framework(file)  # a file that cannot be imported creates no database either
     with _offline() as ctx:
-        summary = import_file(ctx.engine, file, framework_name=name)
+        summary = import_file(ctx.engine, file, framework_name=name, spec=spec)
     print_text(f"imported {file}: {summary}")
 
 
