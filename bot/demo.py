@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.framework.example import EXAMPLE_PERIOD, load_example
 from bot.reports import ReportView, compile_report
+from bot.reports.compile import FORMATS
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 
@@ -21,9 +22,10 @@ class DemoResult:
     view: ReportView
 
 
-def run_demo(out: Path, *, progress: Callable[[str], None] | None = None) -> DemoResult:
+def run_demo(out: Path, *, progress: Callable[[str], None] | None = None,
+             formats: Iterable[str] = FORMATS) -> DemoResult:
     """A fresh SQLite database in ``out`` with the bundled example and its Q2 2024/25 updates,
-    and that report compiled beside it; ``progress`` hears each step."""
+    and that report compiled beside it in ``formats``; ``progress`` hears each step."""
     step = progress or (lambda _message: None)
     out.mkdir(parents=True, exist_ok=True)
     database = out / DEMO_DATABASE
@@ -38,7 +40,7 @@ def run_demo(out: Path, *, progress: Callable[[str], None] | None = None) -> Dem
             load_example(session)
         with session_scope(engine) as session:
             files = compile_report(
-                session, EXAMPLE_PERIOD, out,
+                session, EXAMPLE_PERIOD, out, formats=formats,
                 progress=lambda what: step(f"Compiling {EXAMPLE_PERIOD}: {what}"))
     finally:
         engine.dispose()

@@ -3,6 +3,11 @@ context from ``ragtime.wiring`` and prints the result.
 
 Each command imports what it needs when it runs (WeasyPrint, matplotlib and Bolt are heavy), so
 ``ragtime --help`` stays instant; none of these imports avoids a cycle (import-linter checks).
+
+A new command takes its period as ``PeriodArg`` (read with ``_period``), offers ``--json`` with
+``JsonFlag`` and ``print_json``, prints tables with ``print_table`` and raises ``UserError`` (or a
+domain error listed in ``ragtime.cli_support``) for anything the operator must fix: all of these
+live in ``ragtime.cli_support``, so every command parses, prints and fails alike.
 """
 
 from __future__ import annotations
@@ -11,65 +16,58 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from bot.calendar.periods import Period, PeriodError
 from bot.context import AppContext
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, load_settings
+from ragtime.cli_support import (
+    JsonFlag,
+    OptionalPeriodArg,
+    PeriodArg,
+    UserError,
+    console,
+    fail,
+    period_text,
+    print_json,
+    print_paths,
+    print_table,
+    print_text,
+    run,
+    writable_folder,
+)
+from ragtime.cli_support import period as _period
 
 app = typer.Typer(
     help="Ragtime: run the quarterly RAG progress cycle in Slack and compile the board report.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: flags read as flags, not "--post <bool>"
 )
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-round_app = typer.Typer(help="Collection rounds: open, remind, status.", no_args_is_help=True)
-schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True, rich_markup_mode=None)
+round_app = typer.Typer(help="Collection rounds: open, remind, status.", no_args_is_help=True,
+                        rich_markup_mode=None)
+schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
+                           rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
 
-console = Console()
-errors = Console(stderr=True)
-
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
 FrameworkOption = Annotated[str | None, typer.Option(
-    "--framework", help="The framework's name (needed when the database holds several).")]
-RAG_STYLE = {"red": "bold white on red", "amber": "bold black on dark_orange",
-             "green": "bold white on green", None: "dim"}
+    "--framework", metavar="NAME",
+    help="The framework's name (needed when the database holds several).")]
+OutOption = Annotated[Path, typer.Option("--out", metavar="DIR",
+                                         help="Folder for the report files.")]
 
-
-class UserError(Exception):
-    """An error whose message is for the person at the terminal (no traceback)."""
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Domain errors shown as one clear line; imported lazily to keep start-up fast."""
-    from bot.calendar.round_calendar import CalendarError
-    from bot.collection.rounds import RoundError
-    from bot.framework.choice import FrameworkChoiceError
-    from bot.framework.importer import FrameworkImportError
-    from bot.reports import ReportError
-    from bot.reports.errors import PublishError
-
-    return (UserError, PeriodError, SettingsError, FrameworkImportError, CalendarError,
-            ReportError, RoundError, PublishError, FrameworkChoiceError)
+__all__ = ["UserError", "app", "main"]
 
 
 def main() -> None:
-    try:
-        app()
-    except Exception as error:
-        if not isinstance(error, _user_errors()):
-            raise
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+    run(app)
 
 
 # ---------------------------------------------------------------- shared plumbing
@@ -80,19 +78,16 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _offline() -> Iterator[AppContext]:
-    """A context on the configured database (migrated) that reaches nobody."""
+def _offline(*, read_only: bool = False) -> Iterator[AppContext]:
+    """A context on the configured database (migrated) that reaches nobody. ``read_only``
+    commands report a SQLite file that is not there instead of creating it."""
     from ragtime.wiring import offline_context
 
-    ctx = offline_context(_settings())
+    ctx = offline_context(_settings(), read_only=read_only)
     try:
         yield ctx
     finally:
         ctx.engine.dispose()
-
-
-def _period(text: str) -> Period:
-    return Period.parse(text)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -104,9 +99,14 @@ def _formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def _rag_cell(rag: str | None) -> str:
-    label = rag.capitalize() if rag else "no update"
-    return f"[{RAG_STYLE.get(rag, 'dim')}] {label} [/]"
+def _without_pdf(formats: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """``formats`` less the PDF when this machine cannot write one, and why (else None)."""
+    if "pdf" not in formats:
+        return formats, None
+    from bot.reports.render import pdf_unavailable
+
+    reason = pdf_unavailable()
+    return (tuple(f for f in formats if f != "pdf"), reason) if reason else (formats, None)
 
 
 # ---------------------------------------------------------------- demo / import / compile
@@ -114,76 +114,93 @@ def _rag_cell(rag: str | None) -> str:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the database and report files.")]
-    = Path("demo-report"),
+    out: OutOption = Path("demo-report"),
+    as_json: JsonFlag = False,
 ) -> None:
     """Offline demo: fresh SQLite, the bundled example, every report format compiled."""
     from bot.demo import run_demo
 
+    writable_folder(out)
+    formats, no_pdf = _without_pdf(ALL_FORMATS)
     with console.status("Starting…") as status:
-        result = run_demo(out, progress=status.update)
-    _print_summary(result.view)
-    _print_written(result.paths)
+        result = run_demo(out, progress=status.update, formats=formats)
+    _print_report(result.view, result.paths, as_json=as_json)
+    _stop_if(no_pdf)
 
 
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="Framework file: .yaml/.yml, .csv or .xlsx")],
     name: Annotated[str | None, typer.Option(
-        "--name", "--framework",
+        "--name", "--framework", metavar="NAME",
         help="The framework's name: for CSV/XLSX files (else the only framework, else the "
              "file's name), or to load a YAML file under another name.")] = None,
 ) -> None:
     """Load or update a framework (idempotent: re-import updates, never duplicates)."""
-    from bot.framework.importer import import_file
+    from bot.framework.importer import import_file, read_framework
 
+    spec = read_framework(file)  # a file that cannot be imported creates no database either
     with _offline() as ctx:
-        summary = import_file(ctx.engine, file, framework_name=name)
-    console.print(f"[green]imported[/] {file}: {summary}")
+        summary = import_file(ctx.engine, file, framework_name=name, spec=spec)
+    print_text(f"imported {file}: {summary}")
 
 
 @app.command()
 def compile(
-    period: Annotated[str, typer.Argument(help="'2024/25 Q2', or '2024/25' with --closure")],
-    out: Annotated[Path, typer.Option(help="Folder for the report files.")] = Path("."),
-    format: Annotated[str, typer.Option("--format", help="Comma-separated: md,html,docx,pdf")]
+    period: PeriodArg,
+    out: OutOption = Path("."),
+    format: Annotated[str, typer.Option(
+        "--format", metavar="LIST", help="Comma-separated: md,html,docx,pdf")]
     = ",".join(ALL_FORMATS),
     post: Annotated[bool, typer.Option("--post", help="Post to the governance channel.")] = False,
-    closure: Annotated[bool, typer.Option("--closure", help="Year-end closure report.")] = False,
-    meeting: Annotated[str | None, typer.Option(help="Cover: the meeting, e.g. 'Trust Board'.")]
+    closure: Annotated[bool, typer.Option(
+        "--closure", help="Year-end closure report (PERIOD is then a year, e.g. 2024/25).")]
+    = False,
+    meeting: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Cover: the meeting, e.g. 'Trust Board'.")]
     = None,
-    date: Annotated[str | None, typer.Option(help="Cover: date submitted, e.g. 2024-10-15.")]
+    date: Annotated[str | None, typer.Option(
+        metavar="DATE", help="Cover: date submitted, e.g. 2024-10-15.")]
     = None,
-    sponsor: Annotated[str | None, typer.Option(help="Cover: the paper's sponsor.")] = None,
-    author: Annotated[str | None, typer.Option(help="Cover: the paper's author.")] = None,
-    decision: Annotated[str | None, typer.Option(help="Cover: the decision required.")] = None,
+    sponsor: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Cover: the paper's sponsor.")] = None,
+    author: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Cover: the paper's author.")] = None,
+    decision: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Cover: the decision required.")] = None,
     cover_values: Annotated[list[str] | None, typer.Option(
-        "--cover", help="Cover: any other row as KEY=VALUE (repeatable), e.g. "
+        "--cover", metavar="KEY=VALUE", help="Cover: any other row as KEY=VALUE (repeatable), e.g. "
                         "--cover 'equality=No impact identified'.")] = None,
     framework: FrameworkOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Compile the report for a period (or the year-end closure report)."""
     from bot.reports.targets import normalise_cover
 
+    target = period_text(period)
+    if not closure:
+        target = _period(target).label  # a mistyped quarter is refused before anything else
     formats = _formats(format)
     given = dict(_cover_pairs(cover_values or []))
     given |= {k: v for k, v in {"meeting": meeting, "date": date, "sponsor": sponsor,
                                 "author": author, "decision_required": decision}.items() if v}
     cover = normalise_cover(given)
+    writable_folder(out)
     if post:
-        _compile_and_post(period, out=out, formats=formats, closure=closure, cover=cover,
-                          framework=framework)
+        _compile_and_post(target, out=out, formats=formats, closure=closure, cover=cover,
+                          framework=framework, as_json=as_json)
         return
-    from bot.reports import ReportView
     from bot.reports.files import write_report
 
-    with _offline() as ctx, console.status(f"Compiling {period}…") as status:
-        files = write_report(ctx, period, out, closure=closure, formats=formats,
+    formats, no_pdf = _without_pdf(formats)
+    if not formats:
+        raise UserError(no_pdf or "no format to write")
+    with _offline(read_only=True) as ctx, console.status(f"Compiling {target}…") as status:
+        files = write_report(ctx, target, out, closure=closure, formats=formats,
                              cover_overrides=cover, progress=status.update,
                              framework=framework)
-    if isinstance(files.view, ReportView):
-        _print_summary(files.view)
-    _print_written({**files.paths, "chart": files.chart})
+    _print_report(files.view, {**files.paths, "chart": files.chart}, as_json=as_json)
+    _stop_if(no_pdf)
 
 
 def _cover_pairs(values: list[str]) -> Iterator[tuple[str, str]]:
@@ -196,20 +213,24 @@ def _cover_pairs(values: list[str]) -> Iterator[tuple[str, str]]:
 
 
 def _compile_and_post(period: str, *, out: Path, formats: tuple[str, ...], closure: bool,
-                      cover: dict[str, object], framework: str | None) -> None:
+                      cover: dict[str, object], framework: str | None, as_json: bool) -> None:
     from bot.reports.publish import publish_report
 
     with _slack_context() as ctx, console.status("Compiling and posting…") as status:
         outcome = publish_report(ctx, period, actor=_cli_actor(), closure=closure,
                                  cover_overrides=cover, out_dir=out, formats=formats,
                                  progress=status.update, framework=framework)
-    console.print(str(outcome), highlight=False)
+    if as_json:
+        print_json({"outcome": str(outcome)})
+    else:
+        print_text(str(outcome))
 
 
 @app.command()
 def export(
-    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q2'")],
-    format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    period: PeriodArg,
+    format: Annotated[str, typer.Option("--format", metavar="json|csv",
+                                               help="json or csv")] = "json",
     framework: FrameworkOption = None,
 ) -> None:
     """Every deliverable of the period with its latest update, to stdout."""
@@ -219,15 +240,17 @@ def export(
     if format not in writers:
         raise UserError(f"unknown export format '{format}'; choose json or csv")
     target = _period(period)
-    with _offline() as ctx:
+    with _offline(read_only=True) as ctx:
         rows = export_period(ctx.engine, target, framework=framework)
     writers[format](rows, sys.stdout)
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
-    port: Annotated[int, typer.Option(help="HTTP port (Slack sends to POST /slack/events).")]
+    host: Annotated[str, typer.Option(metavar="HOST",
+                                            help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(
+        metavar="PORT", help="HTTP port (Slack sends to POST /slack/events).")]
     = 3000,
     socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
     = False,
@@ -267,42 +290,48 @@ def worker(
 
 
 @round_app.command("open")
-def round_open(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
-               framework: FrameworkOption = None) -> None:
+def round_open(period: PeriodArg, framework: FrameworkOption = None) -> None:
     """Open the round and DM every SRO a prompt per deliverable (never twice)."""
     from bot.collection.flows import open_round_and_prompt
 
-    with _slack_context() as ctx, console.status(f"Opening {period} and prompting SROs…"):
-        summary = open_round_and_prompt(ctx, _period(period), opened_by=_cli_actor(),
+    target = _period(period)
+    with _slack_context() as ctx, console.status(f"Opening {target.label} and prompting SROs…"):
+        summary = open_round_and_prompt(ctx, target, opened_by=_cli_actor(),
                                         framework=framework)
-    console.print(str(summary), highlight=False)
+    print_text(str(summary))
 
 
 @round_app.command("remind")
 def round_remind(
-    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
-    stage: Annotated[str | None, typer.Option(help="Reminder name; one per stage per SRO "
-                                              "(default: manual-<today>).")] = None,
+    period: PeriodArg,
+    stage: Annotated[str | None, typer.Option(
+        metavar="NAME",
+        help="Reminder name; one per stage per SRO (default: manual-<today>).")] = None,
     framework: FrameworkOption = None,
 ) -> None:
     """Remind the SROs still outstanding, listing their deliverables."""
     from bot.collection.flows import remind_outstanding
 
-    with _slack_context() as ctx, console.status(f"Reminding outstanding SROs for {period}…"):
-        summary = remind_outstanding(ctx, _period(period), stage=stage, framework=framework)
-    console.print(str(summary), highlight=False)
+    target = _period(period)
+    with _slack_context() as ctx, console.status(
+            f"Reminding outstanding SROs for {target.label}…"):
+        summary = remind_outstanding(ctx, target, stage=stage, framework=framework)
+    print_text(str(summary))
 
 
 @round_app.command("status")
-def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
-                 framework: FrameworkOption = None) -> None:
+def round_status(period: PeriodArg, framework: FrameworkOption = None,
+                 as_json: JsonFlag = False) -> None:
     """Who is outstanding, by theme (no Slack needed)."""
-    from bot.collection.flows import round_status_text
+    from bot.collection.flows import round_status_report
 
     target = _period(period)
-    with _offline() as ctx:
-        console.print(round_status_text(ctx.engine, target, framework=framework),
-                      highlight=False)
+    with _offline(read_only=True) as ctx:
+        report = round_status_report(ctx.engine, target, framework=framework)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        print_text(report.text())
 
 
 links_app = typer.Typer(help="Personal web form links (for SROs not on Slack).",
@@ -349,9 +378,9 @@ def _cli_actor() -> str:
 
 @schedule_app.command("show")
 def schedule_show(
-    period: Annotated[str | None, typer.Argument(help="e.g. '2024/25 Q3'; default: current")]
-    = None,
+    period: OptionalPeriodArg = None,
     framework: FrameworkOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The planned jobs of a round, with dates and times (Europe/London unless configured)."""
     from bot.framework.choice import framework_id
@@ -360,17 +389,17 @@ def schedule_show(
 
     settings = _settings()
     target = _period(period) if period else None
-    with _offline() as ctx:
+    with _offline(read_only=True) as ctx:
         calendar = calendar_for(ctx.engine, timezone=settings.timezone,
-                                framework_id=framework_id(ctx.engine, framework))
+                                framework_id=framework_id(ctx.engine, framework, required=True))
         rows = planned(target, calendar, engine=ctx.engine)
-    table = Table(title=f"Round calendar ({settings.timezone})", title_justify="left")
-    for column in ("Period", "Job", "When", "What", "Status"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row.period, row.job, row.run_at.strftime("%a %d %b %Y %H:%M"), row.what,
-                      row.status)
-    console.print(table)
+    if as_json:
+        print_json({"timezone": settings.timezone, "jobs": [row.as_dict() for row in rows]})
+        return
+    print_table(f"Round calendar ({settings.timezone})", ("Period", "Job", "When", "What",
+                                                          "Status"),
+                [(row.period, row.job, row.run_at.strftime("%a %d %b %Y %H:%M"), row.what,
+                  row.status) for row in rows])
 
 
 @db_app.command("upgrade")
@@ -379,7 +408,7 @@ def db_upgrade() -> None:
     from storage.migrate import current
 
     with _offline() as ctx:
-        console.print(f"database at revision [bold]{', '.join(current(ctx.engine))}[/]")
+        print_text(f"database at revision {', '.join(current(ctx.engine))}")
 
 
 @app.command()
@@ -389,11 +418,12 @@ def backup(
     """Consistent online backup of the database (safe while the bot runs)."""
     from storage.backup import BackupError, backup_database
 
+    writable_folder(destination.parent, option="backup")
     try:
         written = backup_database(_settings().database_url, destination)
     except BackupError as error:
         raise UserError(str(error)) from error
-    console.print(f"[green]backed up[/] to {written}")
+    print_text(f"backed up to {written}")
 
 
 @app.command()
@@ -407,30 +437,53 @@ def restore(
         target = restore_sqlite(source, _settings().database_url)
     except BackupError as error:
         raise UserError(str(error)) from error
-    console.print(f"[green]restored[/] {source} into {target}")
+    print_text(f"restored {source} into {target}")
 
 
 # ---------------------------------------------------------------- output helpers
 
 
-def _print_summary(view) -> None:  # type: ignore[no-untyped-def]
-    table = Table(title=f"{view.framework_name} — {view.period_label}", title_justify="left")
-    table.add_column("Theme")
-    for column in ("Green", "Amber", "Red", "No update", "Total"):
-        table.add_column(column, justify="right")
-    for theme in view.themes:
-        counts = theme.rag_counts
-        table.add_row(theme.name, str(counts.green), str(counts.amber), str(counts.red),
-                      str(counts.missing), str(counts.total))
-    total = view.rag_counts
-    table.add_row("[bold]All themes[/]", str(total.green), str(total.amber), str(total.red),
-                  str(total.missing), str(total.total), end_section=True)
-    console.print(table)
+def _print_report(view: Any, paths: dict[str, Path], *, as_json: bool) -> None:
+    """A compiled report: its RAG counts by theme (quarterly reports) and the files written."""
+    from bot.reports import ReportView
+
+    if as_json:
+        print_json({"files": {kind: str(path) for kind, path in paths.items()},
+                    **(_summary_json(view) if isinstance(view, ReportView) else {})})
+        return
+    if isinstance(view, ReportView):
+        _print_summary(view)
+    print_paths(paths)
 
 
-def _print_written(paths: dict[str, Path]) -> None:
-    for kind, path in paths.items():
-        console.print(f"  [bold]{kind:<5}[/] {path}")
+def _counts(counts: Any) -> list[str]:
+    return [str(counts.green), str(counts.amber), str(counts.red), str(counts.missing),
+            str(counts.total)]
+
+
+def _print_summary(view: Any) -> None:
+    columns = ("Theme", "Green", "Amber", "Red", "No update", "Total")
+    print_table(f"{view.framework_name} — {view.period_label}", columns,
+                [[theme.name, *_counts(theme.rag_counts)] for theme in view.themes],
+                right=columns[1:], total=["All themes", *_counts(view.rag_counts)])
+
+
+def _summary_json(view: Any) -> dict[str, Any]:
+    def counts(c: Any) -> dict[str, int]:
+        return {"green": c.green, "amber": c.amber, "red": c.red, "no_update": c.missing,
+                "total": c.total}
+
+    return {"framework": view.framework_name, "period": view.period_label,
+            "themes": [{"name": theme.name, **counts(theme.rag_counts)}
+                       for theme in view.themes],
+            "all_themes": counts(view.rag_counts)}
+
+
+def _stop_if(problem: str | None) -> None:
+    """After writing what could be written: a format that could not be is an error."""
+    if problem:
+        fail(problem)
+        raise typer.Exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

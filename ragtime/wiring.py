@@ -16,19 +16,31 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.context import AppContext, utc_now
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import SlackGateway, make_web_client
 from handlers.slack.ports import slack_ports
-from storage.db import make_engine
+from storage.db import DatabaseError, open_engine
 from storage.migrate import upgrade
 
 
-def database(settings: Settings, engine: Engine | None = None) -> Engine:
-    """``engine`` or one on ``DATABASE_URL``, migrated to the latest revision."""
-    engine = engine or make_engine(settings.database_url)
+def database(settings: Settings, engine: Engine | None = None, *,
+             must_exist: bool = False) -> Engine:
+    """``engine`` or one on ``DATABASE_URL``, migrated to the latest revision. A malformed or
+    unreachable ``DATABASE_URL`` (or, with ``must_exist``, a SQLite file that is not there) is
+    a ``SettingsError`` naming the setting."""
+    engine = engine or configured_engine(settings, must_exist=must_exist)
     upgrade(engine)
     return engine
+
+
+def configured_engine(settings: Settings, *, must_exist: bool = False) -> Engine:
+    """An engine on ``DATABASE_URL`` (not migrated); ``SettingsError`` naming the setting when
+    it cannot be opened."""
+    try:
+        return open_engine(settings.database_url, must_exist=must_exist)
+    except DatabaseError as error:
+        raise SettingsError(f"DATABASE_URL: {error}") from None
 
 
 def slack_context(
@@ -46,10 +58,14 @@ def slack_context(
 
 def outbound_context(settings: Settings) -> SlackContext:
     """For commands that call Slack without serving it (``round open``, ``compile --post``):
-    the bot token is needed, the signing secret is not."""
+    the bot token is needed, the signing secret is not. They act on an imported framework, so
+    a SQLite file that is not there is reported, never created empty."""
     settings.require_slack(inbound=False)
-    return slack_context(settings)
+    return slack_context(settings, engine=configured_engine(settings, must_exist=True))
 
 
-def offline_context(settings: Settings, *, engine: Engine | None = None) -> AppContext:
-    return AppContext(settings=settings, engine=database(settings, engine))
+def offline_context(settings: Settings, *, engine: Engine | None = None,
+                    read_only: bool = False) -> AppContext:
+    """``read_only``: for commands that only read (``compile``, ``export``, ``round status``,
+    ``schedule show``), which must not leave an empty database behind a mistyped setting."""
+    return AppContext(settings=settings, engine=database(settings, engine, must_exist=read_only))

@@ -3,6 +3,10 @@
 Use ``session_scope(engine)`` for one unit of work. On SQLite, ``write=True`` begins the
 transaction with ``BEGIN IMMEDIATE`` so a read-then-write never fails half-way with
 "database is locked" under Bolt's listener threads.
+
+``open_engine(url, must_exist=...)`` is how the entry points open the configured database: a
+malformed URL, a SQLite file that must exist but does not, and a server that cannot be reached
+all raise ``DatabaseError`` with one line saying which (the password never shown).
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///ragtime.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_CONNECT_TIMEOUT_S = 10  # an unreachable server is reported, not waited on for ever
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", default=False)
 
@@ -31,12 +37,77 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class DatabaseError(RuntimeError):
+    """The configured database cannot be opened; ``str()`` is one line saying why."""
+
+
+def parse_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it, or ``DatabaseError`` when it is not a SQLite file's or a
+    PostgreSQL server's URL."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
+        raise DatabaseError(f"'{_shown(url)}' is not a database URL; use sqlite:///FILE or "
+                            "postgresql://USER@HOST/DATABASE") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"'{_shown(url)}' is neither SQLite nor PostgreSQL; use "
+                            "sqlite:///FILE or postgresql://USER@HOST/DATABASE")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise DatabaseError(f"'{_shown(url)}' names no database file; use sqlite:///FILE")
+    return parsed
+
+
+def open_engine(url: str, *, must_exist: bool = False) -> Engine:
+    """An engine on ``url`` whose first connection has been made. ``must_exist`` (read-only
+    commands): a SQLite file that is not there is reported, never created empty."""
+    parsed = parse_url(url)
+    shown = _shown(url)
+    if must_exist and parsed.get_backend_name() == "sqlite":
+        file = sqlite_file(parsed)
+        if file is not None and not file.is_file():
+            raise DatabaseError(f"there is no database at {file.absolute()} (the file does not "
+                                "exist); check the setting, or import a framework first")
+    try:
+        engine = make_engine(url)
+    except OSError as error:  # the SQLite file's folder cannot be made
+        raise DatabaseError(f"cannot use {shown}: {error.strerror or error}") from None
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as error:
+        engine.dispose()
+        reason = " ".join(str(error.orig or error).split()) or type(error).__name__
+        raise DatabaseError(f"cannot connect to {shown}: {reason}") from None
+    return engine
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names (None for an in-memory database)."""
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return None
+    return Path(url.database).expanduser()
+
+
+def _shown(url: str) -> str:
+    """``url`` as written, with any password hidden, for messages (it may not even parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        pass
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, sep, credentials = head.partition("://")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{tail}" if ":" in credentials else url
+
+
 def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if (file := sqlite_file(parsed)) is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
         # SQLite connections are cheap; enough for every listener thread (writers still
         # queue on the database's one write lock, not on the pool).
         engine = create_engine(
@@ -45,7 +116,10 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engin
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = ({} if "connect_timeout" in parsed.query
+                    else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine) -> None:

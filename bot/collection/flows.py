@@ -12,7 +12,8 @@ outbox recorded):
   default stage is once per day).
 - ``escalate(ctx, period)`` tells the governance channel who is still outstanding after the
   deadline (the scheduler's last step); ``EscalationNotPosted`` when it could not.
-- ``round_status_text`` (``bot.collection.status``) is the status as plain text.
+- ``round_status_report`` (``bot.collection.status``) is the status (``round_status_text``:
+  as plain text).
 - ``submit_from_form``, ``submit_reply``, ``update_form_for`` (``bot.collection.submissions``)
   are the SROs' side: an update entered in a form or a thread reply.
 
@@ -30,7 +31,7 @@ from bot.calendar.periods import Period
 from bot.collection.notices import Problem, problem_lines, tell_governance, undelivered
 from bot.collection.reminders import record_escalation, record_reminders
 from bot.collection.rounds import RoundError, find_round, open_round
-from bot.collection.status import round_status_text
+from bot.collection.status import round_status_report, round_status_text
 from bot.collection.submissions import (
     after_form,
     submit_from_form,
@@ -58,6 +59,7 @@ __all__ = [
     "escalate",
     "open_round_and_prompt",
     "remind_outstanding",
+    "round_status_report",
     "round_status_text",
     "submit_from_form",
     "submit_reply",

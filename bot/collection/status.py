@@ -6,7 +6,8 @@ Each surface makes one call and renders the plain values it gets back:
   governance leads, the whole round's progress and whether its round may be opened now;
 - ``status_for(ctx, user, asked)``: the same facts for ``/report-status [PERIOD]`` (a lead sees
   who is outstanding, anyone else only their own deliverables: only those are read);
-- ``round_status_text(ctx_or_engine, period)``: the status as plain text for a terminal.
+- ``round_status_report(ctx_or_engine, period)``: the status for ``ragtime round status``
+  (``text()`` for a terminal, ``as_dict()`` for ``--json``); ``round_status_text`` its text.
 
 The session-taking helpers (``state_in_focus``, ``my_items``, ``round_progress``) read a few
 small queries whatever the framework's size. The governance-lead check may ask the channel for
@@ -18,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.collection.owned import deliverables_for
@@ -31,10 +32,10 @@ from bot.collection.rounds import RoundError, RoundSummary, find_round, round_su
 from bot.collection.values import Target, day
 from bot.framework.choice import choose_framework
 from bot.framework.permissions import is_governance_lead
-from bot.messaging.health import health
+from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
 from storage.db import session_scope
-from storage.models import Framework, RoundStatus, utcnow
+from storage.models import RoundStatus, utcnow
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -145,41 +146,79 @@ def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> Statu
         return StatusReport(state=state, items=my_items(session, user, state.period))
 
 
-def round_status_text(ctx: AppContext | Engine, period: Period, *,
-                      framework: str | None = None) -> str:
-    """Who is outstanding, by theme, as plain text (``ragtime round status PERIOD``), for the
-    framework called ``framework`` (else the only one: ``FrameworkChoiceError`` when several)."""
+@dataclass(frozen=True)
+class RoundStatusReport:
+    """``ragtime round status PERIOD``: the round's state, who answered and who has not;
+    ``text()`` for a terminal, ``as_dict()`` for ``--json``."""
+
+    state: RoundState
+    view: RoundStatusView
+    undelivered: int  # prompts and reminders that could not be delivered
+    backlog: Health | None = None  # what waits for the worker (``bot.messaging.health``)
+
+    def text(self) -> str:
+        view = self.view
+        lines = [self.state.describe(),
+                 f"{view.answered_count} of {view.total} deliverables answered, "
+                 f"{view.outstanding_count} outstanding."]
+        if self.undelivered:
+            lines.append(f"{self.undelivered} prompt(s)/reminder(s) could not be delivered (see "
+                         "the governance channel's notices).")
+        if self.backlog is not None:
+            lines.append(backlog_line(self.backlog))
+        for theme in view.themes:
+            lines.append("")
+            lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
+            for item in theme.outstanding:
+                label = f"{item.number} {item.title}" if item.number else item.title
+                sros = ", ".join(sro.name for sro in item.sros) or "no SRO"
+                lines.append(f"  - outstanding: {label} ({sros})")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``--json`` shape (documented in the README): plain JSON values only."""
+        view, state = self.view, self.state
+        return {
+            "framework": view.framework_name,
+            "period": view.period.label,
+            "opened": state.opened, "closed": state.closed, "frozen": state.frozen,
+            "deadline": state.deadline.isoformat() if state.deadline else None,
+            "total": view.total, "answered": view.answered_count,
+            "outstanding": view.outstanding_count, "undelivered": self.undelivered,
+            "backlog": self.backlog.as_dict() if self.backlog is not None else None,
+            "themes": [{
+                "name": theme.name, "total": theme.total, "answered": len(theme.answered),
+                "deliverables": [{
+                    "ref": item.number, "area": item.area, "title": item.title,
+                    "sros": [sro.name for sro in item.sros],
+                    "rag": item.rag.value if item.rag else None,
+                    "submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
+                } for item in (*theme.answered, *theme.outstanding)],
+            } for theme in view.themes],
+        }
+
+
+def round_status_report(ctx: AppContext | Engine, period: Period, *,
+                        framework: str | None = None) -> RoundStatusReport:
+    """Who is outstanding in ``period``'s round, by theme, for the framework called
+    ``framework`` (else the only one; ``FrameworkChoiceError`` when there is none or several)."""
     engine = ctx if isinstance(ctx, Engine) else ctx.engine
     with session_scope(engine) as session:
-        if not session.exec(select(Framework.id)).first():
-            return "No framework has been imported yet; load one with `ragtime import FILE`."
         framework_id = choose_framework(session, framework).id
         view = load_round_status(session, period, framework_id=framework_id)
         state = _state(view)
         round_ = (find_round(session, period, framework_id=framework_id) if state.opened
                   else None)
-        failed = len(failed_messages(session, round_.period_id, kinds=("prompt", "reminder"))
-                     ) if round_ is not None else 0
-    lines = [state.describe(),
-             f"{view.answered_count} of {view.total} deliverables answered, "
-             f"{view.outstanding_count} outstanding."]
-    if failed:
-        lines.append(f"{failed} prompt(s)/reminder(s) could not be delivered (see the "
-                     "governance channel's notices).")
-    lines.append(backlog_line(engine, now=utcnow() if isinstance(ctx, Engine) else ctx.now()))
-    for theme in view.themes:
-        lines.append("")
-        lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
-        for item in theme.outstanding:
-            label = f"{item.number} {item.title}" if item.number else item.title
-            sros = ", ".join(sro.name for sro in item.sros) or "no SRO"
-            lines.append(f"  - outstanding: {label} ({sros})")
-    return "\n".join(lines)
+        undelivered = len(failed_messages(session, round_.period_id,
+                                          kinds=("prompt", "reminder"))
+                          ) if round_ is not None else 0
+    return RoundStatusReport(state=state, view=view, undelivered=undelivered,
+                             backlog=health(engine, now=utcnow() if isinstance(ctx, Engine)
+                                            else ctx.now()))
 
 
-def backlog_line(engine: Engine, *, now: datetime) -> str:
-    """What waits for the worker (``bot.messaging.health``), in one line."""
-    state = health(engine, now=now)
+def backlog_line(state: Health) -> str:
+    """What waits for the worker, in one line."""
     waiting = state.inbox.pending + state.outbox.pending
     ages = [age for age in (state.inbox.oldest_age, state.outbox.oldest_age) if age is not None]
     oldest = f", the oldest for {_duration(max(ages))}" if ages else ""
@@ -196,6 +235,12 @@ def _duration(age: timedelta) -> str:
     if seconds < 7200:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h"
+
+
+def round_status_text(ctx: AppContext | Engine, period: Period, *,
+                      framework: str | None = None) -> str:
+    """``round_status_report`` as plain text."""
+    return round_status_report(ctx, period, framework=framework).text()
 
 
 # ------------------------------------------------------------------------------ in a session

@@ -43,11 +43,14 @@ def choose_framework(session: Session, name: str | None = None, *,
     return frameworks[0]
 
 
-def framework_id(engine: Engine, name: str | None = None) -> int | None:
+def framework_id(engine: Engine, name: str | None = None, *, required: bool = False
+                 ) -> int | None:
     """``choose_framework`` in its own read-only unit of work: the chosen framework's id, or
-    None when no framework is loaded and none was named (the caller's defaults apply)."""
+    None when no framework is loaded and none was named (the caller's defaults apply), unless
+    ``required`` (then that too is a ``FrameworkChoiceError``)."""
     with session_scope(engine) as session:
-        if name is None and session.exec(select(Framework.id)).first() is None:
+        if (name is None and not required
+                and session.exec(select(Framework.id)).first() is None):
             return None
         return choose_framework(session, name).id
 

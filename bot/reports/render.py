@@ -135,6 +135,23 @@ def render_html(template: str, *, chart_png: bytes | None = None, **context: Any
     return environment("html").get_template(template).render(chart_uri=chart, **context)
 
 
+# What WeasyPrint needs from Debian/Ubuntu to write PDFs (README "Two commands", .ci/run).
+PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+
+
+def pdf_unavailable() -> str | None:
+    """Why no PDF can be written on this machine (WeasyPrint cannot load pango), saying how to
+    get it; None when PDFs can be written. Markdown, HTML and Word need no pango."""
+    try:
+        import weasyprint  # noqa: F401
+    except (OSError, ImportError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return ("no PDF written: WeasyPrint cannot load pango "
+                f"({reason}); install it (Debian/Ubuntu: sudo apt-get install -y "
+                f"{PDF_PACKAGES}) and run the command again for the PDF")
+    return None
+
+
 def write_pdf(html: str, path: Path) -> Path:
     """A tagged PDF (PDF/UA-1: headings, tables and the chart's alt text reach screen
     readers), as published board papers must be accessible."""

@@ -6,8 +6,6 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,15 +14,7 @@ from pypdf import PdfReader
 
 from tests.fakeslack import BOT_TOKEN, FakeSlack, fake_slack  # noqa: F401
 from tests.paths import EXAMPLE
-
-
-def ragtime(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("SLACK_", "RAGTIME_GOVERNANCE"))}
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "ragtime.cli", *args], capture_output=True,
-                          text=True, env=environment, cwd=cwd, timeout=180, check=False)
+from tests.support.cli import one_error_line, ragtime
 
 
 def test_demo_writes_every_format_with_the_seed_table(tmp_path):
@@ -136,7 +126,7 @@ def test_round_open_prompts_every_sro_once_and_reports_who_is_missing(
     dms = [c for c in posted if c.params["channel"] in ("U0SHARON", "U0SARAH")]
     assert len(dms) == 8  # Sharon's 4 Access deliverables, Sarah's 4
 
-    second = ragtime("round", "open", "2024/25 Q3", env=env)
+    second = ragtime("round", "open", "2024/25", "Q3", env=env)  # unquoted: two words
     assert second.returncode == 0, second.stderr
     again = [c for c in fake_slack.calls("chat.postMessage")
              if c.params["channel"] in ("U0SHARON", "U0SARAH")]
@@ -144,6 +134,9 @@ def test_round_open_prompts_every_sro_once_and_reports_who_is_missing(
 
     status = ragtime("round", "status", "2024/25 Q3", env=env)
     assert "0 of 17 deliverables answered" in status.stdout
+
+    reminded = ragtime("round", "remind", "2024/25", "Q3", env=env)
+    assert reminded.returncode == 0, reminded.stderr
 
 
 
@@ -181,9 +174,9 @@ def test_compile_post_names_the_framework_when_there_are_several(
 
 
 def test_schedule_show_lists_the_quarter_on_working_days(tmp_path):
-    result = ragtime("schedule", "show", "2024/25 Q3",
-                     env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
-                          "COLUMNS": "200"})
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "COLUMNS": "200"}
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+    result = ragtime("schedule", "show", "2024/25 Q3", env=env)
     assert result.returncode == 0, result.stderr
     assert "Fri 20 Dec 2024" in result.stdout  # prompts open before Christmas
     assert "Wed 15 Jan 2025" in result.stdout  # deadline after the New Year bank holiday
@@ -198,3 +191,232 @@ def test_a_cover_date_that_is_not_a_date_is_refused_in_one_line(tmp_path, when):
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert '"Date submitted" must be a date' in result.stderr and when in result.stderr
     assert not list(tmp_path.glob("*.md"))
+
+
+# ------------------------------------------------------------------ operator errors
+# Each: one line on stderr, exit status 2, and no file created.
+
+READ_ONLY = [("compile", "2024/25", "Q2", "--format", "md"), ("export", "2024/25", "Q2"),
+             ("round", "status", "2024/25", "Q2"), ("schedule", "show")]
+
+
+def files_in(folder: Path) -> set[Path]:
+    return set(folder.rglob("*"))
+
+
+BAD_URLS = [
+    ("nonsense", "DATABASE_URL: 'nonsense' is not a database URL"),
+    ("postgresql://ragtime:s3cret@db:notaport/ragtime", "is not a database URL"),
+    ("mysql://ragtime@db/ragtime", "is neither SQLite nor PostgreSQL"),
+    ("sqlite:///", "names no database file"),
+    ("postgresql://ragtime:s3cret@127.0.0.1:1/ragtime",
+     "DATABASE_URL: cannot connect to postgresql://ragtime:***@127.0.0.1:1/ragtime"),
+]
+
+
+@pytest.mark.parametrize(("url", "says", "args"), [
+    *[(url, says, ("round", "status", "2024/25", "Q2")) for url, says in BAD_URLS],
+    *[(*BAD_URLS[0], args) for args in [("import", str(EXAMPLE)), ("db", "upgrade"),
+                                        *READ_ONLY]],
+    (*BAD_URLS[-1], ("import", str(EXAMPLE))),
+])
+def test_a_malformed_or_unreachable_database_url_is_one_line_naming_it(tmp_path, url, says,
+                                                                         args):
+    result = ragtime(*args, env={"DATABASE_URL": url}, cwd=tmp_path)
+    line = one_error_line(result)
+    assert says in line and "DATABASE_URL" in line
+    assert "s3cret" not in result.stderr + result.stdout
+    assert files_in(tmp_path) == set()
+
+
+@pytest.mark.parametrize("args", [*READ_ONLY, ("round", "open", "2024/25", "Q3"),
+                                  ("round", "remind", "2024/25", "Q3")])
+def test_read_only_commands_never_create_a_missing_sqlite_file(tmp_path, args):
+    missing = tmp_path / "typo" / "ragtime.db"
+    result = ragtime(*args, env={"DATABASE_URL": f"sqlite:///{missing}",
+                                 "SLACK_BOT_TOKEN": BOT_TOKEN}, cwd=tmp_path)
+    assert one_error_line(result) == (
+        f"error: DATABASE_URL: there is no database at {missing} (the file does not exist); "
+        "check the setting, or import a framework first")
+    assert files_in(tmp_path) == set()
+
+
+@pytest.mark.parametrize("args", [*READ_ONLY, ("schedule", "show", "2024/25", "Q3"),
+                                  ("round", "open", "2024/25", "Q3"),
+                                  ("round", "remind", "2024/25", "Q3")])
+def test_no_framework_is_exit_status_2_in_every_command(tmp_path, args,
+                                                        fake_slack: FakeSlack):  # noqa: F811
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}",
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake_slack.api_url}
+    assert ragtime("db", "upgrade", env=env).returncode == 0
+    before = files_in(tmp_path)
+    line = one_error_line(ragtime(*args, env=env, cwd=tmp_path))
+    assert "no framework" in line.lower() and "ragtime import FILE" in line
+    assert files_in(tmp_path) == before
+    assert fake_slack.calls("chat.postMessage") == []
+
+
+@pytest.fixture
+def imported(tmp_path) -> dict[str, str]:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}"}
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+    return env
+
+
+@pytest.mark.parametrize("command", ["compile", "demo"])
+def test_out_pointing_at_a_file_is_one_line(tmp_path, imported, command):
+    a_file = tmp_path / "report.pdf"
+    a_file.write_text("not a folder")
+    before = files_in(tmp_path)
+    for out in (a_file, a_file / "inside"):
+        args = ("compile", "2024/25", "Q2") if command == "compile" else ("demo",)
+        line = one_error_line(ragtime(*args, "--out", str(out), env=imported, cwd=tmp_path))
+        assert line == f"error: --out {out}: {a_file} is a file, not a folder"
+    assert files_in(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["compile", "demo"])
+def test_out_in_a_place_nobody_may_write_is_one_line(tmp_path, imported, command):
+    out = Path("/sys/ragtime-report")  # sysfs: not even root may make folders there
+    args = ("compile", "2024/25", "Q2") if command == "compile" else ("demo",)
+    before = files_in(tmp_path)
+    line = one_error_line(ragtime(*args, "--out", str(out), env=imported, cwd=tmp_path))
+    assert line.startswith(f"error: --out {out}: cannot ")
+    assert not out.exists() and files_in(tmp_path) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
+def test_out_in_a_read_only_folder_is_one_line(tmp_path, imported):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    line = one_error_line(ragtime("compile", "2024/25", "Q2", "--out", str(locked / "papers"),
+                                  env=imported, cwd=tmp_path))
+    assert line == (f"error: --out {locked / 'papers'}: cannot write in {locked} "
+                    "(permission denied)")
+    assert list(locked.iterdir()) == []
+
+
+NO_PANGO = '''
+import sys
+
+class NoPango:
+    """WeasyPrint fails to import as it does on a machine without pango."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open "
+                          "shared object file: No such file or directory")
+        return None
+
+sys.meta_path.insert(0, NoPango())
+'''
+
+
+def without_pango(tmp_path: Path) -> dict[str, str]:
+    site = tmp_path / "no-pango"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_PANGO)
+    return {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_without_pango_the_demo_writes_markdown_html_and_word_and_says_how_to_get_the_pdf(
+    tmp_path,
+):
+    out = tmp_path / "demo"
+    result = ragtime("demo", "--out", str(out), env=without_pango(tmp_path))
+    line = one_error_line(result)
+    assert line.startswith("error: no PDF written: WeasyPrint cannot load pango")
+    assert ("sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+            in line)
+    assert {p.name for p in out.iterdir() if not p.name.startswith("ragtime-demo.db")} == {
+        "sutg-2024-25-Q2.md", "sutg-2024-25-Q2.html", "sutg-2024-25-Q2.docx",
+        "sutg-2024-25-Q2-chart.png"}
+    assert "All themes" in result.stdout and "sutg-2024-25-Q2.docx" in result.stdout
+    assert "Sharon Murphy" in (out / "sutg-2024-25-Q2.html").read_text()
+
+
+def test_without_pango_compile_writes_the_other_formats_and_a_pdf_alone_writes_nothing(
+    tmp_path, imported,
+):
+    env = {**imported, **without_pango(tmp_path)}
+    out = tmp_path / "papers"
+    line = one_error_line(ragtime("compile", "2024/25", "Q2", "--out", str(out), env=env))
+    assert "install it (Debian/Ubuntu" in line
+    assert {p.suffix for p in out.iterdir()} == {".md", ".html", ".docx", ".png"}
+    alone = tmp_path / "pdf-only"
+    line = one_error_line(ragtime("compile", "2024/25", "Q2", "--format", "pdf", "--out",
+                                  str(alone), env=env))
+    assert "WeasyPrint cannot load pango" in line and not alone.exists()
+
+
+# ------------------------------------------------------------------ the CLI a script can trust
+
+
+@pytest.mark.parametrize("args", [
+    ("compile", "2024/25", "Q2", "--format", "md"), ("compile", "Q2", "2024/25", "--format", "md"),
+    ("export", "2024/25", "Q2"), ("round", "status", "2024/25", "Q2"),
+    ("schedule", "show", "2024/25", "Q2"), ("compile", "--closure", "2024/25", "--format", "md"),
+])
+def test_a_period_may_be_written_as_two_words_without_quotes(tmp_path, imported, args):
+    result = ragtime(*args, env=imported, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("args", [("compile",), ("demo",), ("serve",), ("round", "status"),
+                                  ("schedule", "show")])
+def test_flags_are_shown_as_plain_flags(args):
+    result = ragtime(*args, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "<bool>" not in result.stdout
+    flags = [line.split()[0] for line in result.stdout.splitlines()
+             if line.strip().startswith("--") and len(line.split()) > 1]
+    assert flags, result.stdout
+    if args[0] == "compile":
+        assert {"--post", "--closure", "--json"} <= set(flags)
+        post = next(line for line in result.stdout.splitlines() if "--post" in line)
+        assert post.split()[:2] == ["--post", "Post"]  # no value after the flag
+
+
+def test_piped_output_prints_full_rows(tmp_path, imported):
+    env = {**imported, "COLUMNS": "40"}  # even a narrow terminal setting cuts nothing
+    shown = ragtime("schedule", "show", "2024/25", "Q3", env=env)
+    assert shown.returncode == 0, shown.stderr
+    rows = shown.stdout.splitlines()
+    assert rows[0] == "Round calendar (Europe/London)"
+    reminder = next(row for row in rows if "remind:5-days-before" in row)
+    assert reminder.split("  ")[0] == "2024/25 Q3"
+    assert "remind outstanding SROs (5 working days before the deadline)" in reminder
+    assert len(rows) == 2 + 6  # title, header, one row per job: nothing wrapped
+    compiled = ragtime("compile", "2024/25", "Q2", "--format", "md", "--out",
+                       str(tmp_path / "out"), env=env)
+    assert "Part of the Community      0      0    0          2      2" in compiled.stdout
+
+
+def test_json_for_scripts(tmp_path, imported):
+    status = json.loads(ragtime("round", "status", "2024/25", "Q2", "--json",
+                                env=imported).stdout)
+    assert {key: status[key] for key in ("framework", "period", "opened", "total", "answered",
+                                         "outstanding")} == {
+        "framework": "Step Up To Great", "period": "2024/25 Q2", "opened": False, "total": 17,
+        "answered": 0, "outstanding": 17}
+    first = status["themes"][0]["deliverables"][0]
+    assert first == {"ref": "GO-1", "area": "Access",
+                     "title": "Review, update, revise and implement Trust Access Policy",
+                     "sros": ["Sharon Murphy"], "rag": None, "submitted_at": None}
+
+    plan = json.loads(ragtime("schedule", "show", "2024/25", "Q3", "--json",
+                              env=imported).stdout)
+    assert plan["timezone"] == "Europe/London"
+    assert [job["job"] for job in plan["jobs"]][:2] == ["open_round", "remind:5-days-before"]
+    assert plan["jobs"][0] == {"period": "2024/25 Q3", "job": "open_round",
+                               "run_at": "2024-12-20T09:00:00+00:00",
+                               "what": "open the round: prompt every SRO", "status": "missed"}
+
+    out = tmp_path / "out"
+    compiled = json.loads(ragtime("compile", "2024/25", "Q2", "--format", "md,html", "--out",
+                                  str(out), "--json", env=imported).stdout)
+    assert compiled["files"] == {"md": str(out / "sutg-2024-25-Q2.md"),
+                                 "html": str(out / "sutg-2024-25-Q2.html"),
+                                 "chart": str(out / "sutg-2024-25-Q2-chart.png")}
+    assert compiled["all_themes"] == {"green": 0, "amber": 0, "red": 0, "no_update": 17,
+                                      "total": 17}

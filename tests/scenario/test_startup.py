@@ -116,7 +116,7 @@ def test_run_server_acks_its_worker_child_does_the_work_and_both_stop_on_sigterm
     with pytest.raises(ProcessLookupError):  # stopped with the server
         os.kill(worker_pid, 0)
     assert "Ragtime listening on http://127.0.0.1" in output
-    assert f"worker {socket.gethostname()}:{worker_pid} started" in output
+    assert f"worker {socket.gethostname()}:" in output and " started" in output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
 
 

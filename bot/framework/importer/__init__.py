@@ -116,23 +116,25 @@ def read_framework(path: Path) -> FrameworkSpec:
 
 
 def import_file(engine: Engine, path: Path, *, framework_name: str | None = None,
-                actor: str = "import") -> ImportSummary:
-    """``ragtime import``: read and check ``path`` first, then apply it in one write
-    transaction (all or nothing)."""
+                actor: str = "import", spec: FrameworkSpec | None = None) -> ImportSummary:
+    """``ragtime import``: read and check ``path`` first (unless ``spec`` is what
+    ``read_framework(path)`` already returned), then apply it in one write transaction (all or
+    nothing)."""
     with session_scope(engine, write=True) as session:
-        return import_framework(session, path, framework_name=framework_name, actor=actor)
+        return import_framework(session, path, framework_name=framework_name, actor=actor,
+                                spec=spec)
 
 
 def import_framework(
     session: Session, path: Path, *, framework_name: str | None = None, actor: str = "import",
-    today: date | None = None, audit_unchanged: bool = True,
+    today: date | None = None, audit_unchanged: bool = True, spec: FrameworkSpec | None = None,
 ) -> ImportSummary:
     """Create or update a framework from ``path``; raises ``FrameworkImportError`` first if the
     file has any problem. ``today`` (default: today in Europe/London) picks the risk-score
     period when the file names none. An import that changed nothing is audited unless
     ``audit_unchanged`` is False."""
     path = Path(path)
-    spec = read_framework(path)
+    spec = spec or read_framework(path)
     return apply_spec(
         session, spec, file=path.name, stem=path.stem, framework_name=framework_name,
         today=today or datetime.now(LONDON).date(), actor=actor, audit_unchanged=audit_unchanged,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from bot.calendar.periods import Period
 from bot.framework.importer.errors import Problems
+from bot.framework.importer.limits import check_file_size
 from bot.words import DIRECTIONS
 
 MIN_SCORE, MAX_SCORE = 1, 25
@@ -160,7 +161,8 @@ def finish(spec: FrameworkSpec, problems: Problems) -> None:
 
 
 def file_text(path: Path, problems: Problems) -> str:
-    """The file as text: UTF-8 (a byte-order mark is allowed), not empty."""
+    """The file as text: UTF-8 (a byte-order mark is allowed), not empty, not too large."""
+    check_file_size(path, problems)
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -10,7 +10,15 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.framework.importer.errors import Problems
+from bot.framework.importer.errors import FrameworkImportError, Problems
+from bot.framework.importer.limits import (
+    MAX_COLUMNS,
+    MAX_VALUE_CHARS,
+    MAX_XLSX_FILE_BYTES,
+    bounded_rows,
+    check_file_size,
+    check_xlsx_size,
+)
 from bot.framework.importer.spec import (
     DeliverableSpec,
     FrameworkSpec,
@@ -39,8 +47,11 @@ Row = tuple[int, list[str]]  # spreadsheet row number (header = 1) and its cells
 def read_csv(path: Path, problems: Problems) -> FrameworkSpec:
     text = file_text(path, problems)
     try:
-        rows = [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text)), 1)]
+        rows = list(bounded_rows(enumerate(csv.reader(io.StringIO(text)), 1), problems))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise problems.fail("", "", f"a cell has more than {MAX_VALUE_CHARS:,} characters; "
+                                        f"a value may have at most {MAX_VALUE_CHARS:,}") from None
         raise problems.fail("", "", f"malformed CSV: {error}") from None
     return _read_rows(rows, problems)
 
@@ -49,6 +60,8 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_file_size(path, problems, limit=MAX_XLSX_FILE_BYTES)
+    check_xlsx_size(path, problems)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except OSError as error:
@@ -59,8 +72,11 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
         raise _damaged(problems, error) from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
-        rows = [(number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)]
+        cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
+        rows = list(bounded_rows(((number, [_cell_text(value) for value in values])
+                                  for number, values in enumerate(cells, 1)), problems))
+    except FrameworkImportError:
+        raise
     except Exception as error:  # a damaged sheet: see _damaged
         raise _damaged(problems, error) from None
     finally:

@@ -13,6 +13,12 @@ import yaml
 from bot.calendar.periods import Period, PeriodError
 from bot.calendar.round_calendar import CalendarError, RoundCalendar
 from bot.framework.importer.errors import Problems
+from bot.framework.importer.limits import (
+    MAX_VALUE_CHARS,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    value_too_long,
+)
 from bot.framework.importer.spec import (
     DeliverableSpec,
     FrameworkSpec,
@@ -51,8 +57,57 @@ class _Seq(list):  # type: ignore[type-arg]
     raw: list[str | None]
 
 
+class _TooLarge(yaml.YAMLError):
+    """A YAML file beyond the limits of ``bot.framework.importer.limits``."""
+
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark, self.message = mark, message
+
+
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """A safe loader that also refuses, while it reads, values longer than
+    ``MAX_VALUE_CHARS``, nesting deeper than ``MAX_YAML_DEPTH`` (PyYAML would recurse until
+    Python gives up) and more than ``MAX_YAML_NODES`` values with aliases expanded."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._weights: dict[int, int] = {}  # id(node): values in it, aliases expanded
+        self._read = 0  # nodes read so far: a long file is stopped early, not read to its end
+
+    def fetch_flow_collection_start(self, TokenClass: type) -> None:
+        # ``[[[[…`` is refused as it is scanned: PyYAML looks ahead over every open bracket.
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise _TooLarge(self.get_mark(), f"nested more than {MAX_YAML_DEPTH} levels deep")
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _TooLarge(self.peek_event().start_mark,
+                            f"nested more than {MAX_YAML_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if id(node) in self._weights:  # an alias of a node already read
+            return node
+        self._read += 1
+        if isinstance(node, yaml.ScalarNode):
+            if len(node.value) > MAX_VALUE_CHARS:
+                raise _TooLarge(node.start_mark, value_too_long(len(node.value)))
+            weight = 1
+        elif isinstance(node, yaml.MappingNode):
+            weight = 1 + sum(self._weights[id(key)] + self._weights[id(value)]
+                             for key, value in node.value)
+        else:
+            weight = 1 + sum(self._weights[id(child)] for child in node.value)
+        if weight > MAX_YAML_NODES or self._read > MAX_YAML_NODES:
+            raise _TooLarge(node.start_mark, f"more than {MAX_YAML_NODES:,} values (counting "
+                                             "what aliases repeat); a framework has far fewer")
+        self._weights[id(node)] = weight
+        return node
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
@@ -93,6 +148,8 @@ def read_yaml(path: Path, problems: Problems) -> FrameworkSpec:
     text = file_text(path, problems)
     try:
         document = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    except _TooLarge as error:
+        raise problems.fail(f"line {error.mark.line + 1}", "", error.message) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}" if mark else ""
