@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
 from bot.collection.rounds import find_round, freeze_round, reopen_round
+from bot.collection.updates import counting_ids
 from bot.messaging.channel import SendError
 from bot.messaging.outbox import deliver_pending, record_message
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
@@ -338,20 +338,10 @@ def _choices(session: Session, framework_id: int, period_id: int) -> list[Delive
         .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
     ).all()
     ids = [d.id for d, _ in rows if d.id is not None]
-    latest = (
-        select(Update.deliverable_id, func.max(Update.version).label("version"))
-        .where(Update.period_id == period_id, col(Update.deliverable_id).in_(ids))
-        .group_by(Update.deliverable_id)
-        .subquery()
-    )
     rags = {
-        deliverable_id: str(getattr(rag, "value", rag))
-        for deliverable_id, rag in session.exec(
-            select(Update.deliverable_id, Update.rag)
-            .join(latest, (latest.c.deliverable_id == Update.deliverable_id)
-                  & (latest.c.version == Update.version))
-            .where(Update.period_id == period_id)
-        ).all()
+        update.deliverable_id: str(getattr(update.rag, "value", update.rag))
+        for update in session.exec(select(Update).where(col(Update.id).in_(counting_ids(
+            Update.period_id == period_id, col(Update.deliverable_id).in_(ids))))).all()
     } if ids else {}
     sros = _sros(session, ids)
     numbers: dict[str, int] = {}

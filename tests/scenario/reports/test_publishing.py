@@ -34,6 +34,7 @@ from bot.reports.targets import Target, default_period, parse_compile_text
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Round, Source
 from tests.scenario.reports.conftest import NOW, Q2, World, build_world
+from tests.support.rounds import open_rounds
 
 TODAY = date(2024, 10, 20)
 
@@ -52,6 +53,7 @@ def posted_draft(engine: Engine, target: Target = Target.quarter(Q2), *, ts: str
 
 
 def resubmit(engine: Engine, deliverable_id: int, narrative: str, actor: str = "U0SMURPHY"):
+    open_rounds(engine, Q2)
     with session_scope(engine, write=True) as session:
         return submit_update(session, actor_slack_id=actor, deliverable_id=deliverable_id,
                              period=Q2, rag="green", narrative=narrative, source=Source.modal,
