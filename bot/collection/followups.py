@@ -37,6 +37,7 @@ class Stored:
     narrative: str
     version: int
     co_owners: tuple[str, ...]
+    superseded: bool = False  # written before the version that counts (delivered late)
 
     @classmethod
     def of(cls, result: SubmitResult, period: Period, actor: str) -> Stored:
@@ -45,7 +46,7 @@ class Stored:
                    number=result.deliverable.code or result.deliverable.number,
                    title=result.deliverable.title,
                    rag=Rag(update.rag), narrative=update.narrative, version=update.version,
-                   co_owners=result.co_owners_slack_ids)
+                   co_owners=result.co_owners_slack_ids, superseded=result.superseded)
 
 
 @dataclass(frozen=True)

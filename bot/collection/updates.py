@@ -83,6 +83,9 @@ class SubmitResult:
     deliverable: Deliverable
     co_owners_slack_ids: tuple[str, ...]  # other SROs/delegates to tell, acting user excluded
     replaced: Update | None = None  # the version this one supersedes in the same period
+    # A version written earlier than the one that counts (a message delivered late): kept in the
+    # history, but the newer one still counts.
+    superseded: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,14 +195,15 @@ def submit_update(
     else:
         raise UpdateError("Too many people saved this update at once; please submit it again.")
 
-    if replaced is not None and _newest_key(replaced) > _newest_key(update):
+    superseded = replaced is not None and _newest_key(replaced) > _newest_key(update)
+    if superseded:
         replaced = None  # written before the version that counts: it replaces nothing
     audit(session=session, actor=actor_slack_id, action="update.submitted",
           subject=f"deliverable:{deliverable_id}", period=period.label, update_id=update.id,
           version=update.version, rag=update.rag.value, source=update.source.value,
           previous_rag=previous_rag.value if previous_rag else None)
     return _result(session, update, created=True, actor_slack_id=actor_slack_id,
-                   previous_rag=previous_rag, replaced=replaced)
+                   previous_rag=previous_rag, replaced=replaced, superseded=superseded)
 
 
 def accepting_round(session: Session, framework_id: int, period: Period) -> Round:
@@ -377,6 +381,7 @@ def _result(
     actor_slack_id: str,
     previous_rag: Rag | None = None,
     replaced: Update | None = None,
+    superseded: bool = False,
 ) -> SubmitResult:
     deliverable = session.get(Deliverable, update.deliverable_id)
     if not created:
@@ -393,7 +398,7 @@ def _result(
     return SubmitResult(
         update=update, created=created, previous_rag=previous_rag,
         deliverable=deliverable,
-        co_owners_slack_ids=tuple(co_owners), replaced=replaced,
+        co_owners_slack_ids=tuple(co_owners), replaced=replaced, superseded=superseded,
     )
 
 

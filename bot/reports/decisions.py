@@ -247,6 +247,8 @@ def request_changes(
         if round_ is not None and round_.frozen:
             raise ReportDecided(f"{target.label} is frozen, so SROs could not resubmit; "
                                 "reopen it first.")
+        if round_ is None:  # the updates were imported: open a round the SROs can answer in
+            _ensure_round(session, row, target.period, by=by, at=at, closed=False)
         choices = {c.id: c for c in _choices(session, row.framework_id, row.period_id)}
         unknown = [i for i in wanted if i not in choices]
         if unknown:
@@ -315,18 +317,23 @@ def reopen_report(
 
 
 def _ensure_round(
-    session: Session, row: CompiledReport, period: Period, *, by: str, at: datetime
+    session: Session, row: CompiledReport, period: Period, *, by: str, at: datetime,
+    closed: bool = True,
 ) -> None:
-    """Approving a period whose updates arrived without a round (imported, or entered from the
-    command line) still needs a round to freeze: record one, already closed."""
+    """A period whose updates arrived without a round (imported) still needs one: approving
+    records one already closed, to freeze; asking for changes records an open one, since
+    updates are only accepted into a round (``bot.collection.updates.accepting_round``)."""
     if find_round(session, period, framework_id=row.framework_id) is not None:
         return
     record = stored_period(session, period)
     round_ = Round(framework_id=row.framework_id, period_id=record.id or 0, opened_at=at,
-                   opened_by=by, status=RoundStatus.closed, closed_at=at, closed_by=by)
+                   opened_by=by)
+    if closed:
+        round_.status, round_.closed_at, round_.closed_by = RoundStatus.closed, at, by
     session.add(round_)
     session.flush()
-    audit(session=session, actor=by, action="round.recorded_for_approval",
+    audit(session=session, actor=by,
+          action="round.recorded_for_approval" if closed else "round.recorded_for_changes",
           subject=f"round:{round_.id}", period=period.label)
 
 

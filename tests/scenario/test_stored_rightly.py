@@ -144,6 +144,8 @@ def test_a_late_older_reply_never_replaces_the_newer_one(on_each_database: Harne
     assert [u.narrative for u in slack.versions(1)] == ["the older words", "the newer words"]
     card = slack.prompt(SHARON, 1).text
     assert "the newer words" in card and "the older words" not in card
+    late = blocks_text(_confirmations(slack, prompt.channel, prompt.ts)[-1]["blocks"])
+    assert "the older words" in late and "the update you wrote after it still counts" in late
     [row] = [r for r in export_period(slack.engine, Q3) if r["narrative"]]
     assert row["narrative"] == "the newer words"
 
