@@ -76,7 +76,7 @@ class FormFacts:
     today: date
     previous_rag: Rag | None = None
     previous_narrative: str | None = None
-    current_version: int | None = None  # the version this period so far, if any
+    current_version: int | None = None  # the highest version this period so far, if any
     initial: Draft = field(default_factory=Draft)
 
 
@@ -130,7 +130,7 @@ def _offer(
         theme=theme, deadline=round_.deadline if round_ else None, rules=entry.rules,
         today=ctx.today(), previous_rag=entry.previous_rag,
         previous_narrative=previous.narrative if previous else None,
-        current_version=latest.version if latest else None, initial=initial,
+        current_version=entry.last_version or None, initial=initial,
     ))
 
 

@@ -95,9 +95,10 @@ class EntryContext:
     deliverable: Deliverable
     rules: Rules
     previous_rag: Rag | None  # last quarter's rating
-    latest: Update | None  # the current version in this period, to pre-fill the form
+    latest: Update | None  # the version that counts in this period, to pre-fill the form
     frozen: bool
     closed: str | None = None  # why nothing can be saved for the period now (frozen, no round)
+    last_version: int = 0  # the highest version number so far (the next save is one more)
 
 
 def submit_update(
@@ -236,6 +237,7 @@ def entry_context(session: Session, deliverable_id: int, period: Period) -> Entr
     if deliverable is None:
         return None
     previous = previous_period_update(session, deliverable_id, period)
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
     try:
         accepting_round(session, deliverable.framework_id, period)
         closed: UpdateError | None = None
@@ -248,6 +250,7 @@ def entry_context(session: Session, deliverable_id: int, period: Period) -> Entr
         latest=latest_update(session, deliverable_id, period),
         frozen=isinstance(closed, PeriodFrozen),
         closed=str(closed) if closed else None,
+        last_version=_last_version(session, deliverable_id, record.id) if record else 0,
     )
 
 

@@ -1,13 +1,15 @@
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import func, select
 
-from bot.collection.rounds import freeze_round, open_round, reopen_round
+from bot.calendar.periods import Period
+from bot.collection.rounds import close_round, freeze_round, open_round, reopen_round
 from bot.collection.updates import (
     DeliverableInactive,
+    NoOpenRound,
     NotPermitted,
     PeriodFrozen,
     RuleViolation,
@@ -18,8 +20,9 @@ from bot.collection.updates import (
     submit_update,
     update_history,
 )
+from bot.reports.load import load_latest_updates
 from storage.db import session_scope
-from storage.models import AuditEvent, Rag, Source, Update
+from storage.models import AuditEvent, PeriodRecord, Rag, Source, Update
 from tests.support.collection_world import (
     BHANU,
     DELEGATE,
@@ -178,6 +181,52 @@ def test_a_frozen_period_refuses_until_reopened(any_engine):
         reopen_round(s, Q2, by="U0LEAD", reason="late correction")
     assert submit(any_engine, actor_slack_id=SHARON,
                   deliverable_id=world.access_policy).created
+
+
+@pytest.mark.parametrize("period", [Period(2023, 2), Period(2024, 3)])
+def test_a_period_without_a_round_takes_no_updates_and_makes_no_period_row(any_engine, period):
+    world = build_world(any_engine, rounds=(Q1, Q2))
+    periods = count(any_engine, PeriodRecord)
+
+    with pytest.raises(NoOpenRound, match=f"no open round for {period.label}"):
+        submit(any_engine, actor_slack_id=SHARON, deliverable_id=world.access_policy,
+               period=period)
+
+    assert count(any_engine) == 0 and count(any_engine, PeriodRecord) == periods
+    with session_scope(any_engine) as s:
+        assert entry_context(s, world.access_policy, period).closed.startswith(
+            f"There is no open round for {period.label}")
+        assert entry_context(s, world.access_policy, Q2).closed is None
+
+
+def test_a_closed_round_still_takes_late_updates(any_engine):
+    world = build_world(any_engine, rounds=(Q1, Q2))
+    with session_scope(any_engine, write=True) as s:
+        close_round(s, Q2, by="U0LEAD")
+    assert submit(any_engine, actor_slack_id=SHARON, deliverable_id=world.access_policy).created
+
+
+def test_the_newest_written_counts_in_every_reader(any_engine):
+    world = build_world(any_engine, rounds=(Q1, Q2))
+    at = datetime(2024, 10, 1, 9, tzinfo=UTC)
+    for minutes, words in ((5, "newer"), (0, "older")):  # the older one arrives second
+        submit(any_engine, actor_slack_id=SHARON, deliverable_id=world.access_policy,
+               narrative=words, now=at + timedelta(hours=1),
+               written_at=at + timedelta(minutes=minutes))
+    late = submit(any_engine, actor_slack_id=SHARON, deliverable_id=world.access_sops,
+                  narrative="future", now=at, written_at=at + timedelta(days=400))
+
+    with session_scope(any_engine) as s:
+        assert latest_update(s, world.access_policy, Q2).narrative == "newer"
+        assert latest_updates(s, Q2)[world.access_policy].narrative == "newer"
+        assert [u.narrative for u in update_history(s, world.access_policy, Q2)] == [
+            "older", "newer"]
+        assert [u.version for u in update_history(s, world.access_policy, Q2)] == [2, 1]
+        [loaded] = [u for (d, _p), u in load_latest_updates(s, world.framework_id, [
+            latest_update(s, world.access_policy, Q2).period_id]).items()
+            if d == world.access_policy]
+        assert loaded.update.narrative == "newer"
+    assert late.update.written_at == at  # never later than it arrived
 
 
 def test_a_retired_deliverable_takes_no_updates(any_engine):
