@@ -19,10 +19,10 @@ def message_key(channel: str, ts: str) -> str:
     return f"message:{channel}:{ts}"
 
 
-def written_at(ts: str | None) -> datetime | None:
+def written_at(ts: object) -> datetime | None:
     """When the message ``ts`` was written (UTC, to the microsecond), or None when ``ts`` is not
     a Slack timestamp."""
-    match = _TS.fullmatch(ts or "")
+    match = _TS.fullmatch(ts) if isinstance(ts, str) else None
     if match is None:
         return None
     seconds, fraction = int(match[1]), int(match[2].ljust(6, "0"))
