@@ -16,7 +16,7 @@ from bot.reports.export import export_period
 from handlers.slack.blocks.ids import update_button_value
 from storage.db import session_scope
 from storage.models import AuditEvent, PeriodRecord, Update
-from tests.scenario.conftest import Q3, SHARON, Harness, blocks_text
+from tests.scenario.conftest import Q3, SHARON, Harness, blocks_text, elements
 from tests.support.slack_requests import dm_message
 
 EARLIER_YEAR, LAST_QUARTER, NEXT_QUARTER = Period(2023, 3), Period(2024, 2), Period(2024, 4)
@@ -78,6 +78,21 @@ def test_a_button_naming_a_period_without_a_round_opens_no_form(on_each_database
 
     assert "There is no open round for 2023/24 Q3" in blocks_text(view["blocks"])
     assert not [b for b in view["blocks"] if b["type"] == "input"]
+
+
+def test_the_home_tab_offers_no_update_button_before_the_round_opens(slack: Harness):
+    def home() -> dict:
+        before = len(slack.fake.calls("views.publish"))
+        assert slack.served.slack.open_home(SHARON).status == 200
+        slack.fake.wait_for("views.publish", before + 1)
+        return slack.fake.homes[SHARON]
+
+    shown = home()
+    assert "no round opened yet" in blocks_text(shown["blocks"])
+    assert [e for e in elements(shown["blocks"]) if e.get("type") == "button"] == []
+
+    slack.open_round()
+    assert len([e for e in elements(home()["blocks"]) if e.get("type") == "button"]) == 4
 
 
 def test_a_thread_reply_to_a_prompt_of_a_period_without_a_round_is_refused(
