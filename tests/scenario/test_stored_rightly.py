@@ -15,8 +15,8 @@ from bot.collection.values import Target
 from bot.reports.export import export_period
 from handlers.slack.blocks.ids import update_button_value
 from storage.db import session_scope
-from storage.models import AuditEvent, PeriodRecord, Update
-from tests.scenario.conftest import Q3, SHARON, Harness, blocks_text, elements
+from storage.models import AuditEvent, PeriodRecord, Person, Update
+from tests.scenario.conftest import IN_SLACK, Q3, SHARON, Harness, blocks_text, elements
 from tests.support.slack_requests import dm_message
 
 EARLIER_YEAR, LAST_QUARTER, NEXT_QUARTER = Period(2023, 3), Period(2024, 2), Period(2024, 4)
@@ -87,8 +87,14 @@ def test_the_home_tab_offers_no_update_button_before_the_round_opens(slack: Harn
         slack.fake.wait_for("views.publish", before + 1)
         return slack.fake.homes[SHARON]
 
+    with session_scope(slack.engine, write=True) as session:  # linked in an earlier quarter
+        sharon = session.exec(select(Person).where(Person.email == IN_SLACK[SHARON])).one()
+        sharon.slack_id = SHARON
+        session.add(sharon)
+
     shown = home()
     assert "no round opened yet" in blocks_text(shown["blocks"])
+    assert "Your deliverables* — 4 of 4 still to report" in blocks_text(shown["blocks"])
     assert [e for e in elements(shown["blocks"]) if e.get("type") == "button"] == []
 
     slack.open_round()
