@@ -9,6 +9,7 @@ import csv
 import io
 
 import pytest
+from sqlmodel import select
 
 from bot.reports.export import FIELDS, export_rows, write_csv
 from bot.reports.spreadsheet import safe_cell
@@ -82,10 +83,10 @@ def test_stored_text_is_neutralised_in_the_exported_file(any_engine):
         deliverable = session.get(Deliverable, 1)
         deliverable.title, deliverable.area = "-2+3 beds", "＠Access"
         session.add(deliverable)
-        for person in session.query(Person).all():
+        for person in session.exec(select(Person)).all():
             person.name = "=HYPERLINK(\"http://evil\",\"" + person.name + "\")"
             session.add(person)
-        for update in session.query(Update).all():
+        for update in session.exec(select(Update)).all():
             update.narrative = "+cmd|' /C calc'!A0"
             session.add(update)
     with session_scope(any_engine) as session:
