@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
 from bot.collection.rounds import find_round, freeze_round, reopen_round
+from bot.collection.storable import unstorable
 from bot.collection.updates import counting_ids
 from bot.messaging.channel import SendError
 from bot.messaging.outbox import deliver_pending, record_message
@@ -230,6 +231,8 @@ def request_changes(
     if len(text) > COMMENT_LIMIT:
         raise InvalidRequest(f"The comment is {len(text)} characters; please keep it under "
                              f"{COMMENT_LIMIT}.", field="comment")
+    if problem := unstorable(text):
+        raise InvalidRequest(f"The comment {problem}.", field="comment")
     wanted = list(dict.fromkeys(int(i) for i in deliverable_ids))
     if not wanted:
         raise InvalidRequest("Please choose at least one deliverable to send back.",

@@ -246,6 +246,11 @@ def test_request_changes_records_a_message_per_sro_with_a_slack_account(any_worl
         request_changes(engine, report.id, by="U0LEAD", at=NOW, comment="x",
                         deliverable_ids=[999_999])
     assert unknown.value.field == "deliverables"
+    for bad in ("Please\x00 revise", "Please \ud83d revise"):  # what no database can hold
+        with pytest.raises(InvalidRequest, match="The comment contains") as unstorable:
+            request_changes(engine, report.id, by="U0LEAD", at=NOW, comment=bad,
+                            deliverable_ids=chosen)
+        assert unstorable.value.field == "comment"
 
 
 def test_requests_for_changes_are_refused_on_a_frozen_period(any_world: World):
