@@ -27,9 +27,10 @@ from sqlalchemy.engine import Engine
 
 import handlers.slack
 from bot.context import utc_now
+from bot.messaging.channel import TransientSendError
 from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
-from handlers.slack.deferral import ack_only, relay_acks
+from handlers.slack.deferral import LAST_ATTEMPT, RETRY, ack_only, relay_acks
 from handlers.slack.gateway import SlackSendError
 from handlers.slack.shapes import refuse_malformed
 from ragtime.http_server import serve_http, serve_socket
@@ -111,7 +112,15 @@ def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
 
 
 def _error_handler(ctx: SlackContext) -> Callable[..., None]:
-    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
+    def on_error(error: Exception, body: dict[str, Any], respond: Any,
+                 context: BoltContext) -> None:
+        if (isinstance(error, TransientSendError) and LAST_ATTEMPT in context
+                and not context[LAST_ATTEMPT]):
+            # In the worker, with attempts left: tried again later, nobody told yet.
+            log.warning("Slack was unwell (%s) for %s; trying again later", error,
+                        describe_request(body))
+            context[RETRY] = error
+            return
         ref = uuid.uuid4().hex[:8]
         where = describe_request(body)
         log.error("listener failed [ref %s] %s: %s", ref, where, type(error).__name__,

@@ -30,10 +30,10 @@ from slack_bolt import App, BoltRequest
 from bot.collection.followups import FOLLOW_UP
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
-from bot.messaging.inbox import GiveUp, Received, process_pending
+from bot.messaging.inbox import MAX_ATTEMPTS, GiveUp, Received, process_pending
 from bot.settings import Settings
 from handlers.slack.context import SlackContext
-from handlers.slack.deferral import SLACK_REQUEST
+from handlers.slack.deferral import LAST_ATTEMPT, RETRY, SLACK_REQUEST
 from handlers.slack.work import WORK
 from ragtime.app import create_app, start_scheduler_for
 from ragtime.logs import configure_logging
@@ -55,7 +55,12 @@ def handler_for(app: App, ctx: SlackContext) -> Callable[[Received], None]:
 
     def handle(item: Received) -> None:
         if item.kind == SLACK_REQUEST:
-            response = app.dispatch(BoltRequest(body=item.payload["body"], mode="socket_mode"))
+            request = BoltRequest(body=item.payload["body"], mode="socket_mode",
+                                  context={LAST_ATTEMPT: item.attempts >= MAX_ATTEMPTS})
+            response = app.dispatch(request)
+            retry = request.context.get(RETRY)
+            if retry is not None:  # Slack unwell: tried again later (a reply is stored once)
+                raise retry
             if response.status >= 500:  # the error handler logged it and told the person
                 raise GiveUp(f"the listener failed (status {response.status})")
             return
@@ -110,7 +115,7 @@ class Worker:
     def _inbox_loop(self) -> None:
         while not self._stop.is_set():
             report = self._guarded("inbox", lambda: process_pending(
-                self.ctx.engine, self._handle, batch=INBOX_BATCH, clock=self.ctx.now))
+                self.ctx.engine, self._handle, batch=INBOX_BATCH))  # wall-clock leases
             if report is None or not (report.done or report.failed or report.retried):
                 self._stop.wait(self.poll)
 

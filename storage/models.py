@@ -1,7 +1,7 @@
 """SQLModel tables. Storage knows nothing of Slack, schedules or reports.
 
 Nothing here is ever overwritten where history matters: an SRO's update is a new row per
-submission (``version`` counts up, the highest counts) and every change leaves an
+submission (``version`` counts up; the newest written counts) and every change leaves an
 ``AuditEvent``.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -159,12 +160,21 @@ class Round(SQLModel, table=True):
     closed_by: str | None = None
 
 
+def _when_submitted(context: Any) -> datetime:
+    """``Update.written_at`` when none is given: the row's ``submitted_at``."""
+    return context.get_current_parameters()["submitted_at"]
+
+
 class Update(SQLModel, table=True):
-    """One submission of RAG + narrative for a deliverable in a period. Never updated in place."""
+    """One submission of RAG + narrative for a deliverable in a period. Never updated in place.
+
+    ``version`` numbers submissions in the order they arrived; the one that counts is the newest
+    written (``written_at``, then ``version``): see ``bot.collection.updates.newest_first``."""
 
     __table_args__ = (
         UniqueConstraint("deliverable_id", "period_id", "version"),
         Index("ix_update_latest", "period_id", "deliverable_id", "version"),
+        Index("ix_update_written", "period_id", "deliverable_id", "written_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     deliverable_id: int = Field(foreign_key="deliverable.id", index=True)
@@ -178,8 +188,14 @@ class Update(SQLModel, table=True):
     submitted_by_id: int | None = Field(default=None, foreign_key="person.id")
     submitted_by_slack_id: str | None = None
     submitted_at: datetime = Field(default_factory=utcnow)
+    # When the person wrote it (a thread reply's message time; a form's submission; by default
+    # ``submitted_at``): versions are ordered by it, so a late-delivered older message never
+    # becomes the latest.
+    written_at: datetime | None = Field(default=None, sa_column=Column(
+        UTCDateTime(), nullable=False, default=_when_submitted))
     source: Source = Source.modal
-    # Slack delivery identity (event_id, view id + hash, ...) so a retry stores nothing twice.
+    # The delivery's identity (the message's channel + ts, the form's view id, ...) so a retry or
+    # a second delivery of the same message stores nothing twice.
     idempotency_key: str | None = Field(default=None, unique=True)
 
 

@@ -45,6 +45,7 @@ class Stored:
     # The person who submitted, when known by person (the web form); ``actor`` is then their
     # Slack user id, or "" when they are not on Slack.
     actor_person_id: int | None = None
+    superseded: bool = False  # written before the version that counts (delivered late)
 
     @classmethod
     def of(cls, result: SubmitResult, period: Period, actor: str, *,
@@ -55,12 +56,12 @@ class Stored:
                    number=result.deliverable.code or result.deliverable.number,
                    title=result.deliverable.title,
                    rag=Rag(update.rag), narrative=update.narrative, version=update.version,
-                   co_owners=result.co_owners_slack_ids)
+                   co_owners=result.co_owners_slack_ids, superseded=result.superseded)
 
     def as_payload(self) -> dict[str, Any]:
         """Plain JSON for the outbox (``from_payload`` reads it back)."""
         return {"period": self.period.label, "actor": self.actor,
-                "actor_person_id": self.actor_person_id,
+                "actor_person_id": self.actor_person_id, "superseded": self.superseded,
                 "deliverable_id": self.deliverable_id, "number": self.number,
                 "title": self.title, "rag": self.rag.value, "narrative": self.narrative,
                 "version": self.version, "co_owners": list(self.co_owners)}
@@ -70,6 +71,7 @@ class Stored:
         person = payload.get("actor_person_id")
         return cls(period=Period.parse(str(payload["period"])), actor=str(payload["actor"]),
                    actor_person_id=int(person) if person is not None else None,
+                   superseded=bool(payload.get("superseded")),
                    deliverable_id=int(payload["deliverable_id"]), number=str(payload["number"]),
                    title=str(payload["title"]), rag=Rag(payload["rag"]),
                    narrative=str(payload["narrative"]), version=int(payload["version"]),

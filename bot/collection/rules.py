@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.collection.dates import parse_date
+from bot.collection.storable import unstorable
 from bot.framework.rules import Rules, as_rules
 from storage.models import Rag
 
@@ -19,6 +20,9 @@ NARRATIVE_MAX = 3000
 TEXT_MAX = 3000  # recovery action and change reason
 
 FIELDS = ("rag", "narrative", "recovery_action", "recovery_date", "change_reason")
+_NAMES = {"rag": "The rating", "narrative": "The narrative",
+          "recovery_action": "The recovery action", "recovery_date": "The recovery date",
+          "change_reason": "The reason for the change"}
 
 
 def check_update(
@@ -36,7 +40,8 @@ def check_update(
 
     ``previous_rag`` is last quarter's rating of the deliverable (``None`` if there was none).
     ``recovery_date`` may be a ``date`` or text such as ``2024-12-31`` or ``31/12/2024``.
-    ``today`` defaults to the local date; a recovery date before it is refused.
+    ``today`` defaults to the local date; a recovery date before it is refused. Text that
+    cannot be stored (``bot.collection.storable``) is refused whatever else the rules say.
     """
     rules = as_rules(rules)
     errors: dict[str, str] = {}
@@ -82,7 +87,19 @@ def check_update(
         )
     elif len(reason) > TEXT_MAX:
         errors["change_reason"] = f"The reason for the change is over {TEXT_MAX:,} characters."
+    errors.update(_unstorable(rag=rag, narrative=narrative, recovery_action=recovery_action,
+                              recovery_date=recovery_date, change_reason=change_reason))
     return errors
+
+
+def _unstorable(**fields: object) -> dict[str, str]:
+    """Field → message for text no database can hold (never quoting it back)."""
+    found: dict[str, str] = {}
+    for name, value in fields.items():
+        problem = unstorable(value) if isinstance(value, str) else None
+        if problem:
+            found[name] = f"{_NAMES[name]} {problem}."
+    return found
 
 
 def _a_rating(rating: Rag) -> str:

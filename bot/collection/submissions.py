@@ -9,14 +9,19 @@ units of work and keep the ordering guarantees the channel relies on:
   follow-up (outbox kind ``follow_up``); the caller acknowledges the form once this returns and
   the worker's outbox delivery calls ``after_form`` for the confirmation, the refreshed prompt
   cards and the co-owners' notices (``ctx.channels.follow_ups``), so none is lost on a crash;
-- ``submit_reply(ctx, message, answer)``: a DM message. The delivery is claimed
-  (``bot.messaging.inbound``) and the update stored in one write transaction, so a retry of the
-  same delivery is answered once; when the answer (``answer`` for a help, a refusal or what is
+- ``submit_reply(ctx, message, answer)``: a DM message. The message is claimed
+  (``bot.messaging.inbound``, by the message's own identity, so the same message delivered
+  twice under different event ids is one) and the update stored in one write transaction, so a
+  second delivery is answered once; when the answer (``answer`` for a help, a refusal or what is
   missing; the follow-ups for a stored update) cannot be delivered, the claim is released so the
-  channel's retry answers (the update is found by its idempotency key, not stored twice).
+  channel's retry answers (the update is found by its idempotency key, not stored twice). Its
+  version is placed by when the person wrote it, so a late delivery never replaces a newer one.
 
-The acting user always comes from the signed payload; the target only names a deliverable and is
-re-checked (``bot.framework.permissions.may_submit``, inside ``submit_update``).
+The acting user always comes from the signed payload; the target only names a deliverable and a
+period and is re-checked inside ``submit_update``: the actor may submit for it
+(``bot.framework.permissions.may_submit``) and the period's round accepts updates
+(``bot.collection.updates.accepting_round``: a form whose metadata names another period, a year
+ago or next quarter, is refused and stores nothing).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from bot.collection.owned import deliverables_for
 from bot.collection.replies import ParsedReply, parse_reply
 from bot.collection.rounds import find_round
 from bot.collection.rules import Rules
+from bot.collection.storable import storable
 from bot.collection.updates import (
     RuleViolation,
     UpdateError,
@@ -72,7 +78,7 @@ class FormFacts:
     today: date
     previous_rag: Rag | None = None
     previous_narrative: str | None = None
-    current_version: int | None = None  # the version this period so far, if any
+    current_version: int | None = None  # the highest version this period so far, if any
     initial: Draft = field(default_factory=Draft)
     # Who saved the current version and when (a joint SRO or delegate sees the other's answer).
     current_by: str | None = None
@@ -82,10 +88,12 @@ class FormFacts:
 @dataclass(frozen=True)
 class FormOffer:
     """The form's facts, or why it is refused: ``not_yours`` (not an SRO or delegate),
-    ``gone`` (no longer in the framework), ``frozen`` (the period is closed for changes)."""
+    ``gone`` (no longer in the framework), ``frozen`` (the period is closed for changes),
+    ``no_round`` (no round is open for the period; ``reason`` says so)."""
 
     facts: FormFacts | None = None
-    refused: Literal["not_yours", "gone", "frozen"] | None = None
+    refused: Literal["not_yours", "gone", "frozen", "no_round"] | None = None
+    reason: str = ""
 
 
 def update_form_for(
@@ -114,6 +122,8 @@ def form_offer(
         return FormOffer(refused="gone")
     if entry.frozen:
         return FormOffer(refused="frozen")
+    if entry.closed:
+        return FormOffer(refused="no_round", reason=entry.closed)
     previous = previous_period_update(session, target.deliverable_id, target.period)
     round_ = find_round(session, target.period, framework_id=entry.deliverable.framework_id)
     latest = entry.latest
@@ -132,7 +142,7 @@ def form_offer(
         theme=theme, deadline=round_.deadline if round_ else None, rules=entry.rules,
         today=ctx.today(), previous_rag=entry.previous_rag,
         previous_narrative=previous.narrative if previous else None,
-        current_version=latest.version if latest else None, initial=initial,
+        current_version=entry.last_version or None, initial=initial,
         current_by=author.name if author else None,
         current_at=latest.submitted_at if latest else None,
     ))
@@ -207,8 +217,10 @@ def after_form(ctx: AppContext, stored: Stored) -> None:
 
 @dataclass(frozen=True)
 class DirectMessage:
-    """A message someone wrote to Ragtime: ``key`` names the delivery (one per event, kept
-    across the channel's retries); ``thread_ts`` is the message it replies to, if any."""
+    """A message someone wrote to Ragtime: ``key`` names the message itself (in Slack its
+    channel and ts), the same however often and under whatever event id it is delivered;
+    ``thread_ts`` is the message it replies to, if any; ``written_at`` is when they wrote it
+    (aware; None: when it arrived)."""
 
     key: str
     user: str
@@ -216,6 +228,7 @@ class DirectMessage:
     ts: str | None
     thread_ts: str | None
     text: str
+    written_at: datetime | None = None
 
     @property
     def in_thread(self) -> bool:
@@ -293,16 +306,23 @@ def _store_reply(
             recovery_date=parsed.recovery_date_text or parsed.recovery_date,
             change_reason=parsed.change_reason, source=Source.thread,
             idempotency_key=message.key, today=ctx.today(), now=ctx.now(),
+            written_at=message.written_at,
         )
     except RuleViolation as violation:
-        draft = Draft(rag=parsed.rag, narrative=parsed.narrative,
-                      recovery_action=parsed.recovery_action,
-                      recovery_date=parsed.recovery_date, change_reason=parsed.change_reason)
+        # Quoted back and pre-filled in the form: cleaned of what could not be stored.
+        draft = Draft(rag=parsed.rag, narrative=storable(parsed.narrative),
+                      recovery_action=_storable(parsed.recovery_action),
+                      recovery_date=parsed.recovery_date,
+                      change_reason=_storable(parsed.change_reason))
         return ReplyAnswer("missing", message.thread_ts, errors=dict(violation.errors),
                            draft=draft, target=target)
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable
         return ReplyAnswer("refused", message.thread_ts, reason=str(refusal))
     return Stored.of(result, period, message.user)
+
+
+def _storable(text: str | None) -> str | None:
+    return storable(text) if text is not None else None
 
 
 def _period_of(payload: Mapping[str, object]) -> Period | None:

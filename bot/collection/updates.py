@@ -1,10 +1,15 @@
 """SRO updates: submit (versioned, never overwritten) and read back.
 
-Every submission is a new ``Update`` row; the highest ``version`` of a deliverable in a period
-counts. Call ``submit_update`` inside ``session_scope(engine, write=True)``: on SQLite that
-takes the write lock before the version is read, and on PostgreSQL a concurrent submitter
-that wins the race for a version number is detected by the unique constraint and the version
-is recomputed.
+Every submission is a new ``Update`` row numbered by ``version`` in the order it arrived; the
+one that counts is the newest *written* (``written_at``: when the person wrote it; ties by
+version), so a message delivered late never replaces a newer one (``newest_first`` is that
+order, for every reader). Call ``submit_update`` inside ``session_scope(engine, write=True)``:
+on SQLite that takes the write lock before the version is read, and on PostgreSQL a concurrent
+submitter that wins the race for a version number is detected by the unique constraint and the
+version is recomputed.
+
+An update is only ever filed into a round that has been opened (or reopened by a lead) and is
+not frozen: ``accepting_round`` decides that from storage, whatever period the channel named.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from bot.calendar.periods import Period, stored_period
+from bot.calendar.periods import Period
 from bot.collection.dates import parse_date
 from bot.collection.rules import Rules, check_update
 from bot.framework.permissions import may_submit
@@ -51,6 +57,11 @@ class PeriodFrozen(UpdateError):
     """The period's round is frozen (its report approved); a governance lead must reopen it."""
 
 
+class NoOpenRound(UpdateError):
+    """No round has been opened for the period in the deliverable's framework (an earlier year,
+    a later quarter): nothing may be filed into it."""
+
+
 class DeliverableInactive(UpdateError):
     """The deliverable no longer exists or was retired from the framework."""
 
@@ -72,6 +83,9 @@ class SubmitResult:
     deliverable: Deliverable
     co_owners_slack_ids: tuple[str, ...]  # other SROs/delegates to tell, acting user excluded
     replaced: Update | None = None  # the version this one supersedes in the same period
+    # A version written earlier than the one that counts (a message delivered late): kept in the
+    # history, but the newer one still counts.
+    superseded: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,8 +95,10 @@ class EntryContext:
     deliverable: Deliverable
     rules: Rules
     previous_rag: Rag | None  # last quarter's rating
-    latest: Update | None  # the current version in this period, to pre-fill the form
+    latest: Update | None  # the version that counts in this period, to pre-fill the form
     frozen: bool
+    closed: str | None = None  # why nothing can be saved for the period now (frozen, no round)
+    last_version: int = 0  # the highest version number so far (the next save is one more)
 
 
 def submit_update(
@@ -101,6 +117,7 @@ def submit_update(
     idempotency_key: str | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    written_at: datetime | None = None,
 ) -> SubmitResult:
     """Store a new version of the deliverable's update for ``period``.
 
@@ -110,14 +127,17 @@ def submit_update(
     Checked in this order: the actor may submit (else ``NotPermitted``; the refusal is
     audited and *committed* before raising, so call this at the start of the unit of work),
     an already used ``idempotency_key`` returns the stored update with ``created=False``,
-    the deliverable is active (``DeliverableInactive``), the round is not frozen
-    (``PeriodFrozen``), the framework's rules hold (``RuleViolation``).
+    the deliverable is active (``DeliverableInactive``), the period has a round that accepts
+    updates (``accepting_round``: ``NoOpenRound``, ``PeriodFrozen``), the framework's rules
+    hold (``RuleViolation``, which includes text that cannot be stored).
 
     ``now`` (timezone-aware) is stored as ``submitted_at``: pass the app's clock
     (``AppContext.now()``) so tests and replays record the time the app believes it is; it
-    defaults to the real time. A naive ``now`` raises ``ValueError``.
+    defaults to the real time. A naive ``now`` raises ``ValueError``. ``written_at`` is when
+    the person wrote it (a message's own time), never later than ``now``; default ``now``.
     """
     submitted_at = _aware_utc(now) if now is not None else utcnow()
+    written = min(_aware_utc(written_at), submitted_at) if written_at else submitted_at
     if not may_submit(session, slack_id=actor_slack_id, person_id=actor_person_id,
                       deliverable_id=deliverable_id):
         audit(session=session, actor=_actor_label(actor_slack_id, actor_person_id),
@@ -141,14 +161,7 @@ def submit_update(
     if deliverable is None or not deliverable.active:
         raise DeliverableInactive("This deliverable is no longer part of the framework.")
 
-    record = stored_period(session, period)
-    round_ = _round(session, deliverable.framework_id, record.id)
-    if round_ is not None and (round_.frozen or round_.approved_at is not None):
-        state = "its report has been approved" if round_.approved_at else "it has been frozen"
-        raise PeriodFrozen(
-            f"Updates for {period.label} can no longer be changed: {state}. "
-            "A governance lead must reopen the round first."
-        )
+    period_id = accepting_round(session, deliverable.framework_id, period).period_id
 
     context_rules = _rules(session, deliverable.framework_id)
     previous = previous_period_update(session, deliverable_id, period)
@@ -165,16 +178,16 @@ def submit_update(
     if actor_person_id is not None:  # the web form: the person's Slack id, if they have one
         actor_slack_id = submitter.slack_id or "" if submitter else ""
     fields: dict[str, Any] = dict(
-        deliverable_id=deliverable_id, period_id=record.id, rag=Rag(str(rag).strip().lower()),
+        deliverable_id=deliverable_id, period_id=period_id, rag=Rag(str(rag).strip().lower()),
         narrative=narrative.strip(), recovery_action=_clean(recovery_action),
         recovery_date=_as_date(recovery_date), change_reason=_clean(change_reason),
         submitted_by_id=submitter.id if submitter else None,
         submitted_by_slack_id=actor_slack_id or None, source=Source(source),
-        idempotency_key=idempotency_key or None, submitted_at=submitted_at,
+        idempotency_key=idempotency_key or None, submitted_at=submitted_at, written_at=written,
     )
     for _ in range(VERSION_RETRIES):
         replaced = latest_update(session, deliverable_id, period)
-        update = Update(version=(replaced.version if replaced else 0) + 1, **fields)
+        update = Update(version=_last_version(session, deliverable_id, period_id) + 1, **fields)
         try:
             with session.begin_nested():
                 session.add(update)
@@ -191,44 +204,96 @@ def submit_update(
     else:
         raise UpdateError("Too many people saved this update at once; please submit it again.")
 
+    superseded = replaced is not None and _newest_key(replaced) > _newest_key(update)
+    if superseded:
+        replaced = None  # written before the version that counts: it replaces nothing
     audit(session=session, actor=_actor_label(actor_slack_id, actor_person_id),
           action="update.submitted",
           subject=f"deliverable:{deliverable_id}", period=period.label, update_id=update.id,
           version=update.version, rag=update.rag.value, source=update.source.value,
           previous_rag=previous_rag.value if previous_rag else None)
     return _result(session, update, created=True, actor_slack_id=actor_slack_id,
-                   previous_rag=previous_rag, replaced=replaced)
+                   previous_rag=previous_rag, replaced=replaced, superseded=superseded)
+
+
+def accepting_round(session: Session, framework_id: int, period: Period) -> Round:
+    """The round an update for ``period`` is filed into: the one opened (or reopened by a
+    governance lead) for the framework and period, and not frozen. Decided here from storage,
+    whatever period a form's metadata or a channel named; reads only (no period row is made).
+
+    Raises ``NoOpenRound`` when the period has no round, ``PeriodFrozen`` when it is frozen or
+    its report approved. (A *closed* round still takes late updates until it is frozen.)"""
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    round_ = _round(session, framework_id, record.id) if record else None
+    if round_ is None:
+        raise NoOpenRound(
+            f"There is no open round for {period.label}, so updates for it cannot be saved. "
+            "Use the buttons on your latest prompt message or in Ragtime's Home tab.")
+    if round_.frozen or round_.approved_at is not None:
+        state = "its report has been approved" if round_.approved_at else "it has been frozen"
+        raise PeriodFrozen(
+            f"Updates for {period.label} can no longer be changed: {state}. "
+            "A governance lead must reopen the round first."
+        )
+    return round_
 
 
 def entry_context(session: Session, deliverable_id: int, period: Period) -> EntryContext | None:
     """The rules, last quarter's rating and current version for an update about to be entered;
-    ``None`` if the deliverable does not exist."""
+    ``None`` if the deliverable does not exist. ``closed`` says why nothing can be saved for
+    ``period`` now (``accepting_round``'s refusal), else None."""
     deliverable = session.get(Deliverable, deliverable_id)
     if deliverable is None:
         return None
     previous = previous_period_update(session, deliverable_id, period)
     record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    round_ = _round(session, deliverable.framework_id, record.id) if record else None
+    try:
+        accepting_round(session, deliverable.framework_id, period)
+        closed: UpdateError | None = None
+    except UpdateError as refusal:
+        closed = refusal
     return EntryContext(
         deliverable=deliverable,
         rules=_rules(session, deliverable.framework_id),
         previous_rag=Rag(previous.rag) if previous else None,
         latest=latest_update(session, deliverable_id, period),
-        frozen=bool(round_ and (round_.frozen or round_.approved_at is not None)),
+        frozen=isinstance(closed, PeriodFrozen),
+        closed=str(closed) if closed else None,
+        last_version=_last_version(session, deliverable_id, record.id) if record else 0,
     )
 
 
 # ------------------------------------------------------------------------------ reading
 
+def newest_first() -> tuple[Any, ...]:
+    """The order of a deliverable's versions in a period, the one that counts first: the newest
+    written, then the latest to arrive. Every reader of "the latest update" uses this."""
+    return col(Update.written_at).desc(), col(Update.version).desc()
+
+
+def counting_ids(*criteria: Any) -> Select[Any]:
+    """The ids of the version that counts for each (deliverable, period) among the updates
+    matching ``criteria`` (``newest_first``; a window query, the same on SQLite and PostgreSQL):
+    use as ``col(Update.id).in_(counting_ids(...))``."""
+    ranked = (
+        select(col(Update.id).label("id"), func.row_number().over(
+            partition_by=(Update.deliverable_id, Update.period_id),
+            order_by=newest_first()).label("place"))
+        .where(*criteria)
+        .subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.place == 1)
+
+
 def latest_update(session: Session, deliverable_id: int, period: Period) -> Update | None:
-    """The version that counts: the highest of the deliverable in the period."""
+    """The version that counts: the newest written of the deliverable in the period."""
     record = find_period(session=session, fy=period.fy, quarter=period.quarter)
     if record is None:
         return None
     return session.exec(
         select(Update)
         .where(Update.deliverable_id == deliverable_id, Update.period_id == record.id)
-        .order_by(col(Update.version).desc())
+        .order_by(*newest_first())
         .limit(1)
     ).first()
 
@@ -240,21 +305,10 @@ def latest_updates(
     record = find_period(session=session, fy=period.fy, quarter=period.quarter)
     if record is None:
         return {}
-    newest = (
-        select(Update.deliverable_id, func.max(Update.version).label("version"))
-        .where(Update.period_id == record.id)
-        .group_by(Update.deliverable_id)
-    )
+    criteria: list[Any] = [Update.period_id == record.id]
     if deliverable_ids is not None:
-        newest = newest.where(col(Update.deliverable_id).in_(deliverable_ids))
-    newest_sq = newest.subquery()
-    rows = session.exec(
-        select(Update).join(
-            newest_sq,
-            (Update.deliverable_id == newest_sq.c.deliverable_id)
-            & (Update.version == newest_sq.c.version),
-        ).where(Update.period_id == record.id)
-    ).all()
+        criteria.append(col(Update.deliverable_id).in_(deliverable_ids))
+    rows = session.exec(select(Update).where(col(Update.id).in_(counting_ids(*criteria)))).all()
     return {update.deliverable_id: update for update in rows}
 
 
@@ -268,12 +322,13 @@ def previous_period_update(
 def update_history(
     session: Session, deliverable_id: int, period: Period | None = None
 ) -> list[Update]:
-    """Every version, oldest first (all periods unless ``period`` is given)."""
+    """Every version, in the order written with the one that counts last (all periods unless
+    ``period`` is given)."""
     query = (
         select(Update)
         .join(PeriodRecord, PeriodRecord.id == Update.period_id)
         .where(Update.deliverable_id == deliverable_id)
-        .order_by(PeriodRecord.fy, PeriodRecord.quarter, Update.version)
+        .order_by(PeriodRecord.fy, PeriodRecord.quarter, Update.written_at, Update.version)
     )
     if period is not None:
         query = query.where(PeriodRecord.fy == period.fy, PeriodRecord.quarter == period.quarter)
@@ -284,6 +339,21 @@ def update_history(
 
 def _by_idempotency_key(session: Session, key: str) -> Update | None:
     return session.exec(select(Update).where(Update.idempotency_key == key)).first()
+
+
+def _last_version(session: Session, deliverable_id: int, period_id: int) -> int:
+    """The highest version number given so far (versions number arrivals)."""
+    return session.exec(
+        select(func.max(Update.version))
+        .where(Update.deliverable_id == deliverable_id, Update.period_id == period_id)
+    ).one() or 0
+
+
+def _newest_key(update: Update) -> tuple[datetime, int]:
+    written = update.written_at
+    if written.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
+        written = written.replace(tzinfo=UTC)
+    return written, update.version
 
 
 def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
@@ -330,6 +400,7 @@ def _result(
     actor_slack_id: str,
     previous_rag: Rag | None = None,
     replaced: Update | None = None,
+    superseded: bool = False,
 ) -> SubmitResult:
     deliverable = session.get(Deliverable, update.deliverable_id)
     if not created:
@@ -346,7 +417,7 @@ def _result(
     return SubmitResult(
         update=update, created=created, previous_rag=previous_rag,
         deliverable=deliverable,
-        co_owners_slack_ids=tuple(co_owners), replaced=replaced,
+        co_owners_slack_ids=tuple(co_owners), replaced=replaced, superseded=superseded,
     )
 
 

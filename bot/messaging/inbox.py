@@ -8,9 +8,11 @@ transaction (``pending`` → ``working``, ``attempts`` + 1), does each with the 
 given, and *finishes* it (``done``, or ``failed`` with the error). Several workers may run at
 once: a claim is a compare-and-set, so each item is handled by one of them.
 
-An item left ``working`` by a killed worker is claimed again once its lease has passed; the
-work it names must therefore be safe to repeat (storing an update is: its idempotency key is the
-delivery's). After ``max_attempts`` it is marked ``failed`` and left for an operator.
+A handler's exception puts the item back to ``pending``, tried again after ``RETRY_AFTER``
+(``GiveUp`` marks it ``failed`` at once). An item left ``working`` by a killed worker is claimed
+again once its lease has passed; the work it names must therefore be safe to repeat (storing an
+update is: its idempotency key is the delivery's). After ``max_attempts`` it is marked
+``failed`` and left for an operator.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ from storage.db import session_scope
 from storage.models import InboxItem, InboxStatus, utcnow
 
 log = logging.getLogger(__name__)
+# Bookkeeping (received, claimed, retried) is in wall-clock time, whatever clock the app's
+# business rules run on.
 
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(seconds=2)  # a failed item waits this long before its next attempt
 ERROR_MAX = 1000
 
 
@@ -104,7 +109,8 @@ def process_pending(
                       item.attempts, ", giving up" if final else "", type(error).__name__,
                       exc_info=error)
             _finish(engine, item.id, InboxStatus.failed if final else InboxStatus.pending,
-                    now=clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX])
+                    now=clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX],
+                    retry=not final)
             failed += final
             retried += not final
             continue
@@ -145,7 +151,8 @@ def age_since(now: datetime, then: datetime | None) -> timedelta | None:
 def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime
                  ) -> list[Received]:
     claimable = or_(
-        InboxItem.status == InboxStatus.pending,
+        (InboxItem.status == InboxStatus.pending)
+        & or_(col(InboxItem.claimed_at).is_(None), col(InboxItem.claimed_at) < now - RETRY_AFTER),
         (InboxItem.status == InboxStatus.working) & (col(InboxItem.claimed_at) < now - lease),
     )
     with session_scope(engine) as session:  # read first: an idle worker takes no write lock
@@ -172,8 +179,10 @@ def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime
 
 
 def _finish(engine: Engine, item_id: int, status: InboxStatus, *, now: datetime,
-            error: str | None = None) -> None:
+            error: str | None = None, retry: bool = False) -> None:
+    """Record the outcome; an item to ``retry`` keeps its ``claimed_at`` (the retry waits
+    ``RETRY_AFTER`` from it)."""
     with session_scope(engine, write=True) as session:
         session.execute(update(InboxItem).where(col(InboxItem.id) == item_id).values(
-            status=status, finished_at=now if status != InboxStatus.pending else None,
-            last_error=error))
+            status=status, finished_at=None if retry else now, last_error=error,
+            claimed_at=now if retry else InboxItem.claimed_at))

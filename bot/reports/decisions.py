@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
 from bot.collection.rounds import find_round, freeze_round, reopen_round
+from bot.collection.storable import unstorable
+from bot.collection.updates import counting_ids
 from bot.messaging.channel import SendError
 from bot.messaging.outbox import deliver_pending, record_message
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
@@ -230,6 +231,8 @@ def request_changes(
     if len(text) > COMMENT_LIMIT:
         raise InvalidRequest(f"The comment is {len(text)} characters; please keep it under "
                              f"{COMMENT_LIMIT}.", field="comment")
+    if problem := unstorable(text):
+        raise InvalidRequest(f"The comment {problem}.", field="comment")
     wanted = list(dict.fromkeys(int(i) for i in deliverable_ids))
     if not wanted:
         raise InvalidRequest("Please choose at least one deliverable to send back.",
@@ -247,6 +250,8 @@ def request_changes(
         if round_ is not None and round_.frozen:
             raise ReportDecided(f"{target.label} is frozen, so SROs could not resubmit; "
                                 "reopen it first.")
+        if round_ is None:  # the updates were imported: open a round the SROs can answer in
+            _ensure_round(session, row, target.period, by=by, at=at, closed=False)
         choices = {c.id: c for c in _choices(session, row.framework_id, row.period_id)}
         unknown = [i for i in wanted if i not in choices]
         if unknown:
@@ -315,18 +320,23 @@ def reopen_report(
 
 
 def _ensure_round(
-    session: Session, row: CompiledReport, period: Period, *, by: str, at: datetime
+    session: Session, row: CompiledReport, period: Period, *, by: str, at: datetime,
+    closed: bool = True,
 ) -> None:
-    """Approving a period whose updates arrived without a round (imported, or entered from the
-    command line) still needs a round to freeze: record one, already closed."""
+    """A period whose updates arrived without a round (imported) still needs one: approving
+    records one already closed, to freeze; asking for changes records an open one, since
+    updates are only accepted into a round (``bot.collection.updates.accepting_round``)."""
     if find_round(session, period, framework_id=row.framework_id) is not None:
         return
     record = stored_period(session, period)
     round_ = Round(framework_id=row.framework_id, period_id=record.id or 0, opened_at=at,
-                   opened_by=by, status=RoundStatus.closed, closed_at=at, closed_by=by)
+                   opened_by=by)
+    if closed:
+        round_.status, round_.closed_at, round_.closed_by = RoundStatus.closed, at, by
     session.add(round_)
     session.flush()
-    audit(session=session, actor=by, action="round.recorded_for_approval",
+    audit(session=session, actor=by,
+          action="round.recorded_for_approval" if closed else "round.recorded_for_changes",
           subject=f"round:{round_.id}", period=period.label)
 
 
@@ -338,20 +348,10 @@ def _choices(session: Session, framework_id: int, period_id: int) -> list[Delive
         .order_by(Theme.position, Theme.id, Deliverable.position, Deliverable.id)
     ).all()
     ids = [d.id for d, _ in rows if d.id is not None]
-    latest = (
-        select(Update.deliverable_id, func.max(Update.version).label("version"))
-        .where(Update.period_id == period_id, col(Update.deliverable_id).in_(ids))
-        .group_by(Update.deliverable_id)
-        .subquery()
-    )
     rags = {
-        deliverable_id: str(getattr(rag, "value", rag))
-        for deliverable_id, rag in session.exec(
-            select(Update.deliverable_id, Update.rag)
-            .join(latest, (latest.c.deliverable_id == Update.deliverable_id)
-                  & (latest.c.version == Update.version))
-            .where(Update.period_id == period_id)
-        ).all()
+        update.deliverable_id: str(getattr(update.rag, "value", update.rag))
+        for update in session.exec(select(Update).where(col(Update.id).in_(counting_ids(
+            Update.period_id == period_id, col(Update.deliverable_id).in_(ids))))).all()
     } if ids else {}
     sros = _sros(session, ids)
     numbers: dict[str, int] = {}

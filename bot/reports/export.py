@@ -5,7 +5,6 @@ Built from the report's view-model, so the export and the board report can never
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -16,12 +15,11 @@ from sqlmodel import Session
 from bot.calendar.periods import Period
 from bot.framework.choice import choose_framework
 from bot.reports import build_report
+from bot.reports.spreadsheet import write_csv_rows
 from storage.db import session_scope
 
 FIELDS = ("period", "ref", "theme", "number", "area", "deliverable", "sros", "rag", "narrative",
           "submitted_by", "submitted_at")
-# Cells a spreadsheet would run as a formula; prefixed with ' in CSV (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
 def export_period(engine: Engine, period: Period, *, framework: str | None = None
@@ -63,22 +61,10 @@ def write_json(rows: list[dict[str, Any]], stream: TextIO) -> None:
 
 
 def write_csv(rows: list[dict[str, Any]], stream: TextIO) -> None:
-    """CSV with a header row; ``sros`` joined with "; "; empty cells for None."""
-    writer = csv.DictWriter(stream, fieldnames=FIELDS, extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = "; ".join(value) if isinstance(value, list) else str(value)
-    if text.startswith(_FORMULA_START) or (text.startswith("-") and not text[1:2].isspace()
-                                           and not text[1:2].isdigit() and len(text) > 1):
-        return "'" + text
-    return text
+    """CSV with a header row; ``sros`` joined with "; "; empty cells for None. Every cell is
+    quoted, and one a spreadsheet would run as a formula starts with ``'``
+    (``bot.reports.spreadsheet``)."""
+    write_csv_rows(stream, FIELDS, ([row.get(name) for name in FIELDS] for row in rows))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
+from bot.collection.updates import counting_ids
 from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.reports.view import PersonView, ReportError
 from storage.models import (
@@ -114,22 +115,17 @@ def load_periods(session: Session, periods: Iterable[Period]) -> dict[Period, in
 def load_latest_updates(
     session: Session, framework_id: int, period_ids: Iterable[int]
 ) -> dict[tuple[int, int], LatestUpdate]:
-    """The latest version of every update in the given periods, by (deliverable id, period id)."""
+    """The version that counts of every update in the given periods (the newest written:
+    ``bot.collection.updates.counting_ids``), by (deliverable id, period id)."""
     ids = list(period_ids)
     if not ids:
         return {}
-    latest = (
-        select(Update.deliverable_id, Update.period_id, func.max(Update.version).label("version"))
-        .join(Deliverable, Deliverable.id == Update.deliverable_id)
-        .where(Deliverable.framework_id == framework_id, Update.period_id.in_(ids))
-        .group_by(Update.deliverable_id, Update.period_id)
-        .subquery()
-    )
+    framework_deliverables = select(Deliverable.id).where(Deliverable.framework_id == framework_id)
     rows = session.exec(
         select(Update, Person.name)
-        .join(latest, and_(Update.deliverable_id == latest.c.deliverable_id,
-                           Update.period_id == latest.c.period_id,
-                           Update.version == latest.c.version))
+        .where(col(Update.id).in_(counting_ids(
+            col(Update.period_id).in_(ids),
+            col(Update.deliverable_id).in_(framework_deliverables))))
         .outerjoin(Person, Person.id == Update.submitted_by_id)
     )
     return {

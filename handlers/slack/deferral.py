@@ -33,6 +33,10 @@ from handlers.slack.context import SlackContext
 log = logging.getLogger(__name__)
 
 SLACK_REQUEST = "slack.request"  # a whole Slack request, dispatched again by the worker
+# Keys of a worker request's Bolt context: whether this is the inbox item's last attempt, and
+# the transient error a listener met (the worker tries the item again later).
+LAST_ATTEMPT = "ragtime_last_attempt"
+RETRY = "ragtime_retry"
 
 # Buttons whose work needs no trigger_id: stored and done by the worker.
 DEFERRED_ACTIONS = frozenset({APPROVE, REOPEN, OPEN_ROUND})
@@ -54,8 +58,7 @@ def ack_only(ctx: SlackContext) -> Callable[..., BoltResponse | None]:
             return None
         key, worth_doing = delivery
         if worth_doing:
-            stored = receive(ctx.engine, key=key, kind=SLACK_REQUEST, payload={"body": body},
-                             clock=ctx.now)
+            stored = receive(ctx.engine, key=key, kind=SLACK_REQUEST, payload={"body": body})
             if not stored:
                 log.info("%s was received before; acknowledged again", key)
         return BoltResponse(status=200, body="")
@@ -65,7 +68,7 @@ def ack_only(ctx: SlackContext) -> Callable[..., BoltResponse | None]:
 
 def defer(ctx: SlackContext, *, key: str, kind: str, payload: dict[str, Any]) -> None:
     """Leave work for the worker (``kind`` is a key of ``handlers.slack.work.WORK``)."""
-    receive(ctx.engine, key=key, kind=kind, payload=payload, clock=ctx.now)
+    receive(ctx.engine, key=key, kind=kind, payload=payload)
 
 
 def _deferred_delivery(body: dict[str, Any]) -> tuple[str, bool] | None:

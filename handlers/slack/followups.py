@@ -52,7 +52,7 @@ def confirm_to_actor(ctx: SlackContext, done: Submitted, *, where: tuple[str, st
         return
     message = received_reply(rag=update.rag, narrative=update.narrative, version=update.version,
                              period_label=update.period.label, number=update.number,
-                             title=update.title)
+                             title=update.title, superseded=update.superseded)
     target = where or done.prompt_of(update.actor)
     if target is not None:
         ctx.gateway.post_message(target[0], message.text, message.blocks, thread_ts=target[1])

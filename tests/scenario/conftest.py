@@ -134,6 +134,7 @@ class Harness:
         self.ctx = served.ctx
         self.engine: Engine = served.ctx.engine
         self.summary: OpenSummary | None = None
+        self._event_ts: dict[str, str] = {}
 
     # -- the lead -------------------------------------------------------------------------
     def open_round(self, period: Period = Q3) -> OpenSummary:
@@ -226,7 +227,10 @@ class Harness:
               retry_num: int | None = None, wait: bool = True) -> SimulatedResponse:
         before = len(self.fake.calls("chat.postMessage"))
         # The people's messages get their own ts range: never equal to a ts the fake gave out.
+        # One event is one message: a retry (same event id) carries the same ts, as in Slack.
         ts = f"1900000000.{next(_people_ts):06d}"
+        if event_id:
+            ts = self._event_ts.setdefault(event_id, ts)
         response = self.served.slack.send(
             dm_message(text, user=user, channel=self.fake.dm_channel_for(user), ts=ts,
                        thread_ts=thread_ts, event_id=event_id), retry_num=retry_num)

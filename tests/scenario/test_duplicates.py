@@ -40,21 +40,23 @@ def test_a_retry_whose_first_delivery_never_arrived_is_handled(opened: Harness):
     assert len(_confirmations(opened, prompt.channel, prompt.ts)) == 1
 
 
-def test_a_retry_after_the_reply_failed_replies_once_and_stores_once(opened: Harness):
+def test_a_reply_whose_confirmation_slack_refused_is_confirmed_once_on_the_workers_retry(
+        opened: Harness):
     prompt = opened.prompt(SHARON, 1)
     opened.fake.fail_next("chat.postMessage", error="fatal_error")  # Slack unwell: no reply
-
-    opened.reply(SHARON, "Green - adopted", prompt.ts, event_id="Ev0FAILED1")  # sorry message
-    assert len(opened.versions(1)) == 1
-    assert _confirmations(opened, prompt.channel, prompt.ts) == []
-    assert "Ev0FAILED1" not in " ".join(opened.processed())  # released for the retry
+    posts = len(opened.fake.calls("chat.postMessage"))
 
     with opened.follow_up(1):
+        opened.reply(SHARON, "Green - adopted", prompt.ts, event_id="Ev0FAILED1", wait=False)
+        # Slack redelivers it too (as if it had not seen the 200): one message, stored once.
         opened.reply(SHARON, "Green - adopted", prompt.ts, event_id="Ev0FAILED1",
                      retry_num=1, wait=False)
+        opened.served.settle(timeout=15)  # the worker tries again after RETRY_AFTER
 
     assert len(opened.versions(1)) == 1
     assert len(_confirmations(opened, prompt.channel, prompt.ts)) == 1
+    told = [c.params["text"] for c in opened.fake.calls("chat.postMessage")[posts:]]
+    assert not [text for text in told if "something went wrong" in text]  # nobody was alarmed
 
 
 def test_an_event_delivered_twice_at_once_is_handled_once(opened: Harness):
@@ -103,4 +105,4 @@ def test_duplicates_are_handled_once_on_each_database(on_each_database: Harness)
     for deliverable in (1, 2):
         thread = slack.prompt(SHARON, deliverable)
         assert len(_confirmations(slack, thread.channel, thread.ts)) == 1
-    assert slack.processed() == ["event:Ev0EACHDB1"]
+    assert slack.processed() == [f"message:{prompt.channel}:1900000002.1"]

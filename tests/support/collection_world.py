@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from bot.calendar.periods import Period
 from storage.db import session_scope
 from storage.models import Deliverable, DeliverableOwner, Framework, Person, Role, Theme
+from tests.support.rounds import open_rounds
 
 Q2 = Period(2024, 2)
 Q1 = Period(2024, 1)
@@ -31,7 +32,10 @@ class World:
     people: dict[str, int]
 
 
-def build_world(engine: Engine, *, rules: dict | None = None) -> World:
+def build_world(engine: Engine, *, rules: dict | None = None,
+                rounds: tuple[Period, ...] = ()) -> World:
+    """The framework, its people and deliverables; ``rounds`` opened (no prompts) so updates
+    can be filed into them."""
     with session_scope(engine, write=True) as s:
         framework = Framework(name="Step Up To Great", organisation="LPT", rules=rules or {})
         s.add(framework)
@@ -89,8 +93,10 @@ def build_world(engine: Engine, *, rules: dict | None = None) -> World:
                              position=position)
             for d, key, role, position in owners
         )
-        return World(
+        world = World(
             framework_id=framework.id, access_policy=policy.id, access_sops=sops.id,
             research=research.id, wellbeing=wellbeing.id, retired=retired.id,
             people={key: person.id for key, person in people.items()},
         )
+    open_rounds(engine, *rounds, framework_id=world.framework_id)
+    return world

@@ -28,6 +28,7 @@ from storage.db import session_scope
 from storage.models import Round, Source, Update
 from tests.fakeslack import FakeSlack
 from tests.support.collection_world import World, build_world
+from tests.support.rounds import open_rounds
 from tests.support.served_app import ServedApp, serve, settings_for, stop
 
 Q1 = Period(2024, 1)
@@ -130,6 +131,7 @@ def web_settings(fake: FakeSlack, database_url: str, **overrides: object):
 
 def open_q2(engine: Engine, world: World) -> int:
     """The Q2 round (deadline Fri 18 Oct 2024) and last quarter's answers to compare with."""
+    open_rounds(engine, Q1, framework_id=world.framework_id)  # last quarter's, answered
     with session_scope(engine, write=True) as session:
         record = stored_period(session, Q2)
         round_ = Round(framework_id=world.framework_id, period_id=record.id or 0,

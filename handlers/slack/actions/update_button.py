@@ -91,6 +91,8 @@ def _form_or_refusal(offer: FormOffer, meta: FormMetadata) -> dict[str, Any]:
         return notice_view(esc(NOT_YOURS))
     if offer.refused == "gone":
         return notice_view(esc(GONE))
+    if offer.refused == "no_round":
+        return notice_view(esc(offer.reason))
     if offer.refused == "frozen" or offer.facts is None:
         period = meta.target.period
         return notice_view(esc(

@@ -40,7 +40,7 @@ def _my_blocks(page: HomePage) -> list[dict[str, Any]]:
                              "still to report")]
     for index, item in enumerate(page.items):
         accessory = None
-        if not page.state or not page.state.frozen:
+        if page.state and page.state.opened and not page.state.frozen:  # it takes updates
             accessory = mrkdwn.button(
                 "Change update" if item.rag else "Submit update", OPEN_UPDATE,
                 update_button_value(item.target), style=None if item.rag else "primary")

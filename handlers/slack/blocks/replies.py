@@ -20,13 +20,17 @@ LABEL_LINES = {
 
 
 def received_reply(
-    *, rag: Rag, narrative: str, version: int, period_label: str, number: str, title: str
+    *, rag: Rag, narrative: str, version: int, period_label: str, number: str, title: str,
+    superseded: bool = False,
 ) -> Message:
-    """The confirmation for the person who submitted (in the prompt's thread or a DM)."""
+    """The confirmation for the person who submitted (in the prompt's thread or a DM);
+    ``superseded``: they wrote a newer update after this one (this one arrived late)."""
     again = f", version {version}" if version > 1 else ""
     lines = [f":white_check_mark: Thank you: recorded {rag_label(rag)} for "
              f"{deliverable_name(number, title)} ({period_label}{again}).", quote(narrative, 2500)]
-    if version > 1:
+    if superseded:
+        lines.append("_This reached me late: the update you wrote after it still counts._")
+    elif version > 1:
         lines.append("_This replaces your earlier update; the latest version counts._")
     return Message(f"Recorded {rag_word(rag)} for {esc(title)} ({period_label}).",
                    [mrkdwn.section("\n".join(lines))])

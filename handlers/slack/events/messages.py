@@ -2,10 +2,11 @@
 
 A reply in a prompt's thread such as ``Amber – delayed by estates works`` is parsed
 (``bot.collection.replies``), stored for that prompt's deliverable as the person who wrote it
-(source ``thread``, idempotency key ``event:<event_id>``) and confirmed in the thread; a reply
-lacking what the rules need gets a reply asking for exactly that. Messages that are not replies
-to a prompt get a short help reply. Edits, deletions and bot messages are acknowledged and
-ignored. Slack's retries (same ``event_id``) are answered once.
+(source ``thread``, keyed by the message itself: ``message:<channel>:<ts>``) and confirmed in the
+thread; a reply lacking what the rules need gets a reply asking for exactly that. Messages that
+are not replies to a prompt get a short help reply. Edits, deletions and bot messages are
+acknowledged and ignored. Slack's retries, and the same message delivered again under another
+event id, are answered once; versions are ordered by the message's own time.
 
 ``bot.collection.submissions.submit_reply`` owns the work: the claim of the delivery and the
 update in one write transaction, the follow-ups after it commits, and releasing the claim when
@@ -28,15 +29,17 @@ from handlers.slack.blocks.replies import (
 from handlers.slack.blocks.text import Message
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import is_person_in_dm
+from handlers.slack.message_identity import message_key, written_at
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], ctx: SlackContext) -> None:
     if not is_person_in_dm(event):
         return
-    key = f"event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+    key = (message_key(event["channel"], event["ts"]) if event.get("ts") else
+           f"event:{body.get('event_id') or event.get('client_msg_id')}")
     message = DirectMessage(key=key, user=event["user"], channel=event["channel"],
                             ts=event.get("ts"), thread_ts=event.get("thread_ts"),
-                            text=event.get("text") or "")
+                            text=event.get("text") or "", written_at=written_at(event.get("ts")))
 
     def answer(said: ReplyAnswer) -> None:
         reply = _reply(said)

@@ -23,6 +23,7 @@ from tests.scenario.reports.support import (
     wait_until,
 )
 from tests.scenario.reports.test_compile_report import compile_and_wait
+from tests.support.rounds import open_rounds
 from tests.support.served_app import ServedApp
 from tests.support.slack_requests import button, input_value, selected_value
 
@@ -126,6 +127,7 @@ def test_non_leads_cannot_approve_reopen_or_request_changes(
 def test_a_draft_the_updates_no_longer_match_cannot_be_approved(
     served: ServedApp, fake_slack: FakeSlack, world: World
 ):
+    open_rounds(served.ctx.engine, Q2)  # updates are only filed into an opened round
     compile_and_wait(served, fake_slack)
     report = latest_report(served)
     sro_submits(served, "U0SMURPHY", world.ids["go-access-3"], "green", "Changed meanwhile.")
@@ -138,7 +140,8 @@ def test_a_draft_the_updates_no_longer_match_cannot_be_approved(
     assert "have changed since this draft was compiled" in texts[0]
     assert latest_report(served).status == "draft"
     with session_scope(served.ctx.engine) as session:
-        assert session.exec(select(Round)).first() is None
+        round_ = session.exec(select(Round)).one()
+        assert not round_.frozen and round_.approved_at is None
 
 
 def test_request_changes_reprompts_the_sros_who_resubmit(

@@ -34,6 +34,7 @@ from bot.reports.targets import Target, default_period, parse_compile_text
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Round, Source
 from tests.scenario.reports.conftest import NOW, Q2, World, build_world
+from tests.support.rounds import open_rounds
 
 TODAY = date(2024, 10, 20)
 
@@ -52,6 +53,7 @@ def posted_draft(engine: Engine, target: Target = Target.quarter(Q2), *, ts: str
 
 
 def resubmit(engine: Engine, deliverable_id: int, narrative: str, actor: str = "U0SMURPHY"):
+    open_rounds(engine, Q2)
     with session_scope(engine, write=True) as session:
         return submit_update(session, actor_slack_id=actor, deliverable_id=deliverable_id,
                              period=Q2, rag="green", narrative=narrative, source=Source.modal,
@@ -244,6 +246,11 @@ def test_request_changes_records_a_message_per_sro_with_a_slack_account(any_worl
         request_changes(engine, report.id, by="U0LEAD", at=NOW, comment="x",
                         deliverable_ids=[999_999])
     assert unknown.value.field == "deliverables"
+    for bad in ("Please\x00 revise", "Please \ud83d revise"):  # what no database can hold
+        with pytest.raises(InvalidRequest, match="The comment contains") as unstorable:
+            request_changes(engine, report.id, by="U0LEAD", at=NOW, comment=bad,
+                            deliverable_ids=chosen)
+        assert unstorable.value.field == "comment"
 
 
 def test_requests_for_changes_are_refused_on_a_frozen_period(any_world: World):

@@ -10,7 +10,7 @@ from tests.support.collection_world import BHANU, DELEGATE, OUTSIDER, Q2, SHARON
 
 
 def test_deliverables_for_lists_owned_active_deliverables_with_their_state(engine):
-    world = build_world(engine)
+    world = build_world(engine, rounds=(Q2,))
     with session_scope(engine, write=True) as s:
         submit_update(s, actor_slack_id=SHARON, deliverable_id=world.access_sops, period=Q2,
                       rag=Rag.green, narrative="SOPs reviewed", source=Source.modal,

@@ -91,3 +91,21 @@ def test_rules_from_config_defaults_and_errors():
         Rules.from_config({"recovery_required_for": ["blue"]})
     with pytest.raises(RulesError, match="true or false"):
         Rules.from_config({"reason_required_on_change": "yes"})
+
+
+@pytest.mark.parametrize(("bad", "problem"), [
+    ("\x00", "NUL character"), ("\ud83d", "not valid Unicode"), ("\udfff", "not valid Unicode"),
+])
+def test_text_no_database_can_hold_is_refused_without_quoting_it(bad, problem):
+    errors = check(rag="red", narrative=f"Stalled{bad}", recovery_action=f"Escalate{bad}",
+                   recovery_date=f"31/03/2025{bad}", change_reason=f"Estates{bad}",
+                   previous_rag="green")
+
+    assert set(errors) == {"narrative", "recovery_action", "recovery_date", "change_reason"}
+    for message in errors.values():
+        assert problem in message and bad not in message
+    assert check(rag=f"green{bad}")["rag"].startswith("The rating contains")
+
+
+def test_other_control_characters_and_emoji_are_kept():
+    assert check(narrative="Tabs\tand bells\x07 and 🟢 and é") == {}

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.messaging.inbox import (
+    RETRY_AFTER,
     GiveUp,
     Received,
     inbox_backlog,
@@ -59,9 +60,11 @@ def test_a_failure_is_retried_then_given_up_and_counted(any_engine):
             raise ConnectionError("database restarting")
 
     first = process_pending(any_engine, handle)
-    second = process_pending(any_engine, handle)
+    too_soon = process_pending(any_engine, handle)
+    second = process_pending(any_engine, handle, clock=lambda: utcnow() + RETRY_AFTER * 2)
 
     assert (first.done, first.failed, first.retried) == (0, 1, 1)
+    assert (too_soon.done, too_soon.failed, too_soon.retried) == (0, 0, 0)  # waits RETRY_AFTER
     assert (second.done, second.failed, second.retried) == (1, 0, 0)
     assert _statuses(any_engine) == {"flaky": InboxStatus.done, "hopeless": InboxStatus.failed}
     backlog = inbox_backlog(any_engine, now=utcnow())

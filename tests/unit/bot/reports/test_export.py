@@ -66,4 +66,4 @@ def test_csv_neutralises_spreadsheet_formulas():
     row = next(csv.DictReader(io.StringIO(stream.getvalue())))
     assert row["narrative"].startswith("'=") and row["sros"] == "'@admin"
     assert row["area"] == "'+1 234" and row["theme"] == "'-cmd|calc"
-    assert row["deliverable"] == "- a bullet"
+    assert row["deliverable"] == "'- a bullet"  # OWASP: every leading minus
