@@ -66,6 +66,9 @@ class Person(SQLModel, table=True):
     email: str | None = Field(default=None, index=True)
     slack_id: str | None = Field(default=None, index=True)
     dm_channel: str | None = None
+    # How Ragtime reaches them: slack | email | auto (Slack when they have an account, else
+    # email); see bot.framework.people.reach_of. 0006_person_channel adds it.
+    channel: str = Field(default="auto", sa_column_kwargs={"server_default": "auto"})
 
 
 class Deliverable(SQLModel, table=True):
@@ -214,6 +217,9 @@ class OutboxMessage(SQLModel, table=True):
     period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
     deliverable_id: int | None = Field(default=None, foreign_key="deliverable.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # Which channel delivers it (slack | email; None is Slack, as before 0006) and, once
+    # sent, where it went there (a Slack channel id and ts; "email" and the message's id).
+    via: str | None = None
     channel: str | None = None
     ts: str | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
