@@ -279,7 +279,23 @@ def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")
 
     target = _period(period)
     with _offline() as ctx:
-        console.print(round_status_text(ctx.engine, target, framework=framework),
+        console.print(round_status_text(ctx, target, framework=framework),
+                      highlight=False)
+
+
+@round_app.command("links")
+def round_links(
+    period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
+    show: Annotated[bool, typer.Option("--show", help="Print each email SRO's personal link "
+                                       "(it lets anyone holding it answer as them).")] = False,
+    framework: FrameworkOption = None,
+) -> None:
+    """Each SRO of the round: their channel (Slack or email) and their link's status."""
+    from bot.collection.round_links import round_links as links_of
+
+    target = _period(period)
+    with _offline() as ctx:
+        console.print(str(links_of(ctx, target, framework=framework, show=show)),
                       highlight=False)
 
 

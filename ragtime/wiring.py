@@ -4,8 +4,9 @@
 migrated database, the Slack gateway on ``SLACK_API_URL`` and the Slack implementations of the
 domain's ports, with the messenger routing each outbox row to Slack or, for SROs reached by
 email, to ``handlers.email`` (when ``RAGTIME_EMAIL_TRANSPORT`` is set); ``outbound_context``
-is the same for commands that only call Slack (``round open``, ``compile --post``). ``offline_context`` reaches nobody (``import``, ``compile`` without
-``--post``, ``export``, ``round status``).
+is the same for commands that only call Slack (``round open``, ``compile --post``).
+``offline_context`` reaches nobody (``import``, ``compile`` without ``--post``, ``export``,
+``round status``).
 """
 
 from __future__ import annotations
