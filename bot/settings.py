@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
@@ -35,9 +35,11 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="RAGTIME_LOG_LEVEL")
     leader_poll_seconds: float = Field(default=15.0, alias="RAGTIME_LEADER_POLL_SECONDS",
                                        gt=0, le=3600)
-    # Email (SROs whose channel is email, or auto without a Slack account) and personal links.
+    # The web form for SROs not on Slack (handlers/web): its links start with the public URL
+    # and are signed with the secret key.
     public_url: str | None = Field(default=None, alias="RAGTIME_PUBLIC_URL")
     secret_key: SecretStr | None = Field(default=None, alias="RAGTIME_SECRET_KEY")
+    # Email, for SROs whose channel is email (or auto, without a Slack account).
     email_from: str | None = Field(default=None, alias="RAGTIME_EMAIL_FROM")
     email_transport: Literal["smtp", "notify"] | None = Field(
         default=None, alias="RAGTIME_EMAIL_TRANSPORT")
@@ -64,13 +66,22 @@ class Settings(BaseSettings):
     def _transport(cls, value: object) -> object:
         return (value.strip().lower() or None) if isinstance(value, str) else value
 
-    @field_validator("public_url", "notify_base_url")
+    @field_validator("public_url")
     @classmethod
-    def _base_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or not value.strip():
-            return NOTIFY_URL if info.field_name == "notify_base_url" else None
-        if not value.strip().startswith(("http://", "https://")):
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://ragtime.example.nhs.uk")
+        return value.rstrip("/")
+
+    @field_validator("notify_base_url")
+    @classmethod
+    def _notify_url(cls, value: str | None) -> str:
+        if not value or not value.strip():
+            return NOTIFY_URL
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as " + NOTIFY_URL)
         return value.strip().rstrip("/")
 
     @field_validator("timezone")

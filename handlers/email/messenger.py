@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jinja2 import TemplateError
+
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.links import personal_link
 from bot.context import AppContext
@@ -54,7 +56,7 @@ class EmailMessenger:
         try:
             template, fields = values(self.ctx, message)
             rendered = render(template, fields)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, TemplateError) as error:
             raise PermanentSendError(f"cannot render {message.kind} {message.key} as an email: "
                                      f"{type(error).__name__}: {error}") from error
         notify_fields = {

@@ -91,7 +91,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
                 return False
             return True
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             if not self._authorised():
@@ -117,7 +117,7 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
                                            .get("subject", ""), "body": ""},
                                "template": {"id": body["template_id"], "version": 1}})
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if not self._authorised():
                 return
             url = urlparse(self.path)

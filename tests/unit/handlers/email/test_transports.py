@@ -72,7 +72,7 @@ def test_smtp_rejected_recipient_is_permanent_a_deferred_one_transient(tmp_path)
                           "busy@example.nhs.uk": "451 4.3.0 try again later"}
         transport = SmtpTransport(host=mailbox.host, port=mailbox.port, sender=SENDER,
                                   starttls=False)
-        with pytest.raises(PermanentSendError, match="550 5.1.1 no such user"):
+        with pytest.raises(PermanentSendError, match=r"550 5\.1\.1 no such user"):
             transport.send(email(to="gone@example.nhs.uk"))
         with pytest.raises(TransientSendError, match="451"):
             transport.send(email(to="busy@example.nhs.uk"))
