@@ -4,7 +4,8 @@ It checks what Notify checks of every request — ``Authorization: Bearer <JWT>`
 with the API key's secret, ``iss`` the key's service id, ``iat`` within 30 seconds — and
 records the requests it accepts. ``POST /v2/notifications/email`` stores a notification (with
 its ``reference``); ``GET /v2/notifications?reference=…`` lists them, as Notify does.
-``fail_next(status, count)`` answers the next sends with an error, as Notify would.
+``fail_next(status, count)`` answers the next sends with an error, as Notify would;
+``hold_seconds`` accepts a send and answers it late (to kill a sender in between).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FakeNotify:
     sent: list[dict[str, Any]] = field(default_factory=list)  # accepted notifications
     refused: list[tuple[int, str]] = field(default_factory=list)  # (status, why)
     lookups: list[str] = field(default_factory=list)  # references asked for
+    hold_seconds: float = 0.0  # keep the answer to an accepted send this long (a slow Notify)
     _failures: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,6 +114,8 @@ def _handler(fake: FakeNotify) -> type[BaseHTTPRequestHandler]:
             notification = {"id": str(uuid.uuid4()), **body}
             with fake._lock:
                 fake.sent.append(notification)
+            if fake.hold_seconds:
+                time.sleep(fake.hold_seconds)
             self._answer(201, {"id": notification["id"], "reference": body.get("reference"),
                                "content": {"subject": body.get("personalisation", {})
                                            .get("subject", ""), "body": ""},

@@ -7,6 +7,7 @@ NHSmail's relay does). ``refuse`` maps an address to the SMTP reply its RCPT get
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import threading
@@ -33,6 +34,7 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 no such user"
+    hold_seconds: float = 0.0  # keep a message, then answer its DATA this late
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -50,6 +52,8 @@ class Mailbox:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
+        if self.hold_seconds:
+            await asyncio.sleep(self.hold_seconds)
         return "250 Message accepted for delivery"
 
 
