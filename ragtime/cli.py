@@ -295,8 +295,9 @@ def round_links(
 
     target = _period(period)
     with _offline() as ctx:
+        # soft_wrap: a link is never broken across lines, whatever the terminal's width
         console.print(str(links_of(ctx, target, framework=framework, show=show)),
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
 
 
 @contextmanager

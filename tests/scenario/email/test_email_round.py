@@ -6,11 +6,16 @@ received" naming them until they answer."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy.engine import Engine
 
 from bot.collection.confirmations import CONFIRMATION, record_confirmation
 from bot.collection.flows import remind_outstanding, round_status_text
@@ -23,18 +28,25 @@ from bot.reports.compile import compile_report
 from bot.reports.decisions import ask_for_changes
 from bot.reports.records import PostedMessage, mark_posted, prepare_draft, record_compile
 from bot.reports.targets import Target
+from bot.settings import SettingsError
+from ragtime.wiring import slack_context
 from storage.db import session_scope
 from storage.models import Deliverable, Rag, Source, Update
 from storage.repo import find_period
+from tests.fakeslack import FakeSlack, fake_slack  # noqa: F401
+from tests.paths import ROOT
 from tests.scenario.conftest import LEAD, NOW, OWNED, PAUL, Q2, Q3, Harness, blocks_text
 from tests.scenario.email.conftest import (
     DAVID_EMAIL,
+    EMAIL_FROM,
     PAUL_EMAIL,
     PUBLIC_URL,
     SECRET,
+    email_world,
     person_id,
 )
 from tests.support.mail import Mailbox, part
+from tests.support.served_app import serve, settings_for, stop
 
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/form/([A-Za-z0-9_.\-]+)")
 
@@ -213,3 +225,63 @@ def chasers(harness: Harness, out: Path) -> set[str]:
     section = text.split("### No update received", 1)[1].split("\n#", 1)[0]
     return {line[2:].split(",")[0].split(":")[0] for line in section.splitlines()
             if line.startswith("- ")}
+
+
+def test_an_email_sro_without_email_settings_stops_the_opening_naming_the_setting(
+    fake_slack: FakeSlack, engine: Engine, sqlite_url: str, tmp_path: Path,  # noqa: F811
+):
+    email_world(fake_slack, engine, tmp_path)  # Paul's channel is email; nothing configured
+    app = serve(settings_for(fake_slack, sqlite_url, governance_leads_raw=LEAD), fake_slack,
+                engine=engine, clock=lambda: NOW)
+    try:
+        with pytest.raises(SettingsError, match="RAGTIME_EMAIL_TRANSPORT, RAGTIME_EMAIL_FROM"):
+            Harness(app).open_round()
+    finally:
+        stop(app)
+    with session_scope(engine) as session:
+        assert find_round(session, Q3) is None  # nothing kept: fix the settings, open again
+    assert fake_slack.calls("chat.postMessage") == []
+
+
+def test_a_transport_missing_its_settings_stops_start_up_naming_them(
+    fake_slack: FakeSlack, sqlite_url: str,  # noqa: F811
+):
+    settings = settings_for(fake_slack, sqlite_url, email_transport="notify",
+                            email_from=EMAIL_FROM, public_url=PUBLIC_URL, secret_key=SECRET)
+    with pytest.raises(SettingsError, match="RAGTIME_NOTIFY_API_KEY, RAGTIME_NOTIFY_TEMPLATE"):
+        slack_context(settings)
+
+
+def test_round_links_command_lists_channels_and_shows_links_only_when_asked(
+    by_smtp: Harness, mailbox: Mailbox, sqlite_url: str, tmp_path: Path,
+):
+    by_smtp.open_round()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAGTIME_"))}
+    env.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": sqlite_url,
+                "RAGTIME_EMAIL_TRANSPORT": "smtp", "RAGTIME_SMTP_HOST": mailbox.host,
+                "RAGTIME_EMAIL_FROM": EMAIL_FROM, "RAGTIME_PUBLIC_URL": PUBLIC_URL,
+                "RAGTIME_SECRET_KEY": SECRET})
+
+    def links(*extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "ragtime.cli", "round", "links", "Q3 2024/25",
+                               *extra], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    listed = links()
+    assert "2024/25 Q3: 7 SRO(s)" in listed
+    assert "David Williams, Executive Director of Strategy and Partnerships: email; link " \
+           "emailed Fri 20 Dec 2024 10:00" in " ".join(listed.split())
+    assert "Jean Knight, Deputy CEO: Slack; no link (prompted in Slack)" in listed
+    assert "/form/" not in listed
+    shown = links("--show")
+    shown_links = [link_in(line) for line in shown.splitlines() if "/form/" in line]
+    assert sorted(link["p"] for link in shown_links) == sorted(
+        person_id(by_smtp.engine, address) for address in (PAUL_EMAIL, DAVID_EMAIL))
+    assert {link["r"] for link in shown_links} == {round_id(by_smtp)}
+
+
+def round_id(harness: Harness) -> int:
+    with session_scope(harness.engine) as session:
+        return find_round(session, Q3).id
