@@ -95,7 +95,8 @@ class SmtpTransport:
                 try:
                     self._connected().send_message(message)
                     return str(message["Message-ID"])
-                except smtplib.SMTPServerDisconnected as error:
+                except (smtplib.SMTPServerDisconnected, ConnectionResetError,
+                        BrokenPipeError) as error:  # a kept connection the server dropped
                     self._drop()
                     if attempt == 2:
                         raise TransientSendError(f"the mail server closed the connection: "

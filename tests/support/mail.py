@@ -82,7 +82,8 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def smtp_server(folder: Path | None = None, *, tls: bool = False) -> Iterator[Mailbox]:
+def smtp_server(folder: Path | None = None, *, tls: bool = False, port: int | None = None
+                ) -> Iterator[Mailbox]:
     mailbox = Mailbox()
     options: dict[str, object] = {}
     if tls:
@@ -102,7 +103,7 @@ def smtp_server(folder: Path | None = None, *, tls: bool = False) -> Iterator[Ma
 
         options = {"tls_context": context, "require_starttls": True, "auth_require_tls": True,
                    "authenticator": authenticate, "auth_required": True}
-    mailbox.port = free_port()
+    mailbox.port = port or free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, **options)
     controller.start()
     try:

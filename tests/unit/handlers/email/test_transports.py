@@ -80,6 +80,16 @@ def test_smtp_rejected_recipient_is_permanent_a_deferred_one_transient(tmp_path)
     assert [str(m["To"]) for m in mailbox.messages] == ["paul.sheldon@example.nhs.uk"]
 
 
+def test_smtp_reconnects_when_the_server_dropped_the_kept_connection():
+    with smtp_server() as before:
+        transport = SmtpTransport(host=before.host, port=before.port, sender=SENDER,
+                                  starttls=False)
+        transport.send(email(key="first"))
+    with smtp_server(port=before.port) as after:  # restarted: the kept connection is dead
+        transport.send(email(key="second"))
+    assert len(before.messages) == 1 and len(after.messages) == 1
+
+
 def test_smtp_server_gone_is_transient():
     transport = SmtpTransport(host="127.0.0.1", port=1, sender=SENDER, starttls=False,
                               timeout=2)
