@@ -33,6 +33,7 @@ from storage.models import (
     Deliverable,
     DeliverableOwner,
     Framework,
+    OutboxMessage,
     Person,
     Role,
     Round,
@@ -158,8 +159,7 @@ def open_round(
                     },
                 )
                 recorded += created
-        for person, address, items in by_email.values():
-            recorded += _record_round_email(session, round_, period, person, address, items)
+        recorded += _record_round_emails(session, round_, period, by_email)
     if recorded:
         audit(session=session, actor=opened_by, action="round.prompts_recorded",
               subject=f"round:{round_.id}", period=period.label, count=recorded)
@@ -167,22 +167,38 @@ def open_round(
                        missing_people=list(missing.values()), emailed=len(by_email))
 
 
-def _record_round_email(
-    session: Session, round_: Round, period: Period, person: Person, address: str,
-    items: list[dict[str, Any]],
+def _record_round_emails(
+    session: Session, round_: Round, period: Period,
+    by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]],
 ) -> int:
-    """One email prompt per SRO per round, listing their deliverables (keyed by that list, so
-    a deliverable added later sends one new email with the whole list; nothing else twice)."""
-    ids = ",".join(str(item["deliverable_id"]) for item in items)
-    digest = hashlib.sha256(ids.encode()).hexdigest()[:12]
-    _, created = record_message(
-        session, key=f"prompt:{period.slug}:email:{person.id}:{digest}", kind="prompt",
-        period_id=round_.period_id, person_id=person.id, via=EMAIL,
-        payload={"to": address, "person_name": person.name, "period": period.label,
-                 "deadline": iso_date(round_.deadline), "round_id": round_.id,
-                 "deliverables": items},
-    )
-    return int(created)
+    """One email per SRO per round, listing all their deliverables. Opening again records a new
+    one only for an SRO with a deliverable no earlier email listed (it lists them all again);
+    keyed by that list, so nothing is recorded twice."""
+    if not by_email:
+        return 0
+    listed: dict[int, set[int]] = {}
+    for person_id, payload in session.exec(
+        select(OutboxMessage.person_id, OutboxMessage.payload).where(
+            OutboxMessage.kind == "prompt", OutboxMessage.via == EMAIL,
+            OutboxMessage.period_id == round_.period_id)
+    ).all():
+        listed.setdefault(person_id or 0, set()).update(
+            int(item["deliverable_id"]) for item in payload.get("deliverables") or ())
+    recorded = 0
+    for person, address, items in by_email.values():
+        ids = [int(item["deliverable_id"]) for item in items]
+        if set(ids) <= listed.get(person.id or 0, set()):
+            continue
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
+        _, created = record_message(
+            session, key=f"prompt:{period.slug}:email:{person.id}:{digest}", kind="prompt",
+            period_id=round_.period_id, person_id=person.id, via=EMAIL,
+            payload={"to": address, "person_name": person.name, "period": period.label,
+                     "deadline": iso_date(round_.deadline), "round_id": round_.id,
+                     "deliverables": items},
+        )
+        recorded += created
+    return recorded
 
 
 # ------------------------------------------------------------------------------ summary

@@ -23,6 +23,7 @@ from bot.collection.round_links import round_links
 from bot.collection.rounds import find_round
 from bot.collection.status import status_for
 from bot.collection.updates import latest_updates
+from bot.framework.importer import import_file
 from bot.messaging.flows import deliver_outbox
 from bot.reports.compile import compile_report
 from bot.reports.decisions import ask_for_changes
@@ -285,3 +286,32 @@ def test_round_links_command_lists_channels_and_shows_links_only_when_asked(
 def round_id(harness: Harness) -> int:
     with session_scope(harness.engine) as session:
         return find_round(session, Q3).id
+
+
+def test_a_deliverable_added_later_sends_one_new_email_listing_them_all(
+    by_smtp: Harness, mailbox: Mailbox, tmp_path: Path,
+):
+    by_smtp.open_round()
+    marker = "        sro: psheldon\n      - ref: gc-resilience-1\n"
+    path = tmp_path / "sutg.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert marker in text
+    path.write_text(text.replace(marker, (
+        "        sro: psheldon\n"
+        "      - ref: gc-environment-4\n        number: \"4\"\n"
+        "        area: Environment & Sustainability\n"
+        "        title: Open the new Loughborough wellbeing centre\n"
+        "        sro: psheldon\n      - ref: gc-resilience-1\n")), encoding="utf-8")
+    import_file(by_smtp.engine, path)
+
+    again = by_smtp.open_round()
+
+    assert again.prompts_recorded == 1 and len(mailbox.to(PAUL_EMAIL)) == 2
+    latest = part(mailbox.to(PAUL_EMAIL)[-1], "plain")
+    assert "for 4 deliverables" in latest
+    assert "Open the new Loughborough wellbeing centre" in latest
+    assert len(mailbox.to(DAVID_EMAIL)) == 1  # nothing new for David
+
+    path.write_text(text, encoding="utf-8")  # the new one retired again: no email for that
+    import_file(by_smtp.engine, path)
+    assert by_smtp.open_round().prompts_recorded == 0 and len(mailbox.to(PAUL_EMAIL)) == 2
