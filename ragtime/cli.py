@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from bot.calendar.periods import Period, PeriodError
 from bot.context import AppContext
@@ -283,14 +285,30 @@ def round_status(period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")
                       highlight=False)
 
 
-@round_app.command("links")
+class _LinksGroup(TyperGroup):
+    """``round links PERIOD`` lists the round's links; ``round links revoke …`` and any other
+    subcommand run as named (an argument naming no subcommand is the period to list)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+links_app = typer.Typer(cls=_LinksGroup, no_args_is_help=True,
+                        help="Personal web form links (for SROs on email): "
+                             "round links PERIOD [--show] lists them.")
+round_app.add_typer(links_app, name="links")
+
+
+@links_app.command("list")
 def round_links(
     period: Annotated[str, typer.Argument(help="e.g. '2024/25 Q3'")],
     show: Annotated[bool, typer.Option("--show", help="Print each email SRO's personal link "
                                        "(it lets anyone holding it answer as them).")] = False,
     framework: FrameworkOption = None,
 ) -> None:
-    """Each SRO of the round: their channel (Slack or email) and their link's status."""
+    """Each SRO of the round: their channel and their link's status (or: round links PERIOD)."""
     from bot.collection.round_links import round_links as links_of
 
     target = _period(period)
