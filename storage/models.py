@@ -203,7 +203,8 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A Slack message recorded before it is sent and marked after (prompts, reminders, ...).
+    """A message (Slack or email) recorded before it is sent and marked after (prompts,
+    reminders, ...).
 
     ``key`` is unique, so asking twice for the same prompt records it once; a sender that
     was killed resumes with the rows still ``pending``.
@@ -212,7 +213,7 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
-    kind: str = Field(index=True)  # prompt | reminder | escalation | notice
+    kind: str = Field(index=True)  # prompt | reminder | escalation | notice | confirmation …
     status: OutboxStatus = Field(default=OutboxStatus.pending, index=True)
     period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
     deliverable_id: int | None = Field(default=None, foreign_key="deliverable.id", index=True)

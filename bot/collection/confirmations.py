@@ -12,7 +12,15 @@ from sqlmodel import Session, select
 
 from bot.messaging.outbox import record_message
 from bot.messaging.routing import EMAIL
-from storage.models import Deliverable, OutboxMessage, PeriodRecord, Person, Round, Update
+from storage.models import (
+    Deliverable,
+    OutboxMessage,
+    PeriodRecord,
+    Person,
+    Rag,
+    Round,
+    Update,
+)
 
 CONFIRMATION = "confirmation"
 
@@ -35,7 +43,7 @@ def record_confirmation(session: Session, *, update_id: int) -> OutboxMessage | 
         deliverable_id=deliverable.id, person_id=person.id, via=EMAIL,
         payload={"to": person.email, "person_name": person.name, "period": period.label,
                  "number": deliverable.code or deliverable.number, "title": deliverable.title,
-                 "rag": update.rag.value if hasattr(update.rag, "value") else str(update.rag),
+                 "rag": Rag(update.rag).value,
                  "narrative": update.narrative, "version": update.version,
                  "round_id": round_id},
     )
