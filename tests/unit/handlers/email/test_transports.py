@@ -4,12 +4,20 @@ API, which checks the JWT the client signs."""
 
 from __future__ import annotations
 
+import logging
 import ssl
 
 import pytest
 
 from bot.messaging.channel import PermanentSendError, TransientSendError
-from handlers.email.transports import Email, NotifyTransport, SmtpTransport, message_id
+from bot.settings import load_settings
+from handlers.email.transports import (
+    Email,
+    NotifyTransport,
+    SmtpTransport,
+    make_transport,
+    message_id,
+)
 from tests.fakenotify import FakeNotify, fake_notify  # noqa: F401
 from tests.fakenotify.server import API_KEY, SERVICE_ID, TEMPLATE_ID
 from tests.support.mail import PASSWORD, USERNAME, part, smtp_server
@@ -140,3 +148,27 @@ def test_notify_unreachable_is_transient():
                                 base_url="http://127.0.0.1:1", timeout=2)
     with pytest.raises(TransientSendError, match="503"):  # the client's word for no answer
         transport.send(email())
+
+
+def test_the_settings_choose_smtp_with_starttls_login_and_a_ca_from_ssl_cert_file(
+        tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    with smtp_server(tmp_path, tls=True) as mailbox:
+        monkeypatch.setenv("SSL_CERT_FILE", str(mailbox.cert))  # the trust's own CA, say
+        settings = load_settings(
+            email_transport="smtp", smtp_host=mailbox.host, smtp_port=mailbox.port,
+            smtp_username=USERNAME, smtp_password=PASSWORD, email_from=SENDER,
+            public_url="https://ragtime.example.nhs.uk", secret_key="s" * 40)
+        transport = make_transport(settings)
+        transport.send(email())
+    assert mailbox.logins == [USERNAME] and len(mailbox.messages) == 1
+    assert PASSWORD not in caplog.text and PASSWORD not in repr(settings)
+
+
+def test_the_settings_choose_notify(fake_notify: FakeNotify):  # noqa: F811
+    settings = load_settings(
+        email_transport="notify", notify_api_key=API_KEY, notify_template_id=TEMPLATE_ID,
+        notify_base_url=fake_notify.url + "/", email_from=SENDER,
+        public_url="https://ragtime.example.nhs.uk", secret_key="s" * 40)
+    make_transport(settings).send(email())
+    assert len(fake_notify.sent) == 1 and API_KEY not in repr(settings)
