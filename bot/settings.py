@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from storage.db import DEFAULT_DATABASE_URL
 
 SECRET_KEY_MIN = 32
+NOTIFY_URL = "https://api.notifications.service.gov.uk"
 
 
 class SettingsError(RuntimeError):
@@ -53,6 +55,20 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://ragtime.example.nhs.uk")
         return value.rstrip("/")
+    # Email, for SROs whose channel is email (or auto, without a Slack account).
+    email_from: str | None = Field(default=None, alias="RAGTIME_EMAIL_FROM")
+    email_transport: Literal["smtp", "notify"] | None = Field(
+        default=None, alias="RAGTIME_EMAIL_TRANSPORT")
+    smtp_host: str | None = Field(default=None, alias="RAGTIME_SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="RAGTIME_SMTP_PORT", ge=1, le=65535)
+    smtp_username: str | None = Field(default=None, alias="RAGTIME_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="RAGTIME_SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="RAGTIME_SMTP_STARTTLS")
+    smtp_timeout: float = Field(default=30.0, alias="RAGTIME_SMTP_TIMEOUT", gt=0, le=600)
+    notify_api_key: SecretStr | None = Field(default=None, alias="RAGTIME_NOTIFY_API_KEY")
+    notify_base_url: str = Field(default=NOTIFY_URL,
+                                 alias="RAGTIME_NOTIFY_BASE_URL")
+    notify_template_id: str | None = Field(default=None, alias="RAGTIME_NOTIFY_TEMPLATE_ID")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -71,6 +87,20 @@ class Settings(BaseSettings):
     def _enterprise_id(cls, value: str | None) -> str | None:
         return _slack_id(value, "E")
 
+    @field_validator("email_transport", mode="before")
+    @classmethod
+    def _transport(cls, value: object) -> object:
+        return (value.strip().lower() or None) if isinstance(value, str) else value
+
+    @field_validator("notify_base_url")
+    @classmethod
+    def _notify_url(cls, value: str | None) -> str:
+        if not value or not value.strip():
+            return NOTIFY_URL
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as " + NOTIFY_URL)
+        return value.strip().rstrip("/")
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
@@ -85,6 +115,35 @@ class Settings(BaseSettings):
         """Slack user ids and/or emails (emails lower-cased)."""
         items = (item.strip() for item in self.governance_leads_raw.split(","))
         return frozenset(item.lower() if "@" in item else item for item in items if item)
+
+    @property
+    def email_enabled(self) -> bool:
+        """Whether SROs without a Slack account are emailed (``RAGTIME_EMAIL_TRANSPORT`` set)."""
+        return self.email_transport is not None
+
+    def require_email(self) -> None:
+        """Stop with a message naming every missing email setting: called when a round has
+        someone to email. Without ``RAGTIME_EMAIL_TRANSPORT`` that is the one named."""
+        needed: dict[str, object] = {
+            "RAGTIME_EMAIL_TRANSPORT": self.email_transport,
+            "RAGTIME_EMAIL_FROM": self.email_from,
+            "RAGTIME_PUBLIC_URL": self.public_url,
+            "RAGTIME_SECRET_KEY": self.secret_key,
+        }
+        if self.email_transport == "smtp":
+            needed["RAGTIME_SMTP_HOST"] = self.smtp_host
+            if self.smtp_username or self.smtp_password:
+                needed["RAGTIME_SMTP_USERNAME"] = self.smtp_username
+                needed["RAGTIME_SMTP_PASSWORD"] = self.smtp_password
+        elif self.email_transport == "notify":
+            needed["RAGTIME_NOTIFY_API_KEY"] = self.notify_api_key
+            needed["RAGTIME_NOTIFY_TEMPLATE_ID"] = self.notify_template_id
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise SettingsError(
+                f"SROs are to be emailed but setting(s) {', '.join(missing)} are missing "
+                "(see .env.example: 'Email')")
+        self.require_form()  # the links' URL, and a key long enough not to be guessed
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
@@ -334,9 +336,35 @@ def round_status(period: PeriodArg, framework: FrameworkOption = None,
         print_text(report.text())
 
 
-links_app = typer.Typer(help="Personal web form links (for SROs not on Slack).",
-                        no_args_is_help=True)
+class _LinksGroup(TyperGroup):
+    """``round links PERIOD`` lists the round's links; ``round links revoke …`` and any other
+    subcommand run as named (an argument naming no subcommand is the period to list)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+links_app = typer.Typer(cls=_LinksGroup, no_args_is_help=True,
+                        help="Personal web form links (for SROs not on Slack): "
+                             "round links PERIOD [--show] lists them; round links revoke PERSON.")
 round_app.add_typer(links_app, name="links")
+
+
+@links_app.command("list")
+def round_links(
+    period: PeriodArg,
+    show: Annotated[bool, typer.Option("--show", help="Print each email SRO's personal link "
+                                       "(it lets anyone holding it answer as them).")] = False,
+    framework: FrameworkOption = None,
+) -> None:
+    """Each SRO of the round: their channel and their link's status (or: round links PERIOD)."""
+    from bot.collection.round_links import round_links as links_of
+
+    target = _period(period)
+    with _offline(read_only=True) as ctx:
+        print_text(str(links_of(ctx, target, framework=framework, show=show)))
 
 
 @links_app.command("revoke")

@@ -2,9 +2,11 @@
 
 ``slack_context`` is what ``ragtime serve``, Socket Mode, the scheduler and the tests use: a
 migrated database, the Slack gateway on ``SLACK_API_URL`` and the Slack implementations of the
-domain's ports; ``outbound_context`` is the same for commands that only call Slack (``round
-open``, ``compile --post``). ``offline_context`` reaches nobody (``import``, ``compile`` without
-``--post``, ``export``, ``round status``).
+domain's ports, with the messenger routing each outbox row to Slack or, for SROs reached by
+email, to ``handlers.email`` (when ``RAGTIME_EMAIL_TRANSPORT`` is set); ``outbound_context``
+is the same for commands that only call Slack (``round open``, ``compile --post``).
+``offline_context`` reaches nobody (``import``, ``compile`` without ``--post``, ``export``,
+``round status``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.context import AppContext, utc_now
+from bot.messaging.routing import EMAIL, SLACK, RoutedMessenger
+from bot.ports import Messenger
 from bot.settings import Settings, SettingsError
+from handlers.email.messenger import EmailMessenger
+from handlers.email.transports import make_transport
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import SlackGateway, make_web_client
 from handlers.slack.ports import slack_ports
@@ -52,8 +58,19 @@ def slack_context(
 ) -> SlackContext:
     ctx = SlackContext(settings=settings, engine=database(settings, engine), clock=clock,
                        gateway=SlackGateway(client or make_web_client(settings)))
-    ctx.ports = slack_ports(ctx)
+    ports = slack_ports(ctx)
+    ports.messenger = routed_messenger(ctx, ports.messenger)
+    ctx.ports = ports
     return ctx
+
+
+def routed_messenger(ctx: AppContext, slack: Messenger) -> RoutedMessenger:
+    """Each outbox row to its channel: Slack, and email when ``RAGTIME_EMAIL_TRANSPORT`` is set
+    (``SettingsError`` naming what is missing for it)."""
+    messengers: dict[str, Messenger] = {SLACK: slack}
+    if ctx.settings.email_enabled:
+        messengers[EMAIL] = EmailMessenger(ctx, make_transport(ctx.settings))
+    return RoutedMessenger(messengers)
 
 
 def outbound_context(settings: Settings) -> SlackContext:

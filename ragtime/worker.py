@@ -9,8 +9,8 @@ as a child at lower CPU priority (``ragtime.supervision.Supervisor``); replicas 
   Bolt app (listeners run as written; ``relay_acks`` posts their acks to ``response_url``), or
   the second half of a listener (``handlers.slack.work``);
 - an outbox thread: sends what requests left to send (the confirmations and refreshed cards
-  after a form), exactly once per message however many workers run
-  (``bot.messaging.flows.deliver_outbox``);
+  after a form, the confirmation email after a web form), exactly once per message however
+  many workers run (``bot.messaging.flows.deliver_outbox``);
 - the scheduler, unless ``--no-scheduler`` (leader election keeps it to one replica);
 - a heartbeat, read by ``/healthz`` and the serving process's watchdog
   (``ragtime.supervision.Watchdog``).
@@ -27,6 +27,7 @@ from typing import TypeVar
 
 from slack_bolt import App, BoltRequest
 
+from bot.collection.confirmations import CONFIRMATION
 from bot.collection.followups import FOLLOW_UP
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
@@ -47,7 +48,7 @@ INBOX_BATCH = 4
 # What the outbox thread sends as soon as it is recorded: messages no flow sends itself. A flow
 # that records prompts, reminders or notices sends them at once (and reports what it sent);
 # the scheduler's ``deliver_outbox`` job catches up whatever such a flow left behind.
-WORKER_KINDS = frozenset({FOLLOW_UP})
+WORKER_KINDS = frozenset({FOLLOW_UP, CONFIRMATION})
 
 
 def handler_for(app: App, ctx: SlackContext) -> Callable[[Received], None]:

@@ -68,6 +68,9 @@ class Person(SQLModel, table=True):
     email: str | None = Field(default=None, index=True)
     slack_id: str | None = Field(default=None, index=True)
     dm_channel: str | None = None
+    # How Ragtime reaches them: slack | email | auto (Slack when they have an account, else
+    # email); see bot.framework.people.reach_of. 0006_person_channel adds it.
+    channel: str = Field(default="auto", sa_column_kwargs={"server_default": "auto"})
 
 
 class Deliverable(SQLModel, table=True):
@@ -217,7 +220,8 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A Slack message recorded before it is sent and marked after (prompts, reminders, ...).
+    """A message (Slack or email) recorded before it is sent and marked after (prompts,
+    reminders, ...).
 
     ``key`` is unique, so asking twice for the same prompt records it once; a sender that
     was killed resumes with the rows still ``pending``.
@@ -226,11 +230,14 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
-    kind: str = Field(index=True)  # prompt | reminder | escalation | notice
+    kind: str = Field(index=True)  # prompt | reminder | escalation | notice | confirmation …
     status: OutboxStatus = Field(default=OutboxStatus.pending, index=True)
     period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
     deliverable_id: int | None = Field(default=None, foreign_key="deliverable.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # Which channel delivers it (slack | email; None is Slack, as before 0006) and, once
+    # sent, where it went there (a Slack channel id and ts; "email" and the message's id).
+    via: str | None = None
     channel: str | None = None
     ts: str | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

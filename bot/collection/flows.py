@@ -106,13 +106,17 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
 
     Raises ``bot.collection.rounds.RoundError`` (no framework) and the channel's ``SendError``
     from the email look-ups (a bad token or a missing ``users:read.email`` scope should stop the
-    run, not mark everyone missing). ``framework`` names it when there are several."""
+    run, not mark everyone missing), and ``bot.settings.SettingsError`` naming the missing email
+    setting when an SRO is to be emailed. ``framework`` names it when there are several."""
     directory = ctx.channels.directory
     found = {email: directory.user_for_email(email) for email in _emails_to_look_up(ctx)}
     with session_scope(ctx.engine, write=True) as session:
         resolved = resolve_slack_ids(session, found.get)
         opened = open_round(session, period=period, opened_by=opened_by,
-                            framework_id=choose_framework(session, framework).id)
+                            framework_id=choose_framework(session, framework).id,
+                            email_enabled=ctx.settings.email_enabled)
+        if opened.emailed:  # nothing is kept when email cannot be sent: fix the settings first
+            ctx.settings.require_email()
         period_id = opened.round.period_id
         deadline = opened.round.deadline
         # Opening again also retries prompts Slack refused before (the user may be fixed now).
@@ -129,8 +133,8 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
         ctx, period, period_id, "open", not_found + failed,
         title=f"{period.label}: SROs not prompted",
         intro=(f"Opening the {period.label} round, these SROs could not be sent their prompts. "
-               "Fix their Slack account or email in the framework file, then open the round "
-               "again: only the missing prompts are sent."),
+               "Fix their Slack account, email or channel in the framework file, then open the "
+               "round again: only the missing prompts are sent."),
     )
     summary = OpenSummary(period=period, already_open=opened.already_open, deadline=deadline,
                           prompts_recorded=opened.prompts_recorded, delivery=report,
@@ -184,13 +188,14 @@ def remind_outstanding(
                             framework_id=choose_framework(session, framework).id)
         if round_ is None:
             raise RoundError(f"No round has been opened for {period.label}; open it first.")
-        recorded = record_reminders(session, period, stage, framework_id=round_.framework_id)
+        recorded = record_reminders(session, period, stage, framework_id=round_.framework_id,
+                                    email_enabled=ctx.settings.email_enabled)
         period_id = round_.period_id
     report = deliver_outbox(ctx, kinds={"reminder"}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)
     told = tell_governance(ctx, period, period_id, f"remind-{stage}", failed,
                            title=f"{period.label}: reminders not delivered",
-                           intro="Slack refused these reminders:")
+                           intro="These reminders could not be delivered:")
     return RemindSummary(period=period, stage=stage, reminders_recorded=recorded,
                          delivery=report, undelivered=failed, governance_told=told)
 

@@ -27,6 +27,8 @@ class OwnerView:
     name: str
     title: str
     slack_id: str | None
+    email: str | None = None
+    channel: str = "auto"  # slack | email | auto (bot.framework.people.reach_of)
 
 
 @dataclass(frozen=True)
@@ -153,10 +155,12 @@ def outstanding_for(
 def _owner_views(session: Session, framework_id: int) -> dict[int, list[tuple[OwnerView, Role]]]:
     """Deliverable id → its owners in order (joint SROs as listed), from plain rows."""
     found: dict[int, list[tuple[OwnerView, Role]]] = {}
-    for deliverable_id, role, person_id, name, title, slack_id in session.exec(owners_query(
-            framework_id, DeliverableOwner.deliverable_id, DeliverableOwner.role, Person.id,
-            Person.name, Person.title, Person.slack_id)).all():
+    for deliverable_id, role, person_id, name, title, slack_id, email, channel in session.exec(
+            owners_query(framework_id, DeliverableOwner.deliverable_id, DeliverableOwner.role,
+                         Person.id, Person.name, Person.title, Person.slack_id, Person.email,
+                         Person.channel)).all():
         found.setdefault(deliverable_id, []).append(
-            (OwnerView(person_id=person_id, name=name, title=title, slack_id=slack_id),
+            (OwnerView(person_id=person_id, name=name, title=title, slack_id=slack_id,
+                       email=email, channel=channel or "auto"),
              Role(role)))
     return found

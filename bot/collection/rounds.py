@@ -3,8 +3,9 @@ where it stands, freeze, reopen and close it.
 
 Nothing here sends anything: prompts are *recorded* in the outbox under unique keys (so opening
 twice records nothing twice) and ``bot.messaging.outbox`` sends them. Prompts go to every SRO of
-every active deliverable (joint SROs each get one; delegates are not prompted). SROs without a
-Slack user id cannot be prompted and are returned as ``missing_people`` for the governance lead.
+every active deliverable (joint SROs each get one; delegates are not prompted); an SRO reached by
+email gets one email listing all their deliverables. SROs that no channel reaches cannot be
+prompted and are returned as ``missing_people`` for the governance lead.
 
 Who has answered is ``bot.collection.progress`` and chasing them ``bot.collection.reminders``;
 both build on the shared helpers here (the framework and its round, which deliverables a round
@@ -13,6 +14,7 @@ covers in report order, their owners), so "which deliverables, and whose" is wri
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,12 +26,14 @@ from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.updates import latest_updates
 from bot.framework.choice import FrameworkChoiceError, choose_framework
-from bot.framework.people import PersonRef
+from bot.framework.people import PersonRef, reach_of
 from bot.messaging.outbox import record_message
+from bot.messaging.routing import EMAIL
 from storage.models import (
     Deliverable,
     DeliverableOwner,
     Framework,
+    OutboxMessage,
     Person,
     Role,
     Round,
@@ -49,7 +53,8 @@ class RoundOpened:
     round: Round
     prompts_recorded: int  # newly recorded this time
     already_open: bool
-    missing_people: list[PersonRef]  # SROs with no Slack user id: not prompted
+    missing_people: list[PersonRef]  # SROs neither Slack nor email can reach: not prompted
+    emailed: int = 0  # SROs this round reaches by email
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,11 @@ def open_round(
     opened_by: str,
     deadline: date | None = None,
     framework_id: int | None = None,
+    email_enabled: bool = False,
 ) -> RoundOpened:
-    """Open the period's round (once) and record a prompt per SRO per active deliverable.
+    """Open the period's round (once) and record a prompt per SRO per active deliverable on
+    Slack, and one email per SRO reached by email (``bot.framework.people.reach_of``;
+    ``email_enabled``: this deployment sends email).
 
     Opening again records only prompts not yet recorded (a deliverable or a Slack id added
     since), and never changes the deadline. A frozen or closed round records no prompts.
@@ -113,16 +121,30 @@ def open_round(
 
     recorded = 0
     missing: dict[int, PersonRef] = {}
+    by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]] = {}
     if not round_.frozen and round_.status == RoundStatus.open:
         previous = latest_updates(session, period.previous())
         for deliverable, theme, owners in _deliverables(session, framework.id):
             sros = _sros(owners)
             for person in sros:
-                if not person.slack_id:
-                    missing.setdefault(person.id, PersonRef.of(
-                        person, "no Slack user id: not found by email, so not prompted"))
+                reach = reach_of(channel=person.channel, slack_id=person.slack_id,
+                                 email=person.email, email_enabled=email_enabled)
+                if reach.via is None:
+                    missing.setdefault(person.id, PersonRef.of(person, reach.problem))
                     continue
                 before = previous.get(deliverable.id)
+                about = {
+                    "deliverable_id": deliverable.id,
+                    "number": deliverable.code or deliverable.number,
+                    "area": deliverable.area,
+                    "title": deliverable.title,
+                    "theme": theme.name,
+                    "joint_sros": [p.name for p in sros if p.id != person.id],
+                    "previous_rag": before.rag.value if before else None,
+                }
+                if reach.via == EMAIL:  # one email per SRO, listing all their deliverables
+                    by_email.setdefault(person.id, (person, reach.to or "", []))[2].append(about)
+                    continue
                 _, created = record_message(
                     session,
                     key=f"prompt:{period.slug}:{deliverable.id}:{person.id}",
@@ -133,21 +155,50 @@ def open_round(
                         "person_name": person.name,
                         "period": period.label,
                         "deadline": iso_date(round_.deadline),
-                        "deliverable_id": deliverable.id,
-                        "number": deliverable.code or deliverable.number,
-                        "area": deliverable.area,
-                        "title": deliverable.title,
-                        "theme": theme.name,
-                        "joint_sros": [p.name for p in sros if p.id != person.id],
-                        "previous_rag": before.rag.value if before else None,
+                        **about,
                     },
                 )
                 recorded += created
+        recorded += _record_round_emails(session, round_, period, by_email)
     if recorded:
         audit(session=session, actor=opened_by, action="round.prompts_recorded",
               subject=f"round:{round_.id}", period=period.label, count=recorded)
     return RoundOpened(round=round_, prompts_recorded=recorded, already_open=already_open,
-                       missing_people=list(missing.values()))
+                       missing_people=list(missing.values()), emailed=len(by_email))
+
+
+def _record_round_emails(
+    session: Session, round_: Round, period: Period,
+    by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]],
+) -> int:
+    """One email per SRO per round, listing all their deliverables. Opening again records a new
+    one only for an SRO with a deliverable no earlier email listed (it lists them all again);
+    keyed by that list, so nothing is recorded twice."""
+    if not by_email:
+        return 0
+    listed: dict[int, set[int]] = {}
+    for person_id, payload in session.exec(
+        select(OutboxMessage.person_id, OutboxMessage.payload).where(
+            OutboxMessage.kind == "prompt", OutboxMessage.via == EMAIL,
+            OutboxMessage.period_id == round_.period_id)
+    ).all():
+        listed.setdefault(person_id or 0, set()).update(
+            int(item["deliverable_id"]) for item in payload.get("deliverables") or ())
+    recorded = 0
+    for person, address, items in by_email.values():
+        ids = [int(item["deliverable_id"]) for item in items]
+        if set(ids) <= listed.get(person.id or 0, set()):
+            continue
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
+        _, created = record_message(
+            session, key=f"prompt:{period.slug}:email:{person.id}:{digest}", kind="prompt",
+            period_id=round_.period_id, person_id=person.id, via=EMAIL,
+            payload={"to": address, "person_name": person.name, "period": period.label,
+                     "deadline": iso_date(round_.deadline), "round_id": round_.id,
+                     "deliverables": items},
+        )
+        recorded += created
+    return recorded
 
 
 # ------------------------------------------------------------------------------ summary

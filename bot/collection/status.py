@@ -26,14 +26,16 @@ from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.collection.owned import deliverables_for
-from bot.collection.progress import RoundStatusView
+from bot.collection.progress import OwnerView, RoundStatusView
 from bot.collection.progress import round_status as load_round_status
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
 from bot.framework.choice import choose_framework
+from bot.framework.people import reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
+from bot.messaging.routing import EMAIL, SLACK
 from storage.db import session_scope
 from storage.models import RoundStatus, utcnow
 
@@ -128,7 +130,9 @@ def home_page(ctx: AppContext, user: str) -> HomePage:
         period = state.period
         return HomePage(
             state=state, items=my_items(session, user, period), lead=lead,
-            progress=round_progress(session, period) if lead else None,
+            progress=(round_progress(session, period,
+                                     email_enabled=ctx.settings.email_enabled)
+                      if lead else None),
             can_open=period if lead and not state.opened else None,
         )
 
@@ -142,7 +146,8 @@ def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> Statu
         if state is None:
             return StatusReport(state=None)
         if lead:
-            return StatusReport(state=state, progress=round_progress(session, state.period))
+            return StatusReport(state=state, progress=round_progress(
+                session, state.period, email_enabled=ctx.settings.email_enabled))
         return StatusReport(state=state, items=my_items(session, user, state.period))
 
 
@@ -155,6 +160,7 @@ class RoundStatusReport:
     view: RoundStatusView
     undelivered: int  # prompts and reminders that could not be delivered
     backlog: Health | None = None  # what waits for the worker (``bot.messaging.health``)
+    email_enabled: bool = False  # this deployment emails SROs: each SRO's channel is shown
 
     def text(self) -> str:
         view = self.view
@@ -171,7 +177,8 @@ class RoundStatusReport:
             lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
             for item in theme.outstanding:
                 label = f"{item.number} {item.title}" if item.number else item.title
-                sros = ", ".join(sro.name for sro in item.sros) or "no SRO"
+                sros = "; ".join(f"{sro.name}: {channel_of(sro, email_enabled=self.email_enabled)}"
+                                 for sro in item.sros) or "no SRO"
                 lines.append(f"  - outstanding: {label} ({sros})")
         return "\n".join(lines)
 
@@ -191,6 +198,8 @@ class RoundStatusReport:
                 "deliverables": [{
                     "ref": item.number, "area": item.area, "title": item.title,
                     "sros": [sro.name for sro in item.sros],
+                    "channels": [channel_of(sro, email_enabled=self.email_enabled)
+                                 for sro in item.sros],
                     "rag": item.rag.value if item.rag else None,
                     "submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
                 } for item in (*theme.answered, *theme.outstanding)],
@@ -203,6 +212,7 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
     """Who is outstanding in ``period``'s round, by theme, for the framework called
     ``framework`` (else the only one; ``FrameworkChoiceError`` when there is none or several)."""
     engine = ctx if isinstance(ctx, Engine) else ctx.engine
+    email_enabled = not isinstance(ctx, Engine) and ctx.settings.email_enabled
     with session_scope(engine) as session:
         framework_id = choose_framework(session, framework).id
         view = load_round_status(session, period, framework_id=framework_id)
@@ -214,7 +224,8 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
                           ) if round_ is not None else 0
     return RoundStatusReport(state=state, view=view, undelivered=undelivered,
                              backlog=health(engine, now=utcnow() if isinstance(ctx, Engine)
-                                            else ctx.now()))
+                                            else ctx.now()),
+                             email_enabled=email_enabled)
 
 
 def backlog_line(state: Health) -> str:
@@ -263,19 +274,35 @@ def state_in_focus(
         return None
 
 
-def round_progress(session: Session, period: Period) -> Progress:
-    """The whole round by theme, for governance leads (a fixed number of queries)."""
-    return progress_of(load_round_status(session, period))
+def round_progress(session: Session, period: Period, *, email_enabled: bool = False
+                   ) -> Progress:
+    """The whole round by theme, for governance leads (a fixed number of queries); SROs
+    reached by email are marked so (``email_enabled``: this deployment sends email)."""
+    return progress_of(load_round_status(session, period), email_enabled=email_enabled)
 
 
-def progress_of(view: RoundStatusView) -> Progress:
+def channel_of(owner: OwnerView, *, email_enabled: bool) -> str:
+    """``Slack``, ``email`` or ``not reached``: how the round reaches this SRO."""
+    via = reach_of(channel=owner.channel, slack_id=owner.slack_id, email=owner.email,
+                   email_enabled=email_enabled).via
+    return {SLACK: "Slack", EMAIL: "email"}.get(via or "", "not reached")
+
+
+def _sro_name(owner: OwnerView, email_enabled: bool) -> str:
+    """The SRO's name, with ``(by email)`` when the round reaches them by email."""
+    if channel_of(owner, email_enabled=email_enabled) == "email":
+        return f"{owner.name} (by email)"
+    return owner.name
+
+
+def progress_of(view: RoundStatusView, *, email_enabled: bool = False) -> Progress:
     return Progress(
         total=view.total, answered=view.answered_count,
         themes=[(theme.name, len(theme.answered), theme.total) for theme in view.themes],
         outstanding=[
             OutstandingTheme(theme=theme.name, items=tuple(
                 OutstandingItem(number=item.number, title=item.title, area=item.area,
-                                sros=tuple(sro.name for sro in item.sros))
+                                sros=tuple(_sro_name(sro, email_enabled) for sro in item.sros))
                 for item in theme.outstanding))
             for theme in view.themes if theme.outstanding
         ],

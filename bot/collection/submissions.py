@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.calendar.periods import Period, PeriodError
+from bot.collection.confirmations import record_confirmation
 from bot.collection.followups import FOLLOW_UP, Stored, submitted
 from bot.collection.owned import deliverables_for
 from bot.collection.replies import ParsedReply, parse_reply
@@ -198,6 +199,8 @@ def submit_from_form(
                     session, key=f"{FOLLOW_UP}:{result.update.id}", kind=FOLLOW_UP,
                     payload={**stored.as_payload(), "refresh_home": refresh_home},
                     period_id=result.update.period_id, deliverable_id=stored.deliverable_id)
+                if web and result.update.id is not None:  # answered by link: confirmed by email
+                    record_confirmation(session, update_id=result.update.id)
     except RuleViolation as violation:
         return FormResult(errors=dict(violation.errors))
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable, ...

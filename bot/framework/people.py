@@ -1,8 +1,11 @@
-"""People and their Slack identities.
+"""People, their Slack identities and the channel that reaches them.
 
 Framework files name SROs by email; Slack user ids are found once with ``users.lookupByEmail``
 (the Slack layer passes that call in) and remembered. Anyone who cannot be found is reported,
 never silently skipped: they would otherwise never be prompted.
+
+A person's ``channel`` (framework files: ``channel:``, ``sro_channel``) is ``slack``, ``email``
+or ``auto`` (the default); ``reach_of`` is the one rule that turns it into how they are reached.
 """
 
 from __future__ import annotations
@@ -12,8 +15,51 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from bot.messaging.routing import EMAIL, SLACK
 from storage.models import Person
 from storage.repo import audit
+
+AUTO = "auto"
+CHANNELS = (SLACK, EMAIL, AUTO)
+
+
+def check_channel(value: str) -> str | None:
+    """The problem with a framework file's channel value, or None."""
+    if value.strip().lower() in CHANNELS:
+        return None
+    return f"channel must be one of {', '.join(CHANNELS)}, not '{value}'"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a person is reached now: ``via`` ``slack`` (``to`` is their user id) or ``email``
+    (``to`` is their address); ``via`` None when they cannot be, and ``problem`` says why."""
+
+    via: str | None
+    to: str | None = None
+    problem: str | None = None
+
+
+def reach_of(
+    *, channel: str | None, slack_id: str | None, email: str | None, email_enabled: bool
+) -> Reach:
+    """``slack``: their Slack account. ``email``: their address. ``auto``: Slack when an
+    account is known (found by email when the round opens), else email when this deployment
+    sends email (``RAGTIME_EMAIL_TRANSPORT``); otherwise not reached, as before email existed."""
+    choice = (channel or AUTO).strip().lower()
+    address = (email or "").strip()
+    if choice == EMAIL:
+        if not address:
+            return Reach(None, problem="channel is email but there is no email address in the "
+                                      "framework file")
+        return Reach(EMAIL, address)
+    if slack_id:
+        return Reach(SLACK, slack_id)
+    if choice == SLACK:
+        return Reach(None, problem="no Slack user id: not found by email, so not prompted")
+    if address and email_enabled:
+        return Reach(EMAIL, address)
+    return Reach(None, problem="no Slack user id: not found by email, so not prompted")
 
 
 @dataclass(frozen=True)
@@ -68,6 +114,8 @@ def resolve_slack_ids(
     missing: list[PersonRef] = []
     newly_found = 0
     for person in session.exec(query).all():
+        if (person.channel or AUTO) == EMAIL:
+            continue  # reached by email: never looked up in Slack
         if person.slack_id:
             found.append(PersonRef.of(person))
             continue

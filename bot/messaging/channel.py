@@ -48,3 +48,4 @@ class RecordedMessage:
     created_at: datetime | None = None
     deliverable_id: int | None = None
     person_id: int | None = None
+    via: str = "slack"  # the channel that delivers it (``bot.messaging.routing``)

@@ -1,4 +1,4 @@
-"""Outbound Slack messages that survive a crash: record first, claim, send, mark.
+"""Outbound messages (Slack, email) that survive a crash: record first, claim, send, mark.
 
 1. *Record* — ``record_message`` stores the message with a unique ``key`` (``open_round`` and
    ``record_reminders`` do this), so asking twice records it once.
@@ -7,7 +7,8 @@
    short transaction; two senders never claim the same row, and a 2,000-SRO fan-out leaves the
    write lock free between chunks for the submissions arriving meanwhile.
 3. *Send* — the ``send`` callable is given the row, outside any transaction (no lock is held
-   while Slack is called). ``payload["to"]`` is the Slack user id for DMs; messages without
+   while Slack or the mail server is called); the row's ``via`` says which channel delivers it
+   (``bot.messaging.routing``). ``payload["to"]`` is the Slack user id for DMs; messages without
    it (escalations) go to the governance channel, which the sender knows.
 4. *Mark* — ``sent`` with the channel and ts Slack returned, in one short transaction for the
    chunk (written when the chunk is done, or after ``MARK_WITHIN`` if sending is slow, so a
@@ -86,14 +87,16 @@ def record_message(
     deliverable_id: int | None = None,
     person_id: int | None = None,
     channel: str | None = None,
+    via: str | None = None,
 ) -> tuple[OutboxMessage, bool]:
-    """Record a message to send, once per ``key``; returns (message, newly recorded)."""
+    """Record a message to send, once per ``key``; returns (message, newly recorded). ``via``
+    names the channel that delivers it (``email``; None is Slack)."""
     existing = _by_key(session, key)
     if existing is not None:
         return existing, False
     message = OutboxMessage(
         key=key, kind=kind, payload=dict(payload or {}), period_id=period_id,
-        deliverable_id=deliverable_id, person_id=person_id, channel=channel,
+        deliverable_id=deliverable_id, person_id=person_id, channel=channel, via=via,
     )
     try:
         with session.begin_nested():
@@ -348,7 +351,7 @@ def recorded(row: OutboxMessage) -> RecordedMessage:
     return RecordedMessage(id=row.id or 0, key=row.key, kind=row.kind,
                            payload=dict(row.payload or {}), attempts=row.attempts,
                            created_at=row.created_at, deliverable_id=row.deliverable_id,
-                           person_id=row.person_id)
+                           person_id=row.person_id, via=row.via or "slack")
 
 
 def _mark(engine: Engine, message_id: int | None, **values: Any) -> None:

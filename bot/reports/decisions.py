@@ -31,8 +31,10 @@ from bot.calendar.periods import Period, stored_period
 from bot.collection.rounds import find_round, freeze_round, reopen_round
 from bot.collection.storable import unstorable
 from bot.collection.updates import counting_ids
+from bot.framework.people import reach_of
 from bot.messaging.channel import SendError
 from bot.messaging.outbox import deliver_pending, record_message
+from bot.messaging.routing import EMAIL
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
 from bot.reports.publish import post_approved_paper
 from bot.reports.records import (
@@ -128,7 +130,8 @@ def ask_for_changes(ctx: AppContext, report_id: int, *, by: str, comment: str,
     runs once the request is stored, before anything is sent (a modal is acknowledged then)."""
     now = ctx.now()
     done = request_changes(ctx.engine, report_id, by=by, at=now, comment=comment,
-                           deliverable_ids=deliverable_ids)
+                           deliverable_ids=deliverable_ids,
+                           email_enabled=ctx.settings.email_enabled)
     if on_recorded is not None:
         on_recorded()
     delivery = deliver_pending(ctx.engine, ctx.channels.messenger.send,
@@ -220,9 +223,11 @@ def request_changes(
     at: datetime,
     comment: str,
     deliverable_ids: Iterable[int],
+    email_enabled: bool = False,
 ) -> ChangesRequested:
     """Mark the draft ``changes_requested`` and record a re-prompt carrying ``comment`` for each
-    SRO (with a Slack user id) of each chosen deliverable. Every request records its own
+    SRO of each chosen deliverable, on their channel (``reach_of``; ``email_enabled``: this
+    deployment sends email). Every request records its own
     messages, so asking again about the same deliverable asks again."""
     text = (comment or "").strip()
     if not text:
@@ -268,7 +273,9 @@ def request_changes(
         for deliverable_id in wanted:
             choice = choices[deliverable_id]
             for person in sros.get(deliverable_id, []):
-                if not person.slack_id:
+                reach = reach_of(channel=person.channel, slack_id=person.slack_id,
+                                 email=person.email, email_enabled=email_enabled)
+                if reach.via is None:
                     unreachable.append(person.name)
                     continue
                 _, created = record_message(
@@ -276,8 +283,10 @@ def request_changes(
                     key=f"{CHANGES_REQUESTED}:{row.id}:{event.id}:{deliverable_id}:{person.id}",
                     kind=CHANGES_REQUESTED, period_id=row.period_id,
                     deliverable_id=deliverable_id, person_id=person.id,
+                    via=reach.via if reach.via == EMAIL else None,
                     payload={
-                        "to": person.slack_id,
+                        "to": reach.to,
+                        "round_id": round_.id if round_ is not None else None,
                         "person_name": person.name,
                         "period": target.period.label,
                         "deliverable_id": deliverable_id,

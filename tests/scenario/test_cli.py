@@ -402,7 +402,9 @@ def test_json_for_scripts(tmp_path, imported):
     first = status["themes"][0]["deliverables"][0]
     assert first == {"ref": "GO-1", "area": "Access",
                      "title": "Review, update, revise and implement Trust Access Policy",
-                     "sros": ["Sharon Murphy"], "rag": None, "submitted_at": None}
+                     "sros": ["Sharon Murphy"], "channels": ["not reached"], "rag": None,
+                     "submitted_at": None}
+    assert status["backlog"]["inbox"] == {"pending": 0, "failed": 0, "oldest_seconds": None}
 
     plan = json.loads(ragtime("schedule", "show", "2024/25", "Q3", "--json",
                               env=imported).stdout)

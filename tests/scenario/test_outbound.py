@@ -139,7 +139,7 @@ def test_status_as_text_for_the_terminal(opened: Harness):
     assert "1 of 17 deliverables answered, 16 outstanding." in text
     assert "Great Care: 1 of 4 answered" in text
     assert "outstanding: 16 Review the current work" not in text  # numbers restart per area
-    assert "(David Williams)" in text and DAVID not in text
+    assert "(David Williams: not reached)" in text and DAVID not in text  # no email set up
 
 
 def test_opening_again_retries_the_prompts_slack_refused(slack: Harness):

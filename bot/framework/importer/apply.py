@@ -191,6 +191,8 @@ def _people(
             values["title"] = spec.title
         if spec.slack_id:
             values["slack_id"] = spec.slack_id
+        if spec.channel:
+            values["channel"] = spec.channel
         changed = _assign(person, **values)
         summary.people.count(created=created, changed=changed)
         found[spec.handle] = person

@@ -30,6 +30,7 @@ class PersonSpec:
     title: str
     email: str | None
     slack_id: str | None
+    channel: str | None = None  # slack | email | auto; None: leave what is stored
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,14 @@ from bot.framework.importer.spec import (
     finish,
     one_line,
 )
+from bot.framework.people import check_channel
 
 REQUIRED = ("theme", "area", "deliverable", "sro_name", "sro_title", "sro_email")
-OPTIONAL = ("ref", "number", "sro_slack_id")
+OPTIONAL = ("ref", "number", "sro_slack_id", "sro_channel")
 ALIASES = {
     "title": "deliverable", "deliverable_title": "deliverable", "sro": "sro_name",
     "sro_names": "sro_name", "sro_titles": "sro_title", "sro_emails": "sro_email",
-    "sro_slack_ids": "sro_slack_id",
+    "sro_slack_ids": "sro_slack_id", "sro_channels": "sro_channel",
 }
 JOINT = ";"
 HEADER_SEARCH = 10  # non-blank rows searched for the header
@@ -178,8 +179,9 @@ def _row(
     names, titles, emails = (_split(values[name]) for name in ("sro_name", "sro_title",
                                                                  "sro_email"))
     slack_ids = _split(values.get("sro_slack_id", ""))
+    channels = _split(values.get("sro_channel", ""))
     for column, items in (("sro_email", emails), ("sro_title", titles),
-                          ("sro_slack_id", slack_ids)):
+                          ("sro_slack_id", slack_ids), ("sro_channel", channels)):
         if items and names and len(items) != len(names):
             problems.add(where, column, f"{len(names)} SRO name(s) but {len(items)} in {column}; "
                                         f"separate joint SROs with '{JOINT}' in each sro_ column")
@@ -194,9 +196,13 @@ def _row(
         if slack_id and (problem := check_slack_id(slack_id)):
             problems.add(where, "sro_slack_id", problem)
             continue
+        channel = channels[index].lower() if channels and channels[index] else None
+        if channel and (problem := check_channel(channel)):
+            problems.add(where, "sro_channel", problem)
+            continue
         person = PersonSpec(handle=email, key=None, name=name,
                             title=titles[index] if titles else "", email=email,
-                            slack_id=slack_id or None)
+                            slack_id=slack_id or None, channel=channel)
         _remember(person, number, people, problems)
         if email in handles:
             problems.add(where, "sro_email", f"{email} is listed twice")
@@ -226,14 +232,17 @@ def _remember(
                      f"{person.email} is '{person.name}' here but '{first.name}' on row "
                      f"{first_row}")
     for column, mine, theirs in (("sro_title", person.title, first.title),
-                                 ("sro_slack_id", person.slack_id, first.slack_id)):
+                                 ("sro_slack_id", person.slack_id, first.slack_id),
+                                 ("sro_channel", person.channel, first.channel)):
         if mine and theirs and mine != theirs:
             problems.add(f"row {number}", column,
                          f"{person.email} has '{mine}' here but '{theirs}' on row {first_row}")
-    if (person.title and not first.title) or (person.slack_id and not first.slack_id):
+    if ((person.title and not first.title) or (person.slack_id and not first.slack_id)
+            or (person.channel and not first.channel)):
         people[person.email] = (first_row, PersonSpec(
             handle=first.handle, key=None, name=first.name, title=first.title or person.title,
-            email=first.email, slack_id=first.slack_id or person.slack_id))
+            email=first.email, slack_id=first.slack_id or person.slack_id,
+            channel=first.channel or person.channel))
 
 
 def _split(value: str) -> list[str]:

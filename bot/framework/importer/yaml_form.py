@@ -33,10 +33,11 @@ from bot.framework.importer.spec import (
     finish,
     one_line,
 )
+from bot.framework.people import check_channel
 from bot.framework.rules import Rules, RulesError
 
 TOP_KEYS = ("name", "organisation", "period", "as_of", "rules", "cover", "people", "themes")
-PERSON_KEYS = ("id", "name", "title", "email", "slack_id")
+PERSON_KEYS = ("id", "name", "title", "email", "slack_id", "channel")
 THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
 RISK_KEYS = ("number", "title", "score", "direction")
 DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates")
@@ -220,11 +221,14 @@ class _Reader:
                 self.add(item, "email", f"{path}.email", f"email {email} is used by two people")
         if slack_id is not None and (problem := check_slack_id(slack_id)):
             self.add(item, "slack_id", f"{path}.slack_id", problem)
+        channel = self.text(item, "channel", path)
+        if channel is not None and (problem := check_channel(channel)):
+            self.add(item, "channel", f"{path}.channel", problem)
         if handle is None or name is None:
             return None
         return PersonSpec(handle=handle, key=handle, name=name,
                           title=self.text(item, "title", path) or "", email=email,
-                          slack_id=slack_id)
+                          slack_id=slack_id, channel=channel.lower() if channel else None)
 
     def theme(self, item: _Map, path: str, spec: FrameworkSpec, handles: list[str]) -> None:
         self.keys(item, THEME_KEYS, path)

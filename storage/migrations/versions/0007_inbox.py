@@ -6,7 +6,7 @@ work. ``worker_beat`` records each worker's last sign of life for ``/healthz`` a
 governance when none is alive.
 
 Revision ID: 0007_inbox
-Revises: 0005_update_written_at
+Revises: 0006_person_channel
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlmodel
 
 
 revision = "0007_inbox"
-down_revision = "0005_update_written_at"
+down_revision = "0006_person_channel"
 branch_labels = None
 depends_on = None
 
