@@ -27,7 +27,7 @@ from bot.context import utc_now
 from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import SlackSendError
-from ragtime.http_server import serve_http, serve_socket
+from ragtime.http_server import make_server, serve_http, serve_socket
 from ragtime.logs import configure_logging
 from ragtime.wiring import slack_context
 from schedules import start_scheduler
@@ -171,8 +171,13 @@ def run_server(
     scheduler = start_scheduler(ctx) if start_scheduler else None
     _exit_on_sigterm()
     try:
-        if socket:
-            serve_socket(app, settings)
+        if socket:  # Slack over the socket; /healthz alone on host:port
+            health = make_server(app, ctx, host, port, threads=2, slack_events=False)
+            try:
+                health.start_health_only()
+                serve_socket(app, settings)
+            finally:
+                health.stop()
         else:
             serve_http(app, ctx, host=host, port=port, threads=settings.listener_threads)
     finally:

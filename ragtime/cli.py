@@ -227,7 +227,8 @@ def export(
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
-    port: Annotated[int, typer.Option(help="HTTP port (Slack sends to POST /slack/events).")]
+    port: Annotated[int, typer.Option(
+        help="HTTP port: POST /slack/events and GET /healthz (with --socket: /healthz only).")]
     = 3000,
     socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
     = False,

@@ -1,6 +1,7 @@
 """HTTP front door: ``POST /slack/events`` to Bolt, ``GET /healthz``, served by waitress.
 
-Socket Mode (``serve_socket``) needs no public URL and uses Bolt's built-in client.
+Socket Mode (``serve_socket``, ``ragtime.socket_mode``) needs no public URL; its process still
+serves ``GET /healthz`` over HTTP (``slack_events=False``: no ``/slack/events``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from waitress.server import create_server
 
 from bot.context import AppContext
 from bot.settings import Settings, SettingsError
+from ragtime.socket_mode import SocketModeServer
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +34,14 @@ StartResponse = Callable[..., Any]
 class RagtimeWSGI:
     """The WSGI application: Slack requests to Bolt (which checks signatures), health, 404."""
 
-    def __init__(self, app: App, ctx: AppContext) -> None:
+    def __init__(self, app: App, ctx: AppContext, *, slack_events: bool = True) -> None:
         self.ctx = ctx
-        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH) if slack_events else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH:
+        if path == EVENTS_PATH and self.bolt is not None:
             if method != "POST":
                 return _json(start_response, 405, {"ok": False, "error": "use POST"},
                              [("Allow", "POST")])
@@ -60,6 +62,7 @@ class RagtimeWSGI:
             started.append(True)
             return start_response(status, headers, *exc_info)
 
+        assert self.bolt is not None
         try:
             return self.bolt(environ, start)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
@@ -117,6 +120,10 @@ class HttpServer:
         log.info("Ragtime listening on %s (Slack: %s%s)", self.url, self.url, EVENTS_PATH)
         self._server.run()
 
+    def start_health_only(self) -> HttpServer:
+        log.info("Ragtime health check on %s%s", self.url, HEALTH_PATH)
+        return self.start()
+
     def start(self) -> HttpServer:
         self._thread = threading.Thread(target=self._server.run, name="ragtime-http", daemon=True)
         self._thread.start()
@@ -147,10 +154,10 @@ class HttpServer:
 
 def make_server(
     app: App, ctx: AppContext, host: str = "127.0.0.1", port: int = 0,
-    threads: int = DEFAULT_THREADS,
+    threads: int = DEFAULT_THREADS, *, slack_events: bool = True,
 ) -> HttpServer:
     """The HTTP server, bound (port 0 picks a free one) but not yet serving."""
-    return HttpServer(RagtimeWSGI(app, ctx), host, port, threads)
+    return HttpServer(RagtimeWSGI(app, ctx, slack_events=slack_events), host, port, threads)
 
 
 def serve_http(
@@ -163,9 +170,6 @@ def serve_http(
 
 def serve_socket(app: App, settings: Settings) -> None:
     """Socket Mode: Slack delivers over a WebSocket; needs SLACK_APP_TOKEN (``xapp-…``)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     if settings.slack_app_token is None:
         raise SettingsError("missing setting(s): SLACK_APP_TOKEN (needed for Socket Mode)")
-    log.info("Ragtime connecting to Slack in Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    SocketModeServer(app, settings.slack_app_token.get_secret_value()).serve_forever()
