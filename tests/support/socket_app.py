@@ -75,8 +75,9 @@ class SocketServedApp(ServedApp):
 
 def socket_settings(fake: FakeSlack, database_url: str, **overrides: object) -> Settings:
     """Settings for Socket Mode: the app-level token, and no signing secret (none is needed)."""
-    return settings_for(fake, database_url, slack_app_token=fake.app_token,
-                        slack_signing_secret=None, **overrides)
+    values: dict[str, object] = {"slack_app_token": fake.app_token,
+                                 "slack_signing_secret": None, **overrides}
+    return settings_for(fake, database_url, **values)
 
 
 def serve_over_socket(
