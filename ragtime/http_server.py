@@ -172,4 +172,5 @@ def serve_socket(app: App, settings: Settings) -> None:
     """Socket Mode: Slack delivers over a WebSocket; needs SLACK_APP_TOKEN (``xapp-…``)."""
     if settings.slack_app_token is None:
         raise SettingsError("missing setting(s): SLACK_APP_TOKEN (needed for Socket Mode)")
-    SocketModeServer(app, settings.slack_app_token.get_secret_value()).serve_forever()
+    SocketModeServer(app, settings.slack_app_token.get_secret_value(),
+                     concurrency=settings.listener_threads).serve_forever()

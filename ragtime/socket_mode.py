@@ -124,7 +124,8 @@ def _log_disconnect_request(_ws: object, message: str) -> None:
 
 class SocketModeServer:
     """Ragtime connected to Slack in Socket Mode; ``start`` returns once the first connection is
-    being opened (``apps.connections.open`` answered), ``stop`` closes it."""
+    being opened (``apps.connections.open`` answered), ``stop`` closes it. ``concurrency``
+    envelopes are dispatched to Bolt at once (``RAGTIME_LISTENER_THREADS``, as HTTP's threads)."""
 
     def __init__(self, app: App, app_token: str, *, backoff: Backoff | None = None,
                  ping_interval: float = 10.0, concurrency: int = 10) -> None:

@@ -90,12 +90,14 @@ class _Connection:
 class FakeSocketMode:
     """Slack's Socket Mode endpoint for one app, paired with a ``FakeSlack`` Web API."""
 
-    def __init__(self, web: FakeSlack, *, host: str = "127.0.0.1",
-                 refresh_grace: float = 2.0) -> None:
+    def __init__(self, web: FakeSlack | None, *, host: str = "127.0.0.1",
+                 refresh_grace: float = 2.0, check_tickets: bool = True) -> None:
         """``refresh_grace``: after a ``disconnect`` message, how long the old connection stays
-        open for the app to open a new one (Slack gives about 10 s)."""
+        open for the app to open a new one (Slack gives about 10 s). Without ``web`` (a fake
+        Web API in another process, given ``LinkURLs(fake.link_url)``) tickets cannot be
+        checked: pass ``check_tickets=False``."""
         self.web = web
-        self.app_token = web.app_token
+        self.check_tickets = check_tickets
         self._host = host
         self.refresh_grace = refresh_grace
         self._lock = threading.RLock()
@@ -107,6 +109,7 @@ class FakeSocketMode:
         self._queue: list[Envelope] = []  # waiting for a connection
         self._unacked: dict[str, tuple[Envelope, int]] = {}  # envelope_id → (sent, connection)
         self.sent: list[tuple[Envelope, int]] = []  # every envelope sent, and on which connection
+        self.sent_at: dict[str, float] = {}  # envelope_id → time.monotonic() as it was written
         self.acks: list[Ack] = []
         self.refused: list[str] = []  # handshakes refused (unknown or reused ticket)
         self._server: Server | None = None
@@ -120,7 +123,8 @@ class FakeSocketMode:
                              ping_interval=None, close_timeout=1)
         self._spawn(self._server.serve_forever, "fake-socket-mode")
         self._spawn(self._dispatch, "fake-socket-mode-dispatch")
-        self.web.socket_mode = self
+        if self.web is not None:
+            self.web.socket_mode = self
         return self
 
     def stop(self) -> None:
@@ -133,7 +137,7 @@ class FakeSocketMode:
             self._server.shutdown()
         for thread in self._threads:
             thread.join(timeout=5)
-        if getattr(self.web, "socket_mode", None) is self:
+        if self.web is not None and self.web.socket_mode is self:
             self.web.socket_mode = None
 
     def __enter__(self) -> FakeSocketMode:
@@ -149,20 +153,26 @@ class FakeSocketMode:
 
     # -- apps.connections.open ---------------------------------------------------------------
 
-    def new_url(self) -> str:
-        """A one-time WebSocket URL, as ``apps.connections.open`` returns."""
+    @property
+    def link_url(self) -> str:
+        """``ws://127.0.0.1:<port>/link/``: the endpoint, without a ticket."""
         assert self._server is not None, "FakeSocketMode is not started"
         host, port = self._server.socket.getsockname()[:2]
+        return f"ws://{host}:{port}/link/"
+
+    def new_url(self) -> str:
+        """A one-time WebSocket URL, as ``apps.connections.open`` returns."""
         ticket = uuid.uuid4().hex
         with self._lock:
             self._tickets.add(ticket)
-        return f"ws://{host}:{port}/link/?ticket={ticket}&app_id={APP_ID}"
+        return f"{self.link_url}?ticket={ticket}&app_id={APP_ID}"
 
     def _check_ticket(self, _connection: ServerConnection, request: Request) -> Response | None:
         url = urlsplit(request.path)
         ticket = (parse_qs(url.query).get("ticket") or [""])[0]
         with self._lock:
-            if url.path.rstrip("/") == "/link" and ticket in self._tickets:
+            if url.path.rstrip("/") == "/link" and (ticket in self._tickets
+                                                    or not self.check_tickets):
                 self._tickets.discard(ticket)
                 return None
             self.refused.append(request.path)
@@ -262,8 +272,10 @@ class FakeSocketMode:
                 self._unacked[envelope.envelope_id] = (envelope, target.number)
                 self.sent.append((envelope, target.number))
                 # under the lock, so _ended() (which requeues unacknowledged events) runs after
+                message = json.dumps(envelope.message())
+                self.sent_at[envelope.envelope_id] = time.monotonic()
                 with contextlib.suppress(ConnectionClosed, OSError):
-                    target.websocket.send(json.dumps(envelope.message()))
+                    target.websocket.send(message)
 
     def _current(self) -> _Connection | None:
         live = [c for c in self._connections if not c.closed.is_set()]
@@ -359,3 +371,14 @@ def _drop(websocket: ServerConnection) -> None:
     """Shut the TCP connection down under the WebSocket (wakes its reader; no close frame)."""
     with contextlib.suppress(OSError):
         websocket.socket.shutdown(socket.SHUT_RDWR)
+
+
+class LinkURLs:
+    """What ``apps.connections.open`` answers when the fake Web API runs in another process
+    than the ``FakeSocketMode`` (``check_tickets=False``): URLs with fresh tickets at ``link``."""
+
+    def __init__(self, link: str) -> None:
+        self.link = link
+
+    def new_url(self) -> str:
+        return f"{self.link}?ticket={uuid.uuid4().hex}&app_id={APP_ID}"
