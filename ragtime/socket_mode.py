@@ -56,6 +56,7 @@ class ReconnectingClient(SocketModeClient):
         super().__init__(app_token, **kwargs)
         self.backoff = backoff or Backoff()
         self.connected_once = False
+        self._opened_at = 0.0  # when the newest session was created (it connects in a thread)
         self._closing = threading.Event()
         self.on_message_listeners.append(_log_disconnect_request)
         self.on_open_listeners.append(self._opened)
@@ -85,6 +86,19 @@ class ReconnectingClient(SocketModeClient):
                     log.info("Socket Mode: apps.connections.open answered after %d failed "
                              "attempt(s)", attempt)
                 return url
+
+    def connect(self) -> None:
+        self._opened_at = time.monotonic()
+        super().connect()
+
+    def _monitor_current_session(self) -> None:
+        """slack_sdk's monitor replaces a session that is not connected yet, and runs first
+        as the first session is created: it would open two or three connections at start-up.
+        Give a new session one ping interval to connect (a dropped one reconnects at once
+        from its close handler, not from here)."""
+        if time.monotonic() - self._opened_at < self.ping_interval:
+            return
+        super()._monitor_current_session()
 
     def _opened(self, _ws: object) -> None:
         self.connected_once = True

@@ -103,5 +103,7 @@ def test_a_whole_round_over_socket_mode(slack: Harness, socket_mode: FakeSocketM
     # Every envelope was acknowledged, over the one connection, and none was redelivered.
     assert socket_mode.sent and all(socket_mode.ack_for(e) for e, _ in socket_mode.sent)
     assert {number for _, number in socket_mode.sent} == {1}
+    assert len(socket_mode.connections()) == 1
+    assert len(slack.fake.attempts("apps.connections.open")) == 1
     kinds = {e.type for e, _ in socket_mode.sent}
     assert kinds == {"events_api", "interactive", "slash_commands"}
