@@ -2,6 +2,7 @@
 ack-only Bolt app served the same way (the floor), in the same run.
 
     python -m benchmarks.bench_ack_latency [--clients 50] [--seconds 60] [--latency 0.3] [--quick]
+                                           [--socket]
 
 Every server runs in its own process, as ``ragtime serve`` runs in production (HTTP mode,
 waitress); the fake Slack Web API runs in a third, adding ``--latency`` seconds to every Web API
@@ -16,6 +17,10 @@ It prints p50/p99/max time to the HTTP answer for both and Ragtime's as ratios t
 kind of request, and then checks the database: every submission the app accepted (a modal answered
 with an empty ack, a thread reply answered 200) stored exactly once. Targets: p99 within 1.5× the
 floor, every ack under 3 s, nothing lost; the exit status is 1 when one is missed.
+
+``--socket`` runs both servers in Socket Mode instead (``benchmarks.load.socket_mode``): the
+same people send the same requests as envelopes over a fake Socket Mode server, timed from the
+envelope written to its ack read back.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from benchmarks.load.servers import (
     stop_servers_on_sigterm,
 )
 from benchmarks.load.slack_side import start_slack_side
+from benchmarks.load.socket_mode import SocketSide
 from benchmarks.load.stats import Summary, ms, ratio
 from benchmarks.load.world import World, build_world
 from storage.db import make_engine
@@ -115,9 +121,11 @@ class Result:
 
 
 def drive(server: ServerProcess, world: World, plan: Plan, *, slack,  # type: ignore[no-untyped-def]
-          prompts: dict[str, list[Prompt]], modals: bool, profile: Path | None = None) -> Phase:
+          prompts: dict[str, list[Prompt]], modals: bool, profile: Path | None = None,
+          sockets: SocketSide | None = None) -> Phase:
     """Run every simulated person against ``server``; ``modals``: the app opens real modals."""
-    transport = SlackTransport(server.url, response_url=_response_urls(slack))
+    transport = (sockets.transport(_response_urls(slack)) if sockets else
+                 SlackTransport(server.url, response_url=_response_urls(slack)))
     recorder = Recorder()
     forms = slack if modals else None
     people = [Person(user, prompts.get(user, []), transport, recorder, plan, slack=forms,
@@ -157,9 +165,11 @@ def floor_prompts(world: World) -> dict[str, list[Prompt]]:
                    for n in range(world.per_sro)] for user in world.sros}
 
 
-def open_round(app: ServerProcess, world: World, slack) -> dict[str, list[Prompt]]:  # type: ignore[no-untyped-def]
+def open_round(app: ServerProcess, world: World, slack,  # type: ignore[no-untyped-def]
+               sockets: SocketSide | None = None) -> dict[str, list[Prompt]]:
     """A governance lead presses "Open round" in the App Home; every SRO gets their prompts."""
-    transport = SlackTransport(app.url, response_url=_response_urls(slack))
+    transport = (sockets.transport(_response_urls(slack)) if sockets else
+                 SlackTransport(app.url, response_url=_response_urls(slack)))
     status, body, _ = transport.post(block_actions(
         [button("open_round", world.period.slug, block_id="round")], user_id=world.leads[0],
         view={"id": "V0HOME", "type": "home"}))
@@ -251,14 +261,15 @@ def wait_drained(database_url: str, limit: float = 300.0) -> tuple[float, int]:
 
 def run(*, clients: int = 50, seconds: float = 60.0, latency: float = 0.3, think: float = 1.0,
         per_sro: int = 4, compile_every: float = 30.0, database_url: str | None = None,
-        scheduler: bool = True, keep: Path | None = None, profile: Path | None = None
-        ) -> Result:
+        scheduler: bool = True, keep: Path | None = None, profile: Path | None = None,
+        socket: bool = False) -> Result:
     if clients < 2:
         raise ValueError("--clients must be at least 2 (one governance lead and SROs)")
     with tempfile.TemporaryDirectory(prefix="ragtime-ack-") as temporary:
         folder = keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         manager, slack = start_slack_side()
+        sockets = SocketSide(slack) if socket else None
         try:
             for stale in folder.glob("bench.db*"):  # from an earlier run kept in the folder
                 stale.unlink()
@@ -269,22 +280,24 @@ def run(*, clients: int = 50, seconds: float = 60.0, latency: float = 0.3, think
                             signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN,
                             governance_channel=GOVERNANCE_CHANNEL, leads=list(world.leads))
             plan = Plan(seconds=seconds, think=think, compile_every=compile_every)
+            env.update(sockets.env() if sockets else {})
 
             slack.set_latency(latency)
-            floor_server = start_floor(env, folder)
+            floor_server = sockets.start_floor(env, folder) if sockets else start_floor(env, folder)
             try:
                 floor = drive(floor_server, world, plan, slack=slack,
-                              prompts=floor_prompts(world), modals=False)
+                              prompts=floor_prompts(world), modals=False, sockets=sockets)
             finally:
                 floor_server.stop()
 
             slack.set_latency(0.0)
-            app = start_ragtime(env, folder, scheduler=scheduler)
+            app = (sockets.start_ragtime(env, folder, scheduler=scheduler) if sockets else
+                   start_ragtime(env, folder, scheduler=scheduler))
             try:
-                prompts = open_round(app, world, slack)
+                prompts = open_round(app, world, slack, sockets)
                 slack.set_latency(latency)
                 ragtime = drive(app, world, plan, slack=slack, prompts=prompts, modals=True,
-                                profile=profile)
+                                profile=profile, sockets=sockets)
                 calls_before = _total(slack.counts())
                 drain = wait_drained(url)
                 drain_calls = _total(slack.counts()) - calls_before
@@ -295,6 +308,8 @@ def run(*, clients: int = 50, seconds: float = 60.0, latency: float = 0.3, think
                           stored=stored, slack_calls=slack.counts(),
                           drain=Drain(drain[0], drain[1], drain_calls, latency))
         finally:
+            if sockets:
+                sockets.stop()
             manager.shutdown()
 
 
@@ -359,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds between the governance lead's /compile-report "
                              "(0: none)")
     parser.add_argument("--quick", action="store_true", help="10-second runs")
+    parser.add_argument("--socket", action="store_true",
+                        help="both servers in Socket Mode, requests as envelopes on a socket")
     parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL "
                                                "database given here must be empty")
     parser.add_argument("--no-scheduler", action="store_true",
@@ -374,7 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     result = run(clients=args.clients, seconds=seconds, latency=args.latency, think=args.think,
                  per_sro=args.per_sro, compile_every=args.compile_every,
                  database_url=args.database_url, scheduler=not args.no_scheduler, keep=args.keep,
-                 profile=args.profile)
+                 profile=args.profile, socket=args.socket)
+    if args.socket:
+        print("Socket Mode: both servers connected to a fake Socket Mode server; each time is "
+              "envelope written → ack read")
     report(result)
     if args.profile:
         print_profile(args.profile)

@@ -33,7 +33,7 @@ from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, ack_only, relay_acks
 from handlers.slack.gateway import SlackSendError
 from handlers.slack.shapes import refuse_malformed
-from ragtime.http_server import serve_http, serve_socket
+from ragtime.http_server import make_server, serve_http, serve_socket
 from ragtime.logs import configure_logging
 from ragtime.supervision import Watchdog
 from ragtime.wiring import slack_context
@@ -210,8 +210,13 @@ def run_server(
     watchdog = Watchdog(ctx).start()
     _exit_on_sigterm()
     try:
-        if socket:
-            serve_socket(app, settings)
+        if socket:  # Slack over the socket; /healthz alone on host:port
+            health = make_server(app, ctx, host, port, threads=2, slack_events=False)
+            try:
+                health.start_health_only()
+                serve_socket(app, settings)
+            finally:
+                health.stop()
         else:
             serve_http(app, ctx, host=host, port=port, threads=settings.listener_threads)
     finally:

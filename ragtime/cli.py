@@ -252,7 +252,8 @@ def serve(
     host: Annotated[str, typer.Option(metavar="HOST",
                                             help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option(
-        metavar="PORT", help="HTTP port (Slack sends to POST /slack/events).")]
+        metavar="PORT",
+        help="HTTP port: POST /slack/events and GET /healthz (with --socket: no /slack/events).")]
     = 3000,
     socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
     = False,

@@ -1,7 +1,8 @@
 """HTTP front door: the Flask app of ``ragtime.web`` (``POST /slack/events`` to Bolt,
 ``GET /healthz``, the web form) served by waitress.
 
-Socket Mode (``serve_socket``) needs no public URL and uses Bolt's built-in client.
+Socket Mode (``serve_socket``, ``ragtime.socket_mode``) needs no public URL; its process still
+serves ``GET /healthz`` over HTTP (``slack_events=False``: no ``/slack/events``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from waitress.server import create_server
 
 from bot.context import AppContext
 from bot.settings import Settings, SettingsError
-from ragtime.web import EVENTS_PATH, create_web_app
+from ragtime.socket_mode import SocketModeServer
+from ragtime.web import EVENTS_PATH, HEALTH_PATH, create_web_app
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,10 @@ class HttpServer:
             log.info("Web form at %s/form/<link> (public address: %s)", self.url, self.form)
         self._server.run()
 
+    def start_health_only(self) -> HttpServer:
+        log.info("Ragtime health check on %s%s", self.url, HEALTH_PATH)
+        return self.start()
+
     def start(self) -> HttpServer:
         self._thread = threading.Thread(target=self._server.run, name="ragtime-http", daemon=True)
         self._thread.start()
@@ -78,10 +84,10 @@ class HttpServer:
 
 def make_server(
     app: App, ctx: AppContext, host: str = "127.0.0.1", port: int = 0,
-    threads: int = DEFAULT_THREADS,
+    threads: int = DEFAULT_THREADS, *, slack_events: bool = True,
 ) -> HttpServer:
     """The HTTP server, bound (port 0 picks a free one) but not yet serving."""
-    return HttpServer(create_web_app(app, ctx), host, port, threads)
+    return HttpServer(create_web_app(app, ctx, slack_events=slack_events), host, port, threads)
 
 
 def serve_http(
@@ -94,9 +100,7 @@ def serve_http(
 
 def serve_socket(app: App, settings: Settings) -> None:
     """Socket Mode: Slack delivers over a WebSocket; needs SLACK_APP_TOKEN (``xapp-…``)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     if settings.slack_app_token is None:
         raise SettingsError("missing setting(s): SLACK_APP_TOKEN (needed for Socket Mode)")
-    log.info("Ragtime connecting to Slack in Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    SocketModeServer(app, settings.slack_app_token.get_secret_value(),
+                     concurrency=settings.listener_threads).serve_forever()

@@ -60,5 +60,6 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # slack_sdk logs full request headers (the bot token) at DEBUG: never let it.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "waitress"):
+    # websocket-client's trace shows the Socket Mode URL, whose ticket opens a connection.
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "waitress", "websocket"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))

@@ -44,13 +44,13 @@ SECURITY_HEADERS = {
 }
 
 
-def create_web_app(bolt: App, ctx: AppContext) -> Flask:
-    """The Flask app for ``bolt`` on ``ctx`` (``SettingsError`` when the form is half set up)."""
+def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> Flask:
+    """The Flask app for ``bolt`` on ``ctx`` (``SettingsError`` when the form is half set up);
+    without ``slack_events`` (Socket Mode) there is no ``POST /slack/events``."""
     web = Flask("ragtime", static_folder=None)
     slack = SlackRequestHandler(bolt)
 
-    @web.post(EVENTS_PATH)
-    def slack_events() -> Any:
+    def events() -> Any:
         """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
         an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
         Bolt handles every error a listener raises itself, so what escapes here is a request it
@@ -62,6 +62,9 @@ def create_web_app(bolt: App, ctx: AppContext) -> Flask:
             log.warning("unreadable Slack request (%s, %s bytes): answered 400",
                         type(error).__name__, request.content_length or "?")
             return _json(400, {"ok": False, "error": "unreadable request"})
+
+    if slack_events:
+        web.post(EVENTS_PATH)(events)
 
     @web.get(HEALTH_PATH)
     def health() -> Any:

@@ -22,6 +22,7 @@ from multiprocessing.managers import BaseManager
 from typing import Any
 
 from tests.fakeslack import Call, FakeSlack
+from tests.fakeslack.socket_mode import LinkURLs
 
 
 class _IndexingFake(FakeSlack):
@@ -82,6 +83,11 @@ class SlackSide:
         """``(user id, email)`` pairs: the workspace's people."""
         for user_id, email in users:
             self.fake.add_user(user_id, email=email)
+
+    def use_socket_mode(self, link: str) -> None:
+        """``apps.connections.open`` answers with URLs at ``link``: a ``FakeSocketMode`` in the
+        benchmark's process (``benchmarks.load.socket_mode``)."""
+        self.fake.socket_mode = LinkURLs(link)
 
     def set_latency(self, seconds: float) -> None:
         """Seconds added to every Web API call from now on."""

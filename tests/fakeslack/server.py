@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 BOT_TOKEN = "xoxb-ragtime-fake-bot-token"
+APP_TOKEN = "xapp-1-A0RAGTIME-1-ragtime-fake-app-token"  # app-level: apps.connections.open only
 TEAM_ID = "T0RAGTIME"
 BOT_USER_ID = "U0RAGBOT"
 BOT_ID = "B0RAGBOT"
@@ -118,6 +119,8 @@ class FakeSlack:
         # {"enterprise_id": "E0ORG", "is_enterprise_install": True}
         self.installation: dict[str, Any] = {}
         self.uploads: dict[str, Upload] = {}
+        self.app_token = APP_TOKEN
+        self.socket_mode: Any = None  # a started tests.fakeslack.socket_mode.FakeSocketMode
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -398,6 +401,15 @@ class FakeSlack:
             "is_enterprise_install": False,
             **self.installation,
         }
+
+    def _api_apps_connections_open(self, _params: dict[str, Any]) -> dict[str, Any]:
+        """The app-level token's call (checked in the handler): a one-time WebSocket URL."""
+        if self.socket_mode is None:
+            return {"ok": False, "error": "internal_error"}
+        return {"ok": True, "url": self.socket_mode.new_url()}
+
+    def expected_token(self, method: str) -> str:
+        return self.app_token if method == "apps.connections.open" else self.token
 
     def _message_problem(self, params: dict[str, Any]) -> str | None:
         channel = params.get("channel")
@@ -685,13 +697,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(fault.status, result, extra)
             return
 
+        expected = fake.expected_token(method)
         if not token:
             result = {"ok": False, "error": "not_authed"}
-        elif token != fake.token:
+        elif token != expected:
             result = {"ok": False, "error": "invalid_auth"}
         else:
             result = fake.handle_api(method, params)
-        fake._record(Call(method, params, headers, files, token_ok=token == fake.token,
+        fake._record(Call(method, params, headers, files, token_ok=token == expected,
                           response=result, at=time.time()))
         self._send_json(200, result)
 
