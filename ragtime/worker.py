@@ -4,10 +4,10 @@
 as a child at lower CPU priority (``ragtime.supervision.Supervisor``); replicas can run
 ``ragtime worker`` on their own. A worker runs
 
-- inbox threads (``RAGTIME_WORKER_THREADS``): claim what the serving process received
-  (``bot.messaging.inbox``) and do it — a whole Slack request dispatched through the worker's own
-  Bolt app (listeners run as written; ``relay_acks`` posts their acks to ``response_url``), or
-  the second half of a listener (``handlers.slack.work``);
+- one thread claiming what the serving process received (``bot.messaging.inbox``), and
+  ``RAGTIME_WORKER_THREADS`` threads doing it — a whole Slack request dispatched through the
+  worker's own Bolt app (listeners run as written; ``relay_acks`` posts their acks to
+  ``response_url``), or the second half of a listener (``handlers.slack.work``);
 - an outbox thread: sends what requests left to send (the confirmations and refreshed cards
   after a form, the confirmation email after a web form), exactly once per message however
   many workers run (``bot.messaging.flows.deliver_outbox``);
@@ -23,6 +23,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 from slack_bolt import App, BoltRequest
@@ -31,7 +33,7 @@ from bot.collection.confirmations import CONFIRMATION
 from bot.collection.followups import FOLLOW_UP
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
-from bot.messaging.inbox import MAX_ATTEMPTS, GiveUp, Received, process_pending
+from bot.messaging.inbox import MAX_ATTEMPTS, GiveUp, Received, claim, do_one
 from bot.settings import Settings
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, SLACK_REQUEST
@@ -44,7 +46,6 @@ T = TypeVar("T")
 
 IDLE_POLL_SECONDS = 0.1
 BEAT_SECONDS = 5.0
-INBOX_BATCH = 4
 # What the outbox thread sends as soon as it is recorded: messages no flow sends itself. A flow
 # that records prompts, reminders or notices sends them at once (and reports what it sent);
 # the scheduler's ``deliver_outbox`` job catches up whatever such a flow left behind.
@@ -85,9 +86,11 @@ class Worker:
         self.outbox_kinds = outbox_kinds
         self._handle = handler_for(app, ctx)
         self._stop = threading.Event()
-        count = threads or ctx.settings.worker_threads
-        self._threads = [threading.Thread(target=self._inbox_loop, name=f"ragtime-inbox-{n}",
-                                          daemon=True) for n in range(count)]
+        self._slots = threads or ctx.settings.worker_threads
+        self._pool = ThreadPoolExecutor(self._slots, thread_name_prefix="ragtime-inbox")
+        self._free = threading.Semaphore(self._slots)
+        self._threads = [threading.Thread(target=self._inbox_loop, name="ragtime-claims",
+                                          daemon=True)]
         self._threads.append(threading.Thread(target=self._outbox_loop, name="ragtime-outbox",
                                               daemon=True))
         self._threads.append(threading.Thread(target=self._beat_loop, name="ragtime-beat",
@@ -105,6 +108,7 @@ class Worker:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        self._pool.shutdown(wait=True)
         stopped(self.ctx.engine, self.name, now=self.ctx.now())
         log.info("worker %s stopped", self.name)
 
@@ -114,11 +118,35 @@ class Worker:
             pass
 
     def _inbox_loop(self) -> None:
+        """One thread polls and claims (an idle worker asks the database ``1/poll`` times a
+        second, however many threads it has); the pool's threads do the items."""
         while not self._stop.is_set():
-            report = self._guarded("inbox", lambda: process_pending(
-                self.ctx.engine, self._handle, batch=INBOX_BATCH))  # wall-clock leases
-            if report is None or not (report.done or report.failed or report.retried):
+            free = self._take_free_slots()
+            if not free:
+                return
+            items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free)) or []
+            for _ in range(free - len(items)):
+                self._free.release()
+            for item in items:
+                self._pool.submit(self._do, item)
+            if not items:
                 self._stop.wait(self.poll)
+
+    def _take_free_slots(self) -> int:
+        """Wait for one free slot, then take every other one free now."""
+        while not self._free.acquire(timeout=self.poll):
+            if self._stop.is_set():
+                return 0
+        taken = 1
+        while taken < self._slots and self._free.acquire(blocking=False):
+            taken += 1
+        return taken
+
+    def _do(self, item: Received) -> None:
+        try:
+            self._guarded("inbox item", lambda: do_one(self.ctx.engine, item, self._handle))
+        finally:
+            self._free.release()
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():

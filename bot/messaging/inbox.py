@@ -98,25 +98,34 @@ def process_pending(
     clock: Callable[[], datetime] = utcnow,
 ) -> InboxReport:
     """Claim up to ``batch`` items (oldest first), handle each and record the outcome."""
-    items = _claim_batch(engine, batch=batch, lease=lease, now=clock())
-    done = failed = retried = 0
-    for item in items:
-        try:
-            handle(item)
-        except Exception as error:  # one item's failure must not stop the rest
-            final = isinstance(error, GiveUp) or item.attempts >= max_attempts
-            log.error("inbox %s %s failed (attempt %d%s): %s", item.kind, item.id,
-                      item.attempts, ", giving up" if final else "", type(error).__name__,
-                      exc_info=error)
-            _finish(engine, item.id, InboxStatus.failed if final else InboxStatus.pending,
-                    now=clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX],
-                    retry=not final)
-            failed += final
-            retried += not final
-            continue
-        _finish(engine, item.id, InboxStatus.done, now=clock())
-        done += 1
-    return InboxReport(done=done, failed=failed, retried=retried)
+    outcomes = [do_one(engine, item, handle, max_attempts=max_attempts, clock=clock)
+                for item in claim(engine, batch=batch, lease=lease, now=clock())]
+    return InboxReport(done=outcomes.count("done"), failed=outcomes.count("failed"),
+                       retried=outcomes.count("retried"))
+
+
+def claim(engine: Engine, *, batch: int, lease: timedelta = DEFAULT_LEASE,
+          now: datetime | None = None) -> list[Received]:
+    """Claim up to ``batch`` items for this worker (each then goes to ``do_one``)."""
+    return _claim_batch(engine, batch=batch, lease=lease, now=now or utcnow())
+
+
+def do_one(engine: Engine, item: Received, handle: Handle, *,
+           max_attempts: int = MAX_ATTEMPTS, clock: Callable[[], datetime] = utcnow) -> str:
+    """Handle a claimed ``item`` and record the outcome: ``done``, ``retried`` or ``failed``."""
+    try:
+        handle(item)
+    except Exception as error:  # one item's failure must not stop the rest
+        final = isinstance(error, GiveUp) or item.attempts >= max_attempts
+        log.error("inbox %s %s failed (attempt %d%s): %s", item.kind, item.id,
+                  item.attempts, ", giving up" if final else "", type(error).__name__,
+                  exc_info=error)
+        _finish(engine, item.id, InboxStatus.failed if final else InboxStatus.pending,
+                now=clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX],
+                retry=not final)
+        return "failed" if final else "retried"
+    _finish(engine, item.id, InboxStatus.done, now=clock())
+    return "done"
 
 
 @dataclass(frozen=True)

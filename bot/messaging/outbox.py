@@ -10,9 +10,11 @@
    while Slack or the mail server is called); the row's ``via`` says which channel delivers it
    (``bot.messaging.routing``). ``payload["to"]`` is the Slack user id for DMs; messages without
    it (escalations) go to the governance channel, which the sender knows.
-4. *Mark* — ``sent`` with the channel and ts Slack returned, in one short transaction for the
-   chunk (written when the chunk is done, or after ``MARK_WITHIN`` if sending is slow, so a
-   reply to a fresh prompt finds it).
+4. *Mark* — ``sent`` with the channel and ts Slack returned, at once, in its own short
+   transaction (``MARK_WITHIN`` = 0: the window in which a kill can leave a delivered message
+   unmarked stays one message wide, and a reply to a fresh prompt finds it). A kill leaves the
+   rest of its claimed chunk ``sending`` until the lease passes; they were never tried, and the
+   look-back below keeps even a retried one from being sent twice.
 
 The window: if the process is killed after Slack accepted a message and before step 4
 commits, the row stays ``sending``; once its lease
@@ -52,7 +54,7 @@ from storage.repo import find_period
 
 DEFAULT_LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 10  # rows claimed, and then marked sent, per short write transaction
-MARK_WITHIN = 1.0  # seconds: a sent message is marked no later than this
+MARK_WITHIN = 0.0  # seconds a sent message may wait to be marked with others (0: at once)
 MAX_ATTEMPTS = 5
 ERROR_MAX = 1000
 
@@ -146,7 +148,7 @@ def deliver_pending(
                     attempted += 1
                     outcome = _send_one(engine, message, send, max_attempts=max_attempts,
                                         clock=clock, sent_marks=marks)
-                    if marks and time.monotonic() - chunk_started > MARK_WITHIN:
+                    if marks and time.monotonic() - chunk_started >= MARK_WITHIN:
                         _mark_many(engine, marks)
                         marks.clear()
                         chunk_started = time.monotonic()

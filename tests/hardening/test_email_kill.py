@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.messaging.outbox import CLAIM_BATCH
 from tests.fakenotify import FakeNotify, fake_notify  # noqa: F401
 from tests.fakenotify.server import API_KEY, TEMPLATE_ID
 from tests.fakeslack import BOT_TOKEN, FakeSlack
@@ -76,7 +77,7 @@ def test_notify_kill_between_send_and_mark_sends_no_duplicate(
 
     open_killed_after_first_email(lambda: len(fake_notify.sent), **run)
 
-    assert outbox(engine)["sending"] == 1 and len(fake_notify.sent) == 1
+    assert 1 <= outbox(engine)["sending"] <= CLAIM_BATCH and len(fake_notify.sent) == 1
     fake_notify.hold_seconds = 0
     lease_passes(engine)
     finish(ragtime("round", "open", Q3, **run))
@@ -99,7 +100,7 @@ def test_smtp_kill_between_send_and_mark_sends_again_with_the_same_message_id(
 
         open_killed_after_first_email(lambda: len(mailbox.messages), **run)
 
-        assert outbox(engine)["sending"] == 1
+        assert 1 <= outbox(engine)["sending"] <= CLAIM_BATCH
         first = mailbox.messages[0]
         mailbox.hold_seconds = 0
         lease_passes(engine)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
 from ragtime.app import _error_handler, describe_request
@@ -307,4 +308,4 @@ def test_describe_request_reads_any_shape_and_never_the_text(body: Any):
 @given(body=bodies)
 def test_the_error_handler_answers_any_shape_without_failing(served_app: ServedApp,
                                                              body: Any):
-    _error_handler(served_app.ctx)(RuntimeError("boom"), body, None)
+    _error_handler(served_app.ctx)(RuntimeError("boom"), body, None, BoltContext())
