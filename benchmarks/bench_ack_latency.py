@@ -224,8 +224,8 @@ class Drain:
     @property
     def floor(self) -> float:
         """Those calls one after another at the fake's latency, over the worker's threads
-        (``RAGTIME_WORKER_THREADS`` inbox threads and one outbox thread)."""
-        return self.calls * self.latency / (WORKER_THREADS + 1)
+        (``RAGTIME_WORKER_THREADS`` inbox threads and half as many outbox threads)."""
+        return self.calls * self.latency / (WORKER_THREADS + WORKER_THREADS // 2)
 
 
 WORKER_THREADS = 8  # bot.settings default

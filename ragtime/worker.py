@@ -8,9 +8,9 @@ as a child at lower CPU priority (``ragtime.supervision.Supervisor``); replicas 
   ``RAGTIME_WORKER_THREADS`` threads doing it — a whole Slack request dispatched through the
   worker's own Bolt app (listeners run as written; ``relay_acks`` posts their acks to
   ``response_url``), or the second half of a listener (``handlers.slack.work``);
-- an outbox thread: sends what requests left to send (the confirmations and refreshed cards
-  after a form, the confirmation email after a web form), exactly once per message however
-  many workers run (``bot.messaging.flows.deliver_outbox``);
+- outbox threads (half as many): send what requests left to send (the confirmations and
+  refreshed cards after a form, the confirmation email after a web form), exactly once per
+  message however many run (``bot.messaging.flows.deliver_outbox``);
 - the scheduler, unless ``--no-scheduler`` (leader election keeps it to one replica);
 - a heartbeat, read by ``/healthz`` and the serving process's watchdog
   (``ragtime.supervision.Watchdog``).
@@ -91,8 +91,10 @@ class Worker:
         self._free = threading.Semaphore(self._slots)
         self._threads = [threading.Thread(target=self._inbox_loop, name="ragtime-claims",
                                           daemon=True)]
-        self._threads.append(threading.Thread(target=self._outbox_loop, name="ragtime-outbox",
-                                              daemon=True))
+        # Sending waits on Slack: several senders (each claims its own chunk of the outbox).
+        self._threads += [threading.Thread(target=self._outbox_loop, name="ragtime-outbox",
+                                           daemon=True)
+                          for _ in range(max(1, self._slots // 2))]
         self._threads.append(threading.Thread(target=self._beat_loop, name="ragtime-beat",
                                               daemon=True))
 

@@ -10,6 +10,9 @@ import os
 import re
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +20,6 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
 
-from bot.collection.confirmations import CONFIRMATION, record_confirmation
 from bot.collection.flows import remind_outstanding, round_status_text
 from bot.collection.round_links import round_links
 from bot.collection.rounds import find_round
@@ -31,8 +33,7 @@ from bot.reports.targets import Target
 from bot.settings import SettingsError
 from ragtime.wiring import slack_context
 from storage.db import session_scope
-from storage.models import Deliverable, Rag, Source, Update
-from storage.repo import find_period
+from storage.models import Deliverable
 from tests.fakeslack import FakeSlack, fake_slack  # noqa: F401
 from tests.paths import ROOT
 from tests.scenario.conftest import LEAD, NOW, OWNED, PAUL, Q2, Q3, Harness, blocks_text
@@ -48,6 +49,7 @@ from tests.scenario.email.conftest import (
 from tests.scenario.test_home_and_status import _home, _status
 from tests.support.mail import Mailbox, part
 from tests.support.served_app import serve, settings_for, stop
+from tests.support.web_form import form_fields
 
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/form/([A-Za-z0-9_.\-]+)")
 
@@ -117,6 +119,7 @@ def test_the_channel_shows_in_round_status_round_links_and_the_leads_status(
 
 
 def test_reminders_email_each_outstanding_sro_once(by_smtp: Harness, mailbox: Mailbox):
+    by_smtp.mailbox = mailbox  # type: ignore[attr-defined]
     by_smtp.open_round()
     answer_by_email(by_smtp, DAVID_EMAIL, 16)
 
@@ -187,6 +190,7 @@ def test_changes_requested_reach_an_email_sro_by_email_with_their_text_escaped(
 def test_the_paper_names_email_sros_who_have_not_replied_until_they_answer(
     by_smtp: Harness, mailbox: Mailbox, tmp_path: Path,
 ):
+    by_smtp.mailbox = mailbox  # type: ignore[attr-defined]
     by_smtp.open_round()
     assert {"Paul Sheldon", "David Williams"} <= chasers(by_smtp, tmp_path / "before")
 
@@ -211,21 +215,35 @@ def report_status(harness: Harness, user: str) -> str:
 
 
 def answer_by_email(harness: Harness, address: str, deliverable_id: int) -> None:
-    """The SRO answers through their personal link. The web form is i11-web's: here the
-    update is stored as the form stores it (a new version by that person, source web form)
-    together with the confirmation the form records in the same transaction, then sent."""
-    with session_scope(harness.engine, write=True) as session:
-        period = find_period(session=session, fy=Q3.fy, quarter=Q3.quarter)
-        update = Update(deliverable_id=deliverable_id, period_id=period.id, version=1,
-                        rag=Rag.green, narrative="On track, answered by email.",
-                        submitted_by_id=person_id(harness.engine, address),
-                        submitted_at=NOW, source=Source.modal,
-                        idempotency_key=f"test-web:{address}:{deliverable_id}")
-        session.add(update)
-        session.flush()
-        assert record_confirmation(session, update_id=update.id) is not None
-    report = deliver_outbox(harness.ctx, kinds={CONFIRMATION})
-    assert report.sent == 1
+    """The SRO follows the personal link in their round email, answers on the web form served
+    by Ragtime (real HTTP) and gets the confirmation email the worker sends."""
+    mailbox: Mailbox = harness.mailbox  # type: ignore[attr-defined]
+    invitation = next(m for m in mailbox.to(address) if "/form/" in part(m, "plain"))
+    link = LINK.search(part(invitation, "plain"))
+    assert link is not None
+    url = harness.served.url + "/form/" + link.group(1)  # the public URL, as served here
+    page = _fetch(urllib.request.Request(url))
+    fields = form_fields(page)
+    confirmations = len([m for m in mailbox.to(address) if m["Subject"].startswith("Received")])
+    answered = _fetch(urllib.request.Request(url, method="POST", data=urllib.parse.urlencode({
+        "form_token": fields["form_token"], f"d{deliverable_id}-rag": "green",
+        f"d{deliverable_id}-narrative": "On track, answered by email.",
+        f"d{deliverable_id}-change_reason": "The works finished early."}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    problems = re.findall(r'error-summary__list">(.*?)</ul>', answered, re.S)
+    assert not problems, re.sub(r"<[^>]+>", " ", problems[0])
+    harness.served.settle()  # the worker sends the confirmation email
+    deadline = time.monotonic() + 10
+    while len([m for m in mailbox.to(address)
+               if m["Subject"].startswith("Received")]) <= confirmations:
+        assert time.monotonic() < deadline, "no confirmation email"
+        time.sleep(0.05)
+
+
+def _fetch(request: urllib.request.Request) -> str:
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        return response.read().decode("utf-8")
 
 
 def chasers(harness: Harness, out: Path) -> set[str]:
