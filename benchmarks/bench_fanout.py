@@ -154,6 +154,7 @@ def run(*, sros: int = 2000, rate: int = 50, submissions: int = 20,
         ctx = slack_context(settings, engine=engine)
         registry.install(JobEnvironment(ctx=ctx))
         fake.rate_limit("chat.postMessage", rate)
+        submissions = min(submissions, sros // 2)  # each SRO submits once: during or after
         stop = threading.Event()
         with ThreadPoolExecutor(1) as pool:
             try:

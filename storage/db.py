@@ -170,6 +170,11 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
         cursor.close()
 
 
+def in_write_unit() -> bool:
+    """Whether the unit of work being begun is a write one (``session_scope(write=True)``)."""
+    return _immediate.get()
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from storage.db import in_write_unit
+
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
 # The worker's own polling and heartbeat, which run all the time beside the work watched.
 _WORKER_THREADS = ("ragtime-outbox", "ragtime-beat")
@@ -45,12 +47,15 @@ def watching(engine: Engine, *models: type) -> Iterator[Seen]:
     seen = Seen()
     writing: set[int] = set()
 
+    def began(conn: Any) -> None:
+        # SQLite's BEGIN IMMEDIATE is sent on the driver's own cursor (storage.db), unseen here
+        if in_write_unit():
+            writing.add(id(conn))
+
     def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if _bookkeeping(statement):
             return
         control = statement.strip().upper()
-        if control == "BEGIN IMMEDIATE":
-            writing.add(id(conn))
         if control.startswith(_TRANSACTION_CONTROL):
             return
         seen.statements.append(statement)
@@ -66,7 +71,8 @@ def watching(engine: Engine, *models: type) -> Iterator[Seen]:
         return on_load
 
     listeners: list[tuple[Any, str, Any]] = [
-        (engine, "before_cursor_execute", before), (engine, "commit", ended),
+        (engine, "begin", began), (engine, "before_cursor_execute", before),
+        (engine, "commit", ended),
         (engine, "rollback", ended),
     ]
     listeners += [(model, "load", loader(model.__name__)) for model in models]
