@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
+from benchmarks.bench_fanout import seed as seed_framework
 from bot.calendar.periods import Period
 from bot.messaging.outbox import recorded
 from bot.settings import load_settings
@@ -35,14 +36,9 @@ from schedules.registry import JobEnvironment
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import (
-    Deliverable,
-    DeliverableOwner,
-    Framework,
     OutboxMessage,
     OutboxStatus,
     Person,
-    Role,
-    Theme,
 )
 from tests.fakeslack import BOT_TOKEN, FakeSlack
 from tests.support.mail import Mailbox, smtp_server
@@ -69,25 +65,13 @@ def address(n: int) -> str:
     return f"sro{n}@bench.example.nhs.uk"
 
 
+def email_sro(n: int) -> Person:
+    return Person(key=f"sro{n}", name=f"SRO {n}", email=address(n), channel="email")
+
+
 def seed(engine, sros: int) -> None:  # type: ignore[no-untyped-def]
     """One framework, one theme and ``sros`` deliverables, each with its own SRO on email."""
-    with session_scope(engine, write=True) as session:
-        framework = Framework(name="Email benchmark", organisation="Benchmark NHS Trust")
-        session.add(framework)
-        session.flush()
-        theme = Theme(framework_id=framework.id, name="Great Outcomes")
-        session.add(theme)
-        session.flush()
-        people = [Person(key=f"sro{n}", name=f"SRO {n}", email=address(n), channel="email")
-                  for n in range(sros)]
-        session.add_all(people)
-        deliverables = [Deliverable(framework_id=framework.id, theme_id=theme.id, ref=f"d{n}",
-                                    title=f"Deliverable {n}", number=str(n + 1), position=n)
-                        for n in range(sros)]
-        session.add_all(deliverables)
-        session.flush()
-        session.add_all(DeliverableOwner(deliverable_id=d.id, person_id=p.id, role=Role.sro)
-                        for d, p in zip(deliverables, people, strict=True))
+    seed_framework(engine, sros, name="Email benchmark", person=email_sro)
 
 
 def bare_sends(mailbox: Mailbox, sros: int, sample: Email) -> float:

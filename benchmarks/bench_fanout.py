@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,17 +86,22 @@ class Result:
         return self.seconds / self.floor
 
 
-def seed(engine, sros: int) -> None:  # type: ignore[no-untyped-def]
-    """One framework, one theme and ``sros`` deliverables, each with its own SRO."""
+def slack_sro(n: int) -> Person:
+    return Person(key=f"sro{n}", name=f"SRO {n}", slack_id=f"U{n:07d}")
+
+
+def seed(engine, sros: int, *, name: str = "Fan-out benchmark",  # type: ignore[no-untyped-def]
+         person: Callable[[int], Person] = slack_sro) -> None:
+    """One framework, one theme and ``sros`` deliverables, each with its own SRO
+    (``person(n)``: a Slack user by default)."""
     with session_scope(engine, write=True) as session:
-        framework = Framework(name="Fan-out benchmark", organisation="Benchmark NHS Trust")
+        framework = Framework(name=name, organisation="Benchmark NHS Trust")
         session.add(framework)
         session.flush()
         theme = Theme(framework_id=framework.id, name="Great Outcomes")
         session.add(theme)
         session.flush()
-        people = [Person(key=f"sro{n}", name=f"SRO {n}", slack_id=f"U{n:07d}")
-                  for n in range(sros)]
+        people = [person(n) for n in range(sros)]
         session.add_all(people)
         deliverables = [Deliverable(framework_id=framework.id, theme_id=theme.id, ref=f"d{n}",
                                     title=f"Deliverable {n}", number=str(n + 1), position=n)

@@ -105,6 +105,10 @@ class Worker:
         log.info("worker %s started", self.name)
         return self
 
+    def request_stop(self) -> None:
+        """Ask the loops to end (safe in a signal handler); ``stop()`` waits for them."""
+        self._stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         deadline = time.monotonic() + timeout
@@ -179,7 +183,7 @@ def run_worker(settings: Settings, *, scheduler: bool = True) -> None:
     app, ctx = create_app(settings, role="worker")
     service = start_scheduler_for(ctx) if scheduler else None
     worker = Worker(app, ctx).start()
-    signal.signal(signal.SIGTERM, lambda *_: worker._stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     try:
         worker.wait()
     except KeyboardInterrupt:

@@ -27,7 +27,7 @@ ago or next quarter, is refused and stores nothing).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -158,6 +158,16 @@ class FormValues:
     recovery_action: str | None
     recovery_date: str | None
     change_reason: str | None
+
+
+def errors_by_field(errors: Mapping[str, str], fields: Collection[str]) -> dict[str, str]:
+    """Rule messages placed on a form's ``fields``: a message for a field the form lacks goes
+    beside the rating, and two messages for one field are joined (the modal and the web form)."""
+    shown: dict[str, str] = {}
+    for name, message in errors.items():
+        where = name if name in fields else "rag"
+        shown[where] = f"{shown[where]} {message}" if where in shown else message
+    return shown
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.collection.rules import FIELDS
-from bot.collection.submissions import FormFacts, FormValues
+from bot.collection.submissions import FormFacts, FormValues, errors_by_field
 
 TEXT_FIELDS = ("narrative", "recovery_action", "recovery_date", "change_reason")
 
@@ -65,9 +65,5 @@ def entered_values(values: FormValues) -> dict[str, str]:
 
 
 def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
-    """Rule messages by field (a message for a field the page lacks goes beside the rating)."""
-    shown: dict[str, str] = {}
-    for name, message in errors.items():
-        where = name if name in FIELDS else "rag"
-        shown[where] = f"{shown[where]} {message}" if where in shown else message
-    return shown
+    """Rule messages by the page's fields (``bot.collection.submissions.errors_by_field``)."""
+    return errors_by_field(errors, FIELDS)

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.collection.submissions import submit_from_form
+from bot.collection.submissions import errors_by_field, submit_from_form
 from handlers.slack.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.slack.blocks.modal import notice_view, read_form
 from handlers.slack.blocks.words import esc
@@ -52,9 +52,5 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
 
 
 def _errors(errors: Mapping[str, str]) -> dict[str, str]:
-    """Rule messages keyed by the form's block ids (an unknown field goes beside the rating)."""
-    shown: dict[str, str] = {}
-    for name, message in errors.items():
-        block = name if name in FIELD_BLOCKS else "rag"
-        shown[block] = f"{shown[block]} {message}" if block in shown else message
-    return shown
+    """Rule messages keyed by the form's block ids."""
+    return errors_by_field(errors, FIELD_BLOCKS)

@@ -3,38 +3,18 @@ PostgreSQL), so the version that counts is unchanged by the upgrade."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.calendar.periods import Period
 from bot.collection.updates import latest_update
-from storage.db import make_engine, session_scope
+from storage.db import session_scope
 from storage.migrate import upgrade
-from tests.conftest import _postgres_database
 
 SUBMITTED = [datetime(2024, 10, 3, 9, 30, tzinfo=UTC), datetime(2024, 10, 4, 11, 0, tzinfo=UTC)]
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine_at_0004(request, sqlite_url: str) -> Iterator[Engine]:
-    gen = None
-    if request.param == "sqlite":
-        url = sqlite_url
-    else:
-        gen = _postgres_database()
-        url = next(gen)
-    engine = make_engine(url)
-    upgrade(engine, "0004_deliverable_code")
-    yield engine
-    engine.dispose()
-    if gen is not None:
-        with contextlib.suppress(StopIteration):
-            next(gen)
 
 
 def test_existing_updates_were_written_when_submitted(engine_at_0004: Engine):

@@ -3,17 +3,11 @@ message ``via = NULL`` (Slack), on SQLite and PostgreSQL; it downgrades cleanly.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 
-from storage.db import make_engine
 from storage.migrate import alembic_config, current, upgrade
-from tests.conftest import _postgres_database
 
 person = sa.table("person", sa.column("id", sa.Integer()), sa.column("key", sa.String()),
                   sa.column("name", sa.String()), sa.column("title", sa.String()))
@@ -23,22 +17,6 @@ outbox = sa.table("outbox_message", sa.column("key", sa.String()), sa.column("ki
                   sa.column("payload", sa.JSON()),
                   sa.column("attempts", sa.Integer()), sa.column("created_at", sa.DateTime()))
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine_at_0004(request, sqlite_url: str) -> Iterator[Engine]:
-    gen = None
-    if request.param == "sqlite":
-        url = sqlite_url
-    else:
-        gen = _postgres_database()
-        url = next(gen)
-    engine = make_engine(url)
-    upgrade(engine, "0004_deliverable_code")
-    yield engine
-    engine.dispose()
-    if gen is not None:
-        with contextlib.suppress(StopIteration):
-            next(gen)
 
 
 def test_0006_gives_stored_people_auto_and_stored_messages_slack(engine_at_0004: Engine):

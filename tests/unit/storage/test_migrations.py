@@ -3,8 +3,6 @@ over from its audit events into the new ``compiled_report`` columns (SQLite and 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,10 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.db import make_engine
 from storage.migrate import current, upgrade
 from storage.models import CompiledReport
-from tests.conftest import _postgres_database
 
 POSTED = {"text": "Draft board report for 2024/25 Q2", "blocks": [{"type": "divider"}]}
 REPOSTED = {"text": "the same, posted again", "blocks": []}
@@ -39,23 +35,6 @@ audit = sa.table("audit_event", sa.column("at", UTCDateTime()), sa.column("actor
                  sa.column("action", sa.String()), sa.column("subject", sa.String()),
                  sa.column("detail", sa.JSON()))
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine_at_0002(request, sqlite_url: str) -> Iterator[Engine]:
-    """An empty database migrated only as far as revision 0002."""
-    gen = None
-    if request.param == "sqlite":
-        url = sqlite_url
-    else:
-        gen = _postgres_database()
-        url = next(gen)
-    engine = make_engine(url)
-    upgrade(engine, "0002_outbox")
-    yield engine
-    engine.dispose()
-    if gen is not None:
-        with contextlib.suppress(StopIteration):
-            next(gen)
 
 
 def event(action: str, subject: str, detail: dict, at: datetime = COMPILED_AT) -> dict:
