@@ -10,16 +10,25 @@ from bot.reports.view import RagCounts, ReportView, TrendMark, rag_label
 from bot.words import long_date
 
 FLAG = "8A1538"  # the HTML's .flag colour: "None given", "Overdue"
+MARK_OUTLINE = "AEB7BD"  # the HTML's .trend-table .mark border
 TREND_NOTE = ("Deliverables rated G (Green), A (Amber), R (Red) and – (no update) in each "
               "quarter. In the progress tables the marks under each RAG show that "
               "deliverable's last four quarters, oldest first.")
 
 
-def _mark(rich: Any, letter: str, rag: str | None, *, size: int = 13) -> None:
-    """One small coloured box holding its letter (shading + letter: never colour alone)."""
+def _mark(rich: Any, letter: str, rag: str | None, *, size: int = 13,
+          outline: str = "FFFFFF") -> None:
+    """One small coloured box holding its letter (shading + letter: never colour alone),
+    outlined as the HTML's marks are: white on a RAG cell, so a mark stands out on a cell of
+    its own colour; grey on white paper, around the white "no update" box."""
+    from docxtpl import RichText
+
     fill = RAG_FILLS.get(rag, "FFFFFF") if rag else "FFFFFF"
     colour = RAG_TEXT.get(rag, RAG_TEXT[None]) if rag else RAG_TEXT[None]
-    rich.add(f"\u00a0{letter}\u00a0", color=colour, highlight=fill, bold=True, size=size)
+    mark = RichText(letter, color=colour, highlight=fill, bold=True, size=size)
+    mark.xml = mark.xml.replace(
+        "<w:shd ", f'<w:bdr w:val="single" w:sz="6" w:space="1" w:color="{outline}"/><w:shd ', 1)
+    rich.add(mark)
 
 
 def add_trend(rich: Any, trend: tuple[TrendMark, ...]) -> Any:
@@ -45,7 +54,7 @@ def _counts_cell(counts: RagCounts | None) -> Any:
     if counts.missing:
         parts.append(("–", None, counts.missing))
     for index, (letter, rag, number) in enumerate(parts):
-        _mark(rich, letter, rag, size=15)
+        _mark(rich, letter, rag, size=15, outline=MARK_OUTLINE)
         rich.add(f" {number}" + ("  " if index < len(parts) - 1 else ""), size=16)
     return rich
 

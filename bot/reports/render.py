@@ -20,6 +20,7 @@ from xml.sax.saxutils import quoteattr
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from bot.reports import pdf_pages
 from bot.reports.view import PersonView, rag_label
 from bot.words import direction_word, long_date
 
@@ -157,6 +158,7 @@ def write_pdf(html: str, path: Path) -> Path:
     readers), as published board papers must be accessible."""
     from weasyprint import HTML
 
+    pdf_pages.install()
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path, pdf_variant="pdf/ua-1")
     return path
 

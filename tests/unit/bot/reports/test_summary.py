@@ -140,6 +140,21 @@ def test_word_summary_exceptions_and_trend_marks(paper):
     rag_cells = [row.cells[4].text for t in progress for row in t.rows[1:]]
     flat = [re.sub(r"\s+", " ", cell.replace("\xa0", " ")).strip() for cell in rag_cells]
     assert "Green was Amber – – A G" in flat and "Red – – – R" in flat, flat
+    # Each mark is outlined: white on a RAG cell (a G stands out on a Green cell), grey on the
+    # white summary table.
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    green_cell = next(cell for t in progress for row in t.rows[1:]
+                      if (cell := row.cells[4]).text.startswith("Green"))
+    outlines = [(run.text, run._r.find(f"{w}rPr/{w}bdr").get(f"{w}color"))
+                for run in green_cell.paragraphs[0].runs if run._r.find(f"{w}rPr/{w}bdr")
+                is not None]
+    assert [text for text, _ in outlines] == ["–", "–", "A", "G"]
+    assert {colour for _, colour in outlines} == {"FFFFFF"}
+    trend_table = next(t for t in document.tables if t.rows[0].cells[0].text == "Theme"
+                       and len(t.columns) == 5 and "Q2" in t.rows[0].cells[4].text)
+    counted = trend_table.rows[1].cells[4].paragraphs[0].runs
+    assert {r._r.find(f"{w}rPr/{w}bdr").get(f"{w}color") for r in counted
+            if r._r.find(f"{w}rPr/{w}bdr") is not None} == {"AEB7BD"}
     text = "\n".join(p.text for p in document.paragraphs)
     assert "6 deliverables in 2024/25 Q2: 3 Green, 1 Amber, 1 Red, 1 with no update." in text
     assert "GO-3 Support the attainment of Group University Hospital Trust Status (Amber): " \
