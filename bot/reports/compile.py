@@ -33,6 +33,7 @@ from bot.reports.render import (
     rag_rich,
     render_html,
     render_markdown,
+    sro_lines,
     write_docx,
     write_pdf,
 )
@@ -220,7 +221,7 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
                    + (f" (by {long_date(row.recovery_date)})" if row.recovery_date else "")
                    if row.recovery_action or row.recovery_date else "")
                 + ("" if row.active else "\nNo longer active."),
-                "sros": "\n".join(str(p) for p in row.sros) or "No SRO recorded",
+                "sros": sro_lines(row.sros),
                 "rag": add_trend(rag_rich(row.rag, suffix=row_note(row)), row.trend),
                 "fill": RAG_FILLS.get(row.rag, RAG_FILLS[None]),
             } for row in theme.rows],
@@ -251,7 +252,7 @@ def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str
             } for row in theme.achievements],
             "rows": [{
                 "number": row.number, "title": row.title,
-                "sros": "\n".join(str(p) for p in row.sros) or "No SRO recorded",
+                "sros": sro_lines(row.sros),
                 "q": [{"rag": rag_rich(rag, size=14), "fill": RAG_FILLS.get(rag, RAG_FILLS[None])}
                       for rag in row.rags],
             } for row in theme.rows],

@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.reports import pdf_pages
+from bot.reports import pdf_speed
 from bot.reports.view import PersonView, rag_label
 from bot.words import direction_word, long_date
 
@@ -105,6 +105,14 @@ def sro_names(sros: tuple[PersonView, ...]) -> str:
     return "; ".join(str(person) for person in sros) or "No SRO recorded"
 
 
+def sro_lines(sros: tuple[PersonView, ...]) -> str:
+    """One SRO ("name, title") per line, ended by ";" when another follows (the seed paper's
+    "Name Title/ Name Title"), for a Word cell or an HTML cell styled ``white-space:
+    pre-line``: plain text, because every element in a cell costs the PDF time (each is laid
+    out, and tagged)."""
+    return ";\n".join(str(person) for person in sros) or "No SRO recorded"
+
+
 @cache
 def environment(kind: str) -> Environment:
     """The jinja2 environment for ``md`` or ``html`` templates."""
@@ -119,7 +127,7 @@ def environment(kind: str) -> Environment:
     )
     env.filters.update(
         md=md_escape, md_block=md_block, long_date=long_date, sro_names=sro_names,
-        rag_label=rag_label, direction=direction_word,
+        sro_lines=sro_lines, rag_label=rag_label, direction=direction_word,
     )
     # Rows with more text than fits on a page may break across pages (see report.css).
     env.globals.update(long_text=2500)
@@ -158,8 +166,9 @@ def write_pdf(html: str, path: Path) -> Path:
     readers), as published board papers must be accessible."""
     from weasyprint import HTML
 
-    pdf_pages.install()
-    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path, pdf_variant="pdf/ua-1")
+    pdf_speed.install()
+    with pdf_speed.paused_collector():
+        HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path, pdf_variant="pdf/ua-1")
     return path
 
 

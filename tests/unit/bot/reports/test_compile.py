@@ -98,7 +98,7 @@ def test_docx_tables_hold_every_row_with_shaded_rag_cells(compiled):
         cells = [cell.text for cell in row.cells]
         assert cells[0] == expected.code and cells[1] == expected.area
         assert cells[2].startswith(expected.title)
-        assert cells[3] == "\n".join(f"{p.name}, {p.title}" for p in expected.sros)
+        assert cells[3] == ";\n".join(f"{p.name}, {p.title}" for p in expected.sros)
         assert cells[4].startswith(RAG_WORDS[expected.rag])
         fill = row.cells[4]._tc.xpath("./w:tcPr/w:shd/@w:fill")
         assert fill == [{"green": "007F3B", "amber": "FFB81C", "red": "D5281B",

@@ -76,8 +76,8 @@ def test_markdown_and_html_show_every_seed_row(example):
         # the progress row: the last mention (the summary's exceptions name Ambers first)
         row = html.split(seed["title"])[-1].split("</tr>", 1)[0]
         assert f'class="rag rag-{seed["rag"]}">{LABEL[seed["rag"]]}' in row
-        for name, title in seed["sros"]:
-            assert f"<strong>{name}</strong><br><span class=\"muted\">{title}</span>" in row
+        sros = ";\n".join(f"{name}, {title}" for name, title in seed["sros"])
+        assert f'<td class="sros">{sros}</td>' in row
 
 
 def test_docx_and_pdf_show_every_seed_row(example):
@@ -89,10 +89,10 @@ def test_docx_and_pdf_show_every_seed_row(example):
         files.paths["pdf"]).pages)).replace("\x00", "")
     for seed in seed_deliverables():
         row = cells[seed["title"]]
-        assert row[3] == "\n".join(f"{n}, {t}" for n, t in seed["sros"])
+        assert row[3] == ";\n".join(f"{n}, {t}" for n, t in seed["sros"])
         word, marks = row[4].split("\n", 1)  # the RAG, then the four-quarter trend marks
         assert word == LABEL[seed["rag"]]
         assert marks.split() == ["–", "–", "–", LABEL[seed["rag"]][0]]
         assert re.sub(r"\s+", "", seed["title"]) in text
         for name, title in seed["sros"]:
-            assert re.sub(r"\s+", "", name + title) in text
+            assert re.sub(r"\s+", "", f"{name}, {title}") in text  # ";" may follow
