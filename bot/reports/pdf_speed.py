@@ -1,0 +1,71 @@
+"""What keeps WeasyPrint fast on a long paper (measured with ``benchmarks.bench_compile``).
+
+``paused_collector()``: Python's cyclic garbage collector off while a PDF is laid out and
+written. Laying out a 1,000-deliverable paper allocates millions of objects that stay alive
+until the PDF is written, and each collection walks all of them: a quarter of the time went on
+collections that freed almost nothing. The collector runs once at the end instead (peak memory
+~+20% for that paper). Compiles in several threads share one pause, which ends with the last.
+
+``install()``: pydyf's ``PDF.page_references`` rebuilt once per page count instead of once per
+call. Tagging a PDF (PDF/UA) looks a page reference up for every marked element: WeasyPrint asks
+``pdf.page_references[n]``, and pydyf (0.13) builds the tuple of every page's reference on each
+call. A 350-page paper has ~70,000 tagged elements, so ~25 million references were built to
+read one each: 3 of the 8 seconds of writing the 1,000-deliverable PDF, growing with the square
+of the page count. The tuple now is kept and rebuilt only when a page is added; what it holds
+is unchanged. ``install()`` is idempotent and leaves a pydyf without the property alone.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_CACHE = "_ragtime_page_references"
+
+
+def _page_references(pdf: Any) -> tuple[bytes, ...]:
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get(_CACHE)
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__[_CACHE] = cached
+    return cached[1]
+
+
+_page_references.ragtime = True  # type: ignore[attr-defined]
+
+
+def install() -> None:
+    import pydyf
+
+    current = getattr(pydyf.PDF, "page_references", None)
+    if isinstance(current, property) and not getattr(current.fget, "ragtime", False):
+        pydyf.PDF.page_references = property(_page_references)
+
+
+_pausing = threading.Lock()
+_paused = 0
+_was_enabled = False
+
+
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    global _paused, _was_enabled
+    with _pausing:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _pausing:
+            _paused -= 1
+            last = _paused == 0
+            if last and _was_enabled:
+                gc.enable()
+        if last:
+            gc.collect()

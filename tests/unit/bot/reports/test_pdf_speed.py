@@ -1,0 +1,69 @@
+"""The PDF speed-ups: page references as pydyf's own; the collector paused and resumed."""
+
+import gc
+import threading
+
+import pydyf
+
+from bot.reports import pdf_speed
+
+
+def _expected(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """What pydyf 0.13 builds on every call: each page object's reference, in page order."""
+    return tuple(f"{number} 0 R".encode("ascii") for number in pdf.pages["Kids"][::3])
+
+
+def _pdf_with(pages: int) -> pydyf.PDF:
+    pdf = pydyf.PDF()
+    for _ in range(pages):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    return pdf
+
+
+def test_references_match_pydyfs_own_and_follow_new_pages():
+    pdf_speed.install()
+    pdf = _pdf_with(3)
+    assert pdf.page_references == _expected(pdf)
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(pdf.page_references) == 4
+    assert pdf.page_references == _expected(pdf)
+    assert pdf.page_references[3] == f"{pdf.pages['Kids'][9]} 0 R".encode()
+
+
+def test_installing_twice_keeps_one_shim():
+    pdf_speed.install()
+    installed = pydyf.PDF.page_references
+    pdf_speed.install()
+    assert pydyf.PDF.page_references is installed
+
+
+def test_the_collector_is_paused_while_any_pdf_renders_and_resumed_after_the_last():
+    assert gc.isenabled()
+    first_in, second_out = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def second() -> None:
+        first_in.wait()
+        with pdf_speed.paused_collector():
+            seen["second"] = gc.isenabled()
+        second_out.set()
+
+    helper = threading.Thread(target=second)
+    helper.start()
+    with pdf_speed.paused_collector():
+        seen["first"] = gc.isenabled()
+        first_in.set()
+        second_out.wait(5)
+        seen["after second"] = gc.isenabled()  # the first still renders
+    helper.join(5)
+    assert seen == {"first": False, "second": False, "after second": False}
+    assert gc.isenabled()
+
+
+def test_the_collector_is_resumed_when_rendering_fails():
+    try:
+        with pdf_speed.paused_collector():
+            raise RuntimeError("pango fell over")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
