@@ -9,12 +9,21 @@ step's time for both sizes and the ratio large/small against the linear expectat
 (large/small, 10 by default): figures as ratios against a baseline measured in the same run, so
 they mean the same on any machine. It also prints the SQL queries each compile ran, which must be
 the same for both sizes (the exit status is 1 otherwise). ``--quick`` uses 30 and 300.
+
+``--against CHECKOUT`` compares the PDF with another version of Ragtime measured in the same
+run: this benchmark runs in CHECKOUT (e.g. ``git worktree add /tmp/before e135c2c``, the paper
+before its summary, trend marks and tagging) and in this tree, one after the other,
+``--rounds`` times each, in fresh processes, and prints the median PDF times and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import re
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -174,13 +183,49 @@ def report(small: Run, large: Run) -> bool:
     return same
 
 
+HERE = Path(__file__).resolve().parents[1]
+_PDF_LINE = re.compile(r"^writing PDF\s+([\d.]+)s\s+([\d.]+)s", re.MULTILINE)
+
+
+def pdf_seconds(checkout: Path, small: int, large: int) -> tuple[float, float]:
+    """This benchmark's PDF times (small, large), run in ``checkout`` in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_compile", "--small", str(small),
+         "--large", str(large)],
+        cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout)},
+        capture_output=True, text=True, check=False)
+    found = _PDF_LINE.search(done.stdout)
+    if not found:
+        raise SystemExit(f"no PDF time from the benchmark in {checkout}:\n{done.stderr[-2000:]}")
+    return float(found[1]), float(found[2])
+
+
+def compare(before: Path, small: int, large: int, rounds: int) -> None:
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    for round_ in range(1, rounds + 1):
+        for name, checkout in (("before", before), ("after", HERE)):
+            _, seconds = pdf_seconds(checkout, small, large)
+            times[name].append(seconds)
+            print(f"round {round_}: {name:<6} PDF of {large:,} deliverables {seconds:6.2f} s",
+                  flush=True)
+    b, a = statistics.median(times["before"]), statistics.median(times["after"])
+    print(f"\nPDF of {large:,} deliverables, median of {rounds}: before ({before}) {b:.2f} s, "
+          f"after (this tree) {a:.2f} s: ratio {a / b:.2f} (no slower: <= 1.00)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="30 and 300 deliverables")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="compare the PDF with this checkout of Ragtime, in the same run")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     small, large = (30, 300) if args.quick else (args.small, args.large)
+    if args.against:
+        compare(args.against.resolve(), small, large, args.rounds)
+        return 0
     with tempfile.TemporaryDirectory(prefix="ragtime-bench-") as tmp:
         folder = Path(tmp)
         warm_up = folder / "warm-up"

@@ -9,3 +9,13 @@ def test_benchmark_runs_and_query_counts_match(capsys):
     out = capsys.readouterr().out
     assert "SQL queries per compile: 9 (4 deliverables), 9 (8)" in out
     assert "writing PDF" in out and "vs linear" in out
+
+
+def test_against_another_checkout_prints_both_pdf_times_and_their_ratio(capsys):
+    from benchmarks.bench_compile import HERE
+
+    assert main(["--small", "2", "--large", "3", "--against", str(HERE), "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "round 1: before PDF of 3 deliverables" in out
+    assert "round 1: after  PDF of 3 deliverables" in out
+    assert "median of 1: before" in out and "ratio " in out
