@@ -321,8 +321,10 @@ class FakeSocketMode:
         with self._lock:
             return [c for c in self._connections if not (open_only and c.closed.is_set())]
 
-    def wait_connected(self, count: int = 1, timeout: float = 10.0) -> _Connection:
-        """Wait until ``count`` connections were opened in all and one is open; the newest."""
+    def wait_connected(self, count: int = 1, timeout: float = 30.0) -> _Connection:
+        """Wait until ``count`` connections were opened in all and one is open; the newest.
+        (30 s: a reconnect waits on a lock slack_sdk holds for up to 5 s, longer on a busy
+        machine running the suite in parallel; a passing wait returns at once.)"""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
