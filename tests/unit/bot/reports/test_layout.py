@@ -96,6 +96,15 @@ def test_every_pdf_page_has_the_running_header_draft_mark_and_page_x_of_y(papers
         assert "DRAFT" in text and "Approved by" not in text
 
 
+def test_pdf_area_names_are_never_broken_inside_a_word(papers):
+    """The Area column is wide enough for the seed's longest words ("Sustainabilit / y" once)."""
+    found = subprocess.run(["pdftotext", str(papers["draft"]["pdf"]), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    lines = {line.strip() for line in found.splitlines()}
+    assert "Sustainabilit" not in lines and "Organisation" not in lines
+    assert any("Sustainability" in line for line in lines)
+
+
 def test_an_approved_pdf_says_who_approved_it_on_every_page_and_no_draft(papers):
     for text in pdf_pages(papers["approved"]["pdf"]):
         assert APPROVED in text and "DRAFT" not in text
