@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from bot.reports.build import build_report, report_content_hash
 from bot.reports.chart import draw_rag_chart
 from bot.reports.closure import ClosureView, build_closure
 from bot.reports.docx_summary import add_trend, summary_context
+from bot.reports.pdf_process import pdf_writer
 from bot.reports.render import (
     RAG_FILLS,
     Approval,
@@ -35,7 +36,6 @@ from bot.reports.render import (
     render_markdown,
     sro_lines,
     write_docx,
-    write_pdf,
 )
 from bot.reports.targets import Target
 from bot.reports.view import ReportView, rag_label
@@ -133,7 +133,9 @@ def _write(
     generated_at = generated_at or datetime.now(LONDON)
     status = PaperStatus.of(approval)
     chart_alt = chart_description(chart_title, bars)
-    with _staging(out_dir, stem) as stage:
+    with _staging(out_dir, stem) as stage, ExitStack() as pdf:
+        # Started first: the PDF's process imports WeasyPrint while the other formats are made.
+        write_pdf = pdf.enter_context(pdf_writer()) if "pdf" in wanted else None
         step("drawing the chart")
         chart = draw_rag_chart(bars, stage / f"{stem}-chart.png", title=chart_title)
         paths: dict[str, Path] = {}
@@ -156,7 +158,7 @@ def _write(
             context = docx_context(view, generated_at) | status.docx_values()
             paths["docx"] = write_docx(f"{template}.docx", context, stage / f"{stem}.docx",
                                        chart=chart, chart_alt=chart_alt)
-        if "pdf" in wanted:
+        if write_pdf:
             step("writing PDF")
             paths["pdf"] = write_pdf(html, stage / f"{stem}.pdf")
         placed = {fmt: _place(paths[fmt], out_dir) for fmt in FORMATS if fmt in paths}

@@ -1,14 +1,8 @@
-"""What keeps WeasyPrint fast on a long paper (measured with ``benchmarks.bench_compile``).
+"""What keeps WeasyPrint fast on a long paper, in the PDF's own process (``pdf_process``).
 
-``paused_collector()``: Python's cyclic garbage collector off while a PDF is laid out and
-written. Laying out a 1,000-deliverable paper allocates millions of objects that stay alive
-until the PDF is written, and each collection walks all of them: a quarter of the time went on
-collections that freed almost nothing. The collector runs once at the end instead (peak memory
-~+20% for that paper). Compiles in several threads share one pause, which ends with the last.
-
-``install()``: pydyf's ``PDF.page_references`` rebuilt once per page count instead of once per
-call. Tagging a PDF (PDF/UA) looks a page reference up for every marked element: WeasyPrint asks
-``pdf.page_references[n]``, and pydyf (0.13) builds the tuple of every page's reference on each
+pydyf's ``PDF.page_references`` rebuilt once per page count instead of once per call: tagging
+a PDF (PDF/UA) looks a page reference up for every marked element (WeasyPrint asks
+``pdf.page_references[n]``), and pydyf 0.13 builds the tuple of every page's reference on each
 call. A 350-page paper has ~70,000 tagged elements, so ~25 million references were built to
 read one each: 3 of the 8 seconds of writing the 1,000-deliverable PDF, growing with the square
 of the page count. The tuple now is kept and rebuilt only when a page is added; what it holds
@@ -17,10 +11,6 @@ is unchanged. ``install()`` is idempotent and leaves a pydyf without the propert
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 _CACHE = "_ragtime_page_references"
@@ -45,27 +35,3 @@ def install() -> None:
     if isinstance(current, property) and not getattr(current.fget, "ragtime", False):
         pydyf.PDF.page_references = property(_page_references)
 
-
-_pausing = threading.Lock()
-_paused = 0
-_was_enabled = False
-
-
-@contextmanager
-def paused_collector() -> Iterator[None]:
-    global _paused, _was_enabled
-    with _pausing:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _pausing:
-            _paused -= 1
-            last = _paused == 0
-            if last and _was_enabled:
-                gc.enable()
-        if last:
-            gc.collect()

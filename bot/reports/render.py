@@ -20,7 +20,6 @@ from xml.sax.saxutils import quoteattr
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.reports import pdf_speed
 from bot.reports.view import PersonView, rag_label
 from bot.words import direction_word, long_date
 
@@ -159,17 +158,6 @@ def pdf_unavailable() -> str | None:
                 f"({reason}); install it (Debian/Ubuntu: sudo apt-get install -y "
                 f"{PDF_PACKAGES}) and run the command again for the PDF")
     return None
-
-
-def write_pdf(html: str, path: Path) -> Path:
-    """A tagged PDF (PDF/UA-1: headings, tables and the chart's alt text reach screen
-    readers), as published board papers must be accessible."""
-    from weasyprint import HTML
-
-    pdf_speed.install()
-    with pdf_speed.paused_collector():
-        HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path, pdf_variant="pdf/ua-1")
-    return path
 
 
 def write_docx(template: str, context: dict[str, Any], path: Path, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -174,10 +175,13 @@ def test_files_appear_only_when_all_are_written(tmp_path, monkeypatch):
         first = compile_report(session, EXAMPLE_PERIOD, out, formats=("md", "pdf"))
     before = {path.name: path.read_bytes() for path in out.iterdir()}
 
-    def broken_pdf(html, path):
-        raise RuntimeError("killed while writing the PDF")
+    @contextmanager
+    def broken_pdf():
+        def write(html, path):
+            raise RuntimeError("killed while writing the PDF")
+        yield write
 
-    monkeypatch.setattr(compiling, "write_pdf", broken_pdf)
+    monkeypatch.setattr(compiling, "pdf_writer", broken_pdf)
     with session_scope(engine) as session, pytest.raises(RuntimeError):
         compile_report(session, EXAMPLE_PERIOD, out, formats=("md", "pdf"),
                        cover_overrides={"meeting": "A different meeting"})

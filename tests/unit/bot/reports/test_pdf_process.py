@@ -1,0 +1,60 @@
+"""The PDF's own process: a tagged PDF comes back; what stops it is a message, not a hang; it
+never outlives the compile."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from bot.reports import pdf_process
+from bot.reports.pdf_process import PdfFailed, pdf_writer, write_pdf
+
+PAGE = ('<html lang="en-GB"><head><title>Paper</title></head><body><h1>Paper</h1>'
+        '<table><thead><tr><th scope="col">Ref</th></tr></thead>'
+        '<tbody><tr><td>GO-1</td></tr></tbody></table></body></html>')
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Every PDF process the test starts."""
+    started: list[subprocess.Popen] = []
+    popen = subprocess.Popen
+
+    def recording(*args, **kwargs):
+        child = popen(*args, **kwargs)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(pdf_process.subprocess, "Popen", recording)
+    return started
+
+
+def test_the_child_writes_a_tagged_pdf_and_is_gone_after(tmp_path, children):
+    path = write_pdf(PAGE, tmp_path / "paper.pdf")
+    [child] = children
+    assert child.returncode == 0
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert "Tagged:          yes" in info.stdout
+
+
+def test_a_renderer_that_dies_is_a_clear_error_and_leaves_no_file(tmp_path, children):
+    with pdf_writer() as write:
+        [child] = children
+        child.kill()
+        child.wait()
+        with pytest.raises(PdfFailed, match=r"the PDF renderer stopped \(exit status -9\)"):
+            write(PAGE, tmp_path / "paper.pdf")
+    assert not (tmp_path / "paper.pdf").exists()
+
+
+def test_what_weasyprint_cannot_do_comes_back_as_a_message(tmp_path):
+    with pytest.raises(PdfFailed, match=r"the PDF could not be written: \w*Error: .*no such"):
+        write_pdf(PAGE, tmp_path / "no such folder" / "paper.pdf")
+
+
+def test_a_compile_that_never_asks_for_the_pdf_ends_its_child(children):
+    with pdf_writer():
+        pass
+    [child] = children
+    assert child.returncode is not None
