@@ -335,7 +335,7 @@ def report_template() -> Document:  # type: ignore[valid-type]
                "{{ risk.direction }}"], widths)
     tag(document, "{%p endif %}")
     heading(document, "{{ theme.name }} progress {{ period_label }}", 3)
-    widths = [14, 28, 83, 35, 20]  # Area fits "Organisational" and "Sustainability" whole
+    widths = [18, 28, 79, 35, 20]  # Ref fits "GPW-12", Area "Organisational", "Sustainability"
     grid = table(document, ["Ref", "Area", "Deliverable and update", "SRO", "RAG"], widths)
     loop_rows(grid, "{%tr for row in theme.rows %}",
               ["{{ row.number }}", "{{ row.area }}",
@@ -368,7 +368,7 @@ def closure_template() -> Document:  # type: ignore[valid-type]
     paragraph.add_run("({{ item.quarter }})").italic = True
     tag(document, "{%p endfor %}")
     heading(document, "RAG through the year", 3)
-    widths = [14, 62, 40, 16, 16, 16, 16]
+    widths = [18, 58, 40, 16, 16, 16, 16]  # Ref fits "GPW-12" whole
     grid = table(document, ["Ref", "Deliverable", "SRO", "{{ quarters[0] }}", "{{ quarters[1] }}",
                             "{{ quarters[2] }}", "{{ quarters[3] }}"], widths)
     loop_rows(grid, "{%tr for row in theme.rows %}",
