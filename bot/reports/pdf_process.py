@@ -27,12 +27,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.reports.errors import PublishError
+
 WritePdf = Callable[[str, Path], Path]
 PDF_VARIANT = "pdf/ua-1"
 
 
-class PdfFailed(RuntimeError):
-    """The PDF could not be written; ``str(error)`` says why."""
+class PdfFailed(PublishError):
+    """The PDF could not be written; ``str(error)`` says why (shown as it is, like every
+    ``PublishError``, by ``/compile-report``, the CLI and the scheduler)."""
 
 
 @contextmanager
