@@ -53,11 +53,6 @@ def pdf_writer() -> Iterator[WritePdf]:
             child.communicate()
 
 
-def write_pdf(html: str, path: Path) -> Path:
-    with pdf_writer() as write:
-        return write(html, path)
-
-
 def _write(child: subprocess.Popen[bytes], html: str, path: Path) -> Path:
     try:
         _, err = child.communicate(f"{path}\n{html}".encode())

@@ -34,4 +34,3 @@ def install() -> None:
     current = getattr(pydyf.PDF, "page_references", None)
     if isinstance(current, property) and not getattr(current.fget, "ragtime", False):
         pydyf.PDF.page_references = property(_page_references)
-

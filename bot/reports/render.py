@@ -100,16 +100,16 @@ def md_block(value: Any) -> str:
     return "  \n".join(md_escape(line) for line in lines if line.strip())
 
 
-def sro_names(sros: tuple[PersonView, ...]) -> str:
-    return "; ".join(str(person) for person in sros) or "No SRO recorded"
+def sro_names(sros: tuple[PersonView, ...], separator: str = "; ") -> str:
+    """The SROs as "name, title", separated as the seed paper does ("Name Title/ Name Title")."""
+    return separator.join(str(person) for person in sros) or "No SRO recorded"
 
 
 def sro_lines(sros: tuple[PersonView, ...]) -> str:
-    """One SRO ("name, title") per line, ended by ";" when another follows (the seed paper's
-    "Name Title/ Name Title"), for a Word cell or an HTML cell styled ``white-space:
-    pre-line``: plain text, because every element in a cell costs the PDF time (each is laid
-    out, and tagged)."""
-    return ";\n".join(str(person) for person in sros) or "No SRO recorded"
+    """One SRO per line, ended by ";" when another follows, for a Word cell or an HTML cell
+    styled ``white-space: pre-line``: plain text, because every element in a cell costs the PDF
+    time (each is laid out, and tagged)."""
+    return sro_names(sros, ";\n")
 
 
 @cache

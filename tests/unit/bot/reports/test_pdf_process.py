@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from bot.reports import pdf_process
-from bot.reports.pdf_process import PdfFailed, pdf_writer, write_pdf
+from bot.reports.pdf_process import PdfFailed, pdf_writer
 
 PAGE = ('<html lang="en-GB"><head><title>Paper</title></head><body><h1>Paper</h1>'
         '<table><thead><tr><th scope="col">Ref</th></tr></thead>'
@@ -31,7 +31,8 @@ def children(monkeypatch):
 
 
 def test_the_child_writes_a_tagged_pdf_and_is_gone_after(tmp_path, children):
-    path = write_pdf(PAGE, tmp_path / "paper.pdf")
+    with pdf_writer() as write:
+        path = write(PAGE, tmp_path / "paper.pdf")
     [child] = children
     assert child.returncode == 0
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
@@ -49,8 +50,9 @@ def test_a_renderer_that_dies_is_a_clear_error_and_leaves_no_file(tmp_path, chil
 
 
 def test_what_weasyprint_cannot_do_comes_back_as_a_message(tmp_path):
-    with pytest.raises(PdfFailed, match=r"the PDF could not be written: \w*Error: .*no such"):
-        write_pdf(PAGE, tmp_path / "no such folder" / "paper.pdf")
+    refused = r"the PDF could not be written: \w*Error: .*no such"
+    with pdf_writer() as write, pytest.raises(PdfFailed, match=refused):
+        write(PAGE, tmp_path / "no such folder" / "paper.pdf")
 
 
 def test_a_compile_that_never_asks_for_the_pdf_ends_its_child(children):
