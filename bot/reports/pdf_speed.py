@@ -6,13 +6,21 @@ a PDF (PDF/UA) looks a page reference up for every marked element (WeasyPrint as
 call. A 350-page paper has ~70,000 tagged elements, so ~25 million references were built to
 read one each: 3 of the 8 seconds of writing the 1,000-deliverable PDF, growing with the square
 of the page count. The tuple now is kept and rebuilt only when a page is added; what it holds
-is unchanged. ``install()`` is idempotent and leaves a pydyf without the property alone.
+is unchanged.
+
+pydyf deflates every stream at zlib's level 9; WeasyPrint writes at level 6, zlib's default: a
+fifth of the time (1.15 s → 0.23 s for the 1,000-deliverable paper) for a file 4% larger.
+
+``install()`` is idempotent and leaves a pydyf without the property or its ``zlib`` alone.
 """
 
 from __future__ import annotations
 
+import zlib
+from types import ModuleType
 from typing import Any
 
+COMPRESSION_LEVEL = 6
 _CACHE = "_ragtime_page_references"
 
 
@@ -28,9 +36,25 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
 _page_references.ragtime = True  # type: ignore[attr-defined]
 
 
+class _Deflate(ModuleType):
+    """zlib as pydyf sees it: the same module, but ``compressobj`` at ``COMPRESSION_LEVEL``."""
+
+    def __init__(self) -> None:
+        super().__init__("zlib")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = COMPRESSION_LEVEL, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(COMPRESSION_LEVEL, *args, **kwargs)
+
+
 def install() -> None:
     import pydyf
 
     current = getattr(pydyf.PDF, "page_references", None)
     if isinstance(current, property) and not getattr(current.fget, "ragtime", False):
         pydyf.PDF.page_references = property(_page_references)
+    if getattr(pydyf, "zlib", None) is zlib:
+        pydyf.zlib = _Deflate()

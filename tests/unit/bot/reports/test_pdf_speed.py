@@ -1,4 +1,7 @@
-"""The page-reference shim: the same references as pydyf's own, kept current as pages are added."""
+"""The pydyf shims: the same page references as pydyf's own, kept current as pages are added;
+streams deflated at zlib's default level and read back unchanged."""
+
+import zlib
 
 import pydyf
 
@@ -33,3 +36,16 @@ def test_installing_twice_keeps_one_shim():
     pdf_speed.install()
     assert pydyf.PDF.page_references is installed
 
+
+
+def test_streams_are_deflated_at_the_default_level_and_read_back_whole():
+    pdf_speed.install()
+    content = b"\n".join(b"BT /F1 9 Tf 10 %d Td (Great Care) Tj ET" % n for n in range(2000))
+    stream = pydyf.Stream([content], compress=True)
+    written = stream.data
+    deflated = written.split(b"\nstream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+    assert b"/Filter /FlateDecode" in written
+    assert zlib.decompress(deflated) == content
+    at_default = zlib.compressobj(pdf_speed.COMPRESSION_LEVEL)
+    assert deflated == at_default.compress(content) + at_default.flush()
+    assert pydyf.zlib.crc32 is zlib.crc32  # the rest of zlib is zlib's own
