@@ -182,8 +182,11 @@ def run_worker(settings: Settings, *, scheduler: bool = True) -> None:
     configure_logging(settings.log_level)
     app, ctx = create_app(settings, role="worker")
     service = start_scheduler_for(ctx) if scheduler else None
-    worker = Worker(app, ctx).start()
+    worker = Worker(app, ctx)
+    # Before the threads start: a SIGTERM while they start stops the worker cleanly (the
+    # default action would kill it half-started, without its "started"/"stopped" records).
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
+    worker.start()
     try:
         worker.wait()
     except KeyboardInterrupt:
