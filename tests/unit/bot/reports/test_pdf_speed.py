@@ -37,7 +37,6 @@ def test_installing_twice_keeps_one_shim():
     assert pydyf.PDF.page_references is installed
 
 
-
 def test_streams_are_deflated_at_the_default_level_and_read_back_whole():
     pdf_speed.install()
     content = b"\n".join(b"BT /F1 9 Tf 10 %d Td (Great Care) Tj ET" % n for n in range(2000))
