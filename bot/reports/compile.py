@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -133,9 +133,9 @@ def _write(
     generated_at = generated_at or datetime.now(LONDON)
     status = PaperStatus.of(approval)
     chart_alt = chart_description(chart_title, bars)
-    with _staging(out_dir, stem) as stage, ExitStack() as pdf:
-        # Started first: the PDF's process imports WeasyPrint while the other formats are made.
-        write_pdf = pdf.enter_context(pdf_writer()) if "pdf" in wanted else None
+    # The PDF's process is started first: it imports WeasyPrint while the other formats are made.
+    with _staging(out_dir, stem) as stage, \
+            (pdf_writer() if "pdf" in wanted else nullcontext()) as write_pdf:
         step("drawing the chart")
         chart = draw_rag_chart(bars, stage / f"{stem}-chart.png", title=chart_title)
         paths: dict[str, Path] = {}

@@ -27,7 +27,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.reports import pdf_speed
 from bot.reports.errors import PublishError
+from bot.reports.render import TEMPLATES
 
 WritePdf = Callable[[str, Path], Path]
 PDF_VARIANT = "pdf/ua-1"
@@ -69,10 +71,7 @@ def _write(child: subprocess.Popen[bytes], html: str, path: Path) -> Path:
 def _serve() -> int:
     """In the child: import WeasyPrint at once, then write the one paper on stdin."""
     gc.disable()
-    from weasyprint import HTML
-
-    from bot.reports import pdf_speed
-    from bot.reports.render import TEMPLATES
+    from weasyprint import HTML  # in the child, while the compile makes the other formats
 
     pdf_speed.install()
     request = sys.stdin.buffer.read().decode()
