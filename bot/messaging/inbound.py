@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.messaging.keys import stored_key
 from storage.db import session_scope
 from storage.models import ProcessedDelivery
 
@@ -25,6 +26,7 @@ from storage.models import ProcessedDelivery
 def claim(session: Session, key: str) -> bool:
     """Claim delivery ``key`` in this unit of work (committed or rolled back with it);
     ``False`` when it was handled, or is being handled by a concurrent delivery."""
+    key = stored_key(key)
     if session.exec(select(ProcessedDelivery.id).where(ProcessedDelivery.key == key)).first():
         return False
     try:
@@ -38,5 +40,6 @@ def claim(session: Session, key: str) -> bool:
 
 def release(engine: Engine, key: str) -> None:
     """Forget that ``key`` was handled (in its own transaction), so Slack's retry is processed."""
+    key = stored_key(key)
     with session_scope(engine, write=True) as session:
         session.exec(delete(ProcessedDelivery).where(col(ProcessedDelivery.key) == key))

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.messaging.keys import stored_key
 from storage.db import session_scope
 from storage.models import InboxItem, InboxStatus, utcnow
 
@@ -77,6 +78,7 @@ def receive(engine: Engine, *, key: str, kind: str, payload: dict[str, Any],
 def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any],
                now: datetime) -> bool:
     """``receive`` inside the caller's unit of work (committed or rolled back with it)."""
+    key = stored_key(key)
     if session.exec(select(InboxItem.id).where(InboxItem.key == key)).first() is not None:
         return False
     try:

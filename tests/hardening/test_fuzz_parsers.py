@@ -140,8 +140,11 @@ HUGE = {
 
 
 @pytest.mark.parametrize("name", sorted(HUGE))
-def test_huge_replies_are_read_in_well_under_a_second(name):
+def test_huge_replies_are_read_without_catastrophic_backtracking(name):
+    """Not a speed target (those live in benchmarks/): a regex that backtracks on these
+    200,000-character replies takes minutes; reading them takes milliseconds, and seconds on a
+    machine loaded by the whole suite, so the bound only tells the two apart."""
     started = time.perf_counter()
     parsed = parse_reply(HUGE[name])
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 15.0
     assert isinstance(parsed.narrative, str)

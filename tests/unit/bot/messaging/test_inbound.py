@@ -41,3 +41,13 @@ def test_release_lets_the_retry_reply(any_engine):
     with session_scope(any_engine, write=True) as s:
         assert claim(s, "event:Ev1") is True
     release(any_engine, "event:unknown")  # nothing to release: no error
+
+
+def test_a_long_delivery_key_is_claimed_and_released(any_engine):
+    key = "event:" + "E" * 5_000
+    with session_scope(any_engine, write=True) as s:
+        assert claim(s, key) is True
+    with session_scope(any_engine, write=True) as s:
+        assert claim(s, key) is False
+    release(any_engine, key)
+    assert claimed(any_engine) == []

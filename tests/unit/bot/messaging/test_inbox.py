@@ -113,3 +113,13 @@ def test_concurrent_workers_do_each_item_exactly_once(any_engine, workers: int):
     with session_scope(any_engine) as session:
         assert not session.exec(select(InboxItem).where(
             col(InboxItem.status) != InboxStatus.done)).all()
+
+
+def test_a_key_of_any_length_is_stored_once(any_engine):
+    """A request may carry a trigger id of any length; PostgreSQL's unique index holds ~2.7 kB."""
+    long_key = "slack:command:" + "x" * 5_000
+    assert receive(any_engine, key=long_key, kind="slack.request", payload={})
+    assert not receive(any_engine, key=long_key, kind="slack.request", payload={})
+    assert receive(any_engine, key=long_key + "y", kind="slack.request", payload={})
+    with session_scope(any_engine) as session:
+        assert len(session.exec(select(InboxItem)).all()) == 2
