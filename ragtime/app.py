@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 import handlers.slack
 from bot.context import utc_now
-from bot.messaging.channel import TransientSendError
+from bot.ports.messages import TransientSendError
 from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, ack_only, relay_acks

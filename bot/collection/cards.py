@@ -9,7 +9,7 @@ SROs); the entry context, the previous period's update and the latest version ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -18,42 +18,12 @@ from bot.calendar.periods import Period
 from bot.collection.updates import entry_context, previous_period_update
 from bot.collection.values import Rag, Target
 from bot.framework.people import person_for_slack_id
-from bot.messaging.channel import RecordedMessage
+from bot.ports.messages import RecordedMessage
+from bot.ports.updates import PromptCard, Received
 from storage.db import session_scope
 
 if TYPE_CHECKING:
     from bot.context import AppContext
-
-
-@dataclass(frozen=True)
-class Received:
-    """The version that counts for a deliverable in the period."""
-
-    rag: Rag
-    narrative: str
-    version: int
-    by: str  # who submitted it (name), empty when unknown
-    at: datetime | None
-    recovery_action: str | None = None
-    recovery_date: date | None = None
-    change_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class PromptCard:
-    """Everything one prompt message shows."""
-
-    target: Target
-    number: str
-    area: str
-    title: str
-    theme: str
-    deadline: date | None
-    joint_sros: tuple[str, ...] = ()
-    previous_rag: Rag | None = None
-    previous_narrative: str | None = None
-    received: Received | None = None
-    frozen: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ unit of work after it commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.calendar.periods import Period
-from bot.collection.cards import PromptCard, card, card_facts
+from bot.collection.cards import card, card_facts
 from bot.collection.updates import SubmitResult
 from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
 from bot.messaging.outbox import sent_prompts
+from bot.ports.updates import PromptCard, Stored, Submitted
 from storage.db import session_scope
 from storage.models import Person
 
@@ -28,70 +28,16 @@ if TYPE_CHECKING:
 FOLLOW_UP = "follow_up"
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A newly stored update, as plain values taken in the submitting transaction (no queries:
-    the transaction does only the write, and what follows it is gathered after it commits)."""
-
-    period: Period
-    actor: str
-    deliverable_id: int
-    number: str
-    title: str
-    rag: Rag
-    narrative: str
-    version: int
-    co_owners: tuple[str, ...]
-    # The person who submitted, when known by person (the web form); ``actor`` is then their
-    # Slack user id, or "" when they are not on Slack.
-    actor_person_id: int | None = None
-    superseded: bool = False  # written before the version that counts (delivered late)
-
-    @classmethod
-    def of(cls, result: SubmitResult, period: Period, actor: str, *,
-           person_id: int | None = None) -> Stored:
-        update = result.update
-        return cls(period=period, actor=actor, actor_person_id=person_id,
-                   deliverable_id=result.deliverable.id or 0,
-                   number=result.deliverable.code or result.deliverable.number,
-                   title=result.deliverable.title,
-                   rag=Rag(update.rag), narrative=update.narrative, version=update.version,
-                   co_owners=result.co_owners_slack_ids, superseded=result.superseded)
-
-    def as_payload(self) -> dict[str, Any]:
-        """Plain JSON for the outbox (``from_payload`` reads it back)."""
-        return {"period": self.period.label, "actor": self.actor,
-                "actor_person_id": self.actor_person_id, "superseded": self.superseded,
-                "deliverable_id": self.deliverable_id, "number": self.number,
-                "title": self.title, "rag": self.rag.value, "narrative": self.narrative,
-                "version": self.version, "co_owners": list(self.co_owners)}
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> Stored:
-        person = payload.get("actor_person_id")
-        return cls(period=Period.parse(str(payload["period"])), actor=str(payload["actor"]),
-                   actor_person_id=int(person) if person is not None else None,
-                   superseded=bool(payload.get("superseded")),
-                   deliverable_id=int(payload["deliverable_id"]), number=str(payload["number"]),
-                   title=str(payload["title"]), rag=Rag(payload["rag"]),
-                   narrative=str(payload["narrative"]), version=int(payload["version"]),
-                   co_owners=tuple(str(user) for user in payload.get("co_owners") or ()))
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """What the messages after a submission need: the stored update, its author's name and every
-    sent prompt of the deliverable with its card as it is now."""
-
-    stored: Stored
-    actor_name: str
-    prompts: tuple[tuple[str, str, str, PromptCard], ...]  # (to, channel, ts, card)
-
-    def prompt_of(self, user: str) -> tuple[str, str] | None:
-        for to, channel, ts, _card in self.prompts:
-            if to == user:
-                return channel, ts
-        return None
+def stored_update(result: SubmitResult, period: Period, actor: str, *,
+                  person_id: int | None = None) -> Stored:
+    """The plain values of the update ``result`` just stored (read inside its transaction)."""
+    update = result.update
+    return Stored(period=period, actor=actor, actor_person_id=person_id,
+                  deliverable_id=result.deliverable.id or 0,
+                  number=result.deliverable.code or result.deliverable.number,
+                  title=result.deliverable.title,
+                  rag=Rag(update.rag), narrative=update.narrative, version=update.version,
+                  co_owners=result.co_owners_slack_ids, superseded=result.superseded)
 
 
 def submitted(ctx: AppContext, stored: Stored) -> Submitted:

@@ -37,7 +37,7 @@ from sqlmodel import Session
 
 from bot.calendar.periods import Period, PeriodError
 from bot.collection.confirmations import record_confirmation
-from bot.collection.followups import FOLLOW_UP, Stored, submitted
+from bot.collection.followups import FOLLOW_UP, stored_update, submitted
 from bot.collection.owned import deliverables_for
 from bot.collection.replies import ParsedReply, parse_reply
 from bot.collection.rounds import find_round
@@ -52,9 +52,10 @@ from bot.collection.updates import (
 )
 from bot.collection.values import Draft, Rag, Source, Target
 from bot.framework.permissions import may_submit
-from bot.messaging.channel import SendError
 from bot.messaging.inbound import claim, release
 from bot.messaging.outbox import find_prompt, record_message
+from bot.ports.messages import SendError
+from bot.ports.updates import Stored
 from storage.db import session_scope
 from storage.models import Person
 
@@ -201,8 +202,9 @@ def submit_from_form(
                 idempotency_key=f"{'web' if web else 'view'}:{form_id}", today=ctx.today(),
                 now=ctx.now(),
             )
-            stored = (Stored.of(result, target.period, result.update.submitted_by_slack_id or "",
-                                person_id=person_id)
+            stored = (stored_update(result, target.period,
+                                     result.update.submitted_by_slack_id or "",
+                                     person_id=person_id)
                       if result.created else None)
             if stored is not None:
                 record_message(
@@ -331,7 +333,7 @@ def _store_reply(
                            draft=draft, target=target)
     except UpdateError as refusal:  # not an owner, frozen, retired deliverable
         return ReplyAnswer("refused", message.thread_ts, reason=str(refusal))
-    return Stored.of(result, period, message.user)
+    return stored_update(result, period, message.user)
 
 
 def _storable(text: str | None) -> str | None:

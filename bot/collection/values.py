@@ -1,8 +1,9 @@
 """The plain values of collecting updates that every channel shows and sends back.
 
 ``Rag`` and ``Source`` are the stored enums, re-exported here so a channel (``handlers``) names
-them without importing ``storage``. ``Target`` (a deliverable in a period) and ``Draft`` (what
-someone wrote, to pre-fill a form) travel in button values and forms; ``day`` (``bot.words``)
+them without importing ``storage``; ``Target`` (a deliverable in a period, defined beside the
+ports in ``bot.ports.updates``) and ``Draft`` (what someone wrote, to pre-fill a form) travel in
+button values and forms; ``day`` (``bot.words``)
 is the one way a date is written in a sentence.
 """
 
@@ -11,19 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.calendar.periods import Period
+from bot.ports.updates import Target
 from bot.words import day
 from storage.models import Rag, Source
 
 __all__ = ["Draft", "Rag", "Source", "Target", "day"]
-
-
-@dataclass(frozen=True)
-class Target:
-    """The deliverable and period an update is for."""
-
-    deliverable_id: int
-    period: Period
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from bot.messaging.channel import SendError
+from bot.ports.messages import SendError
 from storage.models import DeliverableOwner, Person
 
 if TYPE_CHECKING:

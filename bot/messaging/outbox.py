@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
-from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
+from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, utcnow
 from storage.repo import find_period

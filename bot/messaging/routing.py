@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
+from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 
 SLACK = "slack"
 EMAIL = "email"

@@ -4,16 +4,8 @@
 ``compile_closure`` write Markdown, HTML, Word and PDF (plus a RAG chart) from them.
 """
 
-from bot.reports.build import build_report, report_content_hash
-from bot.reports.closure import ClosureRow, ClosureTheme, ClosureView, build_closure
-from bot.reports.compile import (
-    FORMATS,
-    CompiledFiles,
-    FormatError,
-    compile_closure,
-    compile_report,
-)
-from bot.reports.view import (
+from bot.ports.closure_view import ClosureRow, ClosureTheme, ClosureView
+from bot.ports.report_view import (
     CoverRow,
     PersonView,
     ProgressRow,
@@ -22,6 +14,15 @@ from bot.reports.view import (
     ReportView,
     RiskView,
     ThemeView,
+)
+from bot.reports.build import build_report, report_content_hash
+from bot.reports.closure import build_closure
+from bot.reports.compile import (
+    FORMATS,
+    CompiledFiles,
+    FormatError,
+    compile_closure,
+    compile_report,
 )
 
 __all__ = [

@@ -14,8 +14,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.framework.people import person_for_slack_id
+from bot.ports.reports import Target
 from bot.reports.render import Approval
-from bot.reports.targets import Target
 from storage.models import CompiledReport, PeriodRecord, ReportStatus
 
 SOMEONE = "a governance lead"  # an approver Ragtime knows only by a Slack or CLI id

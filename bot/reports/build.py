@@ -13,6 +13,15 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.ports.report_view import (
+    ProgressRow,
+    ReportView,
+    RiskView,
+    ThemeView,
+    TrendMark,
+    TrendPeriod,
+    rag_value,
+)
 from bot.reports.cover import quarter_cover
 from bot.reports.load import (
     FrameworkData,
@@ -22,15 +31,6 @@ from bot.reports.load import (
     load_latest_updates,
     load_periods,
     load_risk_scores,
-)
-from bot.reports.view import (
-    ProgressRow,
-    ReportView,
-    RiskView,
-    ThemeView,
-    TrendMark,
-    TrendPeriod,
-    rag_value,
 )
 from storage.models import Deliverable, Risk, RiskScore
 

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.reports.view import RagCounts
+from bot.ports.report_view import RagCounts
 from bot.words import NO_UPDATE, RAG_WORDS
 
 COLOURS = {"green": "#007f3b", "amber": "#ffb81c", "red": "#d5281b", "missing": "#aeb7bd"}

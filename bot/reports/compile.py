@@ -20,10 +20,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.ports.closure_view import ClosureView
+from bot.ports.report_view import ReportView, rag_label
+from bot.ports.reports import Target
 from bot.reports.approval import approval_of
 from bot.reports.build import build_report, report_content_hash
 from bot.reports.chart import draw_rag_chart
-from bot.reports.closure import ClosureView, build_closure
+from bot.reports.closure import build_closure
 from bot.reports.docx_summary import add_trend, summary_context
 from bot.reports.pdf_process import pdf_writer
 from bot.reports.render import (
@@ -37,8 +40,6 @@ from bot.reports.render import (
     sro_lines,
     write_docx,
 )
-from bot.reports.targets import Target
-from bot.reports.view import ReportView, rag_label
 from bot.words import direction_word, long_date
 
 FORMATS = ("md", "html", "docx", "pdf")

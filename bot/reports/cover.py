@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.reports.view import CoverRow, ReportError
+from bot.ports.report_view import CoverRow, ReportError
 
 if TYPE_CHECKING:
     from bot.calendar.periods import Period

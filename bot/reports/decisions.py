@@ -32,15 +32,13 @@ from bot.collection.rounds import find_round, freeze_round, reopen_round
 from bot.collection.storable import unstorable
 from bot.collection.updates import counting_ids
 from bot.framework.people import reach_of
-from bot.messaging.channel import SendError
 from bot.messaging.outbox import deliver_pending, record_message
 from bot.messaging.routing import EMAIL
+from bot.ports.messages import SendError
+from bot.ports.reports import DeliverableChoice, ReportRecord, StatusNote
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
 from bot.reports.publish import post_approved_paper
 from bot.reports.records import (
-    DeliverableChoice,
-    ReportRecord,
-    StatusNote,
     as_record,
     check_latest,
     current_hash,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.ports.report_view import RagCounts, ReportView, TrendMark, rag_label
 from bot.reports.render import RAG_FILLS, RAG_TEXT, rag_rich, sro_names
-from bot.reports.view import RagCounts, ReportView, TrendMark, rag_label
 from bot.words import long_date
 
 FLAG = "8A1538"  # the HTML's .flag colour: "None given", "Overdue"

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period
 from bot.framework.choice import choose_framework
+from bot.ports.reports import Target
 from bot.reports.compile import FORMATS, CompiledFiles, Progress, compile_closure, compile_report
-from bot.reports.targets import Target, resolve_target
+from bot.reports.targets import resolve_target
 from storage.db import session_scope
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.calendar.periods import Period
 from bot.collection.updates import counting_ids
 from bot.framework.choice import FrameworkChoiceError, choose_framework
-from bot.reports.view import PersonView, ReportError
+from bot.ports.report_view import PersonView, ReportError
 from storage.models import (
     Deliverable,
     DeliverableOwner,

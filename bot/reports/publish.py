@@ -32,14 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period
 from bot.framework.choice import FrameworkChoiceError, choose_framework
-from bot.messaging.channel import SendError, TransientSendError
+from bot.ports.messages import SendError, TransientSendError
+from bot.ports.reports import ReportRecord, StatusNote, Target
 from bot.reports import FORMATS, CompiledFiles, ReportError
 from bot.reports.errors import PublishError
 from bot.reports.isolated import CompileCrashed, compile_in_child
 from bot.reports.records import (
     Draft,
-    ReportRecord,
-    StatusNote,
     earlier_drafts,
     mark_files_uploaded,
     mark_posted,
@@ -50,7 +49,6 @@ from bot.reports.records import (
 )
 from bot.reports.targets import (
     CompileRequest,
-    Target,
     default_period,
     normalise_cover,
     parse_compile_text,

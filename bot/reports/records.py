@@ -14,7 +14,7 @@ Each public function is one unit of work on the engine it is given and returns p
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, quarters_of_year, stored_period
+from bot.ports.reports import PostedMessage, ReportRecord, Target
 from bot.reports import (
     ClosureView,
     ReportError,
@@ -34,7 +35,6 @@ from bot.reports import (
 from bot.reports.approval import same_target
 from bot.reports.errors import NothingToReport, PublishError, ReportNotFound, ReportSuperseded
 from bot.reports.load import load_periods
-from bot.reports.targets import Target
 from storage.db import session_scope
 from storage.models import (
     CompiledReport,
@@ -45,71 +45,6 @@ from storage.models import (
     Update,
 )
 from storage.repo import audit
-
-# ------------------------------------------------------------------------------ plain values
-
-
-@dataclass(frozen=True)
-class ReportRecord:
-    """A compiled report as plain values."""
-
-    id: int
-    framework_id: int
-    target: Target
-    content_hash: str
-    compiled_at: datetime
-    compiled_by: str
-    status: ReportStatus
-    decided_by: str | None
-    decided_at: datetime | None
-    channel: str | None
-    ts: str | None
-    cover: Mapping[str, Any] | None = None  # the cover values given when it was compiled
-
-    @property
-    def posted(self) -> bool:
-        return bool(self.channel and self.ts)
-
-
-@dataclass(frozen=True)
-class PostedMessage:
-    """A report's summary as a channel posted it: where, and what it said (to redraw it)."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class DeliverableChoice:
-    """A deliverable a lead can send back to its SROs."""
-
-    id: int
-    theme: str
-    number: str
-    title: str
-    sros: tuple[str, ...]  # names
-    rag: str | None  # the latest rating in the period, None while outstanding
-
-
-@dataclass(frozen=True)
-class StatusNote:
-    """What happened last to a posted report: shown on its summary and noted in its thread.
-
-    ``kind``: draft | approved | changes_requested | reopened | superseded | upload_failed.
-    A request for changes also says what was asked (``comment``, ``deliverables``) and how the
-    re-prompts went; a failed upload gives its reason as ``comment``."""
-
-    kind: str
-    by: str | None = None
-    at: datetime | None = None
-    comment: str | None = None
-    deliverables: tuple[DeliverableChoice, ...] = ()
-    queued: int = 0  # re-prompts recorded
-    unreachable: tuple[str, ...] = ()  # SROs without a chat account: not re-prompted
-    undelivered: int = 0  # re-prompts not sent yet (they stay in the outbox)
-    delivery_errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.reports.view import PersonView, rag_label
+from bot.ports.report_view import PersonView, rag_label
 from bot.words import direction_word, long_date
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.calendar.periods import Period, PeriodError, parse_financial_year
+from bot.ports.reports import Target
 from bot.reports.cover import CoverError, check_cover
 from bot.reports.errors import PublishError
 from storage.db import session_scope
@@ -30,51 +31,6 @@ if TYPE_CHECKING:
 # ``/compile-report … date=…``: the cover's "Date submitted".
 _COVER_SHORTHANDS = {"date": "date_submitted"}
 _CLOSURE_WORDS = frozenset({"closure", "close", "year-end", "yearend", "year", "end"})
-
-
-@dataclass(frozen=True)
-class Target:
-    """What to compile: one quarter, or (``fy`` set) the year-end closure report."""
-
-    period: Period | None = None
-    fy: int | None = None
-
-    def __post_init__(self) -> None:
-        if (self.period is None) == (self.fy is None):
-            raise ValueError("a report target is either a period or a financial year")
-
-    @classmethod
-    def quarter(cls, period: Period) -> Target:
-        return cls(period=period)
-
-    @classmethod
-    def year_end(cls, fy: int) -> Target:
-        return cls(fy=fy)
-
-    @property
-    def closure(self) -> bool:
-        return self.fy is not None
-
-    @property
-    def kind(self) -> str:
-        return "closure" if self.closure else "quarter"
-
-    @property
-    def label(self) -> str:
-        if self.period is not None:
-            return self.period.label
-        assert self.fy is not None
-        return f"{Period(self.fy, 1).fy_label} closure"
-
-    @property
-    def key(self) -> str:
-        """One id-safe word per target (``2024-25-Q2``, ``2024-25-closure``)."""
-        if self.period is not None:
-            return self.period.slug
-        return f"{self.fy}-{((self.fy or 0) + 1) % 100:02d}-closure"
-
-    def __str__(self) -> str:
-        return self.label
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from jinja2 import TemplateError
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.links import personal_link
 from bot.context import AppContext
-from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
+from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.reports.decisions import CHANGES_REQUESTED
 from handlers.email.render import render
 from handlers.email.transports import Email, Transport

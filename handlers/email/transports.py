@@ -11,7 +11,7 @@
   ``((body))``; ``reference`` is the outbox key, and a second attempt first asks Notify for a
   notification with that reference, so a kill between send and mark sends nothing twice.
 
-Errors become ``bot.messaging.channel`` errors: what retrying cannot fix (an address or a login
+Errors become ``bot.ports.messages`` errors: what retrying cannot fix (an address or a login
 refused: SMTP 5xx, Notify 400/403) is ``PermanentSendError``; the rest (a dropped connection,
 SMTP 4xx, Notify 429/5xx) ``TransientSendError``, left pending for the next run.
 """
@@ -30,7 +30,7 @@ from typing import Protocol
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from bot.messaging.channel import PermanentSendError, TransientSendError
+from bot.ports.messages import PermanentSendError, TransientSendError
 from bot.settings import Settings, SettingsError
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.collection.followups import Stored, Submitted
 from bot.collection.submissions import after_form
-from bot.messaging.channel import RecordedMessage, SentRef
+from bot.ports.messages import RecordedMessage, SentRef
+from bot.ports.updates import Stored, Submitted
 from handlers.slack.blocks.prompt import prompt_message
 from handlers.slack.blocks.replies import co_owner_reply, received_reply
 from handlers.slack.context import SlackContext

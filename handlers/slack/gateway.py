@@ -35,9 +35,9 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.messaging.channel import PermanentSendError as PermanentChannelError
-from bot.messaging.channel import SendError
-from bot.messaging.channel import TransientSendError as TransientChannelError
+from bot.ports.messages import PermanentSendError as PermanentChannelError
+from bot.ports.messages import SendError
+from bot.ports.messages import TransientSendError as TransientChannelError
 from bot.settings import Settings
 from handlers.slack.pacing import Pacer
 

@@ -11,7 +11,7 @@ outbox remembers (a DM prompt's ``D…`` channel and ts is how thread replies fi
 deliverable). A prompt card's facts are read by ``bot.collection.cards``; only drawing it is here.
 
 Slack errors that retrying cannot fix (unknown user, archived channel, invalid blocks) become
-``bot.messaging.channel.PermanentSendError`` so the row is marked failed and reported to the
+``bot.ports.messages.PermanentSendError`` so the row is marked failed and reported to the
 governance leads; anything else leaves the row pending for the next run.
 
 DMs are posted to the user id itself: Slack opens the app's DM, no ``conversations.open``.
@@ -31,8 +31,8 @@ from bot.collection.cards import prompt_card
 from bot.collection.followups import FOLLOW_UP
 from bot.collection.status import OutstandingItem, OutstandingTheme
 from bot.collection.values import Target
-from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
 from bot.messaging.outbox import Sender
+from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.reports.decisions import CHANGES_REQUESTED
 from handlers.slack.blocks.prompt import (
     Notice,

@@ -3,7 +3,7 @@
 ``bot.reports.publish`` and ``bot.reports.decisions`` decide what happens; this class says it
 in Slack: the summary's Block Kit (``handlers.slack.blocks.report``) with its status and
 buttons, the redraws after a decision, the files in the summary's thread and the thread notes.
-Slack's errors are ``bot.messaging.channel`` errors (the gateway's subclass them), except a
+Slack's errors are ``bot.ports.messages`` errors (the gateway's subclass them), except a
 summary that cannot be posted at all, which becomes a ``PublishError`` saying what to do.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.ports.reports import PostedMessage, ReportRecord, StatusNote
 from bot.reports import ClosureView, ReportView
 from bot.reports.errors import PublishError
-from bot.reports.records import PostedMessage, ReportRecord, StatusNote
 from handlers.slack.blocks.report import (
     closure_body,
     report_body,

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
-from bot.collection.cards import PromptCard
 from bot.collection.status import OutstandingTheme
 from bot.collection.values import Target
+from bot.ports.updates import PromptCard
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_UPDATE, update_button_value
 from handlers.slack.blocks.text import Message, chunks, deliverable_name, names, where

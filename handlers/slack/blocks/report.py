@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.ports.reports import DeliverableChoice, ReportRecord, StatusNote
 from bot.reports import ClosureView, ProgressRow, RagCounts, ReportView
-from bot.reports.records import DeliverableChoice, ReportRecord, StatusNote
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import BadValue, load_object, record_id
 from handlers.slack.blocks.words import (

@@ -26,10 +26,10 @@ from bot.collection.rounds import find_round
 from bot.collection.updates import latest_updates
 from bot.framework.importer import import_file
 from bot.messaging.flows import deliver_outbox
+from bot.ports.reports import PostedMessage, Target
 from bot.reports.compile import compile_report
 from bot.reports.decisions import ask_for_changes
-from bot.reports.records import PostedMessage, mark_posted, prepare_draft, record_compile
-from bot.reports.targets import Target
+from bot.reports.records import mark_posted, prepare_draft, record_compile
 from bot.settings import SettingsError
 from ragtime.wiring import slack_context
 from storage.db import session_scope

@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.calendar.periods import Period
 from bot.collection.rounds import freeze_round, open_round
 from bot.collection.updates import PeriodFrozen, submit_update
+from bot.ports.reports import PostedMessage, Target
 from bot.reports.decisions import approve_report, reopen_report, request_changes
 from bot.reports.errors import (
     InvalidRequest,
@@ -22,7 +23,6 @@ from bot.reports.errors import (
     ReportSuperseded,
 )
 from bot.reports.records import (
-    PostedMessage,
     earlier_drafts,
     mark_files_uploaded,
     mark_posted,
@@ -30,7 +30,7 @@ from bot.reports.records import (
     prepare_draft,
     record_compile,
 )
-from bot.reports.targets import Target, default_period, parse_compile_text
+from bot.reports.targets import default_period, parse_compile_text
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Round, Source
 from tests.scenario.reports.conftest import NOW, Q2, World, build_world

@@ -1,10 +1,10 @@
 """``deliver_outbox``: what the outbox holds, sent through the context's messenger."""
 
 from bot.context import AppContext
-from bot.messaging.channel import PermanentSendError, RecordedMessage, SentRef
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.outbox import record_message
 from bot.ports import Ports
+from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.settings import Settings
 from storage.db import session_scope
 

@@ -101,7 +101,7 @@ def test_without_a_cover_block_defaults_or_nothing_never_a_dash(report_engine):
 
 
 def test_a_bad_date_in_the_framework_is_a_clear_error(report_engine):
-    from bot.reports.view import ReportError
+    from bot.ports.report_view import ReportError
 
     with session_scope(report_engine, write=True) as session:
         session.get(Framework, 1).cover = {"date submitted": "next tuesday"}

@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from bot.context import AppContext
-from bot.messaging.channel import PermanentSendError, RecordedMessage
+from bot.ports.messages import PermanentSendError, RecordedMessage
 from bot.settings import load_settings
 from handlers.email.messenger import EmailMessenger
 from handlers.email.transports import SmtpTransport

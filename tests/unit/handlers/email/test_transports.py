@@ -9,7 +9,7 @@ import ssl
 
 import pytest
 
-from bot.messaging.channel import PermanentSendError, TransientSendError
+from bot.ports.messages import PermanentSendError, TransientSendError
 from bot.settings import load_settings
 from handlers.email.transports import (
     Email,

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.collection.cards import PromptCard, Received
 from bot.collection.rules import Rules
 from bot.collection.status import (
     HomePage,
@@ -20,6 +19,7 @@ from bot.collection.status import (
 )
 from bot.collection.submissions import FormFacts
 from bot.collection.values import Draft, Rag, Target
+from bot.ports.updates import PromptCard, Received
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.home import home_view
 from handlers.slack.blocks.ids import (

@@ -12,9 +12,10 @@ implementations in ``handlers.slack`` (an email channel can fill the same ports 
 - ``FollowUps`` tells people what a stored update changed (the confirmation, refreshed prompts,
   co-owners).
 
-Channels raise the errors of ``bot.messaging.channel`` (``PermanentSendError``,
-``TransientSendError``). In ``bot``'s layering this module sits above the business areas: they
-name its types only for type checking.
+Channels raise the errors of ``bot.ports.messages`` (``PermanentSendError``,
+``TransientSendError``). The values the ports carry live beside them in this package
+(``messages``, ``updates``, ``reports``, ``report_view``, ``closure_view``), so the ports and
+``bot.context`` sit below every business area that uses them: no import, typed or not, runs up.
 """
 
 from __future__ import annotations
@@ -22,20 +23,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from bot.messaging.channel import (
+from bot.ports.closure_view import ClosureView
+from bot.ports.messages import (
     PermanentSendError,
     RecordedMessage,
     SendError,
     SentRef,
     TransientSendError,
 )
-
-if TYPE_CHECKING:
-    from bot.collection.followups import Submitted
-    from bot.reports.records import PostedMessage, ReportRecord, StatusNote
-    from bot.reports.view import ClosureView, ReportView
+from bot.ports.report_view import ReportView
+from bot.ports.reports import PostedMessage, ReportRecord, StatusNote
+from bot.ports.updates import Submitted
 
 __all__ = [
     "Directory",
