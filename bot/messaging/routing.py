@@ -1,9 +1,10 @@
 """One messenger per channel, chosen by the outbox row: ``RoutedMessenger``.
 
 Every recorded message names the channel that delivers it (``OutboxMessage.via``: ``slack``, the
-default, or ``email``); ``ragtime.wiring`` fills ``Ports.messenger`` with a ``RoutedMessenger``
-holding the channels this deployment has. Nothing here knows what a channel does: a row for a
-channel that is not configured fails permanently, so the governance leads are told.
+default, ``teams`` or ``email``); ``ragtime.wiring`` fills ``Ports.messenger`` with a
+``RoutedMessenger`` holding the channels this deployment has. Nothing here knows what a channel
+does: a row for a channel that is not configured fails permanently, so the governance leads are
+told.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 
 SLACK = "slack"
 EMAIL = "email"
+TEAMS = "teams"
 
 
 class ChannelMessenger(Protocol):
@@ -32,5 +34,5 @@ class RoutedMessenger:
         if messenger is None:
             raise PermanentSendError(
                 f"{message.kind} {message.key} is for {message.via}, which is not configured "
-                f"(see RAGTIME_EMAIL_TRANSPORT in .env.example)", error=f"no_{message.via}")
+                f"(see .env.example)", error=f"no_{message.via}")
         return messenger.send(message)
