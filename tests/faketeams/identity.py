@@ -43,6 +43,7 @@ class FakeIdentity:
     url: str = ""
     key: rsa.RSAPrivateKey = field(default_factory=_new_key)
     grants: list[dict[str, str]] = field(default_factory=list)  # token requests accepted
+    tokens: set[str] = field(default_factory=set)  # access tokens issued
     refused_grants: int = 0
     key_fetches: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -82,6 +83,11 @@ class FakeIdentity:
         return self.sign({"iss": ISSUER, "aud": APP_ID, "serviceurl": service_url,
                           "iat": now, "nbf": now, "exp": now + 3600}, key=_new_key())
 
+    def issued(self, token: str) -> bool:
+        """Whether ``token`` is an access token this service issued (the connector asks)."""
+        with self._lock:
+            return token in self.tokens
+
     # -- the server side ------------------------------------------------------------------
     def grant(self, form: dict[str, str], tenant: str) -> tuple[int, dict[str, Any]]:
         if (form.get("grant_type") != "client_credentials" or form.get("client_id") != APP_ID
@@ -93,7 +99,10 @@ class FakeIdentity:
             self.grants.append(form)
         token = jwt.encode({"aud": "https://api.botframework.com", "appid": APP_ID,
                             "jti": uuid.uuid4().hex, "exp": int(time.time()) + 3600},
-                           "not-checked", algorithm="HS256")
+                           "the fake connector checks the token, not this key",
+                           algorithm="HS256")
+        with self._lock:
+            self.tokens.add(token)
         return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
                      "access_token": token}
 
