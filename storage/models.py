@@ -37,6 +37,7 @@ class Source(StrEnum):
     imported = "import"
     cli = "cli"
     web = "web"  # the web form (handlers/web), for SROs not on Slack
+    teams = "teams"  # a prompt card submitted in Microsoft Teams (handlers/teams)
 
 
 class Framework(SQLModel, table=True):

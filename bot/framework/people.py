@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from bot.messaging.routing import EMAIL, SLACK, TEAMS
+from bot.settings import Settings
 from storage.models import Person
 from storage.repo import audit
 
@@ -70,6 +71,29 @@ def reach_of(
             return Reach(via, ways[via])
     first = choice if choice != AUTO else next(iter(order), SLACK)
     return Reach(None, problem=problems.get(first, problems[SLACK]))
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The channels this deployment reaches people on: email when it sends email, Teams when
+    it is set up for Teams, and the order ``auto`` tries them in (``RAGTIME_CHANNEL_ORDER``)."""
+
+    email: bool = False
+    teams: bool = False
+    order: tuple[str, ...] = DEFAULT_ORDER
+
+    @classmethod
+    def of(cls, settings: Settings) -> Channels:
+        return cls(email=settings.email_enabled, teams=settings.teams_enabled,
+                   order=settings.channel_order)
+
+    def reach(self, *, channel: str | None, slack_id: str | None, email: str | None,
+              teams_id: str | None = None) -> Reach:
+        """``reach_of`` on this deployment's channels (a Teams account counts only while
+        Teams is set up)."""
+        return reach_of(channel=channel, slack_id=slack_id, email=email,
+                        email_enabled=self.email, teams_id=teams_id if self.teams else None,
+                        order=self.order)
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,24 @@ def person_for_teams_id(session: Session, aad_object_id: str) -> Person | None:
 def _person_by_email(session: Session, emails: list[str]) -> Person | None:
     return session.exec(select(Person).where(
         func.lower(col(Person.email)).in_(emails)).order_by(Person.id)).first()
+
+
+def reach_in_teams(engine: Engine, aad_object_id: str) -> TeamsConversation | None:
+    """``conversation_of`` in a unit of work of its own (for a channel sending a message)."""
+    with session_scope(engine) as session:
+        return conversation_of(session, aad_object_id)
+
+
+def teams_person(engine: Engine, aad_object_id: str) -> tuple[int, str] | None:
+    """(person id, name) of a verified Teams user, or None when not matched to anyone."""
+    with session_scope(engine) as session:
+        person = person_for_teams_id(session, aad_object_id)
+        return (person.id or 0, person.name) if person is not None else None
+
+
+def latest_service_url(engine: Engine) -> str | None:
+    """The service URL Teams last gave (one per region: every conversation of our tenant uses
+    it), for posting where no person's conversation says (the governance channel)."""
+    with session_scope(engine) as session:
+        return session.exec(select(TeamsAccount.service_url).order_by(
+            col(TeamsAccount.updated_at).desc(), col(TeamsAccount.id).desc())).first()

@@ -4,8 +4,9 @@ A request is verified first (``handlers.teams.auth``: 401 and nothing stored whe
 the Bot Framework's, for our app and tenant). A verified message, ``installationUpdate`` or
 ``conversationUpdate`` is written to the inbox (``bot.messaging.inbox``, deduplicated on the
 activity's id, so a redelivery is stored once) before the 200, as a Slack event is; the worker
-does the rest (``handlers.teams.work``). Other activities (typing, reactions…) are answered 200
-and dropped.
+does the rest (``handlers.teams.work``). A card's ``Action.Execute`` (an invoke) is answered
+in the response, as a Slack modal is (``handlers.teams.invoke``). Other activities (typing,
+reactions…) are answered 200 and dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.context import AppContext
 from bot.messaging.inbox import receive
 from handlers.teams.activities import INVOKE, STORED_TYPES, delivery_key
 from handlers.teams.auth import ActivityVerifier, Unauthorized, Verified
+from handlers.teams.invoke import answer_card_action
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ TEAMS_ACTIVITY = "teams.activity"  # the inbox kind of a stored activity
 MAX_BODY = 256 * 1024
 
 # An invoke (a card's Action.Execute) is answered in its response: (ctx, verified, activity)
-# -> (status, JSON body). Filled by handlers.teams.invoke.
+# -> (status, JSON body); ``handlers.teams.invoke.answer_card_action`` unless a test says.
 InvokeAnswer = Callable[[AppContext, Verified, dict[str, Any]], tuple[int, dict[str, Any]]]
 
 
@@ -46,6 +48,7 @@ def teams_blueprint(ctx: AppContext, *, verifier: ActivityVerifier | None = None
                     invoke: InvokeAnswer | None = None) -> Blueprint:
     blueprint = Blueprint("teams", __name__)
     verifier = verifier or verifier_for(ctx)
+    invoke = invoke or answer_card_action
 
     @blueprint.post(MESSAGES_PATH)
     def messages() -> Response:
@@ -67,7 +70,7 @@ def teams_blueprint(ctx: AppContext, *, verifier: ActivityVerifier | None = None
             log.warning("Teams request refused (401): %s", refusal)
             return _json(401, {"error": "unauthorized"})
         kind = activity.get("type")
-        if kind == INVOKE and invoke is not None:
+        if kind == INVOKE:
             status, body = invoke(ctx, verified, activity)
             return _json(status, body)
         if kind in STORED_TYPES:

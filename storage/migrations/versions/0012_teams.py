@@ -2,6 +2,7 @@
 
 ``teams_account`` holds, per Teams user (AAD object id), the 1:1 conversation and service URL
 captured from their install, and the person matched by email or UPN (bot.framework.teams).
+Updates submitted on a Teams card are stored with ``source = 'teams'``.
 
 Revision ID: 0012_teams
 Revises: 0008_link_revocation
@@ -18,6 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # A native enum on PostgreSQL (>= 12 allows this inside the migration's transaction);
+        # SQLite stores the enum as plain VARCHAR.
+        op.execute("ALTER TYPE source ADD VALUE IF NOT EXISTS 'teams'")
     op.create_table(
         "teams_account",
         sa.Column("id", sa.Integer(), nullable=False),
