@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -31,6 +32,9 @@ class AppContext:
     engine: Engine
     ports: Ports | None = None
     clock: Callable[[], datetime] = field(default=utc_now)
+    # What the composition root keeps beside the ports for a channel's own edge (the Teams
+    # channel: its gateway, and the worker's work for its inbox kinds). Never read by ``bot``.
+    edges: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC unless a test clock says otherwise)."""
@@ -43,5 +47,6 @@ class AppContext:
     @property
     def channels(self) -> Ports:
         if self.ports is None:
-            raise NotConnected("this needs Slack: set SLACK_BOT_TOKEN (see .env.example)")
+            raise NotConnected("this needs a chat channel: set SLACK_BOT_TOKEN or the "
+                               "RAGTIME_TEAMS_* settings (see .env.example)")
         return self.ports

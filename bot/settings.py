@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
 
 SECRET_KEY_MIN = 32
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
+TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
+TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+CHANNEL_NAMES = ("slack", "teams", "email")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class SettingsError(RuntimeError):
@@ -69,6 +74,55 @@ class Settings(BaseSettings):
     notify_base_url: str = Field(default=NOTIFY_URL,
                                  alias="RAGTIME_NOTIFY_BASE_URL")
     notify_template_id: str | None = Field(default=None, alias="RAGTIME_NOTIFY_TEMPLATE_ID")
+    # Microsoft Teams (handlers/teams): the Azure Bot's app id and client secret, the one tenant
+    # served, and where tokens are got (outbound) and verified (inbound; sovereign clouds, tests).
+    teams_app_id: str | None = Field(default=None, alias="RAGTIME_TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = Field(default=None, alias="RAGTIME_TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(default=None, alias="RAGTIME_TEAMS_TENANT_ID")
+    teams_governance_conversation: str | None = Field(
+        default=None, alias="RAGTIME_TEAMS_GOVERNANCE_CONVERSATION")
+    teams_login_url: str = Field(default=TEAMS_LOGIN_URL, alias="RAGTIME_TEAMS_LOGIN_URL")
+    teams_openid_metadata_url: str = Field(default=TEAMS_OPENID_METADATA_URL,
+                                           alias="RAGTIME_TEAMS_OPENID_METADATA_URL")
+    teams_graph: bool = Field(default=False, alias="RAGTIME_TEAMS_GRAPH")
+    channel_order_raw: str = Field(default=",".join(CHANNEL_NAMES),
+                                   alias="RAGTIME_CHANNEL_ORDER")
+
+    @field_validator("teams_app_id", "teams_tenant_id", mode="before")
+    @classmethod
+    def _guid(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return None if isinstance(value, str) else value
+        if not _GUID.match(value.strip()):
+            raise ValueError("must be a GUID such as 00000000-0000-0000-0000-000000000000 "
+                             "(from the Azure Bot resource)")
+        return value.strip().lower()
+
+    @field_validator("teams_governance_conversation", mode="before")
+    @classmethod
+    def _conversation(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("teams_login_url", "teams_openid_metadata_url", mode="before")
+    @classmethod
+    def _teams_url(cls, value: object, info: ValidationInfo) -> object:
+        default = (TEAMS_LOGIN_URL if info.field_name == "teams_login_url"
+                   else TEAMS_OPENID_METADATA_URL)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default
+        if not isinstance(value, str) or not value.strip().startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL such as {default}")
+        return value.strip().rstrip("/")
+
+    @field_validator("channel_order_raw")
+    @classmethod
+    def _channel_order(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in CHANNEL_NAMES]
+        if unknown or not names or len(set(names)) != len(names):
+            raise ValueError(f"must list some of {', '.join(CHANNEL_NAMES)} once each, "
+                             "comma-separated, such as slack,teams,email")
+        return ",".join(names)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -111,10 +165,44 @@ class Settings(BaseSettings):
         return value
 
     @cached_property
+    def channel_order(self) -> tuple[str, ...]:
+        """The channels ``auto`` tries, in order (``RAGTIME_CHANNEL_ORDER``)."""
+        return tuple(self.channel_order_raw.split(","))
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Whether this deployment uses Slack (any Slack token given; then all it needs must be)."""
+        return bool(self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Whether this deployment uses Microsoft Teams (any of its credentials given)."""
+        return bool(self.teams_app_id or self.teams_app_password or self.teams_tenant_id)
+
+    def require_teams(self) -> None:
+        """Stop start-up with one line naming the missing Teams setting(s)."""
+        needed = {"RAGTIME_TEAMS_APP_ID": self.teams_app_id,
+                  "RAGTIME_TEAMS_APP_PASSWORD": self.teams_app_password,
+                  "RAGTIME_TEAMS_TENANT_ID": self.teams_tenant_id}
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise SettingsError(f"missing setting(s): {', '.join(missing)} (see .env.example: "
+                                "'Microsoft Teams')")
+
+    def require_channels(self, *, socket: bool = False, inbound: bool = True) -> None:
+        """At least one chat channel, each one given wholly: Slack (``require_slack``), Teams
+        (``require_teams``) or both. Neither: the Slack settings are named, as before Teams."""
+        if self.teams_enabled:
+            self.require_teams()
+        if self.slack_enabled or not self.teams_enabled:
+            self.require_slack(socket=socket, inbound=inbound)
+
+    @cached_property
     def governance_leads(self) -> frozenset[str]:
-        """Slack user ids and/or emails (emails lower-cased)."""
+        """Slack user ids, Teams (AAD) object ids and/or emails; emails and GUIDs lower-cased."""
         items = (item.strip() for item in self.governance_leads_raw.split(","))
-        return frozenset(item.lower() if "@" in item else item for item in items if item)
+        return frozenset(item.lower() if "@" in item or _GUID.match(item) else item
+                         for item in items if item)
 
     @property
     def email_enabled(self) -> bool:

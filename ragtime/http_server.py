@@ -83,7 +83,7 @@ class HttpServer:
 
 
 def make_server(
-    app: App, ctx: AppContext, host: str = "127.0.0.1", port: int = 0,
+    app: App | None, ctx: AppContext, host: str = "127.0.0.1", port: int = 0,
     threads: int = DEFAULT_THREADS, *, slack_events: bool = True,
 ) -> HttpServer:
     """The HTTP server, bound (port 0 picks a free one) but not yet serving."""
@@ -91,7 +91,7 @@ def make_server(
 
 
 def serve_http(
-    app: App, ctx: AppContext, host: str = "0.0.0.0", port: int = 3000,
+    app: App | None, ctx: AppContext, host: str = "0.0.0.0", port: int = 3000,
     threads: int = DEFAULT_THREADS,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM)."""

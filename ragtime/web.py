@@ -44,17 +44,19 @@ SECURITY_HEADERS = {
 }
 
 
-def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> Flask:
+def create_web_app(bolt: App | None, ctx: AppContext, *, slack_events: bool = True) -> Flask:
     """The Flask app for ``bolt`` on ``ctx`` (``SettingsError`` when the form is half set up);
-    without ``slack_events`` (Socket Mode) there is no ``POST /slack/events``."""
+    without ``slack_events`` (Socket Mode) or without Slack (``bolt`` None: a Teams-only
+    deployment) there is no ``POST /slack/events``. With Teams set up, ``POST /api/messages``."""
     web = Flask("ragtime", static_folder=None)
-    slack = SlackRequestHandler(bolt)
+    slack = SlackRequestHandler(bolt) if bolt is not None else None
 
     def events() -> Any:
         """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
         an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
         Bolt handles every error a listener raises itself, so what escapes here is a request it
         could not read at all; nothing of it is logged but its size."""
+        assert slack is not None
         try:
             return slack.handle(request)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError,
@@ -63,7 +65,7 @@ def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> 
                         type(error).__name__, request.content_length or "?")
             return _json(400, {"ok": False, "error": "unreadable request"})
 
-    if slack_events:
+    if slack_events and slack is not None:
         web.post(EVENTS_PATH)(events)
 
     @web.get(HEALTH_PATH)
@@ -123,6 +125,12 @@ def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> 
         web.register_blueprint(blueprint)
         web.jinja_env.autoescape = True  # every template, whatever its name
         web.config["RAGTIME_PUBLIC_URL"] = ctx.settings.public_url
+    if ctx.settings.teams_enabled:
+        # Imported here, not at the top: the Teams SDK takes seconds to import, and a
+        # Slack-only deployment (or a CLI command) never needs it.
+        from handlers.teams.inbound import teams_blueprint
+
+        web.register_blueprint(teams_blueprint(ctx))
     return web
 
 

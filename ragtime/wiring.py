@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
+from bot.collection.followups import FOLLOW_UP
 from bot.context import AppContext, utc_now
-from bot.messaging.routing import EMAIL, SLACK, RoutedMessenger
-from bot.ports import Messenger
+from bot.messaging.routing import EMAIL, SLACK, TEAMS, AllFollowUps, RoutedMessenger
+from bot.ports import Messenger, Ports
 from bot.settings import Settings, SettingsError
 from handlers.email.messenger import EmailMessenger
 from handlers.email.transports import make_transport
@@ -28,6 +30,9 @@ from handlers.slack.gateway import SlackGateway, make_web_client
 from handlers.slack.ports import slack_ports
 from storage.db import DatabaseError, open_engine
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:  # imported when Teams is set up (add_teams)
+    from handlers.teams.channel import TeamsChannel
 
 
 def database(settings: Settings, engine: Engine | None = None, *,
@@ -59,18 +64,71 @@ def slack_context(
     ctx = SlackContext(settings=settings, engine=database(settings, engine), clock=clock,
                        gateway=SlackGateway(client or make_web_client(settings)))
     ports = slack_ports(ctx)
-    ports.messenger = routed_messenger(ctx, ports.messenger)
+    teams = add_teams(ctx)
+    ports.messenger = routed_messenger(ctx, ports.messenger, teams=teams)
+    if teams is not None:
+        ports.follow_ups = AllFollowUps([ports.follow_ups, teams.follow_ups])
     ctx.ports = ports
     return ctx
 
 
-def routed_messenger(ctx: AppContext, slack: Messenger) -> RoutedMessenger:
-    """Each outbox row to its channel: Slack, and email when ``RAGTIME_EMAIL_TRANSPORT`` is set
-    (``SettingsError`` naming what is missing for it)."""
-    messengers: dict[str, Messenger] = {SLACK: slack}
+def teams_context(settings: Settings, *, engine: Engine | None = None,
+                  clock: Callable[[], datetime] = utc_now) -> AppContext:
+    """A deployment on Teams (and email) without Slack: every port filled by Teams."""
+    settings.require_teams()
+    ctx = AppContext(settings=settings, engine=database(settings, engine), clock=clock)
+    teams = add_teams(ctx)
+    assert teams is not None
+    ctx.ports = teams_ports(ctx, teams, routed_messenger(ctx, None, teams=teams))
+    return ctx
+
+
+def channel_context(settings: Settings, *, engine: Engine | None = None,
+                    client: WebClient | None = None,
+                    clock: Callable[[], datetime] = utc_now) -> AppContext:
+    """The context on this deployment's channels: Slack (with Teams beside it when set up),
+    or Teams alone."""
+    if settings.slack_enabled or not settings.teams_enabled:
+        return slack_context(settings, engine=engine, client=client, clock=clock)
+    return teams_context(settings, engine=engine, clock=clock)
+
+
+def add_teams(ctx: AppContext) -> TeamsChannel | None:
+    """The Teams channel of ``ctx`` when Teams is set up (kept in ``ctx.edges``), else None.
+
+    Imported here, not at the top: the Teams SDK takes seconds to import and a Slack-only
+    deployment or a CLI command that reaches nobody never needs it."""
+    if not ctx.settings.teams_enabled:
+        return None
+    ctx.settings.require_teams()
+    from handlers.teams.channel import teams_channel
+
+    channel = teams_channel(ctx)
+    ctx.edges[TEAMS] = channel
+    return channel
+
+
+def teams_ports(ctx: AppContext, teams: TeamsChannel, messenger: Messenger) -> Ports:
+    from handlers.teams.channel import NoDirectory
+    from handlers.teams.report_channel import TeamsReportChannel
+
+    return Ports(messenger=messenger, directory=NoDirectory(),
+                 reports=TeamsReportChannel(ctx, teams.gateway), follow_ups=teams.follow_ups)
+
+
+def routed_messenger(ctx: AppContext, slack: Messenger | None, *,
+                     teams: TeamsChannel | None = None) -> RoutedMessenger:
+    """Each outbox row to its channel: Slack, Teams when it is set up, and email when
+    ``RAGTIME_EMAIL_TRANSPORT`` is set (``SettingsError`` naming what is missing for it)."""
+    messengers: dict[str, Messenger] = {SLACK: slack} if slack is not None else {}
+    by_kind: dict[str, Messenger] = {}
+    if teams is not None:
+        messengers[TEAMS] = teams.messenger
+        if slack is None:  # Slack's messenger sends it otherwise (and refreshes its Home tab)
+            by_kind[FOLLOW_UP] = teams.follow_up_sender
     if ctx.settings.email_enabled:
         messengers[EMAIL] = EmailMessenger(ctx, make_transport(ctx.settings))
-    return RoutedMessenger(messengers)
+    return RoutedMessenger(messengers, by_kind=by_kind)
 
 
 def outbound_context(settings: Settings) -> SlackContext:

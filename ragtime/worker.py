@@ -31,9 +31,11 @@ from slack_bolt import App, BoltRequest
 
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.followups import FOLLOW_UP
+from bot.context import AppContext
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
 from bot.messaging.inbox import MAX_ATTEMPTS, GiveUp, Received, claim, do_one
+from bot.messaging.routing import TEAMS
 from bot.settings import Settings
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, SLACK_REQUEST
@@ -52,10 +54,17 @@ BEAT_SECONDS = 5.0
 WORKER_KINDS = frozenset({FOLLOW_UP, CONFIRMATION})
 
 
-def handler_for(app: App, ctx: SlackContext) -> Callable[[Received], None]:
-    """What the worker does with one inbox item."""
+def handler_for(app: App | None, ctx: AppContext) -> Callable[[Received], None]:
+    """What the worker does with one inbox item (``app`` None: a deployment without Slack)."""
+    teams = ctx.edges.get(TEAMS)
+    teams_work = teams.work() if teams is not None else {}
 
     def handle(item: Received) -> None:
+        if item.kind in teams_work:
+            teams_work[item.kind](item.payload)
+            return
+        if app is None or not isinstance(ctx, SlackContext):
+            raise GiveUp(f"{item.kind!r} is Slack's work, and Slack is not set up")
         if item.kind == SLACK_REQUEST:
             request = BoltRequest(body=item.payload["body"], mode="socket_mode",
                                   context={LAST_ATTEMPT: item.attempts >= MAX_ATTEMPTS})
@@ -77,7 +86,7 @@ def handler_for(app: App, ctx: SlackContext) -> Callable[[Received], None]:
 class Worker:
     """The worker's threads in this process; ``start()`` / ``stop()`` (tests run one so)."""
 
-    def __init__(self, app: App, ctx: SlackContext, *, threads: int | None = None,
+    def __init__(self, app: App | None, ctx: AppContext, *, threads: int | None = None,
                  poll: float = IDLE_POLL_SECONDS, name: str | None = None,
                  outbox_kinds: frozenset[str] = WORKER_KINDS) -> None:
         self.app, self.ctx = app, ctx

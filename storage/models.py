@@ -37,6 +37,7 @@ class Source(StrEnum):
     imported = "import"
     cli = "cli"
     web = "web"  # the web form (handlers/web), for SROs not on Slack
+    teams = "teams"  # a prompt card submitted in Microsoft Teams (handlers/teams)
 
 
 class Framework(SQLModel, table=True):
@@ -345,3 +346,23 @@ class LinkRevocation(SQLModel, table=True):
     round_id: int | None = Field(default=None, foreign_key="round.id")
     revoked_at: datetime = Field(default_factory=utcnow)
     revoked_by: str = ""
+
+
+# --- issue 20: Microsoft Teams ---
+
+
+class TeamsAccount(SQLModel, table=True):
+    """A Teams user who installed Ragtime: the conversation that reaches them (Teams will not
+    send to an email address) and, once matched by email or UPN, the person they are."""
+
+    __tablename__ = "teams_account"
+    id: int | None = Field(default=None, primary_key=True)
+    aad_object_id: str = Field(unique=True)  # lower-case GUID
+    tenant_id: str
+    conversation_id: str
+    service_url: str
+    upn: str | None = Field(default=None, index=True)  # lower-cased email or UPN
+    name: str = ""
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    installed: bool = True  # False once they removed the app (then not reachable)
+    updated_at: datetime = Field(default_factory=utcnow)

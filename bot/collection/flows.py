@@ -40,7 +40,7 @@ from bot.collection.submissions import (
 )
 from bot.collection.values import day
 from bot.framework.choice import choose_framework
-from bot.framework.people import resolve_slack_ids
+from bot.framework.people import Channels, resolve_slack_ids
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.outbox import DeliveryReport, failed_messages, requeue_failed
 from storage.db import session_scope
@@ -114,7 +114,7 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
         resolved = resolve_slack_ids(session, found.get)
         opened = open_round(session, period=period, opened_by=opened_by,
                             framework_id=choose_framework(session, framework).id,
-                            email_enabled=ctx.settings.email_enabled)
+                            channels=Channels.of(ctx.settings))
         if opened.emailed:  # nothing is kept when email cannot be sent: fix the settings first
             ctx.settings.require_email()
         period_id = opened.round.period_id
@@ -189,7 +189,7 @@ def remind_outstanding(
         if round_ is None:
             raise RoundError(f"No round has been opened for {period.label}; open it first.")
         recorded = record_reminders(session, period, stage, framework_id=round_.framework_id,
-                                    email_enabled=ctx.settings.email_enabled)
+                                    channels=Channels.of(ctx.settings))
         period_id = round_.period_id
     report = deliver_outbox(ctx, kinds={"reminder"}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)

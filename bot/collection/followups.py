@@ -16,7 +16,8 @@ from bot.collection.updates import SubmitResult
 from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
 from bot.messaging.outbox import sent_prompts
-from bot.ports.updates import PromptCard, Stored, Submitted
+from bot.messaging.routing import TEAMS
+from bot.ports.updates import PromptCard, Stored, Submitted, TeamsPrompt
 from storage.db import session_scope
 from storage.models import Person
 
@@ -47,8 +48,14 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
         person = (session.get(Person, stored.actor_person_id)
                   if stored.actor_person_id is not None
                   else person_for_slack_id(session, stored.actor))
-        sent = [prompt for prompt in sent_prompts(session, stored.deliverable_id, stored.period)
-                if prompt.channel and prompt.ts]
+        every = [prompt for prompt in sent_prompts(session, stored.deliverable_id, stored.period)
+                 if prompt.channel and prompt.ts]
+        sent = [prompt for prompt in every if prompt.via != TEAMS]
+        in_teams = tuple(TeamsPrompt(to=str(prompt.payload.get("to") or ""),
+                                     person_id=prompt.person_id,
+                                     conversation_id=prompt.channel or "",
+                                     activity_id=prompt.ts or "")
+                         for prompt in every if prompt.via == TEAMS)
         prompts: tuple[tuple[str, str, str, PromptCard], ...] = ()
         if sent:  # the same facts on every card of the deliverable: read once
             facts = card_facts(session, stored.deliverable_id, stored.period)
@@ -57,4 +64,5 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
                  card(prompt.payload, facts))
                 for prompt in sent
             )
-    return Submitted(stored=stored, actor_name=person.name if person else "", prompts=prompts)
+    return Submitted(stored=stored, actor_name=person.name if person else "", prompts=prompts,
+                     teams_prompts=in_teams)

@@ -16,29 +16,33 @@ from sqlmodel import Session
 from bot.calendar.periods import Period
 from bot.collection.progress import DeliverableStatus, OwnerView, RoundStatusView, round_status
 from bot.collection.rounds import existing_round, iso_date
-from bot.framework.people import Reach, reach_of
+from bot.framework.people import Channels, Reach
+from bot.framework.teams import teams_ids
 from bot.messaging.outbox import record_message
-from bot.messaging.routing import EMAIL
+from bot.messaging.routing import EMAIL, TEAMS
 from storage.models import OutboxMessage, Round, RoundStatus
 from storage.repo import audit
 
 
 def record_reminders(
     session: Session, period: Period, stage: str, *, framework_id: int | None = None,
-    email_enabled: bool = False,
+    email_enabled: bool = False, channels: Channels | None = None,
 ) -> int:
     """Record one reminder per SRO still outstanding (listing their outstanding deliverables)
-    for ``stage`` (e.g. ``5-days-before``), on their channel (``reach_of``; ``email_enabled``:
-    this deployment sends email); returns how many were newly recorded. A frozen or closed
-    round is not chased."""
+    for ``stage`` (e.g. ``5-days-before``), on their channel (``reach_of``; ``channels``: what
+    this deployment reaches people on, or ``email_enabled`` alone); returns how many were newly
+    recorded. A frozen or closed round is not chased."""
     round_, view = _open_round_view(session, period, framework_id)
     if round_.frozen or round_.status != RoundStatus.open:
         return 0
     per_person: dict[int, tuple[OwnerView, Reach, list[DeliverableStatus]]] = {}
+    channels = channels or Channels(email=email_enabled)
+    in_teams = (teams_ids(session, {sro.person_id for item in view.outstanding
+                                    for sro in item.sros}) if channels.teams else {})
     for item in view.outstanding:
         for sro in item.sros:
-            reach = reach_of(channel=sro.channel, slack_id=sro.slack_id, email=sro.email,
-                             email_enabled=email_enabled)
+            reach = channels.reach(channel=sro.channel, slack_id=sro.slack_id, email=sro.email,
+                                   teams_id=in_teams.get(sro.person_id))
             if reach.via is not None:
                 per_person.setdefault(sro.person_id, (sro, reach, []))[2].append(item)
     recorded = 0
@@ -47,7 +51,7 @@ def record_reminders(
             session,
             key=f"reminder:{period.slug}:{stage}:{person_id}",
             kind="reminder", period_id=round_.period_id, person_id=person_id,
-            via=reach.via if reach.via == EMAIL else None,
+            via=reach.via if reach.via in (EMAIL, TEAMS) else None,
             payload={
                 "to": reach.to,
                 "round_id": round_.id,

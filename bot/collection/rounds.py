@@ -26,9 +26,10 @@ from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.updates import latest_updates
 from bot.framework.choice import FrameworkChoiceError, choose_framework
-from bot.framework.people import PersonRef, reach_of
+from bot.framework.people import Channels, PersonRef
+from bot.framework.teams import teams_ids
 from bot.messaging.outbox import record_message
-from bot.messaging.routing import EMAIL
+from bot.messaging.routing import EMAIL, TEAMS
 from storage.models import (
     Deliverable,
     DeliverableOwner,
@@ -88,10 +89,11 @@ def open_round(
     deadline: date | None = None,
     framework_id: int | None = None,
     email_enabled: bool = False,
+    channels: Channels | None = None,
 ) -> RoundOpened:
     """Open the period's round (once) and record a prompt per SRO per active deliverable on
-    Slack, and one email per SRO reached by email (``bot.framework.people.reach_of``;
-    ``email_enabled``: this deployment sends email).
+    Slack or Teams, and one email per SRO reached by email (``bot.framework.people.reach_of``;
+    ``channels``: what this deployment reaches people on, or ``email_enabled`` alone).
 
     Opening again records only prompts not yet recorded (a deliverable or a Slack id added
     since), and never changes the deadline. A frozen or closed round records no prompts.
@@ -124,11 +126,16 @@ def open_round(
     by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]] = {}
     if not round_.frozen and round_.status == RoundStatus.open:
         previous = latest_updates(session, period.previous())
-        for deliverable, theme, owners in _deliverables(session, framework.id):
+        channels = channels or Channels(email=email_enabled)
+        deliverables = _deliverables(session, framework.id)
+        in_teams = (teams_ids(session, {person.id for *_, owners in deliverables
+                                        for person, _role in owners if person.id is not None})
+                    if channels.teams else {})
+        for deliverable, theme, owners in deliverables:
             sros = _sros(owners)
             for person in sros:
-                reach = reach_of(channel=person.channel, slack_id=person.slack_id,
-                                 email=person.email, email_enabled=email_enabled)
+                reach = channels.reach(channel=person.channel, slack_id=person.slack_id,
+                                       email=person.email, teams_id=in_teams.get(person.id))
                 if reach.via is None:
                     missing.setdefault(person.id, PersonRef.of(person, reach.problem))
                     continue
@@ -149,9 +156,9 @@ def open_round(
                     session,
                     key=f"prompt:{period.slug}:{deliverable.id}:{person.id}",
                     kind="prompt", period_id=record.id, deliverable_id=deliverable.id,
-                    person_id=person.id,
+                    person_id=person.id, via=reach.via if reach.via == TEAMS else None,
                     payload={
-                        "to": person.slack_id,
+                        "to": reach.to,
                         "person_name": person.name,
                         "period": period.label,
                         "deadline": iso_date(round_.deadline),

@@ -183,14 +183,17 @@ class FormResult:
 
 def submit_from_form(
     ctx: AppContext, *, actor: str | None, target: Target, entered: FormValues, form_id: str,
-    person_id: int | None = None, refresh_home: bool = False,
+    person_id: int | None = None, refresh_home: bool = False, teams: bool = False,
 ) -> FormResult:
     """Store what ``actor`` (a Slack user; or the person ``person_id``, from a web form link)
     entered for ``target`` and record its follow-up messages (with a Home tab refresh when
     ``refresh_home``); committed when this returns. ``form_id`` (the channel's id of the
     submitted form) is the idempotency key: a double submit stores one version and one
-    follow-up."""
-    web = person_id is not None
+    follow-up. ``teams``: the person ``person_id`` submitted their prompt card in Teams (the
+    card's answer is the confirmation: no email)."""
+    web = person_id is not None and not teams
+    source = Source.teams if teams else Source.web if web else Source.modal
+    key = "teams" if teams else "web" if web else "view"
     try:
         with session_scope(ctx.engine, write=True) as session:
             result = submit_update(
@@ -198,8 +201,8 @@ def submit_from_form(
                 deliverable_id=target.deliverable_id,
                 period=target.period, rag=entered.rag or "", narrative=entered.narrative,
                 recovery_action=entered.recovery_action, recovery_date=entered.recovery_date,
-                change_reason=entered.change_reason, source=Source.web if web else Source.modal,
-                idempotency_key=f"{'web' if web else 'view'}:{form_id}", today=ctx.today(),
+                change_reason=entered.change_reason, source=source,
+                idempotency_key=f"{key}:{form_id}", today=ctx.today(),
                 now=ctx.now(),
             )
             stored = (stored_update(result, target.period,

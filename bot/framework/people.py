@@ -4,8 +4,9 @@ Framework files name SROs by email; Slack user ids are found once with ``users.l
 (the Slack layer passes that call in) and remembered. Anyone who cannot be found is reported,
 never silently skipped: they would otherwise never be prompted.
 
-A person's ``channel`` (framework files: ``channel:``, ``sro_channel``) is ``slack``, ``email``
-or ``auto`` (the default); ``reach_of`` is the one rule that turns it into how they are reached.
+A person's ``channel`` (framework files: ``channel:``, ``sro_channel``) is ``slack``, ``teams``,
+``email`` or ``auto`` (the default); ``reach_of`` is the one rule that turns it into how they are
+reached.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from bot.messaging.routing import EMAIL, SLACK
+from bot.messaging.routing import EMAIL, SLACK, TEAMS
+from bot.settings import Settings
 from storage.models import Person
 from storage.repo import audit
 
 AUTO = "auto"
-CHANNELS = (SLACK, EMAIL, AUTO)
+CHANNELS = (SLACK, TEAMS, EMAIL, AUTO)
+DEFAULT_ORDER = (SLACK, TEAMS, EMAIL)
 
 
 def check_channel(value: str) -> str | None:
@@ -32,34 +35,65 @@ def check_channel(value: str) -> str | None:
 
 @dataclass(frozen=True)
 class Reach:
-    """How a person is reached now: ``via`` ``slack`` (``to`` is their user id) or ``email``
-    (``to`` is their address); ``via`` None when they cannot be, and ``problem`` says why."""
+    """How a person is reached now: ``via`` ``slack`` (``to`` is their user id), ``teams``
+    (``to`` is their AAD object id) or ``email`` (``to`` is their address); ``via`` None when
+    they cannot be, and ``problem`` says why."""
 
     via: str | None
     to: str | None = None
     problem: str | None = None
 
 
+NOT_IN_TEAMS = "not reachable in Teams yet: they have not added Ragtime in Teams"
+
+
 def reach_of(
-    *, channel: str | None, slack_id: str | None, email: str | None, email_enabled: bool
+    *, channel: str | None, slack_id: str | None, email: str | None, email_enabled: bool,
+    teams_id: str | None = None, order: tuple[str, ...] = DEFAULT_ORDER,
 ) -> Reach:
-    """``slack``: their Slack account. ``email``: their address. ``auto``: Slack when an
-    account is known (found by email when the round opens), else email when this deployment
-    sends email (``RAGTIME_EMAIL_TRANSPORT``); otherwise not reached, as before email existed."""
+    """``slack``: their Slack account. ``teams``: their Teams conversation (``teams_id``: the
+    AAD object id of a Teams account that installed Ragtime). ``email``: their address.
+    ``auto``: the first of ``order`` (``RAGTIME_CHANNEL_ORDER``) that reaches them: Slack when
+    an account is known (found by email when the round opens), Teams once they added Ragtime
+    there, email when this deployment sends email (``RAGTIME_EMAIL_TRANSPORT``); otherwise not
+    reached, and the problem names the first channel tried."""
     choice = (channel or AUTO).strip().lower()
     address = (email or "").strip()
-    if choice == EMAIL:
-        if not address:
-            return Reach(None, problem="channel is email but there is no email address in the "
-                                      "framework file")
-        return Reach(EMAIL, address)
-    if slack_id:
-        return Reach(SLACK, slack_id)
-    if choice == SLACK:
-        return Reach(None, problem="no Slack user id: not found by email, so not prompted")
-    if address and email_enabled:
-        return Reach(EMAIL, address)
-    return Reach(None, problem="no Slack user id: not found by email, so not prompted")
+    ways = {SLACK: slack_id or None, TEAMS: teams_id or None,
+            EMAIL: address if address and (email_enabled or choice == EMAIL) else None}
+    problems = {
+        SLACK: "no Slack user id: not found by email, so not prompted",
+        TEAMS: NOT_IN_TEAMS,
+        EMAIL: "channel is email but there is no email address in the framework file",
+    }
+    for via in (order if choice == AUTO else (choice,)):
+        if ways.get(via):
+            return Reach(via, ways[via])
+    first = choice if choice != AUTO else next(iter(order), SLACK)
+    return Reach(None, problem=problems.get(first, problems[SLACK]))
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The channels this deployment reaches people on: email when it sends email, Teams when
+    it is set up for Teams, and the order ``auto`` tries them in (``RAGTIME_CHANNEL_ORDER``)."""
+
+    email: bool = False
+    teams: bool = False
+    order: tuple[str, ...] = DEFAULT_ORDER
+
+    @classmethod
+    def of(cls, settings: Settings) -> Channels:
+        return cls(email=settings.email_enabled, teams=settings.teams_enabled,
+                   order=settings.channel_order)
+
+    def reach(self, *, channel: str | None, slack_id: str | None, email: str | None,
+              teams_id: str | None = None) -> Reach:
+        """``reach_of`` on this deployment's channels (a Teams account counts only while
+        Teams is set up)."""
+        return reach_of(channel=channel, slack_id=slack_id, email=email,
+                        email_enabled=self.email, teams_id=teams_id if self.teams else None,
+                        order=self.order)
 
 
 @dataclass(frozen=True)

@@ -94,13 +94,25 @@ class Stored:
 
 
 @dataclass(frozen=True)
+class TeamsPrompt:
+    """A prompt card sent in Teams: to whom (AAD object id, person) and where it is."""
+
+    to: str
+    person_id: int | None
+    conversation_id: str
+    activity_id: str
+
+
+@dataclass(frozen=True)
 class Submitted:
     """What the messages after a submission need: the stored update, its author's name and every
-    sent prompt of the deliverable with its card as it is now."""
+    sent prompt of the deliverable with its card as it is now (``prompts``: on Slack;
+    ``teams_prompts``: in Teams, whose cards are redrawn from the form itself)."""
 
     stored: Stored
     actor_name: str
     prompts: tuple[tuple[str, str, str, PromptCard], ...]  # (to, channel, ts, card)
+    teams_prompts: tuple[TeamsPrompt, ...] = ()
 
     def prompt_of(self, user: str) -> tuple[str, str] | None:
         for to, channel, ts, _card in self.prompts:

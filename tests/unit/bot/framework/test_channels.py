@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.framework.importer import FrameworkImportError, import_framework
-from bot.framework.people import Reach, reach_of
+from bot.framework.people import NOT_IN_TEAMS, Reach, reach_of
 from storage.db import session_scope
 from storage.models import Person
 from tests.paths import DATA
@@ -48,13 +48,19 @@ def test_yaml_channel_is_stored_and_kept_when_a_later_file_leaves_it_out(any_eng
 
 def test_an_unknown_yaml_channel_names_the_line_and_field(tmp_path):
     path = write(tmp_path, "framework.yaml",
-                 YAML_TEXT.replace(BOB, BOB + "    channel: teams\n"))
+                 YAML_TEXT.replace(BOB, BOB + "    channel: fax\n"))
     with pytest.raises(FrameworkImportError) as caught:
         import_framework(None, path)  # type: ignore[arg-type]
     line = YAML_TEXT[:YAML_TEXT.index(BOB)].count("\n") + 2
     assert str(caught.value).startswith(
-        f"framework.yaml line {line}, people[1].channel: channel must be one of slack, email, "
-        "auto, not 'teams'")
+        f"framework.yaml line {line}, people[1].channel: channel must be one of slack, teams, "
+        "email, auto, not 'fax'")
+
+
+def test_teams_is_a_channel_in_yaml(engine, tmp_path):
+    run_import(engine, write(tmp_path, "framework.yaml",
+                             YAML_TEXT.replace(BOB, BOB + "    channel: Teams\n")))
+    assert channels(engine)["bsmith"] == "teams"
 
 
 HEADER = "theme,area,deliverable,sro_name,sro_title,sro_email,sro_channel"
@@ -66,8 +72,10 @@ def test_csv_sro_channel_splits_like_the_other_sro_columns(engine, tmp_path):
         "Great Care,Access,Review the access policy,Alice Jones; Bob Smith,Director; Medic,"
         "alice.jones@example.nhs.uk; bob.smith@example.nhs.uk,email;",
         "Great Care,Access,Update procedures,Bob Smith,Medic,bob.smith@example.nhs.uk,slack",
+        "Great Care,Access,Map the pathways,Carol Davies,Nurse,carol.davies@example.nhs.uk,teams",
     ]) + "\n"))
-    assert channels(engine) == {"alice.jones": "email", "bob.smith": "slack"}
+    assert channels(engine) == {"alice.jones": "email", "bob.smith": "slack",
+                                "carol.davies": "teams"}
 
 
 @pytest.mark.parametrize(("row", "expected"), [
@@ -75,7 +83,7 @@ def test_csv_sro_channel_splits_like_the_other_sro_columns(engine, tmp_path):
      "row 2, sro_channel: 2 SRO name(s) but 1 in sro_channel; separate joint SROs with ';' in "
      "each sro_ column"),
     ("Alice Jones,D,alice.jones@example.nhs.uk,pigeon",
-     "row 2, sro_channel: channel must be one of slack, email, auto, not 'pigeon'"),
+     "row 2, sro_channel: channel must be one of slack, teams, email, auto, not 'pigeon'"),
 ])
 def test_bad_csv_channels_name_the_row(tmp_path, row, expected):
     path = write(tmp_path, "framework.csv", f"{HEADER}\nGreat Care,Access,Review,{row}\n")
@@ -101,3 +109,21 @@ NOT_FOUND = "no Slack user id: not found by email, so not prompted"
 def test_reach_of(channel, slack_id, email, enabled, expected):
     assert reach_of(channel=channel, slack_id=slack_id, email=email,
                     email_enabled=enabled) == expected
+
+
+TEAMS_ID = "7f0c9a52-0000-4000-8000-000000000001"
+
+
+@pytest.mark.parametrize(("channel", "slack_id", "teams_id", "order", "expected"), [
+    ("auto", "U1", TEAMS_ID, ("slack", "teams", "email"), Reach("slack", "U1")),
+    ("auto", None, TEAMS_ID, ("slack", "teams", "email"), Reach("teams", TEAMS_ID)),
+    ("auto", "U1", TEAMS_ID, ("teams", "slack", "email"), Reach("teams", TEAMS_ID)),
+    ("auto", None, None, ("slack", "teams", "email"), Reach("email", "a@x.nhs.uk")),
+    ("auto", None, None, ("teams", "slack"), Reach(None, problem=NOT_IN_TEAMS)),
+    ("teams", "U1", None, ("slack", "teams", "email"), Reach(None, problem=NOT_IN_TEAMS)),
+    ("teams", "U1", TEAMS_ID, ("slack", "teams", "email"), Reach("teams", TEAMS_ID)),
+    ("slack", None, TEAMS_ID, ("slack", "teams", "email"), Reach(None, problem=NOT_FOUND)),
+])
+def test_reach_of_teams_follows_the_channel_order(channel, slack_id, teams_id, order, expected):
+    assert reach_of(channel=channel, slack_id=slack_id, email="a@x.nhs.uk", email_enabled=True,
+                    teams_id=teams_id, order=order) == expected

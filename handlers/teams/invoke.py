@@ -1,0 +1,94 @@
+"""A prompt card's ``Action.Execute`` (an ``adaptiveCard/action`` invoke with the verb
+``submit_update``), answered in its HTTP response as Slack's modal submission is: the same
+``bot`` flow and rules (``submit_from_form``: the update and its follow-ups stored in one
+transaction), then the confirmation card, or the same card with what was entered and each
+rule's message beside its field.
+
+Who is submitting comes from the verified activity's ``from.aadObjectId`` (the person Ragtime
+matched to that Teams account), never from the card's data, which says only which deliverable
+and period it is for; ``submit_from_form`` checks that person may update it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.calendar.periods import Period, PeriodError
+from bot.collection.rules import FIELDS
+from bot.collection.submissions import (
+    errors_by_field,
+    submit_from_form,
+    update_form_for,
+)
+from bot.collection.values import Target
+from bot.context import AppContext
+from bot.framework.teams import teams_person
+from handlers.teams.activities import CARD_ACTION
+from handlers.teams.auth import Verified
+from handlers.teams.cards.build import CARD_CONTENT_TYPE, as_json
+from handlers.teams.cards.update import (
+    SUBMIT_VERB,
+    confirmation_card,
+    notice_card,
+    read_inputs,
+    update_card,
+)
+
+log = logging.getLogger(__name__)
+
+NOT_KNOWN = ("Ragtime does not know your Teams account yet: ask the governance team to check "
+             "that your email in the framework file is the one Teams uses.")
+
+
+def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, Any]
+                       ) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, invoke response body) for a verified invoke activity."""
+    value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    if activity.get("name") != CARD_ACTION or action.get("verb") != SUBMIT_VERB:
+        return 200, _error(400, "BadRequest", "Ragtime does not know this action.")
+    sender = activity.get("from") if isinstance(activity.get("from"), dict) else {}
+    aad = str(sender.get("aadObjectId") or "")
+    person = teams_person(ctx.engine, aad) if aad else None
+    if person is None:
+        return 200, _card(notice_card(NOT_KNOWN))
+    person_id, name = person
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    try:
+        target = Target(int(data["deliverable_id"]), Period.parse(str(data["period"])))
+    except (KeyError, TypeError, ValueError, PeriodError):
+        return 200, _error(400, "BadRequest", "This card names no deliverable.")
+    entered = read_inputs(data)
+    result = submit_from_form(ctx, actor=None, target=target, entered=entered,
+                              form_id=str(activity.get("id") or ""), person_id=person_id,
+                              teams=True)
+    if result.errors is not None or result.refusal is not None:
+        offer = update_form_for(ctx, None, target, person_id=person_id)
+        if offer.facts is None:
+            return 200, _card(notice_card(result.refusal or offer.reason
+                                          or "This deliverable cannot be updated now."))
+        errors = errors_by_field(result.errors or {}, FIELDS)
+        return 200, _card(update_card(target, offer.facts, entered=entered, errors=errors,
+                                      refusal=result.refusal))
+    stored = result.stored
+    if stored is None:  # the same card submitted twice: the first is what counts
+        offer = update_form_for(ctx, None, target, person_id=person_id)
+        facts = offer.facts
+        return 200, _card(notice_card(
+            f"Already received: version {facts.current_version} is saved."
+            if facts and facts.current_version else "Already received."))
+    log.info("Teams update stored: deliverable %s, %s, version %s", stored.deliverable_id,
+             stored.period.label, stored.version)
+    return 200, _card(confirmation_card(
+        target, number=stored.number, title=stored.title, rag=stored.rag,
+        narrative=stored.narrative, version=stored.version, by=name, at=None))
+
+
+def _card(card: Any) -> dict[str, Any]:
+    return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": as_json(card)}
+
+
+def _error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"statusCode": status, "type": "application/vnd.microsoft.error",
+            "value": {"code": code, "message": message}}

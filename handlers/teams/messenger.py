@@ -1,0 +1,82 @@
+"""The ``Messenger`` port in Teams: outbox rows whose ``via`` is ``teams``, rendered as Adaptive
+Cards and posted in the person's 1:1 conversation (captured when they added Ragtime).
+
+``prompt`` is the update form itself (``handlers.teams.cards.update``); ``reminder`` lists the
+outstanding deliverables. What the outbox remembers is the conversation and the activity id,
+so a card can be updated in place later (``handlers.teams.followups``).
+
+A row is sent once; Teams offers a bot no way to look back at what it posted without Graph, so
+a worker killed between Teams' 200 and the outbox's mark sends that one message again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_teams.cards import AdaptiveCard, CardElement
+
+from bot.calendar.periods import Period
+from bot.collection.submissions import update_form_for
+from bot.collection.values import Target
+from bot.context import AppContext
+from bot.framework.people import NOT_IN_TEAMS
+from bot.framework.teams import reach_in_teams
+from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
+from bot.words import day
+from handlers.teams.cards.build import card_activity, heading, note, plain
+from handlers.teams.cards.update import notice_card, update_card
+from handlers.teams.gateway import TeamsGateway, Where
+
+
+class TeamsMessenger:
+    def __init__(self, ctx: AppContext, gateway: TeamsGateway) -> None:
+        self.ctx = ctx
+        self.gateway = gateway
+
+    def send(self, message: RecordedMessage) -> SentRef:
+        where = self.where(message)
+        activity = self.render(message)
+        return SentRef(where.conversation_id, self.gateway.post(where, activity))
+
+    def where(self, message: RecordedMessage) -> Where:
+        to = str(message.payload.get("to") or "")
+        found = reach_in_teams(self.ctx.engine, to) if to else None
+        if found is None:
+            raise PermanentSendError(f"{message.kind} {message.key}: {NOT_IN_TEAMS}",
+                                     error="teams_not_installed")
+        return Where(found.service_url, found.conversation_id)
+
+    def render(self, message: RecordedMessage) -> dict[str, Any]:
+        try:
+            if message.kind == "prompt":
+                return self._prompt(message)
+            if message.kind == "reminder":
+                return card_activity(reminder_card(message.payload),
+                                     f"Reminder: updates due for {message.payload['period']}")
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentSendError(f"cannot render {message.kind} {message.key} for Teams: "
+                                     f"{type(error).__name__}: {error}") from error
+        raise PermanentSendError(f"{message.kind} messages are not sent in Teams",
+                                 error="no_teams_card")
+
+    def _prompt(self, message: RecordedMessage) -> dict[str, Any]:
+        payload = message.payload
+        target = Target(int(payload["deliverable_id"]), Period.parse(str(payload["period"])))
+        offer = update_form_for(self.ctx, None, target, person_id=message.person_id)
+        summary = f"Your {target.period.label} update is due"
+        if offer.facts is None:
+            return card_activity(notice_card(offer.reason or "This deliverable no longer "
+                                             "needs an update."), summary)
+        return card_activity(update_card(target, offer.facts), summary)
+
+
+def reminder_card(payload: dict[str, Any]) -> AdaptiveCard:
+    items = payload.get("deliverables") or []
+    body: list[CardElement] = [
+        heading(f"Reminder: {payload['period']} updates"),
+        note(f"Still to come from you ({len(items)}), due {day(payload.get('deadline'))}. "
+             "Answer on each deliverable's card above."),
+    ]
+    body += [plain(f"{item.get('number', '')} {item.get('title', '')}".strip())
+             for item in items]
+    return AdaptiveCard(body=body)

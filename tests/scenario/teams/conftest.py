@@ -1,0 +1,47 @@
+"""Teams scenario fixtures: Ragtime on Teams alone (no Slack setting at all) served for real,
+against the fake Microsoft identity service and Bot Framework connector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.context import AppContext
+from bot.framework.example import load_example
+from ragtime.http_server import HttpServer, make_server
+from ragtime.wiring import offline_context
+from storage.db import session_scope
+from tests.faketeams import FakeConnector, FakeIdentity, fake_connector, fake_identity  # noqa: F401
+from tests.scenario.conftest import NOW
+from tests.support.teams_world import TeamsWorld, serve_teams, stop_teams, teams_settings
+
+
+@pytest.fixture
+def teams_served(fake_identity: FakeIdentity, sqlite_url: str,  # noqa: F811 (the fixture)
+                 ) -> Iterator[tuple[HttpServer, AppContext]]:
+    """Only the HTTP side (no worker): what /api/messages stores."""
+    ctx = offline_context(teams_settings(fake_identity, sqlite_url))
+    server = make_server(None, ctx, threads=4).start()
+    try:
+        yield server, ctx
+    finally:
+        server.stop()
+        ctx.engine.dispose()
+
+
+@pytest.fixture
+def teams_world(fake_identity: FakeIdentity, fake_connector: FakeConnector,  # noqa: F811
+                any_engine: Engine) -> Iterator[TeamsWorld]:
+    """The bundled example on SQLite, then PostgreSQL; Ragtime on Teams alone, served."""
+    with session_scope(any_engine, write=True) as session:
+        load_example(session)
+    settings = teams_settings(fake_identity, any_engine.url.render_as_string(hide_password=False),
+                              RAGTIME_GOVERNANCE_LEADS="governance.lead@example.nhs.uk")
+    world = serve_teams(settings, fake_identity, fake_connector, engine=any_engine,
+                        clock=lambda: NOW)
+    try:
+        yield world
+    finally:
+        stop_teams(world)
