@@ -54,6 +54,8 @@ class PromptCard:
     previous_narrative: str | None = None
     received: Received | None = None
     frozen: bool = False
+    on_behalf_of: str | None = None  # a cover's prompt: the absent SRO they answer for
+    away_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ def card(payload: dict[str, Any], facts: CardFacts) -> PromptCard:
         joint_sros=tuple(payload.get("joint_sros") or ()),
         previous_rag=facts.previous_rag, previous_narrative=facts.previous_narrative,
         received=facts.received, frozen=facts.frozen,
+        on_behalf_of=str(payload["on_behalf_of"]) if payload.get("on_behalf_of") else None,
+        away_until=_day(payload.get("away_until")),
     )
 
 
