@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bot.framework.absences import AbsenceView, absences_between
@@ -146,26 +147,18 @@ def extensions_of(session: Session, round_id: int) -> list[ExtensionView]:
 
 def extended_deadlines(session: Session, framework_id: int, period_id: int) -> dict[int, date]:
     """Deliverable id → the later deadline it has in the period's round (its own extension, or
-    the latest of its SROs'), for the deliverables that have one (the board paper's rows)."""
-    round_ = session.exec(select(Round).where(Round.framework_id == framework_id,
-                                              Round.period_id == period_id)).first()
-    if round_ is None:
-        return {}
-    rows = session.exec(select(DeadlineExtension).where(
-        DeadlineExtension.round_id == round_.id)).all()
+    the latest of its SROs'), for the deliverables that have one (the board paper's rows). One
+    query whatever the number of extensions."""
+    rows = session.exec(
+        select(func.coalesce(DeadlineExtension.deliverable_id, DeliverableOwner.deliverable_id),
+               DeadlineExtension.until, Round.deadline)
+        .join(Round, Round.id == DeadlineExtension.round_id)
+        .outerjoin(DeliverableOwner, and_(
+            DeliverableOwner.person_id == DeadlineExtension.person_id,
+            DeliverableOwner.role == Role.sro))
+        .where(Round.framework_id == framework_id, Round.period_id == period_id)).all()
     found: dict[int, date] = {}
-    people: dict[int, date] = {}
-    for row in rows:
-        if row.deliverable_id is not None:
-            found[row.deliverable_id] = max(row.until, found.get(row.deliverable_id, row.until))
-        if row.person_id is not None:
-            people[row.person_id] = row.until
-    if people:
-        for deliverable_id, person_id in session.exec(
-                select(DeliverableOwner.deliverable_id, DeliverableOwner.person_id).where(
-                    col(DeliverableOwner.person_id).in_(list(people)),
-                    DeliverableOwner.role == Role.sro)).all():
-            until = people[person_id]
+    for deliverable_id, until, deadline in rows:
+        if deliverable_id is not None and (deadline is None or until > deadline):
             found[deliverable_id] = max(until, found.get(deliverable_id, until))
-    deadline = round_.deadline
-    return {key: until for key, until in found.items() if deadline is None or until > deadline}
+    return found

@@ -82,6 +82,7 @@ class MyItem:
     rag: str | None
     version: int | None
     submitted_at: datetime | None
+    on_behalf_of: str | None = None  # covering for this absent SRO
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def home_page(ctx: AppContext, user: str) -> HomePage:
             return HomePage(state=None)
         period = state.period
         return HomePage(
-            state=state, items=my_items(session, user, period), lead=lead,
+            state=state, items=my_items(session, user, period, on=ctx.today()), lead=lead,
             progress=(round_progress(session, period,
                                      email_enabled=ctx.settings.email_enabled,
                                      today=ctx.today())
@@ -159,7 +160,8 @@ def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> Statu
             return StatusReport(state=state, progress=round_progress(
                 session, state.period, email_enabled=ctx.settings.email_enabled,
                 today=ctx.today()))
-        return StatusReport(state=state, items=my_items(session, user, state.period))
+        return StatusReport(state=state, items=my_items(session, user, state.period,
+                                                        on=ctx.today()))
 
 
 @dataclass(frozen=True)
@@ -417,11 +419,14 @@ def progress_of(view: RoundStatusView, *, email_enabled: bool = False,
     )
 
 
-def my_items(session: Session, user_id: str, period: Period) -> list[MyItem]:
+def my_items(session: Session, user_id: str, period: Period, *, on: date | None = None
+             ) -> list[MyItem]:
+    """The viewer's deliverables, and with ``on`` those of the SROs they cover that day."""
     return [MyItem(target=Target(item.id, period), number=item.number, title=item.title,
                    area=item.area, theme=item.theme, rag=item.rag.value if item.rag else None,
-                   version=item.version, submitted_at=item.submitted_at)
-            for item in deliverables_for(session, user_id, period)]
+                   version=item.version, submitted_at=item.submitted_at,
+                   on_behalf_of=item.on_behalf_of)
+            for item in deliverables_for(session, user_id, period, on=on)]
 
 
 def _collecting(summary: RoundSummary) -> bool:
