@@ -12,9 +12,10 @@ from datetime import date
 from sqlmodel import select
 
 from bot.collection.away import record_away
+from bot.framework.absences import absences_between
 from storage.db import session_scope
 from storage.models import UpdateOnBehalf
-from tests.scenario.conftest import LEAD, SARAH, Harness, blocks_text, elements
+from tests.scenario.conftest import LEAD, PAUL, SARAH, SHARON, Harness, blocks_text, elements
 
 
 def _home(slack: Harness, user: str) -> dict:
@@ -69,3 +70,41 @@ def test_a_cover_is_prompted_sees_and_submits_and_a_lead_sees_who_is_away(
     said = slack.fake.wait_for("response_url", before + 1)[before].params
     status = said["text"] + blocks_text(said.get("blocks") or [])
     assert "Jean Knight (away until Fri 3 Jan 2025, no cover)" in status
+
+
+def _said(slack: Harness, user: str) -> str:
+    """The last message Ragtime posted to ``user``'s DM, as the fake Slack recorded it."""
+    slack.served.settle()  # the worker has answered (and sent any notice) by now
+    channels = {user, slack.fake.dm_channel_for(user)}
+    call = [c for c in slack.fake.calls("chat.postMessage") if c.params["channel"] in channels][-1]
+    return json.dumps(call.params, ensure_ascii=False)
+
+
+def test_people_record_their_absence_by_dm_and_a_lead_for_anyone(on_each_database: Harness):
+    slack = on_each_database
+    slack.reply(SHARON, "away 23 Dec – 3 Jan, cover Sarah Willis", None, event_id="Ev1")
+    said = _said(slack, SHARON)
+    assert ("Recorded: You are away Mon 23 Dec 2024 – Fri 3 Jan 2025, covered by Sarah "
+            "Willis. Ragtime will not chase you meanwhile.") in said
+    slack.served.settle()
+    assert "You are covering for Sharon Murphy" in _said(slack, SARAH)
+    # Slack's retry of the same message is answered once.
+    posts = len(slack.fake.calls("chat.postMessage"))
+    slack.reply(SHARON, "away 23 Dec – 3 Jan, cover Sarah Willis", None, event_id="Ev1",
+                retry_num=1, wait=False)
+    slack.served.settle()
+    assert len(slack.fake.calls("chat.postMessage")) == posts
+
+    slack.reply(SHARON, "away soon", None)
+    assert "I could not read the dates" in _said(slack, SHARON)
+    slack.reply(SHARON, "away 27 Dec – 30 Dec", None)
+    assert "already recorded away Mon 23 Dec 2024" in _said(slack, SHARON)
+    slack.reply(PAUL, "away for Jean Knight 23 Dec – 3 Jan", None)
+    assert "Only a governance lead may record someone else" in _said(slack, PAUL)
+    slack.reply(LEAD, "away for Jean Knight 23 Dec – 3 Jan, note Surgery", None)
+    assert "Recorded: Jean Knight is away Mon 23 Dec 2024 – Fri 3 Jan 2025, no cover" in \
+        _said(slack, LEAD)
+    slack.reply(SHARON, "away cancel", None)
+    assert "Cancelled: you were recorded away Mon 23 Dec 2024" in _said(slack, SHARON)
+    with session_scope(slack.engine) as session:
+        assert [a.person_key for a in absences_between(session)] == ["jknight"]
