@@ -24,6 +24,7 @@ from bot.context import AppContext
 from bot.messaging.flows import deliver_outbox as deliver_pending_messages
 from bot.reports.publish import post_report
 from schedules import registry
+from schedules.absences import plan_absence_chase
 from schedules.plan import periods_around, plan_periods
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def plan_ahead() -> None:
     calendar = calendar_for(env.ctx.engine, timezone=env.ctx.settings.timezone)
     periods = periods_around(now.astimezone(calendar.tz).date())
     steps = plan_periods(env.scheduler, env.ctx.engine, calendar, periods, now=now)
+    plan_absence_chase(env.scheduler, calendar)
     log.info("planned %d step(s) for %s", len(steps), ", ".join(p.label for p in periods))
 
 

@@ -366,3 +366,49 @@ class TeamsAccount(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     installed: bool = True  # False once they removed the app (then not reachable)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- issue 22: absences, cover and deadline extensions ---
+
+class Absence(SQLModel, table=True):
+    """A person away from ``starts`` to ``ends`` (both inclusive, dates in the round's time
+    zone), and who answers for them meanwhile (``cover_id``, another person of the framework).
+    Cancelled absences are kept (``cancelled_at``) so the audit trail reads whole."""
+
+    __tablename__ = "absence"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    starts: date
+    ends: date
+    cover_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = "cli"  # cli | slack | web | import
+    recorded_by: str = ""
+    recorded_at: datetime = Field(default_factory=utcnow)
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+
+
+class DeadlineExtension(SQLModel, table=True):
+    """A later deadline in one round for a person (all their deliverables) or for one
+    deliverable (``person_id`` or ``deliverable_id``); reminders and escalation follow it."""
+
+    __tablename__ = "deadline_extension"
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    deliverable_id: int | None = Field(default=None, foreign_key="deliverable.id")
+    until: date
+    granted_by: str = ""
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
+class UpdateOnBehalf(SQLModel, table=True):
+    """An update submitted by a cover for an absent SRO: ``Update.submitted_by_id`` is the
+    cover, ``on_behalf_of_id`` the SRO they covered for."""
+
+    __tablename__ = "update_on_behalf"
+    id: int | None = Field(default=None, primary_key=True)
+    update_id: int = Field(foreign_key="update.id", unique=True)
+    on_behalf_of_id: int = Field(foreign_key="person.id")
+    absence_id: int | None = Field(default=None, foreign_key="absence.id")

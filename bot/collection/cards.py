@@ -75,6 +75,8 @@ def card(payload: dict[str, Any], facts: CardFacts) -> PromptCard:
         joint_sros=tuple(payload.get("joint_sros") or ()),
         previous_rag=facts.previous_rag, previous_narrative=facts.previous_narrative,
         received=facts.received, frozen=facts.frozen,
+        on_behalf_of=str(payload["on_behalf_of"]) if payload.get("on_behalf_of") else None,
+        away_until=_day(payload.get("away_until")),
     )
 
 

@@ -114,7 +114,7 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
         resolved = resolve_slack_ids(session, found.get)
         opened = open_round(session, period=period, opened_by=opened_by,
                             framework_id=choose_framework(session, framework).id,
-                            channels=Channels.of(ctx.settings))
+                            channels=Channels.of(ctx.settings), today=ctx.today())
         if opened.emailed:  # nothing is kept when email cannot be sent: fix the settings first
             ctx.settings.require_email()
         period_id = opened.round.period_id
@@ -189,7 +189,7 @@ def remind_outstanding(
         if round_ is None:
             raise RoundError(f"No round has been opened for {period.label}; open it first.")
         recorded = record_reminders(session, period, stage, framework_id=round_.framework_id,
-                                    channels=Channels.of(ctx.settings))
+                                    channels=Channels.of(ctx.settings), today=ctx.today())
         period_id = round_.period_id
     report = deliver_outbox(ctx, kinds={"reminder"}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)
@@ -216,7 +216,8 @@ def escalate(ctx: AppContext, period: Period) -> str:
         round_ = find_round(session, period)
         if round_ is None:
             return f"skipped: no round has been opened for {period.label}"
-        message = record_escalation(session, period, framework_id=round_.framework_id)
+        message = record_escalation(session, period, framework_id=round_.framework_id,
+                                    today=ctx.today())
         period_id = round_.period_id
         failed = len(failed_messages(session, period_id, kinds=("prompt", "reminder")))
     if failed:

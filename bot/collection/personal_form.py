@@ -89,7 +89,7 @@ def sheet_for(ctx: AppContext, access: LinkAccess) -> Sheet:
             Deliverable.framework_id == access.framework_id)).all())
         items = []
         for owned in deliverables_for(session, None, access.period,
-                                      person_id=access.person_id):
+                                      person_id=access.person_id, on=ctx.today()):
             if owned.id not in in_framework:
                 continue
             offer = form_offer(session, ctx, None, Target(owned.id, access.period),

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
+from bot.collection.availability import Availability, availability
 from bot.collection.updates import latest_updates
 from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import Channels, PersonRef
@@ -90,6 +91,7 @@ def open_round(
     framework_id: int | None = None,
     email_enabled: bool = False,
     channels: Channels | None = None,
+    today: date | None = None,
 ) -> RoundOpened:
     """Open the period's round (once) and record a prompt per SRO per active deliverable on
     Slack or Teams, and one email per SRO reached by email (``bot.framework.people.reach_of``;
@@ -97,6 +99,10 @@ def open_round(
 
     Opening again records only prompts not yet recorded (a deliverable or a Slack id added
     since), and never changes the deadline. A frozen or closed round records no prompts.
+
+    With ``today``, absences count (``bot.collection.availability``): an SRO away today is not
+    prompted (opening again once they are back prompts them) and their cover, if any, is
+    prompted on their behalf; a prompt shows the deadline that applies to its SRO.
     """
     framework = _framework(session, framework_id)
     record = stored_period(session, period)
@@ -127,13 +133,22 @@ def open_round(
     if not round_.frozen and round_.status == RoundStatus.open:
         previous = latest_updates(session, period.previous())
         channels = channels or Channels(email=email_enabled)
+        present = availability(session, round_, today) if today is not None else None
         deliverables = _deliverables(session, framework.id)
-        in_teams = (teams_ids(session, {person.id for *_, owners in deliverables
-                                        for person, _role in owners if person.id is not None})
-                    if channels.teams else {})
+        people = {p.id: p for _, _, owners in deliverables for p, _ in owners}
+        in_teams: dict[int, str] = {}
+        if channels.teams:
+            ids = {person_id for person_id in people if person_id is not None}
+            if present is not None:
+                ids |= {a.cover_id for held in present.absences.values() for a in held
+                        if a.cover_id}
+            in_teams = teams_ids(session, ids)
         for deliverable, theme, owners in deliverables:
             sros = _sros(owners)
-            for person in sros:
+            for sro in sros:
+                person, on_behalf = _answering(present, sro, people, session)
+                if person is None:
+                    continue  # away with no cover: prompted on their return
                 reach = channels.reach(channel=person.channel, slack_id=person.slack_id,
                                        email=person.email, teams_id=in_teams.get(person.id))
                 if reach.via is None:
@@ -146,22 +161,28 @@ def open_round(
                     "area": deliverable.area,
                     "title": deliverable.title,
                     "theme": theme.name,
-                    "joint_sros": [p.name for p in sros if p.id != person.id],
+                    "joint_sros": [p.name for p in sros if p.id not in (sro.id, person.id)],
                     "previous_rag": before.rag.value if before else None,
+                    **(on_behalf or {}),
                 }
+                deadline_due = (present.deadline_for(deliverable.id or 0, sro.id)
+                                if present is not None else round_.deadline)
                 if reach.via == EMAIL:  # one email per SRO, listing all their deliverables
                     by_email.setdefault(person.id, (person, reach.to or "", []))[2].append(about)
                     continue
+                key = f"prompt:{period.slug}:{deliverable.id}:{person.id}"
+                if on_behalf:
+                    key += f":for:{sro.id}"
                 _, created = record_message(
                     session,
-                    key=f"prompt:{period.slug}:{deliverable.id}:{person.id}",
+                    key=key,
                     kind="prompt", period_id=record.id, deliverable_id=deliverable.id,
                     person_id=person.id, via=reach.via if reach.via == TEAMS else None,
                     payload={
                         "to": reach.to,
                         "person_name": person.name,
                         "period": period.label,
-                        "deadline": iso_date(round_.deadline),
+                        "deadline": iso_date(deadline_due),
                         **about,
                     },
                 )
@@ -172,6 +193,22 @@ def open_round(
               subject=f"round:{round_.id}", period=period.label, count=recorded)
     return RoundOpened(round=round_, prompts_recorded=recorded, already_open=already_open,
                        missing_people=list(missing.values()), emailed=len(by_email))
+
+
+def _answering(
+    present: Availability | None, sro: Person, people: dict[int | None, Person],
+    session: Session,
+) -> tuple[Person | None, dict[str, Any] | None]:
+    """Who is prompted for ``sro`` today: the SRO; their cover (with what the prompt says
+    about whom they answer for) while they are away; nobody while they are away uncovered."""
+    absence = present.away(sro.id or 0) if present is not None else None
+    if absence is None:
+        return sro, None
+    if not absence.cover_id:
+        return None, None
+    cover = people.get(absence.cover_id) or session.get(Person, absence.cover_id)
+    return cover, {"on_behalf_of": sro.name, "on_behalf_of_id": sro.id,
+                   "away_until": absence.ends.isoformat()}
 
 
 def _record_round_emails(

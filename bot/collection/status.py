@@ -20,16 +20,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.calendar.round_calendar import DEFAULT_TIMEZONE
+from bot.collection.availability import (
+    Availability,
+    ExtensionView,
+    availability,
+    extensions_of,
+)
 from bot.collection.owned import deliverables_for
-from bot.collection.progress import OwnerView, RoundStatusView
+from bot.collection.progress import DeliverableStatus, OwnerView, RoundStatusView
 from bot.collection.progress import round_status as load_round_status
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
+from bot.framework.absences import AbsenceView, absences_between
 from bot.framework.choice import choose_framework
 from bot.framework.people import reach_of
 from bot.framework.permissions import is_governance_lead
@@ -73,6 +82,7 @@ class MyItem:
     rag: str | None
     version: int | None
     submitted_at: datetime | None
+    on_behalf_of: str | None = None  # covering for this absent SRO
 
 
 @dataclass(frozen=True)
@@ -129,9 +139,10 @@ def home_page(ctx: AppContext, user: str) -> HomePage:
             return HomePage(state=None)
         period = state.period
         return HomePage(
-            state=state, items=my_items(session, user, period), lead=lead,
+            state=state, items=my_items(session, user, period, on=ctx.today()), lead=lead,
             progress=(round_progress(session, period,
-                                     email_enabled=ctx.settings.email_enabled)
+                                     email_enabled=ctx.settings.email_enabled,
+                                     today=ctx.today())
                       if lead else None),
             can_open=period if lead and not state.opened else None,
         )
@@ -147,8 +158,10 @@ def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> Statu
             return StatusReport(state=None)
         if lead:
             return StatusReport(state=state, progress=round_progress(
-                session, state.period, email_enabled=ctx.settings.email_enabled))
-        return StatusReport(state=state, items=my_items(session, user, state.period))
+                session, state.period, email_enabled=ctx.settings.email_enabled,
+                today=ctx.today()))
+        return StatusReport(state=state, items=my_items(session, user, state.period,
+                                                        on=ctx.today()))
 
 
 @dataclass(frozen=True)
@@ -161,12 +174,25 @@ class RoundStatusReport:
     undelivered: int  # prompts and reminders that could not be delivered
     backlog: Health | None = None  # what waits for the worker (``bot.messaging.health``)
     email_enabled: bool = False  # this deployment emails SROs: each SRO's channel is shown
+    present: Availability | None = None  # absences and extensions (an opened round only)
+    absences: tuple[AbsenceView, ...] = ()  # during the round
+    extensions: tuple[ExtensionView, ...] = ()
 
     def text(self) -> str:
         view = self.view
         lines = [self.state.describe(),
                  f"{view.answered_count} of {view.total} deliverables answered, "
                  f"{view.outstanding_count} outstanding."]
+        states = [item_state(item, self.present) for item in view.outstanding]
+        away = sum(state.startswith("away") for state in states)
+        if states and (self.present is not None):
+            lines.append(f"Of those: {states.count('late')} late, {away} away, "
+                         f"{states.count('extended')} with an extended deadline.")
+        for absence in self.absences:
+            lines.append(f"{absence.person_name}: {absence.describe()}"
+                         + (f" ({absence.note})" if absence.note else ""))
+        for extension in self.extensions:
+            lines.append(f"Deadline extended: {extension.who} until {day(extension.until)}")
         if self.undelivered:
             lines.append(f"{self.undelivered} prompt(s)/reminder(s) could not be delivered (see "
                          "the governance channel's notices).")
@@ -177,10 +203,18 @@ class RoundStatusReport:
             lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
             for item in theme.outstanding:
                 label = f"{item.number} {item.title}" if item.number else item.title
-                sros = "; ".join(f"{sro.name}: {channel_of(sro, email_enabled=self.email_enabled)}"
+                sros = "; ".join(f"{self._name(sro)}: "
+                                 f"{channel_of(sro, email_enabled=self.email_enabled)}"
                                  for sro in item.sros) or "no SRO"
-                lines.append(f"  - outstanding: {label} ({sros})")
+                state = item_state(item, self.present)
+                lines.append(f"  - {state_words(state, item, self.present)}: {label} ({sros})")
         return "\n".join(lines)
+
+    def _name(self, sro: OwnerView) -> str:
+        absence = self.present.away(sro.person_id) if self.present is not None else None
+        if absence is None:
+            return sro.name
+        return away_label(sro.name, absence.ends, absence.cover_name)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``--json`` shape (documented in the README): plain JSON values only."""
@@ -202,9 +236,25 @@ class RoundStatusReport:
                                  for sro in item.sros],
                     "rag": item.rag.value if item.rag else None,
                     "submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
+                    "state": item_state(item, self.present),
+                    "deadline": self._deadline(item),
+                    "away": [{"name": absence.person_name, "until": absence.ends.isoformat(),
+                              "back_on": absence.back_on.isoformat(),
+                              "cover": absence.cover_name}
+                             for sro in item.sros
+                             if self.present is not None
+                             and (absence := self.present.away(sro.person_id)) is not None],
                 } for item in (*theme.answered, *theme.outstanding)],
             } for theme in view.themes],
+            "absences": [absence.as_dict() for absence in self.absences],
+            "extensions": [extension.as_dict() for extension in self.extensions],
         }
+
+    def _deadline(self, item: DeliverableStatus) -> str | None:
+        if self.present is None:
+            return self.state.deadline.isoformat() if self.state.deadline else None
+        return self.present.item_deadline(
+            item.id, [sro.person_id for sro in item.sros]).isoformat()
 
 
 def round_status_report(ctx: AppContext | Engine, period: Period, *,
@@ -222,10 +272,59 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
         undelivered = len(failed_messages(session, round_.period_id,
                                           kinds=("prompt", "reminder"))
                           ) if round_ is not None else 0
+        today = _today(ctx)
+        present = availability(session, round_, today) if round_ is not None else None
+        # From the quarter's end to the deadline, and anyone away today.
+        absences = tuple(absences_between(session, min(period.end, today),
+                                          max(state.deadline or today, today)))
+        extensions = tuple(extensions_of(session, round_.id or 0)) if round_ else ()
     return RoundStatusReport(state=state, view=view, undelivered=undelivered,
                              backlog=health(engine, now=utcnow() if isinstance(ctx, Engine)
                                             else ctx.now()),
-                             email_enabled=email_enabled)
+                             email_enabled=email_enabled, present=present, absences=absences,
+                             extensions=extensions)
+
+
+def _today(ctx: AppContext | Engine) -> date:
+    if isinstance(ctx, Engine):
+        return utcnow().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    return ctx.today()
+
+
+def item_state(item: DeliverableStatus, present: Availability | None) -> str:
+    """``answered``, ``away, no cover`` (every SRO away and nobody covering),
+    ``away, covered``, ``extended`` (a later deadline, not yet passed), ``late`` (after its
+    deadline) or ``outstanding``."""
+    if item.answered:
+        return "answered"
+    if present is None:
+        return "outstanding"
+    sro_ids = [sro.person_id for sro in item.sros]
+    if present.uncovered(sro_ids):
+        return "away, no cover"
+    if any(present.cover_of(sro) for sro in sro_ids):
+        return "away, covered"
+    due = present.item_deadline(item.id, sro_ids)
+    if due > present.deadline and present.today <= due:
+        return "extended"
+    return "late" if present.today > due else "outstanding"
+
+
+def state_words(state: str, item: DeliverableStatus, present: Availability | None) -> str:
+    """A state as a line of ``round status`` begins."""
+    if state == "extended" and present is not None:
+        due = present.item_deadline(item.id, [sro.person_id for sro in item.sros])
+        return f"extended to {day(due)}"
+    return state
+
+
+def away_label(name: str, until: date | str | None, cover: str | None) -> str:
+    """``Sharon Murphy (away until Fri 15 Aug 2025, covered by Sarah Willis)`` or
+    ``… (away until …, no cover)``: an SRO away, as status and escalation name them."""
+    if not until:
+        return name
+    covered = f"covered by {cover}" if cover else "no cover"
+    return f"{name} (away until {day(until)}, {covered})"
 
 
 def backlog_line(state: Health) -> str:
@@ -274,11 +373,14 @@ def state_in_focus(
         return None
 
 
-def round_progress(session: Session, period: Period, *, email_enabled: bool = False
-                   ) -> Progress:
+def round_progress(session: Session, period: Period, *, email_enabled: bool = False,
+                   today: date | None = None) -> Progress:
     """The whole round by theme, for governance leads (a fixed number of queries); SROs
     reached by email are marked so (``email_enabled``: this deployment sends email)."""
-    return progress_of(load_round_status(session, period), email_enabled=email_enabled)
+    view = load_round_status(session, period)
+    round_ = find_round(session, period, framework_id=view.framework_id) if view.opened else None
+    present = availability(session, round_, today) if round_ is not None and today else None
+    return progress_of(view, email_enabled=email_enabled, present=present)
 
 
 def channel_of(owner: OwnerView, *, email_enabled: bool) -> str:
@@ -295,25 +397,36 @@ def _sro_name(owner: OwnerView, email_enabled: bool) -> str:
     return owner.name
 
 
-def progress_of(view: RoundStatusView, *, email_enabled: bool = False) -> Progress:
+def progress_of(view: RoundStatusView, *, email_enabled: bool = False,
+                present: Availability | None = None) -> Progress:
+    """The round by theme; with ``present``, an SRO away is named with their return and
+    cover, so "away" reads apart from "late"."""
+    def sro_name(sro: OwnerView) -> str:
+        absence = present.away(sro.person_id) if present is not None else None
+        name = _sro_name(sro, email_enabled)
+        return away_label(name, absence.ends, absence.cover_name) if absence else name
+
     return Progress(
         total=view.total, answered=view.answered_count,
         themes=[(theme.name, len(theme.answered), theme.total) for theme in view.themes],
         outstanding=[
             OutstandingTheme(theme=theme.name, items=tuple(
                 OutstandingItem(number=item.number, title=item.title, area=item.area,
-                                sros=tuple(_sro_name(sro, email_enabled) for sro in item.sros))
+                                sros=tuple(sro_name(sro) for sro in item.sros))
                 for item in theme.outstanding))
             for theme in view.themes if theme.outstanding
         ],
     )
 
 
-def my_items(session: Session, user_id: str, period: Period) -> list[MyItem]:
+def my_items(session: Session, user_id: str, period: Period, *, on: date | None = None
+             ) -> list[MyItem]:
+    """The viewer's deliverables, and with ``on`` those of the SROs they cover that day."""
     return [MyItem(target=Target(item.id, period), number=item.number, title=item.title,
                    area=item.area, theme=item.theme, rag=item.rag.value if item.rag else None,
-                   version=item.version, submitted_at=item.submitted_at)
-            for item in deliverables_for(session, user_id, period)]
+                   version=item.version, submitted_at=item.submitted_at,
+                   on_behalf_of=item.on_behalf_of)
+            for item in deliverables_for(session, user_id, period, on=on)]
 
 
 def _collecting(summary: RoundSummary) -> bool:

@@ -115,7 +115,7 @@ def form_offer(
 ) -> FormOffer:
     """``update_form_for`` inside the caller's unit of work (a page of several forms)."""
     if not may_submit(session, slack_id=actor, person_id=person_id,
-                      deliverable_id=target.deliverable_id):
+                      deliverable_id=target.deliverable_id, on=ctx.today()):
         log.warning("%s may not update deliverable %s: form refused", actor,
                     target.deliverable_id)
         return FormOffer(refused="not_yours")

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from bot.calendar.periods import Period
 from bot.collection.dates import parse_date
 from bot.collection.rules import Rules, check_update
-from bot.framework.permissions import may_submit
+from bot.framework.permissions import covering, may_submit
 from storage.models import (
     Deliverable,
     DeliverableOwner,
@@ -38,6 +38,7 @@ from storage.models import (
     Round,
     Source,
     Update,
+    UpdateOnBehalf,
     utcnow,
 )
 from storage.repo import audit, find_period
@@ -139,7 +140,7 @@ def submit_update(
     submitted_at = _aware_utc(now) if now is not None else utcnow()
     written = min(_aware_utc(written_at), submitted_at) if written_at else submitted_at
     if not may_submit(session, slack_id=actor_slack_id, person_id=actor_person_id,
-                      deliverable_id=deliverable_id):
+                      deliverable_id=deliverable_id, on=today):
         audit(session=session, actor=_actor_label(actor_slack_id, actor_person_id),
               action="update.refused",
               subject=f"deliverable:{deliverable_id}", period=period.label,
@@ -175,6 +176,11 @@ def submit_update(
         raise RuleViolation(errors)
 
     submitter = _owner_person(session, deliverable_id, actor_slack_id, actor_person_id)
+    cover = None
+    if submitter is None and today is not None:  # not an owner: a cover for an absent SRO
+        cover = covering(session, deliverable_id=deliverable_id, slack_id=actor_slack_id,
+                         person_id=actor_person_id, on=today)
+        submitter = session.get(Person, cover.cover_id) if cover and cover.cover_id else None
     if actor_person_id is not None:  # the web form: the person's Slack id, if they have one
         actor_slack_id = submitter.slack_id or "" if submitter else ""
     fields: dict[str, Any] = dict(
@@ -204,6 +210,10 @@ def submit_update(
     else:
         raise UpdateError("Too many people saved this update at once; please submit it again.")
 
+    if cover is not None:
+        session.add(UpdateOnBehalf(update_id=update.id or 0, on_behalf_of_id=cover.person_id,
+                                   absence_id=cover.id))
+        session.flush()
     superseded = replaced is not None and _newest_key(replaced) > _newest_key(update)
     if superseded:
         replaced = None  # written before the version that counts: it replaces nothing
@@ -211,7 +221,8 @@ def submit_update(
           action="update.submitted",
           subject=f"deliverable:{deliverable_id}", period=period.label, update_id=update.id,
           version=update.version, rag=update.rag.value, source=update.source.value,
-          previous_rag=previous_rag.value if previous_rag else None)
+          previous_rag=previous_rag.value if previous_rag else None,
+          on_behalf_of=cover.person_key if cover else None)
     return _result(session, update, created=True, actor_slack_id=actor_slack_id,
                    previous_rag=previous_rag, replaced=replaced, superseded=superseded)
 

@@ -5,7 +5,8 @@ or a command's ``user_id``), passed in by the caller, never from button values o
 ``private_metadata``. Those only name a deliverable; they are re-checked here, so a forged or
 stale value cannot let anyone update a deliverable they do not own.
 
-- ``may_submit``: the deliverable's SROs and delegates, nobody else;
+- ``may_submit``: the deliverable's SROs and delegates, and on a day an SRO is away, the cover
+  named for that absence (``covering``); nobody else;
 - ``is_governance_lead``: ``RAGTIME_GOVERNANCE_LEADS``, by account id or by the email the channel
   holds for the account (asked only when leads are configured by email);
 - ``may_govern``: the same rule on values already known (an id and perhaps an email).
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
+from bot.framework.absences import AbsenceView, covered_by
 from bot.ports.messages import SendError
-from storage.models import DeliverableOwner, Person
+from storage.models import DeliverableOwner, Person, Role
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -60,11 +63,12 @@ def is_governance_lead(ctx: AppContext, user_id: str | None) -> bool:
 
 def may_submit(
     session: Session, *, deliverable_id: int, slack_id: str | None = None,
-    person_id: int | None = None,
+    person_id: int | None = None, on: date | None = None,
 ) -> bool:
-    """The deliverable's SROs and delegates may submit its update; nobody else. The actor is
-    named by their Slack user id (from a signed Slack payload) or their person id (from a signed
-    web form link, ``bot.collection.links``)."""
+    """The deliverable's SROs and delegates may submit its update, and on ``on`` (today in the
+    round's time zone) the cover of an SRO away that day; nobody else. The actor is named by
+    their Slack user id (from a signed Slack payload) or their person id (from a signed web
+    form link, ``bot.collection.links``)."""
     if person_id is not None:
         who = DeliverableOwner.person_id == person_id
     elif slack_id:
@@ -77,4 +81,29 @@ def may_submit(
         .where(DeliverableOwner.deliverable_id == deliverable_id, who)
         .limit(1)
     ).first()
-    return owner is not None
+    if owner is not None:
+        return True
+    return on is not None and covering(session, deliverable_id=deliverable_id,
+                                       slack_id=slack_id, person_id=person_id, on=on) is not None
+
+
+def covering(
+    session: Session, *, deliverable_id: int, slack_id: str | None = None,
+    person_id: int | None = None, on: date,
+) -> AbsenceView | None:
+    """The absence, on ``on``, of an SRO of the deliverable that the actor covers; None when
+    they cover nobody of it that day."""
+    if person_id is not None:
+        actors = [person_id]
+    elif slack_id:
+        actors = list(session.exec(select(Person.id).where(Person.slack_id == slack_id)).all())
+    else:
+        return None
+    sros = set(session.exec(select(DeliverableOwner.person_id).where(
+        DeliverableOwner.deliverable_id == deliverable_id,
+        DeliverableOwner.role == Role.sro)).all())
+    for actor in actors:
+        for absence in covered_by(session, actor or 0, on):
+            if absence.person_id in sros:
+                return absence
+    return None

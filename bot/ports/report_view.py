@@ -141,6 +141,21 @@ class ProgressRow:
     trend: tuple[TrendMark, ...] = ()  # the last four quarters, oldest first, this one last
     overdue: bool = False  # Red/Amber with an expected date on or before the period's end
     code: str = ""  # the reference shown and typed (``GO-3``), unique in the framework
+    by_cover: bool = False  # submitted by a cover for an absent SRO
+    extended_to: date | None = None  # a later deadline in this round (an extension)
+
+    @property
+    def cover_note(self) -> str:
+        """``Submitted by Sarah Willis (cover).`` when a cover submitted it, else ""."""
+        return f"Submitted by {self.submitted_by} (cover)." if self.by_cover else ""
+
+    @property
+    def missing_text(self) -> str:
+        """What the paper says of a row with no update: the extension when there is one."""
+        if self.extended_to is not None:
+            return (f"No update received yet: deadline extended to "
+                    f"{self.extended_to.day} {self.extended_to:%B %Y}.")
+        return ""
 
     @property
     def exception(self) -> bool:

@@ -52,6 +52,8 @@ class PromptCard:
     previous_narrative: str | None = None
     received: Received | None = None
     frozen: bool = False
+    on_behalf_of: str | None = None  # a cover's prompt: the absent SRO they answer for
+    away_until: date | None = None
 
 
 @dataclass(frozen=True)

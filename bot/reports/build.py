@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.collection.availability import extended_deadlines
 from bot.ports.report_view import (
     ProgressRow,
     ReportView,
@@ -62,6 +63,7 @@ def build_report(
     updates = load_latest_updates(session, fid, period_ids.values())
     scores = load_risk_scores(session, fid, period)
     current_id, previous_id = period_ids.get(period), period_ids.get(previous)
+    extended = extended_deadlines(session, fid, current_id) if current_id is not None else {}
     collected = {period_id for _deliverable, period_id in updates}
     trend_periods = tuple(TrendPeriod(p.label, period_ids.get(p) in collected) for p in window)
 
@@ -80,7 +82,8 @@ def build_report(
             trend = tuple(TrendMark(p.label, _rag(latest(deliverable, period_ids.get(p))))
                           for p in window)
             rows.append(_row(data, deliverable, theme.name, len(rows) + 1, now, before,
-                             trend=trend, period_end=period.end))
+                             trend=trend, period_end=period.end,
+                             extended_to=extended.get(deliverable.id or 0)))
         risks = tuple(_risk(risk, scores.get(risk.id, []), period)
                       for risk in data.risks if risk.theme_id == theme.id)
         themes.append(ThemeView(
@@ -109,6 +112,7 @@ def _row(
     data: FrameworkData, deliverable: Deliverable, theme: str, index: int,
     now: LatestUpdate | None, before: LatestUpdate | None, *,
     trend: tuple[TrendMark, ...] = (), period_end: date | None = None,
+    extended_to: date | None = None,
 ) -> ProgressRow:
     update = now.update if now else None
     rag = rag_value(update.rag) if update else None
@@ -131,6 +135,8 @@ def _row(
         trend=trend,
         overdue=(rag in ("red", "amber") and due is not None and period_end is not None
                  and due <= period_end),
+        by_cover=bool(now and now.by_cover),
+        extended_to=extended_to,
     )
 
 

@@ -29,6 +29,7 @@ from storage.models import (
     Role,
     Theme,
     Update,
+    UpdateOnBehalf,
 )
 
 
@@ -51,6 +52,7 @@ class FrameworkData:
 class LatestUpdate:
     update: Update
     submitted_by: str | None
+    by_cover: bool = False  # submitted by a cover on an absent SRO's behalf
 
 
 def framework_slug(name: str) -> str:
@@ -122,16 +124,17 @@ def load_latest_updates(
         return {}
     framework_deliverables = select(Deliverable.id).where(Deliverable.framework_id == framework_id)
     rows = session.exec(
-        select(Update, Person.name)
+        select(Update, Person.name, UpdateOnBehalf.id)
         .where(col(Update.id).in_(counting_ids(
             col(Update.period_id).in_(ids),
             col(Update.deliverable_id).in_(framework_deliverables))))
         .outerjoin(Person, Person.id == Update.submitted_by_id)
+        .outerjoin(UpdateOnBehalf, UpdateOnBehalf.update_id == Update.id)
     )
     return {
         (update.deliverable_id, update.period_id):
-            LatestUpdate(update, name or update.submitted_by_slack_id)
-        for update, name in rows
+            LatestUpdate(update, name or update.submitted_by_slack_id, by_cover=cover is not None)
+        for update, name, cover in rows
     }
 
 

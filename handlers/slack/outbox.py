@@ -29,7 +29,7 @@ from typing import Any
 from bot.calendar.periods import Period
 from bot.collection.cards import prompt_card
 from bot.collection.followups import FOLLOW_UP
-from bot.collection.status import OutstandingItem, OutstandingTheme
+from bot.collection.status import OutstandingItem, OutstandingTheme, away_label
 from bot.collection.values import Target
 from bot.messaging.outbox import Sender
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
@@ -195,7 +195,8 @@ def render_reminder(ctx: SlackContext, message: RecordedMessage) -> list[Outgoin
                           area=str(item.get("area") or ""), theme=str(item.get("theme") or ""))
              for item in payload["deliverables"]]
     messages = reminder_messages(period.label, payload.get("deadline"), items,
-                                 final=payload.get("stage") == "deadline-day")
+                                 final=str(payload.get("stage") or "").startswith("deadline-day"),
+                                 on_behalf_of=payload.get("on_behalf_of") or None)
     return [Outgoing.of(payload["to"], item) for item in messages]
 
 
@@ -203,16 +204,26 @@ def render_escalation(ctx: SlackContext, message: RecordedMessage) -> list[Outgo
     payload = message.payload
     themes = [OutstandingTheme(
         theme=str(group["theme"]),
-        items=tuple(OutstandingItem(
-            number=str(item.get("number") or ""), title=str(item["title"]),
-            area=str(item.get("area") or ""),
-            sros=tuple(str(sro.get("name") or "") for sro in item.get("sros") or ()),
-        ) for item in group["outstanding"]),
+        items=tuple(_outstanding_item(item) for item in group["outstanding"]),
     ) for group in payload["themes"]]
     messages = escalation_messages(
         str(payload["period"]), payload.get("deadline"), total=int(payload["total"]),
-        answered=int(payload["answered"]), themes=themes)
+        answered=int(payload["answered"]), themes=themes,
+        away=tuple(_outstanding_item(item) for item in payload.get("away") or ()),
+        extended=tuple((_outstanding_item(item), str(item.get("until") or ""))
+                       for item in payload.get("extended") or ()))
     return [Outgoing.of(to, item) for to in _to_or_governance(ctx, payload) for item in messages]
+
+
+def _outstanding_item(item: dict[str, Any]) -> OutstandingItem:
+    """An escalation's deliverable; an SRO away is named with their return and cover."""
+    return OutstandingItem(
+        number=str(item.get("number") or ""), title=str(item["title"]),
+        area=str(item.get("area") or ""),
+        sros=tuple(away_label(str(sro.get("name") or ""), sro.get("away_until"),
+                              sro.get("cover"))
+                   for sro in item.get("sros") or ()),
+    )
 
 
 def render_notice(ctx: SlackContext, message: RecordedMessage) -> list[Outgoing]:

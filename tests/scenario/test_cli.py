@@ -403,7 +403,9 @@ def test_json_for_scripts(tmp_path, imported):
     assert first == {"ref": "GO-1", "area": "Access",
                      "title": "Review, update, revise and implement Trust Access Policy",
                      "sros": ["Sharon Murphy"], "channels": ["not reached"], "rag": None,
-                     "submitted_at": None}
+                     "submitted_at": None, "state": "outstanding", "deadline": "2024-10-14",
+                     "away": []}
+    assert (status["absences"], status["extensions"]) == ([], [])
     assert status["backlog"]["inbox"] == {"pending": 0, "failed": 0, "oldest_seconds": None}
 
     plan = json.loads(ragtime("schedule", "show", "2024/25", "Q3", "--json",

@@ -11,8 +11,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
+from bot.framework.absences import (
+    AbsenceError,
+    absences_between,
+    find_person,
+    record_absence,
+)
 from bot.framework.choice import FrameworkChoiceError, several_frameworks
 from bot.framework.codes import CodeBook, looks_like_code, theme_prefixes
+from bot.framework.importer.errors import FrameworkImportError, Problem
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
 from storage.models import (
     Deliverable,
@@ -65,10 +72,11 @@ class ImportSummary:
     people: Counts = field(default_factory=Counts)
     deliverables: Counts = field(default_factory=Counts)
     risks: Counts = field(default_factory=Counts)
+    absences: int = 0  # recorded (or changed) from the people's away_from/away_to/cover
 
     @property
     def changed(self) -> bool:
-        return self.framework_created or self.framework_updated or any(
+        return self.framework_created or self.framework_updated or bool(self.absences) or any(
             counts.created or counts.updated or counts.deactivated
             for counts in (self.themes, self.people, self.deliverables, self.risks))
 
@@ -80,6 +88,9 @@ class ImportSummary:
         verb = "created" if self.framework_created else "updated"
         text = (f"framework '{self.framework}' {verb}: themes {self.themes}; "
                 f"people {self.people}; deliverables {self.deliverables}")
+        if self.absences:
+            text += f"; absences {self.absences} recorded"
+
         if self.risk_period is None:
             return text
         return f"{text}; BAF risks {self.risks} (scores for {self.risk_period.label})"
@@ -117,6 +128,7 @@ def apply_spec(
                      if any(theme.risks for theme in spec.themes) else None),
     )
     people = _people(session, spec.people, summary)
+    summary.absences = _absences(session, spec, people, file=file, actor=actor)
     themes = _themes(session, framework, spec, summary)
     _risks(session, framework, spec, themes, summary)
     _deliverables(session, framework, spec.deliverables, themes, people, summary)
@@ -198,6 +210,31 @@ def _people(
         found[spec.handle] = person
     session.flush()
     return found
+
+
+def _absences(
+    session: Session, spec: FrameworkSpec, people: dict[str, Person], *, file: str, actor: str,
+) -> int:
+    """Record the absences the file gives (``bot.framework.absences``: the same dates again
+    change only the cover and note). One that cannot be recorded stops the import."""
+    recorded = 0
+    for person_spec in spec.people:
+        absence = person_spec.absence
+        if absence is None:
+            continue
+        try:
+            before = absences_between(session, absence.starts, absence.ends,
+                                      person_ids=[people[person_spec.handle].id or 0])
+            cover = (people.get(absence.cover) or find_person(session, absence.cover)
+                     if absence.cover else None)
+            view = record_absence(
+                session, person=people[person_spec.handle], starts=absence.starts,
+                ends=absence.ends, cover=cover, note=absence.note, by=actor, source="import")
+        except AbsenceError as error:
+            raise FrameworkImportError([Problem(file, "", absence.where, str(error))]) from None
+        recorded += not any(b.id == view.id and b.cover_id == view.cover_id
+                            and b.note == view.note for b in before)
+    return recorded
 
 
 def _key_from_email(email: str, taken: set[str]) -> str:

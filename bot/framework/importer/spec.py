@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,19 @@ class PersonSpec:
     email: str | None
     slack_id: str | None
     channel: str | None = None  # slack | email | auto; None: leave what is stored
+    absence: AbsenceSpec | None = None  # away_from / away_to / cover / away_note
+
+
+@dataclass(frozen=True)
+class AbsenceSpec:
+    """An absence a framework file records (``bot.framework.absences``): ``cover`` is the
+    handle of another person of the file."""
+
+    starts: date
+    ends: date
+    cover: str | None = None
+    note: str = ""
+    where: str = ""  # the field it was written in, for problems found on import
 
 
 @dataclass(frozen=True)

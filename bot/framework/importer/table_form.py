@@ -20,6 +20,7 @@ from bot.framework.importer.limits import (
     check_xlsx_size,
 )
 from bot.framework.importer.spec import (
+    AbsenceSpec,
     DeliverableSpec,
     FrameworkSpec,
     PersonSpec,
@@ -33,7 +34,8 @@ from bot.framework.importer.spec import (
 from bot.framework.people import check_channel
 
 REQUIRED = ("theme", "area", "deliverable", "sro_name", "sro_title", "sro_email")
-OPTIONAL = ("ref", "number", "sro_slack_id", "sro_channel")
+OPTIONAL = ("ref", "number", "sro_slack_id", "sro_channel", "sro_away_from", "sro_away_to",
+            "sro_cover")
 ALIASES = {
     "title": "deliverable", "deliverable_title": "deliverable", "sro": "sro_name",
     "sro_names": "sro_name", "sro_titles": "sro_title", "sro_emails": "sro_email",
@@ -180,8 +182,11 @@ def _row(
                                                                  "sro_email"))
     slack_ids = _split(values.get("sro_slack_id", ""))
     channels = _split(values.get("sro_channel", ""))
+    away = {column: _split(values.get(column, ""))
+            for column in ("sro_away_from", "sro_away_to", "sro_cover")}
     for column, items in (("sro_email", emails), ("sro_title", titles),
-                          ("sro_slack_id", slack_ids), ("sro_channel", channels)):
+                          ("sro_slack_id", slack_ids), ("sro_channel", channels),
+                          *away.items()):
         if items and names and len(items) != len(names):
             problems.add(where, column, f"{len(names)} SRO name(s) but {len(items)} in {column}; "
                                         f"separate joint SROs with '{JOINT}' in each sro_ column")
@@ -200,9 +205,10 @@ def _row(
         if channel and (problem := check_channel(channel)):
             problems.add(where, "sro_channel", problem)
             continue
+        absence = _absence(where, index, away, problems)
         person = PersonSpec(handle=email, key=None, name=name,
                             title=titles[index] if titles else "", email=email,
-                            slack_id=slack_id or None, channel=channel)
+                            slack_id=slack_id or None, channel=channel, absence=absence)
         _remember(person, number, people, problems)
         if email in handles:
             problems.add(where, "sro_email", f"{email} is listed twice")
@@ -237,12 +243,53 @@ def _remember(
         if mine and theirs and mine != theirs:
             problems.add(f"row {number}", column,
                          f"{person.email} has '{mine}' here but '{theirs}' on row {first_row}")
+    if (person.absence and first.absence and person.absence != first.absence
+            and (person.absence.starts, person.absence.ends, person.absence.cover)
+            != (first.absence.starts, first.absence.ends, first.absence.cover)):
+        problems.add(f"row {number}", "sro_away_from",
+                     f"{person.email} has another absence here than on row {first_row}")
     if ((person.title and not first.title) or (person.slack_id and not first.slack_id)
-            or (person.channel and not first.channel)):
+            or (person.channel and not first.channel) or (person.absence and not first.absence)):
         people[person.email] = (first_row, PersonSpec(
             handle=first.handle, key=None, name=first.name, title=first.title or person.title,
             email=first.email, slack_id=first.slack_id or person.slack_id,
-            channel=first.channel or person.channel))
+            channel=first.channel or person.channel, absence=first.absence or person.absence))
+
+
+def _absence(where: str, index: int, away: dict[str, list[str]], problems: Problems
+             ) -> AbsenceSpec | None:
+    """The SRO's absence from ``sro_away_from`` / ``sro_away_to`` (ISO dates) and
+    ``sro_cover`` (an email or person id), each ``;``-separated like the other sro_ columns."""
+    def cell(column: str) -> str:
+        items = away[column]
+        return items[index] if items and index < len(items) else ""
+
+    starts, ends, cover = cell("sro_away_from"), cell("sro_away_to"), cell("sro_cover")
+    if not (starts or ends or cover):
+        return None
+    if not (starts and ends):
+        problems.add(where, "sro_away_to" if starts else "sro_away_from",
+                     "an absence needs both sro_away_from and sro_away_to")
+        return None
+    try:
+        first, last = _iso_day(starts), _iso_day(ends)
+    except ValueError:
+        problems.add(where, "sro_away_from", f"'{starts}' to '{ends}' are not dates: write them "
+                                             "as YYYY-MM-DD, e.g. 2025-08-04")
+        return None
+    if last < first:
+        problems.add(where, "sro_away_to", "sro_away_to is before sro_away_from")
+        return None
+    return AbsenceSpec(starts=first, ends=last, cover=cover.lower() if "@" in cover else
+                       cover or None, where=f"{where}, sro_away_from")
+
+
+def _iso_day(text: str) -> date:
+    """``2025-08-04``, or a spreadsheet's date cell read as ``2025-08-04 00:00:00``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text).date()
 
 
 def _split(value: str) -> list[str]:

@@ -20,6 +20,7 @@ from bot.framework.importer.limits import (
     value_too_long,
 )
 from bot.framework.importer.spec import (
+    AbsenceSpec,
     DeliverableSpec,
     FrameworkSpec,
     PersonSpec,
@@ -37,7 +38,8 @@ from bot.framework.people import check_channel
 from bot.framework.rules import Rules, RulesError
 
 TOP_KEYS = ("name", "organisation", "period", "as_of", "rules", "cover", "people", "themes")
-PERSON_KEYS = ("id", "name", "title", "email", "slack_id", "channel")
+PERSON_KEYS = ("id", "name", "title", "email", "slack_id", "channel",
+               "away_from", "away_to", "cover", "away_note")
 THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
 RISK_KEYS = ("number", "title", "score", "direction")
 DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates")
@@ -198,6 +200,11 @@ class _Reader:
             if person is not None:
                 spec.people.append(person)
         handles = [person.handle for person in spec.people]
+        for person in spec.people:
+            if person.absence and person.absence.cover and person.absence.cover not in handles:
+                self.problems.add("", person.absence.where.replace("away_from", "cover"),
+                                  f"cover '{person.absence.cover}' is not a person id in "
+                                  "this file")
         themes = list(self.mappings(doc, "themes", "", required=True))
         for path, item in themes:
             self.theme(item, path, spec, handles)
@@ -228,7 +235,36 @@ class _Reader:
             return None
         return PersonSpec(handle=handle, key=handle, name=name,
                           title=self.text(item, "title", path) or "", email=email,
-                          slack_id=slack_id, channel=channel.lower() if channel else None)
+                          slack_id=slack_id, channel=channel.lower() if channel else None,
+                          absence=self.absence(item, path))
+
+    def absence(self, item: _Map, path: str) -> AbsenceSpec | None:
+        """``away_from`` and ``away_to`` (ISO dates, both inclusive), optional ``cover`` (another
+        person's id, checked once every person is read) and ``away_note``."""
+        days = {}
+        for key in ("away_from", "away_to"):
+            text = self.text(item, key, path)
+            if text is None:
+                continue
+            try:
+                days[key] = date.fromisoformat(text)
+            except ValueError:
+                self.add(item, key, _join(path, key), f"'{text}' is not a date: write it as "
+                         "YYYY-MM-DD, e.g. 2025-08-04")
+        cover, note = self.text(item, "cover", path), self.text(item, "away_note", path)
+        given = [key for key in ("away_from", "away_to") if item.get(key) is not None]
+        if len(given) == 1 or ((cover or note) and not given):
+            missing = "away_to" if given == ["away_from"] else "away_from"
+            self.add(item, missing, _join(path, missing),
+                     "an absence needs both away_from and away_to")
+            return None
+        if len(days) < 2:
+            return None
+        if days["away_to"] < days["away_from"]:
+            self.add(item, "away_to", _join(path, "away_to"), "away_to is before away_from")
+            return None
+        return AbsenceSpec(starts=days["away_from"], ends=days["away_to"], cover=cover,
+                           note=note or "", where=_join(path, "away_from"))
 
     def theme(self, item: _Map, path: str, spec: FrameworkSpec, handles: list[str]) -> None:
         self.keys(item, THEME_KEYS, path)

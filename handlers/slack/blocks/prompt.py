@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
-from bot.collection.status import OutstandingTheme
+from bot.collection.status import OutstandingItem, OutstandingTheme
 from bot.collection.values import Target
 from bot.ports.updates import PromptCard
 from handlers.slack.blocks import kit as mrkdwn
@@ -27,6 +27,9 @@ def prompt_message(card: PromptCard, tz: tzinfo) -> Message:
     period = card.target.period
     title = deliverable_name(card.number, card.title)
     lines = [f"*{period.label} update* · {where(card.theme, card.area)}", title]
+    if card.on_behalf_of:
+        lines.append(f":palm_tree: _You are covering for {esc(card.on_behalf_of)}, away until "
+                     f"{day(card.away_until)}: please submit this update on their behalf._")
     if card.joint_sros:
         lines.append(f"_Joint SRO with {names(card.joint_sros)}: either of you may submit._")
     blocks = [mrkdwn.section("\n".join(lines), block_id="deliverable")]
@@ -43,6 +46,9 @@ def prompt_message(card: PromptCard, tz: tzinfo) -> Message:
     value = update_button_value(card.target)
     if card.received is None:
         text = f"Your {period.label} update for {esc(card.title)} is due by {day(card.deadline)}."
+        if card.on_behalf_of:
+            text = (f"Covering for {esc(card.on_behalf_of)}: the {period.label} update for "
+                    f"{esc(card.title)} is due by {day(card.deadline)}.")
         blocks.append(mrkdwn.section(":hourglass_flowing_sand: *Not yet received.* " + REPLY_HINT,
                                      block_id="status"))
         if not card.frozen:
@@ -85,13 +91,17 @@ class ReminderItem:
 
 def reminder_messages(
     period_label: str, deadline: date | str | None, items: Sequence[ReminderItem],
-    *, final: bool = False,
+    *, final: bool = False, on_behalf_of: str | None = None,
 ) -> list[Message]:
-    """One reminder, split into messages of at most 50 blocks when someone owns very many."""
+    """One reminder, split into messages of at most 50 blocks when someone owns very many;
+    ``on_behalf_of`` names the absent SRO a cover is reminded for."""
     due = day(deadline)
-    opening = (f":alarm_clock: *Reminder:* your {esc(period_label)} update"
+    whose = f"{esc(on_behalf_of)}'s" if on_behalf_of else "your"
+    opening = (f":alarm_clock: *Reminder:* {whose} {esc(period_label)} update"
                f"{'s are' if len(items) != 1 else ' is'} due "
                f"{'*today*' if final else 'by *' + due + '*'}. Still outstanding:")
+    if on_behalf_of:
+        opening = f"You are covering for {esc(on_behalf_of)} while they are away.\n" + opening
     blocks = [mrkdwn.section(opening, block_id="reminder")]
     for index, item in enumerate(items):
         blocks.append(mrkdwn.section(
@@ -103,6 +113,9 @@ def reminder_messages(
     blocks.append(mrkdwn.context(
         "You can also reply in the thread of each prompt message, e.g. `Green – policy adopted`."))
     text = f"Reminder: {len(items)} {period_label} update(s) due by {due}."
+    if on_behalf_of:
+        text = f"Reminder (covering for {esc(on_behalf_of)}): {len(items)} {period_label} " \
+               f"update(s) due by {due}."
     return [Message(text, part) for part in chunks(blocks)]
 
 
@@ -110,18 +123,41 @@ def reminder_messages(
 
 def escalation_messages(
     period_label: str, deadline: date | str | None, *, total: int, answered: int,
-    themes: Sequence[OutstandingTheme],
+    themes: Sequence[OutstandingTheme], away: Sequence[OutstandingItem] = (),
+    extended: Sequence[tuple[OutstandingItem, str]] = (),
 ) -> list[Message]:
-    """To the governance channel: who is still outstanding, by theme."""
+    """To the governance channel: who is still outstanding, by theme; apart from them, the
+    deliverables whose SROs are away with nobody covering (a decision for governance, not
+    lateness) and those whose deadline was extended."""
     outstanding = sum(len(theme.items) for theme in themes)
     blocks = [
         mrkdwn.header(f"{period_label}: {outstanding} update(s) outstanding"),
         mrkdwn.section(f"The deadline was *{day(deadline)}*. {answered} of {total} "
-                       "deliverables have an update; these SROs have not yet answered:"),
+                       "deliverables have an update; "
+                       + ("these SROs have not yet answered:" if outstanding
+                          else "nobody is late.")),
     ]
     blocks += outstanding_sections(themes)
+    if away:
+        lines = [f"*Away, no cover: a decision for you* ({len(away)})",
+                 "_Not late: their SROs are away and nobody covers. Name a cover "
+                 "(`ragtime away PERSON … --cover …`) or extend their deadline "
+                 "(`ragtime round extend …`)._"]
+        lines += [f"• {_item_line(item)}" for item in away]
+        blocks += mrkdwn.sections("\n".join(lines))
+    if extended:
+        lines = [f"*Deadline extended* ({len(extended)})"]
+        lines += [f"• {_item_line(item)} — due by {day(until or None)}" for item, until in extended]
+        blocks += mrkdwn.sections("\n".join(lines))
     text = f"{period_label}: {outstanding} of {total} updates outstanding after the deadline."
+    if away:
+        text += f" {len(away)} away with no cover."
     return [Message(text, part) for part in chunks(blocks)]
+
+
+def _item_line(item: OutstandingItem) -> str:
+    label = f"{item.number} {item.title}" if item.number else item.title
+    return f"{esc(mrkdwn.truncate(label, 300))} — {names(item.sros) or '_no SRO_'}"
 
 
 def outstanding_sections(themes: Sequence[OutstandingTheme]) -> list[dict]:

@@ -93,9 +93,17 @@ def help_reply() -> Message:
     text = ("Hello! I collect quarterly RAG updates. To send one, *reply in the thread* of the "
             "prompt message for that deliverable, starting with the rating, e.g. "
             f"{EXAMPLES}; or press *Submit update* on the prompt. Your deliverables and their "
-            "status are in my *Home* tab, and `/report-status` lists them.")
+            "status are in my *Home* tab, and `/report-status` lists them. Going on leave? "
+            "Tell me, e.g. `away 4–15 Aug, cover Sarah Willis`.")
     return Message("Reply in the thread of a prompt message to send an update.",
                    [mrkdwn.section(text)])
+
+
+def away_reply(ok: bool, said: str) -> Message:
+    """The answer to an ``away …`` message: what was recorded, or why not (plain text from
+    ``bot.collection.away``, escaped here; its backticks show as code)."""
+    icon = ":palm_tree:" if ok else ":warning:"
+    return Message(esc(said), [mrkdwn.section(f"{icon} {esc(said)}")])
 
 
 def not_a_prompt_reply() -> Message:

@@ -21,6 +21,7 @@ from handlers.slack.blocks.ids import BadValue, load_object, record_id
 from handlers.slack.blocks.words import (
     NO_UPDATE,
     RAG_EMOJI,
+    day,
     direction_word,
     rag_emoji,
     rag_word,
@@ -75,7 +76,9 @@ def report_body(view: ReportView, *, compiled_by: str, compiled_at: datetime, tz
     blocks += _list_sections(
         f"*Changed since {esc(view.previous_period_label)}* ({len(changes)})", changes,
         empty=esc(view.changes_note))
-    missing = [f"{_row_name(row)}: SRO {_people(row)}" for row in view.missing]
+    missing = [f"{_row_name(row)}: SRO {_people(row)}"
+               + (f" (deadline extended to {day(row.extended_to)})" if row.extended_to else "")
+               for row in view.missing]
     blocks += _list_sections(f"*No update received* ({len(missing)})", missing,
                              empty="Every deliverable has an update.")
     risks = [_risk_line(risk) for theme in view.themes for risk in theme.risks]

@@ -19,6 +19,8 @@ def item_line(item: MyItem) -> str:
         state = f"{rag_label(item.rag)}{version}"
     else:
         state = OUTSTANDING
+    if item.on_behalf_of:
+        state += f"\n:palm_tree: _Covering for {esc(item.on_behalf_of)} while they are away_"
     return f"*{esc(mrkdwn.truncate(label, 300))}*\n{state}"
 
 

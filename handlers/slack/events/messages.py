@@ -4,9 +4,11 @@ A reply in a prompt's thread such as ``Amber – delayed by estates works`` is p
 (``bot.collection.replies``), stored for that prompt's deliverable as the person who wrote it
 (source ``thread``, keyed by the message itself: ``message:<channel>:<ts>``) and confirmed in the
 thread; a reply lacking what the rules need gets a reply asking for exactly that. Messages that
-are not replies to a prompt get a short help reply. Edits, deletions and bot messages are
-acknowledged and ignored. Slack's retries, and the same message delivered again under another
-event id, are answered once; versions are ordered by the message's own time.
+are not replies to a prompt get a short help reply, except an absence such as ``away 4–15 Aug,
+cover Sarah Willis`` (``bot.collection.away``), which is recorded and confirmed. Edits,
+deletions and bot messages are acknowledged and ignored. Slack's retries, and the same message
+delivered again under another event id, are answered once; versions are ordered by the
+message's own time.
 
 ``bot.collection.submissions.submit_reply`` owns the work: the claim of the delivery and the
 update in one write transaction, the follow-ups after it commits, and releasing the claim when
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.collection.away import away_by_message, is_away_message
 from bot.collection.submissions import DirectMessage, ReplyAnswer, submit_reply
 from bot.collection.values import Draft
 from handlers.slack.blocks.replies import (
+    away_reply,
     help_reply,
     missing_reply,
     not_a_prompt_reply,
@@ -40,6 +44,13 @@ def on_message(body: dict[str, Any], event: dict[str, Any], ctx: SlackContext) -
     message = DirectMessage(key=key, user=event["user"], channel=event["channel"],
                             ts=event.get("ts"), thread_ts=event.get("thread_ts"),
                             text=event.get("text") or "", written_at=written_at(event.get("ts")))
+
+    if not message.in_thread and is_away_message(message.text):
+        away = away_by_message(ctx, user=message.user, text=message.text, key=message.key)
+        if away is not None:  # None: a retry of a message already answered
+            reply = away_reply(away.ok, away.text)
+            ctx.gateway.post_message(message.channel, reply.text, reply.blocks)
+        return
 
     def answer(said: ReplyAnswer) -> None:
         reply = _reply(said)

@@ -1,0 +1,226 @@
+"""The absence and extension use cases every surface calls (the CLI, Slack, the web form):
+record, list and cancel an absence; extend a deadline.
+
+Recording or cancelling an absence that touches today also does at once what the daily absence
+step would do the next morning (``bot.collection.away_chase``): a cover named for someone away
+today is prompted now, and a prompt held for someone whose absence was cancelled goes now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.calendar.periods import Period
+from bot.calendar.round_calendar import RoundCalendar
+from bot.collection.availability import ExtensionView
+from bot.collection.away_chase import chase_in_session
+from bot.collection.away_text import EXAMPLE, AwayTextError, is_away_message, parse_away
+from bot.collection.extensions import extend_deadline
+from bot.collection.rounds import RoundError, find_round
+from bot.framework.absences import (
+    AbsenceError,
+    AbsenceView,
+    absences_between,
+    cancel_absence,
+    find_person,
+    record_absence,
+)
+from bot.framework.choice import choose_framework
+from bot.framework.people import Channels, person_for_slack_id
+from bot.framework.permissions import is_governance_lead
+from bot.messaging.flows import deliver_outbox
+from bot.messaging.inbound import claim, release
+from bot.messaging.outbox import record_message
+from bot.words import day
+from storage.db import session_scope
+from storage.models import RoundStatus
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+
+
+@dataclass(frozen=True)
+class AwayRecorded:
+    absence: AbsenceView
+    prompts: int = 0  # prompts recorded at once (the cover's, or a released held prompt)
+
+    def line(self) -> str:
+        text = f"Recorded: {self.absence.person_name} {self.absence.describe()}."
+        if self.prompts:
+            text += f" {self.prompts} prompt(s) to send now."
+        return text
+
+
+def record_away(
+    ctx: AppContext, *, person: str, starts: date, ends: date, cover: str | None = None,
+    note: str = "", by: str, source: str = "cli", by_name: bool = False,
+) -> AwayRecorded:
+    """Record that ``person`` (their id in the framework file or email; with ``by_name`` also
+    their full name) is away from ``starts`` to ``ends`` inclusive, covered by ``cover``.
+    ``AbsenceError`` says what is wrong."""
+    with session_scope(ctx.engine, write=True) as session:
+        who = find_person(session, person, by_name=by_name)
+        covering = find_person(session, cover, by_name=by_name) if cover else None
+        absence = record_absence(session, person=who, starts=starts, ends=ends,
+                                 cover=covering, note=note, by=by, source=source)
+        told = _tell_cover(session, absence, covering.slack_id if covering else None)
+        prompts = _chase_now(session, ctx) if absence.includes(ctx.today()) else 0
+    _deliver(ctx, prompts + told)
+    return AwayRecorded(absence=absence, prompts=prompts)
+
+
+def _tell_cover(session: Session, absence: AbsenceView, slack_id: str | None) -> int:
+    """A DM to the cover (on Slack) saying whom they cover and when; once per absence and
+    cover."""
+    if not absence.cover_id or not slack_id:
+        return 0
+    _, created = record_message(
+        session, key=f"cover-notice:{absence.id}:{absence.cover_id}", kind="notice",
+        person_id=absence.cover_id,
+        payload={"to": slack_id, "title": f"You are covering for {absence.person_name}",
+                 "intro": (f"{absence.person_name} is away from {day(absence.starts)} to "
+                           f"{day(absence.ends)} and named you as cover. While they are away, "
+                           "Ragtime asks you for their updates and you may submit them on "
+                           "their behalf."),
+                 "lines": [absence.note] if absence.note else [],
+                 "footer": "If you cannot cover, tell them or a governance lead."})
+    return created
+
+
+def cancel_away(
+    ctx: AppContext, *, person: str, starts: date | None = None, by: str,
+) -> AbsenceView:
+    """Cancel ``person``'s absence starting on ``starts``, else their current or next one."""
+    with session_scope(ctx.engine, write=True) as session:
+        who = find_person(session, person)
+        absence = cancel_absence(session, person=who, today=ctx.today(), starts=starts, by=by,
+                                 now=ctx.now())
+        prompts = _chase_now(session, ctx) if absence.includes(ctx.today()) else 0
+    _deliver(ctx, prompts)
+    return absence
+
+
+def list_away(
+    ctx: AppContext, period: Period | None = None, *, framework: str | None = None,
+) -> list[AbsenceView]:
+    """Absences during ``period``'s round (from the calendar's opening to the deadline, or
+    the round's own deadline once opened), else every absence not yet over."""
+    with session_scope(ctx.engine) as session:
+        if period is None:
+            return absences_between(session, ctx.today())
+        chosen = choose_framework(session, framework)
+        calendar = RoundCalendar.from_rules((chosen.rules or {}).get("calendar"),
+                                            timezone=ctx.settings.timezone)
+        round_ = find_round(session, period, framework_id=chosen.id)
+        last = round_.deadline if round_ is not None and round_.deadline else \
+            calendar.deadline(period)
+        return absences_between(session, calendar.opens(period), last)
+
+
+def extend(
+    ctx: AppContext, *, period: Period, target: str, until: date, by: str,
+    framework: str | None = None,
+) -> ExtensionView:
+    """Give ``target`` (a person's id or email, or a deliverable's reference) a later deadline
+    in ``period``'s round; ``ExtensionError`` says what is wrong."""
+    with session_scope(ctx.engine, write=True) as session:
+        return extend_deadline(session, period=period, target=target, until=until, by=by,
+                               framework_id=choose_framework(session, framework).id)
+
+
+def _chase_now(session: Session, ctx: AppContext) -> int:
+    """What the daily absence step records for today's open rounds, now."""
+    today = ctx.today()
+    recorded = 0
+    for period in (Period.containing(today).previous(), Period.containing(today)):
+        try:
+            round_ = find_round(session, period)
+        except RoundError:  # no framework yet, or several: the daily step handles them
+            return recorded
+        if round_ is None or round_.frozen or round_.status != RoundStatus.open:
+            continue
+        result = chase_in_session(session, round_, period, today=today,
+                                  timezone=ctx.settings.timezone,
+                                  channels=Channels.of(ctx.settings))
+        recorded += result.prompts
+    return recorded
+
+
+def _deliver(ctx: AppContext, recorded: int) -> None:
+    """Send what was recorded when this context reaches a channel; otherwise the running
+    bot's outbox job sends it within a minute."""
+    if recorded and ctx.ports is not None:
+        deliver_outbox(ctx, kinds={"prompt", "notice"})
+
+
+# ------------------------------------------------------------------------------ by message
+
+@dataclass(frozen=True)
+class AwayReply:
+    """What to answer an ``away …`` message: ``ok`` and a line to say back."""
+
+    ok: bool
+    text: str
+
+
+def away_by_message(
+    ctx: AppContext, *, user: str, text: str, key: str, source: str = "slack",
+    lead: bool | None = None,
+) -> AwayReply | None:
+    """Record (or cancel) the absence ``user`` wrote (``bot.collection.away_text``), for
+    themselves, or for someone else when they are a governance lead; ``None`` when this
+    delivery was handled before. ``lead``: already known (else asked of the channel)."""
+    try:
+        asked = parse_away(text, ctx.today())
+    except AwayTextError as error:
+        return _once(ctx, key, AwayReply(False, str(error)))
+    if asked.person and not (lead if lead is not None else is_governance_lead(ctx, user)):
+        return _once(ctx, key, AwayReply(
+            False, "Only a governance lead may record someone else's absence; ask one, or "
+                   f"write `{EXAMPLE}` for your own."))
+    with session_scope(ctx.engine) as session:
+        me = person_for_slack_id(session, user)
+        whom = me.key if me is not None else None
+    if asked.person is None and whom is None:
+        return _once(ctx, key, AwayReply(False, "You are not a person of the framework, so "
+                                                "Ragtime does not chase you."))
+    with session_scope(ctx.engine, write=True) as session:
+        if not claim(session, key):
+            return None
+    try:
+        if asked.cancel:
+            done = cancel_away(ctx, person=whom or "", by=user)
+            return AwayReply(True, f"Cancelled: you were recorded {done.describe()}. Ragtime "
+                                   "will chase you as usual.")
+        recorded = record_away(ctx, person=asked.person or whom or "", starts=asked.starts
+                               or ctx.today(), ends=asked.ends or ctx.today(),
+                               cover=asked.cover, note=asked.note, by=user, source=source,
+                               by_name=True)
+    except AbsenceError as error:
+        release(ctx.engine, key)  # so the same message corrected and sent again is read
+        return AwayReply(False, str(error))
+    except Exception:
+        release(ctx.engine, key)  # the worker tries the delivery again
+        raise
+    absence = recorded.absence
+    who = "You are" if asked.person is None else f"{absence.person_name} is"
+    cover = (f" {absence.cover_name} is asked for the updates meanwhile." if absence.cover_name
+             else " With no cover, prompts wait until the first working day back, "
+                  f"{day(absence.back_on)}.")
+    return AwayReply(True, f"Recorded: {who} {absence.describe()}. Ragtime will not chase "
+                           f"{'you' if asked.person is None else 'them'} meanwhile.{cover} "
+                           "To undo it: `away cancel`.")
+
+
+def _once(ctx: AppContext, key: str, reply: AwayReply) -> AwayReply | None:
+    """``reply`` the first time this delivery is seen; None for a retry."""
+    with session_scope(ctx.engine, write=True) as session:
+        return reply if claim(session, key) else None
+
+
+__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_message", "cancel_away",
+           "extend", "is_away_message", "list_away", "record_away"]

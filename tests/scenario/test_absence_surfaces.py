@@ -1,0 +1,110 @@
+"""Absences where people meet them in Slack, on SQLite and PostgreSQL (the Q3 round open, the
+clock at Fri 20 Dec 2024): a cover named for someone away today is prompted at once, sees the
+absent SRO's deliverables on their Home tab and submits them through the form; a governance
+lead's Home tab and ``/report-status`` say "away until …, covered by …" or "no cover" apart
+from the rest."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlmodel import select
+
+from bot.collection.away import record_away
+from bot.framework.absences import absences_between
+from storage.db import session_scope
+from storage.models import UpdateOnBehalf
+from tests.scenario.conftest import LEAD, PAUL, SARAH, SHARON, Harness, blocks_text, elements
+
+
+def _home(slack: Harness, user: str) -> dict:
+    """``user``'s Home tab as published after they open it (other tabs may be refreshed
+    meanwhile: after a submission, say)."""
+    before = len(slack.fake.calls("views.publish"))
+    assert slack.served.slack.open_home(user).status == 200
+    for count in range(before + 1, before + 5):
+        calls = slack.fake.wait_for("views.publish", count)
+        if any(call.params.get("user_id") == user for call in calls[before:]):
+            return slack.fake.homes[user]
+    raise AssertionError(f"{user}'s Home tab was not published")
+
+
+def test_a_cover_is_prompted_sees_and_submits_and_a_lead_sees_who_is_away(
+    on_each_database: Harness,
+):
+    slack = on_each_database
+    sarah_before = len(slack.prompts(SARAH))
+    recorded = record_away(slack.ctx, person="smurphy", starts=date(2024, 12, 16),
+                           ends=date(2025, 1, 10), cover="sarah.willis@example.nhs.uk",
+                           by="U0LEAD", source="slack")
+    record_away(slack.ctx, person="jknight", starts=date(2024, 12, 19), ends=date(2025, 1, 3),
+                by="U0LEAD")
+    slack.served.settle()
+    assert recorded.prompts == 4
+    covering = [p for p in slack.prompts(SARAH)[sarah_before:]]
+    assert len(covering) == 4
+    assert ("You are covering for Sharon Murphy, away until Fri 10 Jan 2025: please submit "
+            "this update on their behalf.") in covering[0].text
+
+    # Sarah's Home tab lists Sharon's deliverables beside her own, marked as cover.
+    home = blocks_text(_home(slack, SARAH)["blocks"])
+    assert home.count("Covering for Sharon Murphy while they are away") == 4
+    assert "8 of 8 still to report" in home
+    button = next(e for e in elements(_home(slack, SARAH)["blocks"])
+                  if e.get("type") == "button" and json.loads(e["value"])["d"] == 1)
+    form = slack.click(SARAH, button["value"], view={"id": "home", "type": "home"})
+    with slack.follow_up(1):
+        response = slack.submit(SARAH, form, rag="green", narrative="Policy adopted.")
+        assert response.status == 200 and response.body == ""
+    with session_scope(slack.engine) as session:
+        assert [row.on_behalf_of_id for row in session.exec(select(UpdateOnBehalf)).all()]
+
+    # The lead's Home tab and /report-status tell away apart from late.
+    lead_home = blocks_text(_home(slack, LEAD)["blocks"])
+    assert "Sharon Murphy (away until Fri 10 Jan 2025, covered by Sarah Willis)" in lead_home
+    assert "Jean Knight (away until Fri 3 Jan 2025, no cover)" in lead_home
+    before = len(slack.fake.calls("response_url"))
+    assert slack.served.slack.command("/report-status", "", user_id=LEAD,
+                                      response_url=slack.fake.response_url()).status == 200
+    said = slack.fake.wait_for("response_url", before + 1)[before].params
+    status = said["text"] + blocks_text(said.get("blocks") or [])
+    assert "Jean Knight (away until Fri 3 Jan 2025, no cover)" in status
+
+
+def _said(slack: Harness, user: str) -> str:
+    """The last message Ragtime posted to ``user``'s DM, as the fake Slack recorded it."""
+    slack.served.settle()  # the worker has answered (and sent any notice) by now
+    channels = {user, slack.fake.dm_channel_for(user)}
+    call = [c for c in slack.fake.calls("chat.postMessage") if c.params["channel"] in channels][-1]
+    return json.dumps(call.params, ensure_ascii=False)
+
+
+def test_people_record_their_absence_by_dm_and_a_lead_for_anyone(on_each_database: Harness):
+    slack = on_each_database
+    slack.reply(SHARON, "away 23 Dec – 3 Jan, cover Sarah Willis", None, event_id="Ev1")
+    said = _said(slack, SHARON)
+    assert ("Recorded: You are away Mon 23 Dec 2024 – Fri 3 Jan 2025, covered by Sarah "
+            "Willis. Ragtime will not chase you meanwhile.") in said
+    slack.served.settle()
+    assert "You are covering for Sharon Murphy" in _said(slack, SARAH)
+    # Slack's retry of the same message is answered once.
+    posts = len(slack.fake.calls("chat.postMessage"))
+    slack.reply(SHARON, "away 23 Dec – 3 Jan, cover Sarah Willis", None, event_id="Ev1",
+                retry_num=1, wait=False)
+    slack.served.settle()
+    assert len(slack.fake.calls("chat.postMessage")) == posts
+
+    slack.reply(SHARON, "away soon", None)
+    assert "I could not read the dates" in _said(slack, SHARON)
+    slack.reply(SHARON, "away 27 Dec – 30 Dec", None)
+    assert "already recorded away Mon 23 Dec 2024" in _said(slack, SHARON)
+    slack.reply(PAUL, "away for Jean Knight 23 Dec – 3 Jan", None)
+    assert "Only a governance lead may record someone else" in _said(slack, PAUL)
+    slack.reply(LEAD, "away for Jean Knight 23 Dec – 3 Jan, note Surgery", None)
+    assert "Recorded: Jean Knight is away Mon 23 Dec 2024 – Fri 3 Jan 2025, no cover" in \
+        _said(slack, LEAD)
+    slack.reply(SHARON, "away cancel", None)
+    assert "Cancelled: you were recorded away Mon 23 Dec 2024" in _said(slack, SHARON)
+    with session_scope(slack.engine) as session:
+        assert [a.person_key for a in absences_between(session)] == ["jknight"]
