@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.calendar.periods import Period, stored_period
 from bot.framework.choice import FrameworkChoiceError, several_frameworks
 from bot.framework.codes import CodeBook, looks_like_code, theme_prefixes
+from bot.framework.importer.risk_details import apply_risk_details
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
 from storage.models import (
     Deliverable,
@@ -119,7 +120,9 @@ def apply_spec(
     people = _people(session, spec.people, summary)
     themes = _themes(session, framework, spec, summary)
     _risks(session, framework, spec, themes, summary)
-    _deliverables(session, framework, spec.deliverables, themes, people, summary)
+    apply_risk_details(session, framework, spec, people, summary)
+    if spec.deliverables_given:
+        _deliverables(session, framework, spec.deliverables, themes, people, summary)
     if summary.changed or audit_unchanged:
         audit(session=session, actor=actor, action="framework.import", subject=framework.name,
               **summary.detail())
@@ -217,7 +220,9 @@ def _themes(
         if theme is None:
             theme = Theme(framework_id=framework.id or 0, name=theme_spec.name)
             session.add(theme)
-        values: dict[str, Any] = {"name": theme_spec.name, "position": position}
+        values: dict[str, Any] = {"name": theme_spec.name}
+        if spec.deliverables_given or created:  # a sheet of risks alone keeps the order
+            values["position"] = position if spec.deliverables_given else len(stored) + position
         if theme_spec.ambition is not None:
             values["ambition"] = theme_spec.ambition
         if theme_spec.objectives is not None:
