@@ -1,0 +1,111 @@
+"""A risk owner's return arriving from any channel: the one flow every entry point calls.
+
+The Slack modal, a DM thread reply, the web form and the CLI all call ``risk_form_for`` to show
+the form and ``submit_risk_return`` / ``confirm_no_change`` to save it; each opens its own unit
+of work and gives back a plain ``ReturnOutcome`` the channel renders. The acting user comes
+from the channel's verified identity (a signed Slack payload, a signed web link) and is
+re-checked here (``bot.framework.permissions.may_return_risk``), whatever the form named.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.calendar.periods import Period
+from bot.collection.risk_returns import (
+    ReturnResult,
+    ReturnRuleViolation,
+    RiskEntry,
+    confirm_unchanged,
+    risk_entry,
+    submit_return,
+)
+from bot.collection.risk_rules import ReturnFields
+from bot.collection.updates import UpdateError
+from bot.framework.permissions import may_return_risk
+from storage.db import session_scope
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReturnOutcome:
+    """Saved (``saved``), refused by the rules (``errors``: field → message) or refused
+    outright (``refused``: a message: not an owner, the quarter locked, …)."""
+
+    saved: ReturnResult | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    refused: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.saved is not None
+
+
+@dataclass(frozen=True)
+class RiskFormOffer:
+    entry: RiskEntry | None = None
+    refused: str | None = None
+
+
+def risk_form_for(ctx: AppContext, *, risk_id: int, period: Period,
+                  actor_slack_id: str | None = None,
+                  person_id: int | None = None) -> RiskFormOffer:
+    """May the actor return ``risk_id`` for ``period``, and what the form shows (this quarter's
+    latest return, else last quarter's, to pre-fill it)."""
+    with session_scope(ctx.engine) as session:
+        if not may_return_risk(session, risk_id=risk_id, slack_id=actor_slack_id,
+                               person_id=person_id):
+            log.warning("%s may not return risk %s: form refused",
+                        actor_slack_id or f"person:{person_id}", risk_id)
+            return RiskFormOffer(refused="You are not an owner of this BAF risk.")
+        entry = risk_entry(session, risk_id, period)
+        if entry is None:
+            return RiskFormOffer(refused="This risk is no longer part of the framework.")
+        if entry.closed:
+            return RiskFormOffer(refused=entry.closed)
+        return RiskFormOffer(entry=entry)
+
+
+def submit_risk_return(
+    ctx: AppContext, *, risk_id: int, period: Period, entered: ReturnFields, source: str,
+    actor_slack_id: str = "", person_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> ReturnOutcome:
+    """Store the return in one write transaction; the rules' errors and any refusal come back
+    as values for the channel to show."""
+    return _saving(ctx, lambda session: submit_return(
+        session, risk_id=risk_id, period=period, entered=entered, source=source,
+        actor_slack_id=actor_slack_id, actor_person_id=person_id,
+        idempotency_key=idempotency_key, today=ctx.today(), now=ctx.now()))
+
+
+def confirm_no_change(
+    ctx: AppContext, *, risk_id: int, period: Period, source: str, actor_slack_id: str = "",
+    person_id: int | None = None, idempotency_key: str | None = None,
+) -> ReturnOutcome:
+    """"No change this quarter": last quarter's return confirmed in one step."""
+    return _saving(ctx, lambda session: confirm_unchanged(
+        session, risk_id=risk_id, period=period, source=source,
+        actor_slack_id=actor_slack_id, actor_person_id=person_id,
+        idempotency_key=idempotency_key, today=ctx.today(), now=ctx.now()))
+
+
+def _saving(ctx: AppContext, save: Callable[[Session], ReturnResult]) -> ReturnOutcome:
+    try:
+        with session_scope(ctx.engine, write=True) as session:
+            result = save(session)
+            session.flush()
+            return ReturnOutcome(saved=result)
+    except ReturnRuleViolation as violation:
+        return ReturnOutcome(errors=violation.errors)
+    except UpdateError as refusal:  # not an owner, no open round, the quarter locked, …
+        return ReturnOutcome(refused=str(refusal))
