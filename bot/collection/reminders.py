@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.collection.progress import DeliverableStatus, OwnerView, RoundStatusView, round_status
+from bot.collection.risk_round import risk_progress
 from bot.collection.rounds import existing_round, iso_date
 from bot.framework.people import Reach, reach_of
 from bot.messaging.outbox import record_message
@@ -73,7 +74,8 @@ def record_escalation(
     """Record the message telling the governance channel who is still outstanding; ``None``
     when nobody is (or the round is frozen). Recording twice returns the first message."""
     round_, view = _open_round_view(session, period, framework_id)
-    if round_.frozen or not view.outstanding:
+    risks = risk_progress(session, period, round_.framework_id).outstanding
+    if round_.frozen or not (view.outstanding or risks):
         return None
     message, created = record_message(
         session,
@@ -90,12 +92,14 @@ def record_escalation(
                  "outstanding": [_deliverable_payload(item) for item in theme.outstanding]}
                 for theme in view.themes if theme.outstanding
             ],
+            "risks": [{"number": item.risk.number, "title": item.risk.title,
+                       "owners": list(item.risk.owner_names)} for item in risks],
         },
     )
     if created:
         audit(session=session, actor="ragtime", action="round.escalation_recorded",
               subject=f"round:{round_.id}", period=period.label,
-              outstanding=view.outstanding_count)
+              outstanding=view.outstanding_count, risks_outstanding=len(risks))
     return message
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
 from bot.collection.risk_returns import (
@@ -25,15 +25,20 @@ from bot.collection.risk_returns import (
     risk_entry,
     submit_return,
 )
+from bot.collection.risk_round import RISK_CONFIRMATION, RISK_PROMPT
 from bot.collection.risk_rules import ReturnFields
 from bot.collection.updates import UpdateError
 from bot.framework.permissions import may_return_risk
+from bot.messaging.outbox import record_message
 from storage.db import session_scope
+from storage.models import OutboxMessage
 
 if TYPE_CHECKING:
     from bot.context import AppContext
 
 log = logging.getLogger(__name__)
+
+SLACK_SOURCES = ("modal", "thread", "button")  # entered on Slack: confirmed there
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ def submit_risk_return(
     return _saving(ctx, lambda session: submit_return(
         session, risk_id=risk_id, period=period, entered=entered, source=source,
         actor_slack_id=actor_slack_id, actor_person_id=person_id,
-        idempotency_key=idempotency_key, today=ctx.today(), now=ctx.now()))
+        idempotency_key=idempotency_key, today=ctx.today(), now=ctx.now()),
+        period=period, actor_slack_id=actor_slack_id if source in SLACK_SOURCES else "")
 
 
 def confirm_no_change(
@@ -96,14 +102,37 @@ def confirm_no_change(
     return _saving(ctx, lambda session: confirm_unchanged(
         session, risk_id=risk_id, period=period, source=source,
         actor_slack_id=actor_slack_id, actor_person_id=person_id,
-        idempotency_key=idempotency_key, today=ctx.today(), now=ctx.now()))
+        idempotency_key=idempotency_key, today=ctx.today(), now=ctx.now()),
+        period=period, actor_slack_id=actor_slack_id if source in SLACK_SOURCES else "")
 
 
-def _saving(ctx: AppContext, save: Callable[[Session], ReturnResult]) -> ReturnOutcome:
+def _record_confirmation(session: Session, result: ReturnResult, period: Period,
+                         to: str) -> None:
+    stored = result.stored
+    prompt = session.exec(select(OutboxMessage).where(
+        OutboxMessage.key == f"{RISK_PROMPT}:{period.slug}:{stored.risk_id}:"
+                             f"{stored.submitted_by_id}")).first()
+    record_message(
+        session, key=f"{RISK_CONFIRMATION}:{stored.id}", kind=RISK_CONFIRMATION,
+        period_id=stored.period_id, person_id=stored.submitted_by_id,
+        payload={"to": to, "channel": prompt.channel if prompt and prompt.ts else None,
+                 "thread_ts": prompt.ts if prompt else None, "period": period.label,
+                 "risk_id": stored.risk_id, "number": result.risk.number,
+                 "title": result.risk.title, "score": stored.score,
+                 "likelihood": stored.likelihood, "consequence": stored.consequence,
+                 "version": stored.version, "unchanged": stored.unchanged,
+                 "flags": list(result.flags)})
+
+
+def _saving(ctx: AppContext, save: Callable[[Session], ReturnResult], *, period: Period,
+            actor_slack_id: str) -> ReturnOutcome:
+    """Store in one write transaction; a return entered on Slack records its confirmation in
+    the same transaction (the worker sends it), so none is lost and none is sent twice."""
     try:
         with session_scope(ctx.engine, write=True) as session:
             result = save(session)
-            session.flush()
+            if result.created and actor_slack_id:
+                _record_confirmation(session, result, period, actor_slack_id)
             return ReturnOutcome(saved=result)
     except ReturnRuleViolation as violation:
         return ReturnOutcome(errors=violation.errors)

@@ -45,7 +45,7 @@ from storage.models import (
 from storage.repo import audit, find_period
 
 VERSION_RETRIES = 10
-SOURCES = ("modal", "thread", "web", "cli")
+SOURCES = ("modal", "thread", "button", "web", "cli")
 
 
 class ReturnError(UpdateError):

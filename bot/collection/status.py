@@ -28,9 +28,17 @@ from bot.calendar.periods import Period
 from bot.collection.owned import deliverables_for
 from bot.collection.progress import OwnerView, RoundStatusView
 from bot.collection.progress import round_status as load_round_status
+from bot.collection.risk_round import (
+    RISK_PROMPT,
+    RISK_REMINDER,
+    RiskProgress,
+    RiskStatus,
+    my_risks,
+    risk_progress,
+)
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
-from bot.framework.choice import choose_framework
+from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
@@ -106,6 +114,8 @@ class HomePage:
     lead: bool = False
     progress: Progress | None = None  # for leads
     can_open: Period | None = None  # for leads: the period whose round may be opened now
+    risks: Sequence[RiskStatus] = ()  # the viewer's own BAF risks and their returns
+    risk_progress: RiskProgress | None = None  # for leads: every owned risk's return
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,8 @@ def home_page(ctx: AppContext, user: str) -> HomePage:
                                      email_enabled=ctx.settings.email_enabled)
                       if lead else None),
             can_open=period if lead and not state.opened else None,
+            risks=my_risks(session, period, slack_id=user),
+            risk_progress=(_all_risks(session, period) if lead else None),
         )
 
 
@@ -161,6 +173,7 @@ class RoundStatusReport:
     undelivered: int  # prompts and reminders that could not be delivered
     backlog: Health | None = None  # what waits for the worker (``bot.messaging.health``)
     email_enabled: bool = False  # this deployment emails SROs: each SRO's channel is shown
+    risks: RiskProgress | None = None  # the BAF risk returns of the round
 
     def text(self) -> str:
         view = self.view
@@ -180,6 +193,8 @@ class RoundStatusReport:
                 sros = "; ".join(f"{sro.name}: {channel_of(sro, email_enabled=self.email_enabled)}"
                                  for sro in item.sros) or "no SRO"
                 lines.append(f"  - outstanding: {label} ({sros})")
+        if self.risks is not None and self.risks.total:
+            lines += ["", *self.risks.lines()]
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -204,6 +219,7 @@ class RoundStatusReport:
                     "submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
                 } for item in (*theme.answered, *theme.outstanding)],
             } for theme in view.themes],
+            "risks": self.risks.as_dict() if self.risks is not None else None,
         }
 
 
@@ -220,12 +236,14 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
         round_ = (find_round(session, period, framework_id=framework_id) if state.opened
                   else None)
         undelivered = len(failed_messages(session, round_.period_id,
-                                          kinds=("prompt", "reminder"))
+                                          kinds=("prompt", "reminder", RISK_PROMPT,
+                                                 RISK_REMINDER))
                           ) if round_ is not None else 0
+        risks = risk_progress(session, period, framework_id)
     return RoundStatusReport(state=state, view=view, undelivered=undelivered,
                              backlog=health(engine, now=utcnow() if isinstance(ctx, Engine)
                                             else ctx.now()),
-                             email_enabled=email_enabled)
+                             email_enabled=email_enabled, risks=risks)
 
 
 def backlog_line(state: Health) -> str:
@@ -314,6 +332,14 @@ def my_items(session: Session, user_id: str, period: Period) -> list[MyItem]:
                    area=item.area, theme=item.theme, rag=item.rag.value if item.rag else None,
                    version=item.version, submitted_at=item.submitted_at)
             for item in deliverables_for(session, user_id, period)]
+
+
+def _all_risks(session: Session, period: Period) -> RiskProgress | None:
+    try:
+        framework = choose_framework(session, None)
+    except FrameworkChoiceError:  # several frameworks: only the viewer's own risks are shown
+        return None
+    return risk_progress(session, period, framework.id or 0)
 
 
 def _collecting(summary: RoundSummary) -> bool:

@@ -211,7 +211,9 @@ def render_escalation(ctx: SlackContext, message: RecordedMessage) -> list[Outgo
     ) for group in payload["themes"]]
     messages = escalation_messages(
         str(payload["period"]), payload.get("deadline"), total=int(payload["total"]),
-        answered=int(payload["answered"]), themes=themes)
+        answered=int(payload["answered"]), themes=themes,
+        risks=[(str(r["number"]), str(r["title"]), "; ".join(r.get("owners") or ()))
+               for r in payload.get("risks") or ()])
     return [Outgoing.of(to, item) for to in _to_or_governance(ctx, payload) for item in messages]
 
 

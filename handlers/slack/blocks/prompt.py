@@ -110,9 +110,10 @@ def reminder_messages(
 
 def escalation_messages(
     period_label: str, deadline: date | str | None, *, total: int, answered: int,
-    themes: Sequence[OutstandingTheme],
+    themes: Sequence[OutstandingTheme], risks: Sequence[tuple[str, str, str]] = (),
 ) -> list[Message]:
-    """To the governance channel: who is still outstanding, by theme."""
+    """To the governance channel: who is still outstanding, by theme, and the BAF risks with
+    no return yet (``risks``: number, title, owners)."""
     outstanding = sum(len(theme.items) for theme in themes)
     blocks = [
         mrkdwn.header(f"{period_label}: {outstanding} update(s) outstanding"),
@@ -120,6 +121,11 @@ def escalation_messages(
                        "deliverables have an update; these SROs have not yet answered:"),
     ]
     blocks += outstanding_sections(themes)
+    if risks:
+        lines = [f"*BAF risk returns* ({len(risks)} outstanding)"]
+        lines += [f"• BAF {esc(number)} {esc(mrkdwn.truncate(title, 200))} — {esc(owners)}"
+                  for number, title, owners in risks]
+        blocks += mrkdwn.sections("\n".join(lines))
     text = f"{period_label}: {outstanding} of {total} updates outstanding after the deadline."
     return [Message(text, part) for part in chunks(blocks)]
 
