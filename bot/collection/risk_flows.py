@@ -25,7 +25,7 @@ from bot.collection.risk_returns import (
     risk_entry,
     submit_return,
 )
-from bot.collection.risk_round import RISK_CONFIRMATION, RISK_PROMPT
+from bot.collection.risk_round import RISK_CONFIRMATION, RISK_PROMPT, RiskStatus, risk_progress
 from bot.collection.risk_rules import ReturnFields
 from bot.collection.updates import UpdateError
 from bot.framework.permissions import may_return_risk
@@ -138,3 +138,12 @@ def _saving(ctx: AppContext, save: Callable[[Session], ReturnResult], *, period:
         return ReturnOutcome(errors=violation.errors)
     except UpdateError as refusal:  # not an owner, no open round, the quarter locked, …
         return ReturnOutcome(refused=str(refusal))
+
+
+def risks_of_person(ctx: AppContext, *, person_id: int, period: Period,
+                    framework_id: int) -> list[RiskStatus]:
+    """The risks ``person_id`` owns in the framework, with their return for ``period`` (the
+    web form's list of the owner's risks)."""
+    with session_scope(ctx.engine) as session:
+        return [item for item in risk_progress(session, period, framework_id).risks
+                if person_id in item.risk.owner_ids]
