@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
+from bot.collection.risk_replies import HOW, parse_risk_reply
 from bot.collection.risk_returns import (
     ReturnResult,
     ReturnRuleViolation,
     RiskEntry,
     confirm_unchanged,
+    prefill,
     risk_entry,
     submit_return,
 )
@@ -29,6 +31,7 @@ from bot.collection.risk_round import RISK_CONFIRMATION, RISK_PROMPT, RiskStatus
 from bot.collection.risk_rules import ReturnFields
 from bot.collection.updates import UpdateError
 from bot.framework.permissions import may_return_risk
+from bot.messaging.inbound import claim
 from bot.messaging.outbox import record_message
 from storage.db import session_scope
 from storage.models import OutboxMessage
@@ -147,3 +150,51 @@ def risks_of_person(ctx: AppContext, *, person_id: int, period: Period,
     with session_scope(ctx.engine) as session:
         return [item for item in risk_progress(session, period, framework_id).risks
                 if person_id in item.risk.owner_ids]
+
+
+@dataclass(frozen=True)
+class RiskReplyAnswer:
+    """What to say in the thread: ``text`` (None: nothing, the confirmation is in the outbox
+    or this delivery was handled before)."""
+
+    text: str | None
+
+
+def submit_risk_reply(ctx: AppContext, *, key: str, user: str, channel: str, thread_ts: str,
+                      text: str) -> RiskReplyAnswer | None:
+    """A DM reply in a BAF risk prompt's thread, stored as the owner's return (claimed by the
+    message's ``key`` in the same transaction, so a redelivery is answered once); None when the
+    thread is not a risk prompt's."""
+    with session_scope(ctx.engine) as session:
+        prompt = session.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == RISK_PROMPT, OutboxMessage.channel == channel,
+            OutboxMessage.ts == thread_ts)).first()
+        if prompt is None:
+            return None
+        risk_id, period = int(prompt.payload["risk_id"]), Period.parse(prompt.payload["period"])
+    parsed = parse_risk_reply(text)
+    with session_scope(ctx.engine, write=True) as session:
+        if not claim(session, key):
+            return RiskReplyAnswer(None)
+        if parsed is None:
+            return RiskReplyAnswer(HOW)
+        try:
+            if parsed.unchanged:
+                result = confirm_unchanged(
+                    session, risk_id=risk_id, period=period, source="thread",
+                    actor_slack_id=user, idempotency_key=key, today=ctx.today(), now=ctx.now())
+            else:
+                entered = replace(prefill(session, risk_id, period).fields(),
+                                  likelihood=parsed.likelihood, consequence=parsed.consequence,
+                                  rationale=parsed.rationale)
+                result = submit_return(
+                    session, risk_id=risk_id, period=period, entered=entered, source="thread",
+                    actor_slack_id=user, idempotency_key=key, today=ctx.today(), now=ctx.now())
+        except ReturnRuleViolation as violation:
+            return RiskReplyAnswer("Not saved: " + " ".join(violation.errors.values())
+                                   + " Use “Return this risk” on the prompt to fill in the rest.")
+        except UpdateError as refusal:
+            return RiskReplyAnswer(f"Not saved: {refusal}")
+        if result.created:
+            _record_confirmation(session, result, period, user)
+        return RiskReplyAnswer(None)

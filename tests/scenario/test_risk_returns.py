@@ -268,3 +268,43 @@ def test_reminders_escalation_status_and_home_count_the_risks(baf: Harness):
     baf.served.slack.send(app_home_opened(LEAD))
     home = baf.fake.wait_for("views.publish", views + 1)[views].json_param("view")
     assert "BAF risk returns*: 1 of 2 returned, 1 outstanding" in blocks_text(home["blocks"])
+
+
+def test_a_reply_in_the_risk_prompts_thread_is_a_return(baf: Harness):
+    ids = risk_ids(baf)
+    prompt = risk_prompts(baf, SHARON)[0]
+    channel = baf.fake.dm_channel_for(SHARON)
+
+    # 16, above the target 12, and no earlier return with a dated action: told what is missing.
+    baf.reply(SHARON, "4x4 the new clinic cut the longest waits", prompt["ts"])
+    said = blocks_text(baf.thread(channel, prompt["ts"])[-1]["blocks"])
+    assert "Not saved: The score 16 is above the target 12" in said
+    with session_scope(baf.engine) as session:
+        assert latest_return(session, ids["01"], Q3) is None
+
+    # A full return in the form, then a thread reply re-scores it, keeping the actions.
+    form = open_risk_form(baf, SHARON, prompt)
+    posts = len(baf.fake.calls("chat.postMessage"))
+    assert submit_risk(baf, SHARON, form, likelihood="4", consequence="5",
+                       actions=[("Open the second clinic", "COO", "2025-03-31", "")]
+                       ).body == ""
+    baf.fake.wait_for("chat.postMessage", posts + 1)  # its confirmation
+    posts = len(baf.fake.calls("chat.postMessage"))
+    baf.reply(SHARON, "L4 C4 – the new clinic cut the longest waits", prompt["ts"], wait=False)
+    baf.fake.wait_for("chat.postMessage", posts + 1)
+    with session_scope(baf.engine) as session:
+        stored = latest_return(session, ids["01"], Q3)
+    assert (stored.version, stored.score, stored.source) == (2, 16, "thread")
+    assert stored.rationale == "the new clinic cut the longest waits"
+    assert stored.actions[0]["text"] == "Open the second clinic"
+    assert "Return received" in blocks_text(baf.thread(channel, prompt["ts"])[-1]["blocks"])
+
+    # "no change" confirms the latest in one step; gibberish gets the how-to.
+    posts = len(baf.fake.calls("chat.postMessage"))
+    baf.reply(SHARON, "no change", prompt["ts"], wait=False)
+    baf.fake.wait_for("chat.postMessage", posts + 1)
+    with session_scope(baf.engine) as session:
+        stored = latest_return(session, ids["01"], Q3)
+    assert (stored.version, stored.score, stored.unchanged) == (3, 16, True)
+    baf.reply(SHARON, "what do I do?", prompt["ts"])
+    assert "Reply *no change*" in blocks_text(baf.thread(channel, prompt["ts"])[-1]["blocks"])
