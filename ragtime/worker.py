@@ -31,6 +31,7 @@ from slack_bolt import App, BoltRequest
 
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.followups import FOLLOW_UP
+from bot.collection.risk_round import RISK_CONFIRMATION
 from bot.context import AppContext
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
@@ -51,7 +52,7 @@ BEAT_SECONDS = 5.0
 # What the outbox thread sends as soon as it is recorded: messages no flow sends itself. A flow
 # that records prompts, reminders or notices sends them at once (and reports what it sent);
 # the scheduler's ``deliver_outbox`` job catches up whatever such a flow left behind.
-WORKER_KINDS = frozenset({FOLLOW_UP, CONFIRMATION})
+WORKER_KINDS = frozenset({FOLLOW_UP, CONFIRMATION, RISK_CONFIRMATION})
 
 
 def handler_for(app: App | None, ctx: AppContext) -> Callable[[Received], None]:

@@ -412,3 +412,72 @@ class UpdateOnBehalf(SQLModel, table=True):
     update_id: int = Field(foreign_key="update.id", unique=True)
     on_behalf_of_id: int = Field(foreign_key="person.id")
     absence_id: int | None = Field(default=None, foreign_key="absence.id")
+# --- issue 21: BAF risk returns ---
+
+class BafSettings(SQLModel, table=True):
+    """A framework's Board Assurance Framework settings from its file (``baf:``): the scoring
+    bands and the highest score each risk appetite tolerates (``bot.framework.baf``). No row:
+    the defaults (the NPSA model matrix)."""
+
+    __tablename__ = "baf_settings"
+    framework_id: int = Field(foreign_key="framework.id", primary_key=True)
+    bands: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False))
+    appetite: dict[str, int] = Field(default_factory=dict,
+                                     sa_column=Column(JSON, nullable=False))
+
+
+class RiskDetail(SQLModel, table=True):
+    """What a framework file says about a BAF risk beyond its number, title and score."""
+
+    __tablename__ = "risk_detail"
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True)
+    lead_committee: str = ""
+    cause: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    event: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    impact: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    appetite: str | None = None  # averse | minimal | cautious | open
+    target_score: int | None = None
+    target_date: date | None = None
+
+
+class RiskOwner(SQLModel, table=True):
+    """An owner (executive lead) of a BAF risk; joint owners are several rows."""
+
+    __tablename__ = "risk_owner"
+    __table_args__ = (UniqueConstraint("risk_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    position: int = 0
+
+
+class RiskReturn(SQLModel, table=True):
+    """A risk owner's quarterly return for a risk. Never updated in place: each submission is
+    a new ``version``; the highest counts (``bot.collection.risk_returns``)."""
+
+    __tablename__ = "risk_return"
+    __table_args__ = (UniqueConstraint("risk_id", "period_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id", index=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    version: int = 1
+    likelihood: int
+    consequence: int
+    score: int  # likelihood × consequence, computed, never typed
+    rationale: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    controls: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    control_gaps: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # [{"line": first|second|third, "kind": positive|negative, "text": ...}]
+    assurances: list[dict[str, Any]] = Field(default_factory=list,
+                                             sa_column=Column(JSON, nullable=False))
+    assurance_gaps: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # [{"text": ..., "owner": ..., "due": ISO date, "deliverable": a deliverable code or null}]
+    actions: list[dict[str, Any]] = Field(default_factory=list,
+                                          sa_column=Column(JSON, nullable=False))
+    unchanged: bool = False  # confirmed in one step: "No change this quarter"
+    submitted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    submitted_by_slack_id: str | None = None
+    submitted_at: datetime = Field(default_factory=utcnow)
+    source: str = "modal"  # modal | thread | web | cli
+    idempotency_key: str | None = Field(default=None, unique=True)

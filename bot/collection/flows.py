@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from bot.calendar.periods import Period
 from bot.collection.notices import Problem, problem_lines, tell_governance, undelivered
 from bot.collection.reminders import record_escalation, record_reminders
+from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER, record_risk_reminders
 from bot.collection.rounds import RoundError, find_round, open_round
 from bot.collection.status import round_status_report, round_status_text
 from bot.collection.submissions import (
@@ -44,6 +45,7 @@ from bot.framework.people import Channels, resolve_slack_ids
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.outbox import DeliveryReport, failed_messages, requeue_failed
 from storage.db import session_scope
+from storage.models import RoundStatus
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -120,14 +122,15 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
         period_id = opened.round.period_id
         deadline = opened.round.deadline
         # Opening again also retries prompts Slack refused before (the user may be fixed now).
-        retry = [row.id for row in failed_messages(session, period_id, kinds=("prompt",))]
+        retry = [row.id for row in failed_messages(session, period_id,
+                                                   kinds=("prompt", RISK_PROMPT))]
         if retry:
             requeue_failed(session, period_id=period_id, ids=retry)
     reasons = {person.id: person.problem for person in resolved.missing}
     not_found = tuple(
         Problem(person.display, reasons.get(person.id) or person.problem or "not in Slack")
         for person in opened.missing_people)
-    report = deliver_outbox(ctx, kinds={"prompt"}, period_id=period_id)
+    report = deliver_outbox(ctx, kinds={"prompt", RISK_PROMPT}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)
     told = tell_governance(
         ctx, period, period_id, "open", not_found + failed,
@@ -190,8 +193,11 @@ def remind_outstanding(
             raise RoundError(f"No round has been opened for {period.label}; open it first.")
         recorded = record_reminders(session, period, stage, framework_id=round_.framework_id,
                                     channels=Channels.of(ctx.settings), today=ctx.today())
+        if not round_.frozen and round_.status == RoundStatus.open:
+            recorded += record_risk_reminders(session, round_, period, stage,
+                                              email_enabled=ctx.settings.email_enabled)
         period_id = round_.period_id
-    report = deliver_outbox(ctx, kinds={"reminder"}, period_id=period_id)
+    report = deliver_outbox(ctx, kinds={"reminder", RISK_REMINDER}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)
     told = tell_governance(ctx, period, period_id, f"remind-{stage}", failed,
                            title=f"{period.label}: reminders not delivered",

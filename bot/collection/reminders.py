@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.calendar.periods import Period
 from bot.collection.availability import Availability, availability
 from bot.collection.progress import DeliverableStatus, OwnerView, RoundStatusView, round_status
+from bot.collection.risk_round import risk_progress
 from bot.collection.rounds import existing_round, iso_date
 from bot.framework.people import Channels, Reach
 from bot.framework.teams import teams_ids
@@ -142,23 +143,27 @@ def record_escalation(
     covering (today or on the deadline day) is listed as a decision for governance, not as
     late; an SRO away with a cover is named with their cover."""
     round_, view = _open_round_view(session, period, framework_id)
-    if round_.frozen or not view.outstanding:
+    risks = risk_progress(session, period, round_.framework_id).outstanding
+    if round_.frozen or not (view.outstanding or risks):
         return None
     present = availability(session, round_, today) if today is not None else None
     late, away, extended = split_outstanding(view.outstanding, present)
-    if not late and not away:
+    if not late and not away and not risks:
         return None
     message, created = record_message(
         session,
         key=f"escalation:{period.slug}:{stage}",
         kind="escalation", period_id=round_.period_id,
-        payload=escalation_payload(period, round_.deadline, view, late, away, extended,
-                                   present),
+        payload={**escalation_payload(period, round_.deadline, view, late, away, extended,
+                                      present),
+                 "risks": [{"number": item.risk.number, "title": item.risk.title,
+                            "owners": list(item.risk.owner_names)} for item in risks]},
     )
     if created:
         audit(session=session, actor="ragtime", action="round.escalation_recorded",
               subject=f"round:{round_.id}", period=period.label,
-              outstanding=len(late), away=len(away), extended=len(extended))
+              outstanding=len(late), away=len(away), extended=len(extended),
+              risks_outstanding=len(risks))
     return message
 
 

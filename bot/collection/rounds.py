@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.availability import Availability, availability
+from bot.collection.risk_round import record_risk_prompts
 from bot.collection.updates import latest_updates
 from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import Channels, PersonRef
@@ -127,7 +128,7 @@ def open_round(
                   subject=f"round:{round_.id}", period=period.label,
                   deadline=round_.deadline.isoformat() if round_.deadline else None)
 
-    recorded = 0
+    recorded = emailed_owners = 0
     missing: dict[int, PersonRef] = {}
     by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]] = {}
     if not round_.frozen and round_.status == RoundStatus.open:
@@ -188,11 +189,18 @@ def open_round(
                 )
                 recorded += created
         recorded += _record_round_emails(session, round_, period, by_email)
+        risk_prompts = record_risk_prompts(session, round_, period, email_enabled=channels.email)
+        recorded += risk_prompts.recorded
+        emailed_owners = risk_prompts.emailed
+        for person in risk_prompts.missing:
+            missing.setdefault(person.id or 0, PersonRef.of(person, channels.reach(
+                channel=person.channel, slack_id=person.slack_id, email=person.email).problem))
     if recorded:
         audit(session=session, actor=opened_by, action="round.prompts_recorded",
               subject=f"round:{round_.id}", period=period.label, count=recorded)
     return RoundOpened(round=round_, prompts_recorded=recorded, already_open=already_open,
-                       missing_people=list(missing.values()), emailed=len(by_email))
+                       missing_people=list(missing.values()),
+                       emailed=len(by_email) + emailed_owners)
 
 
 def _answering(

@@ -36,10 +36,18 @@ from bot.collection.availability import (
 from bot.collection.owned import deliverables_for
 from bot.collection.progress import DeliverableStatus, OwnerView, RoundStatusView
 from bot.collection.progress import round_status as load_round_status
+from bot.collection.risk_round import (
+    RISK_PROMPT,
+    RISK_REMINDER,
+    RiskProgress,
+    RiskStatus,
+    my_risks,
+    risk_progress,
+)
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
 from bot.framework.absences import AbsenceView, absences_between
-from bot.framework.choice import choose_framework
+from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
@@ -116,6 +124,8 @@ class HomePage:
     lead: bool = False
     progress: Progress | None = None  # for leads
     can_open: Period | None = None  # for leads: the period whose round may be opened now
+    risks: Sequence[RiskStatus] = ()  # the viewer's own BAF risks and their returns
+    risk_progress: RiskProgress | None = None  # for leads: every owned risk's return
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,8 @@ def home_page(ctx: AppContext, user: str) -> HomePage:
                                      today=ctx.today())
                       if lead else None),
             can_open=period if lead and not state.opened else None,
+            risks=my_risks(session, period, slack_id=user),
+            risk_progress=(_all_risks(session, period) if lead else None),
         )
 
 
@@ -177,6 +189,7 @@ class RoundStatusReport:
     present: Availability | None = None  # absences and extensions (an opened round only)
     absences: tuple[AbsenceView, ...] = ()  # during the round
     extensions: tuple[ExtensionView, ...] = ()
+    risks: RiskProgress | None = None  # the BAF risk returns of the round
 
     def text(self) -> str:
         view = self.view
@@ -208,6 +221,8 @@ class RoundStatusReport:
                                  for sro in item.sros) or "no SRO"
                 state = item_state(item, self.present)
                 lines.append(f"  - {state_words(state, item, self.present)}: {label} ({sros})")
+        if self.risks is not None and self.risks.total:
+            lines += ["", *self.risks.lines()]
         return "\n".join(lines)
 
     def _name(self, sro: OwnerView) -> str:
@@ -248,6 +263,7 @@ class RoundStatusReport:
             } for theme in view.themes],
             "absences": [absence.as_dict() for absence in self.absences],
             "extensions": [extension.as_dict() for extension in self.extensions],
+            "risks": self.risks.as_dict() if self.risks is not None else None,
         }
 
     def _deadline(self, item: DeliverableStatus) -> str | None:
@@ -270,7 +286,8 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
         round_ = (find_round(session, period, framework_id=framework_id) if state.opened
                   else None)
         undelivered = len(failed_messages(session, round_.period_id,
-                                          kinds=("prompt", "reminder"))
+                                          kinds=("prompt", "reminder", RISK_PROMPT,
+                                                 RISK_REMINDER))
                           ) if round_ is not None else 0
         today = _today(ctx)
         present = availability(session, round_, today) if round_ is not None else None
@@ -278,11 +295,12 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
         absences = tuple(absences_between(session, min(period.end, today),
                                           max(state.deadline or today, today)))
         extensions = tuple(extensions_of(session, round_.id or 0)) if round_ else ()
+        risks = risk_progress(session, period, framework_id)
     return RoundStatusReport(state=state, view=view, undelivered=undelivered,
                              backlog=health(engine, now=utcnow() if isinstance(ctx, Engine)
                                             else ctx.now()),
                              email_enabled=email_enabled, present=present, absences=absences,
-                             extensions=extensions)
+                             extensions=extensions, risks=risks)
 
 
 def _today(ctx: AppContext | Engine) -> date:
@@ -427,6 +445,14 @@ def my_items(session: Session, user_id: str, period: Period, *, on: date | None 
                    version=item.version, submitted_at=item.submitted_at,
                    on_behalf_of=item.on_behalf_of)
             for item in deliverables_for(session, user_id, period, on=on)]
+
+
+def _all_risks(session: Session, period: Period) -> RiskProgress | None:
+    try:
+        framework = choose_framework(session, None)
+    except FrameworkChoiceError:  # several frameworks: only the viewer's own risks are shown
+        return None
+    return risk_progress(session, period, framework.id or 0)
 
 
 def _collecting(summary: RoundSummary) -> bool:

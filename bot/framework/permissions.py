@@ -7,6 +7,7 @@ stale value cannot let anyone update a deliverable they do not own.
 
 - ``may_submit``: the deliverable's SROs and delegates, and on a day an SRO is away, the cover
   named for that absence (``covering``); nobody else;
+- ``may_return_risk``: a BAF risk's owners, nobody else;
 - ``is_governance_lead``: ``RAGTIME_GOVERNANCE_LEADS``, by account id or by the email the channel
   holds for the account (asked only when leads are configured by email);
 - ``may_govern``: the same rule on values already known (an id and perhaps an email).
@@ -23,7 +24,7 @@ from sqlmodel import Session, select
 
 from bot.framework.absences import AbsenceView, covered_by
 from bot.ports.messages import SendError
-from storage.models import DeliverableOwner, Person, Role
+from storage.models import DeliverableOwner, Person, RiskOwner, Role
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -107,3 +108,24 @@ def covering(
             if absence.person_id in sros:
                 return absence
     return None
+
+
+def may_return_risk(
+    session: Session, *, risk_id: int, slack_id: str | None = None,
+    person_id: int | None = None,
+) -> bool:
+    """A BAF risk's owners may submit its return; nobody else. The actor is named as for
+    ``may_submit``: a Slack user id from a signed payload or a person id from a signed link."""
+    if person_id is not None:
+        who = RiskOwner.person_id == person_id
+    elif slack_id:
+        who = Person.slack_id == slack_id
+    else:
+        return False
+    owner = session.exec(
+        select(RiskOwner.id)
+        .join(Person, Person.id == RiskOwner.person_id)
+        .where(RiskOwner.risk_id == risk_id, who)
+        .limit(1)
+    ).first()
+    return owner is not None

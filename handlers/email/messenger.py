@@ -17,6 +17,7 @@ from jinja2 import TemplateError
 
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.links import personal_link
+from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
 from bot.context import AppContext
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.reports.decisions import CHANGES_REQUESTED
@@ -113,7 +114,21 @@ def _confirmation(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[
     }
 
 
+def _risks(template: str) -> Values:
+    """The BAF risk prompt and reminder: the owner's risks and their personal link."""
+    def values(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[str, Any]]:
+        payload = message.payload
+        return template, {
+            "person_name": payload["person_name"], "period": payload["period"],
+            "deadline": payload.get("deadline"), "risks": list(payload["risks"]),
+            "link": _link(ctx, message) or "",
+        }
+    return values
+
+
 _VALUES: dict[str, Values] = {
+    RISK_PROMPT: _risks("risk_round"),
+    RISK_REMINDER: _risks("risk_reminder"),
     "prompt": _round,
     "reminder": _reminder,
     CHANGES_REQUESTED: _changes,

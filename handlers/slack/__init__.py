@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.slack import actions, commands, events, home, views
+from handlers.slack import (
+    actions,
+    commands,
+    events,
+    home,
+    risk_outbox,  # noqa: F401 (registers the BAF risk renderers)
+    views,
+)
 from handlers.slack.guards import same_workspace
 from handlers.slack.workspace import Workspace
 

@@ -28,6 +28,7 @@ from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from bot.messaging.inbox import receive
 from handlers.slack.blocks.ids import OPEN_ROUND
 from handlers.slack.blocks.report import APPROVE, REOPEN
+from handlers.slack.blocks.risk import RISK_NO_CHANGE
 from handlers.slack.context import SlackContext
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ LAST_ATTEMPT = "ragtime_last_attempt"
 RETRY = "ragtime_retry"
 
 # Buttons whose work needs no trigger_id: stored and done by the worker.
-DEFERRED_ACTIONS = frozenset({APPROVE, REOPEN, OPEN_ROUND})
+DEFERRED_ACTIONS = frozenset({APPROVE, REOPEN, OPEN_ROUND, RISK_NO_CHANGE})
 
 # Message subtypes that are still a person writing; others (edits, deletions, bot messages,
 # joins) are acknowledged and dropped.

@@ -211,7 +211,9 @@ def render_escalation(ctx: SlackContext, message: RecordedMessage) -> list[Outgo
         answered=int(payload["answered"]), themes=themes,
         away=tuple(_outstanding_item(item) for item in payload.get("away") or ()),
         extended=tuple((_outstanding_item(item), str(item.get("until") or ""))
-                       for item in payload.get("extended") or ()))
+                       for item in payload.get("extended") or ()),
+        risks=[(str(r["number"]), str(r["title"]), "; ".join(r.get("owners") or ()))
+               for r in payload.get("risks") or ()])
     return [Outgoing.of(to, item) for to in _to_or_governance(ctx, payload) for item in messages]
 
 

@@ -17,6 +17,7 @@ from flask import Blueprint, render_template, request
 
 from bot.collection.links import LinkAccess, form_nonce, form_token, read_link
 from bot.collection.personal_form import Sheet, SheetItem, SheetResult, sheet_for, submit_sheet
+from bot.collection.risk_flows import risks_of_person
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX
 from bot.context import AppContext
 from bot.words import RAG_MEANINGS, RAG_WORDS, day, rag_word
@@ -27,6 +28,7 @@ from handlers.web.fields import (
     read_entries,
     shown_values,
 )
+from handlers.web.risk_form import add_risk_routes
 
 MAX_FORM_BYTES = 512 * 1024
 REFUSED_STATUS = {"tampered": 403, "expired": 410, "revoked": 410, "closed": 410}
@@ -66,7 +68,7 @@ def form_blueprint(ctx: AppContext) -> Blueprint:
         sheet = sheet_for(ctx, check.access)
         views = [ItemView(item, shown_values(item.facts) if item.facts else {}, {}, None)
                  for item in sheet.items]
-        return _page(sheet, views, form_token(ctx, token))
+        return _page(ctx, sheet, views, form_token(ctx, token))
 
     @blueprint.post("/form/<token>")
     def submit(token: str) -> Any:
@@ -84,12 +86,14 @@ def form_blueprint(ctx: AppContext) -> Blueprint:
             return render_template("web/done.html", access=check.access, result=result,
                                    title="Update sent", link=request.path, day=day,
                                    rag_word=rag_word)
-        return _with_errors(result, request.form, posted_token or "")
+        return _with_errors(ctx, result, request.form, posted_token or "")
 
+    add_risk_routes(blueprint, ctx, _refused)
     return blueprint
 
 
-def _with_errors(result: SheetResult, form: Mapping[str, str], token: str) -> Any:
+def _with_errors(ctx: AppContext, result: SheetResult, form: Mapping[str, str], token: str
+                 ) -> Any:
     entered = read_entries(form)
     views = []
     for item in result.sheet.items:
@@ -106,15 +110,18 @@ def _with_errors(result: SheetResult, form: Mapping[str, str], token: str) -> An
                 if (message := view.refusal)]
     if result.nothing and views:
         summary.append((views[0].field("rag"), NOTHING))
-    return _page(result.sheet, views, token, summary=summary)
+    return _page(ctx, result.sheet, views, token, summary=summary)
 
 
-def _page(sheet: Sheet, views: list[ItemView], token: str, *,
+def _page(ctx: AppContext, sheet: Sheet, views: list[ItemView], token: str, *,
           summary: list[tuple[str, str]] | None = None) -> Any:
     access: LinkAccess = sheet.access
     title = f"Your update for {access.period.label}"
+    risks = risks_of_person(ctx, person_id=access.person_id, period=access.period,
+                            framework_id=access.framework_id)
     return render_template(
         "web/form.html", access=access, views=views, form_token=token, summary=summary or [],
+        risks=risks, link=request.path.rstrip("/"),
         title=("Error: " if summary else "") + title, heading=title, day=day,
         rag_word=rag_word, rag_choices=RAG_CHOICES, rag_words=RAG_WORDS,
         rag_meanings=RAG_MEANINGS, narrative_max=NARRATIVE_MAX, text_max=TEXT_MAX)

@@ -13,6 +13,9 @@ YAML (the full form, see DESIGN.md)::
                                           #   are for; default the quarter being reported: the
                                           #   open round's, else the one before today's
     rules: {...}                          # optional: governance rules (Framework.rules)
+    baf:                                  # optional: scoring bands and appetite limits
+      bands: {low: 1-3, moderate: 4-6, high: 8-12, extreme: 15-25}   # (bot.framework.baf)
+      appetite: {averse: 3, minimal: 6, cautious: 12, open: 16}
     cover:                                # optional: board-paper cover (Framework.cover), e.g.
       title: ...                          #   title, meeting, sponsor, author, purpose,
       meeting: Public Trust Board         #   decision_required, strategic_alignment (list),
@@ -32,6 +35,12 @@ YAML (the full form, see DESIGN.md)::
             title: ...
             score: 20                     # whole number 1–25
             direction: static             # up | down | static, optional
+            owner: smurphy                # optional: a person id or a list (owners:)
+            lead_committee: Finance and Performance Committee   # optional, and so are:
+            cause: ...                    #   cause, event, impact (text),
+            appetite: cautious            #   averse | minimal | cautious | open,
+            target: 12                    #   target score (likelihood × consequence)
+            target_date: 2025-03-31       #   and the date it should be reached by
         deliverables:
           - ref: go-access-1              # optional stable identity (see below)
             number: "1"                   # optional; default its place within the area
@@ -49,6 +58,13 @@ whatever their case, spacing or byte-order mark; other columns are ignored). Joi
 separated by ``;`` in each ``sro_`` column. Rows import into ``framework_name`` (``ragtime
 import FILE --name NAME``), else the only existing framework, else a new one named after the
 file. People are matched by email (a new person's id is taken from the email).
+
+BAF risks in a spreadsheet: a CSV whose header names ``risk_number`` (or an XLSX sheet named
+``Risks``/``BAF`` beside the deliverables) carries risk rows: ``theme, risk_number, risk_title,
+score`` and optionally owners (``owner_name, owner_title, owner_email``…), ``lead_committee,
+cause, event, impact, appetite, target, target_date`` (``bot.framework.importer.risk_rows``).
+A sheet of risks alone leaves the stored deliverables as they are. Details and owners a file
+does not give are left as stored, so today's files (number, title, score) import as before.
 
 References: every deliverable has a reference unique in its framework, shown in the paper,
 Slack and exports (``GO-3``: the theme's initials and the deliverable's place in its theme when

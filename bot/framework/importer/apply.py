@@ -20,6 +20,7 @@ from bot.framework.absences import (
 from bot.framework.choice import FrameworkChoiceError, several_frameworks
 from bot.framework.codes import CodeBook, looks_like_code, theme_prefixes
 from bot.framework.importer.errors import FrameworkImportError, Problem
+from bot.framework.importer.risk_details import apply_risk_details
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
 from storage.models import (
     Deliverable,
@@ -131,7 +132,14 @@ def apply_spec(
     summary.absences = _absences(session, spec, people, file=file, actor=actor)
     themes = _themes(session, framework, spec, summary)
     _risks(session, framework, spec, themes, summary)
-    _deliverables(session, framework, spec.deliverables, themes, people, summary)
+    details = apply_risk_details(session, framework, spec, people)
+    if details.settings_changed:
+        summary.framework_updated = not summary.framework_created
+    moved = min(details.risks_changed, summary.risks.unchanged)
+    summary.risks.unchanged -= moved
+    summary.risks.updated += moved
+    if spec.deliverables_given:
+        _deliverables(session, framework, spec.deliverables, themes, people, summary)
     if summary.changed or audit_unchanged:
         audit(session=session, actor=actor, action="framework.import", subject=framework.name,
               **summary.detail())
@@ -254,7 +262,9 @@ def _themes(
         if theme is None:
             theme = Theme(framework_id=framework.id or 0, name=theme_spec.name)
             session.add(theme)
-        values: dict[str, Any] = {"name": theme_spec.name, "position": position}
+        values: dict[str, Any] = {"name": theme_spec.name}
+        if spec.deliverables_given or created:  # a sheet of risks alone keeps the order
+            values["position"] = position if spec.deliverables_given else len(stored) + position
         if theme_spec.ambition is not None:
             values["ambition"] = theme_spec.ambition
         if theme_spec.objectives is not None:

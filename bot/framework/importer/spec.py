@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.calendar.periods import Period
+from bot.framework.baf import POSSIBLE_SCORES
 from bot.framework.importer.errors import Problems
 from bot.framework.importer.limits import check_file_size
 from bot.words import DIRECTIONS
@@ -53,6 +54,9 @@ class RiskSpec:
     title: str
     score: int
     direction: str | None
+    # What a BAF file may add (issue 21); None: leave what is stored, as today's files do.
+    owners: tuple[str, ...] | None = None  # person handles, first is the lead owner
+    details: dict[str, Any] | None = None  # RiskDetail fields the file gave, by name
 
 
 @dataclass
@@ -91,9 +95,12 @@ class FrameworkSpec:
     period: Period | None = None
     rules: dict[str, Any] | None = None
     cover: dict[str, Any] | None = None
+    baf: dict[str, Any] | None = None  # scoring bands and appetite (bot.framework.baf)
     people: list[PersonSpec] = field(default_factory=list)
     themes: list[ThemeSpec] = field(default_factory=list)
     deliverables: list[DeliverableSpec] = field(default_factory=list)
+    # False for a spreadsheet of BAF risks only: the stored deliverables are left alone.
+    deliverables_given: bool = True
 
 
 def one_line(text: str) -> str:
@@ -135,6 +142,33 @@ def check_score(value: object) -> tuple[int | None, str | None]:
     if not MIN_SCORE <= number <= MAX_SCORE:
         return None, f"score must be from {MIN_SCORE} to {MAX_SCORE}, not {number}"
     return number, None
+
+
+def check_target(value: object) -> tuple[int | None, str | None]:
+    """A target score: one of the 14 scores a 5×5 grid can give."""
+    number, problem = check_score(value)
+    if problem:
+        return None, problem.replace("score must", "target must")
+    if number not in POSSIBLE_SCORES:
+        return None, (f"target {number} is not likelihood × consequence (1–5 each); use one "
+                      f"of {', '.join(map(str, POSSIBLE_SCORES))}")
+    return number, None
+
+
+def check_target_date(value: object) -> tuple[date | None, str | None]:
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    text = str(value).strip()
+    try:
+        found = (datetime.strptime(text, "%d/%m/%Y").date() if "/" in text
+                 else date.fromisoformat(text))
+    except ValueError:
+        found = None
+    if found is None:
+        return None, f"target_date '{value}' is not a date (write it like 2025-03-31)"
+    return found, None
 
 
 def check_direction(value: str) -> tuple[str | None, str | None]:

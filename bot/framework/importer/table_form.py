@@ -19,11 +19,13 @@ from bot.framework.importer.limits import (
     check_file_size,
     check_xlsx_size,
 )
+from bot.framework.importer.risk_rows import RISK_SHEETS, is_risk_header, read_risk_rows
 from bot.framework.importer.spec import (
     AbsenceSpec,
     DeliverableSpec,
     FrameworkSpec,
     PersonSpec,
+    RiskSpec,
     ThemeSpec,
     check_email,
     check_slack_id,
@@ -56,6 +58,8 @@ def read_csv(path: Path, problems: Problems) -> FrameworkSpec:
             raise problems.fail("", "", f"a cell has more than {MAX_VALUE_CHARS:,} characters; "
                                         f"a value may have at most {MAX_VALUE_CHARS:,}") from None
         raise problems.fail("", "", f"malformed CSV: {error}") from None
+    if _is_risk_sheet(rows):
+        return _risks_only(rows, problems)
     return _read_rows(rows, problems)
 
 
@@ -75,9 +79,10 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
         raise _damaged(problems, error) from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
-        cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
-        rows = list(bounded_rows(((number, [_cell_text(value) for value in values])
-                                  for number, values in enumerate(cells, 1)), problems))
+        rows = _sheet_rows(sheet, problems)
+        risk_sheet = next((other for other in workbook.worksheets if other is not sheet
+                           and other.title.strip().lower() in RISK_SHEETS), None)
+        risk_rows = _sheet_rows(risk_sheet, problems) if risk_sheet is not None else None
     except FrameworkImportError:
         raise
     except Exception as error:  # a damaged sheet: see _damaged
@@ -86,7 +91,49 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
         workbook.close()
     if not any(any(cells) for _, cells in rows):
         raise problems.fail("", "", "the workbook is empty")
-    return _read_rows(rows, problems)
+    if _is_risk_sheet(rows):
+        return _risks_only(rows, problems)
+    spec = _read_rows(rows, problems)
+    if risk_rows is not None:
+        people = {person.email or person.handle: (0, person) for person in spec.people}
+        _add_risks(spec, read_risk_rows(risk_rows, problems, people, sheet=risk_sheet.title),
+                   people)
+    return spec
+
+
+def _sheet_rows(sheet: object, problems: Problems) -> list[Row]:
+    cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)  # type: ignore[attr-defined]
+    return list(bounded_rows(((number, [_cell_text(value) for value in values])
+                              for number, values in enumerate(cells, 1)), problems))
+
+
+def _is_risk_sheet(rows: list[Row]) -> bool:
+    first = next((cells for _, cells in rows if any(c.strip() for c in cells)), None)
+    return first is not None and is_risk_header(first)
+
+
+def _risks_only(rows: list[Row], problems: Problems) -> FrameworkSpec:
+    """A sheet of BAF risks alone: the stored deliverables are left as they are."""
+    spec = FrameworkSpec(kind="table", deliverables_given=False)
+    people: dict[str, tuple[int, PersonSpec]] = {}
+    found = read_risk_rows(rows, problems, people)
+    if not found and not problems:
+        raise problems.fail("", "", "no BAF risk rows below the header")
+    _add_risks(spec, found, people)
+    return spec
+
+
+def _add_risks(spec: FrameworkSpec, found: list[tuple[str, RiskSpec]],
+               people: dict[str, tuple[int, PersonSpec]]) -> None:
+    themes = {theme.name.casefold(): theme for theme in spec.themes}
+    for theme_name, risk in found:
+        theme = themes.get(theme_name.casefold())
+        if theme is None:
+            theme = themes[theme_name.casefold()] = ThemeSpec(name=theme_name)
+            spec.themes.append(theme)
+        theme.risks.append(risk)
+    known = {person.handle for person in spec.people}
+    spec.people += [person for _, person in people.values() if person.handle not in known]
 
 
 def _damaged(problems: Problems, error: Exception) -> Exception:

@@ -12,6 +12,7 @@ import yaml
 
 from bot.calendar.periods import Period, PeriodError
 from bot.calendar.round_calendar import CalendarError, RoundCalendar
+from bot.framework.baf import BafError, BafScale, check_appetite
 from bot.framework.importer.errors import Problems
 from bot.framework.importer.limits import (
     MAX_VALUE_CHARS,
@@ -30,6 +31,8 @@ from bot.framework.importer.spec import (
     check_email,
     check_score,
     check_slack_id,
+    check_target,
+    check_target_date,
     file_text,
     finish,
     one_line,
@@ -37,11 +40,14 @@ from bot.framework.importer.spec import (
 from bot.framework.people import check_channel
 from bot.framework.rules import Rules, RulesError
 
-TOP_KEYS = ("name", "organisation", "period", "as_of", "rules", "cover", "people", "themes")
+TOP_KEYS = ("name", "organisation", "period", "as_of", "rules", "cover", "baf", "people",
+            "themes")
 PERSON_KEYS = ("id", "name", "title", "email", "slack_id", "channel",
                "away_from", "away_to", "cover", "away_note")
 THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
-RISK_KEYS = ("number", "title", "score", "direction")
+RISK_KEYS = ("number", "title", "score", "direction", "owner", "owners", "lead_committee",
+             "cause", "event", "impact", "appetite", "target", "target_date")
+RISK_TEXTS = ("lead_committee", "cause", "event", "impact")
 DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates")
 
 
@@ -195,6 +201,12 @@ class _Reader:
         if spec.rules:
             self.check_rules(doc, spec.rules)
         spec.cover = self.mapping(doc, "cover", "")
+        spec.baf = self.mapping(doc, "baf", "")
+        if spec.baf is not None:
+            try:
+                spec.baf = BafScale.from_config(spec.baf).config()
+            except BafError as error:
+                self.add(doc, "baf", "baf", str(error))
         for path, item in self.mappings(doc, "people", ""):
             person = self.person(item, path, spec.people)
             if person is not None:
@@ -276,7 +288,7 @@ class _Reader:
                                                               one_line_only=False) or "",
                           objectives=self.objectives(item, path))
         for risk_path, risk in self.mappings(item, "risks", path):
-            risk_spec = self.risk(risk, risk_path)
+            risk_spec = self.risk(risk, risk_path, handles)
             if risk_spec is None:
                 continue
             if any(other.number == risk_spec.number
@@ -309,7 +321,7 @@ class _Reader:
                 objectives.append(text.strip())
         return objectives
 
-    def risk(self, item: _Map, path: str) -> RiskSpec | None:
+    def risk(self, item: _Map, path: str, handles: list[str]) -> RiskSpec | None:
         self.keys(item, RISK_KEYS, path)
         number = self.text(item, "number", path, required=True)
         title = self.text(item, "title", path, required=True)
@@ -325,9 +337,49 @@ class _Reader:
             direction, problem = check_direction(direction)
             if problem:
                 self.add(item, "direction", f"{path}.direction", problem)
+        owners = self.risk_owners(item, path, handles)
+        details = self.risk_details(item, path)
         if number is None or title is None or score is None:
             return None
-        return RiskSpec(number=number, title=title, score=score, direction=direction)
+        return RiskSpec(number=number, title=title, score=score, direction=direction,
+                        owners=owners, details=details)
+
+    def risk_owners(self, item: _Map, path: str, handles: list[str]) -> tuple[str, ...] | None:
+        if "owner" in item and "owners" in item:
+            self.add(item, "owners", f"{path}.owners", "give either owner or owners, not both")
+        key = "owners" if "owners" in item else "owner"
+        if key not in item:
+            return None
+        found = self.people_ids(item, key, path, handles)
+        return tuple(found or ())
+
+    def risk_details(self, item: _Map, path: str) -> dict[str, Any] | None:
+        """The RiskDetail fields the file gives (absent ones are left as stored)."""
+        details: dict[str, Any] = {}
+        for key in RISK_TEXTS:
+            if key in item:
+                details[key] = self.text(item, key, path, one_line_only=key ==
+                                         "lead_committee") or ""
+        if "appetite" in item:
+            text = self.text(item, "appetite", path)
+            details["appetite"] = None
+            if text is not None:
+                details["appetite"], problem = check_appetite(text)
+                if problem:
+                    self.add(item, "appetite", f"{path}.appetite", problem)
+        if "target" in item:
+            details["target_score"] = None
+            if item["target"] is not None:
+                details["target_score"], problem = check_target(item["target"])
+                if problem:
+                    self.add(item, "target", f"{path}.target", problem)
+        if "target_date" in item:
+            details["target_date"] = None
+            if item["target_date"] is not None:
+                details["target_date"], problem = check_target_date(item["target_date"])
+                if problem:
+                    self.add(item, "target_date", f"{path}.target_date", problem)
+        return details or None
 
     def deliverable(
         self, item: _Map, path: str, theme: str, handles: list[str]
@@ -371,7 +423,7 @@ class _Reader:
                 continue
             handle = handle.strip()
             if handle not in handles:
-                label = "SRO" if key == "sro" else "delegate"
+                label = {"sro": "SRO", "delegates": "delegate"}.get(key, "risk owner")
                 hint = difflib.get_close_matches(handle, handles, n=1)
                 suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
                 self.problems.add(where, field, f"unknown {label} id '{handle}'{suffix}")

@@ -8,6 +8,7 @@ from bot.collection.status import HomePage
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE, open_round_value, update_button_value
 from handlers.slack.blocks.prompt import outstanding_sections
+from handlers.slack.blocks.risk import OPEN_RISK, risk_value
 from handlers.slack.blocks.status import item_line, progress_lines
 from handlers.slack.blocks.text import fit
 from handlers.slack.blocks.words import esc
@@ -24,7 +25,7 @@ def home_view(page: HomePage) -> dict[str, Any]:
     state = page.state
     blocks.append(mrkdwn.context(esc(state.describe())))
     lead_blocks = _lead_blocks(page) if page.lead else []
-    mine = _my_blocks(page)
+    mine = _my_risk_blocks(page) + _my_blocks(page)
     # Leads see the round first; the Home tab holds 100 blocks, so the own list is what gets cut.
     room = mrkdwn.VIEW_BLOCKS_MAX - len(blocks) - len(lead_blocks)
     blocks += lead_blocks + fit(mine, max(room, 2), "…and {n} more deliverables: see "
@@ -63,5 +64,30 @@ def _lead_blocks(page: HomePage) -> list[dict[str, Any]]:
         blocks.append(mrkdwn.section(progress_lines(page.progress)))
         outstanding = outstanding_sections(page.progress.outstanding)
         blocks += fit(outstanding, 30, "…and {n} more themes: see `/report-status`.")
+    if page.risk_progress is not None and page.risk_progress.total:
+        risks = page.risk_progress
+        blocks.append(mrkdwn.section(
+            f"*BAF risk returns*: {risks.returned} of {risks.total} returned, "
+            f"{len(risks.outstanding)} outstanding", block_id="risk_progress"))
     blocks.append(mrkdwn.divider())
+    return blocks
+
+
+def _my_risk_blocks(page: HomePage) -> list[dict[str, Any]]:
+    """The viewer's BAF risks, each with a button to return it while the round takes returns."""
+    if not page.risks:
+        return []
+    outstanding = sum(1 for item in page.risks if item.score is None)
+    blocks = [mrkdwn.section(f"*Your BAF risks* — {outstanding} of {len(page.risks)} still to "
+                             "return", block_id="my_risks")]
+    taking = bool(page.state and page.state.opened and not page.state.frozen)
+    for index, item in enumerate(page.risks):
+        state = (f"returned, score {item.score} (version {item.version})"
+                 if item.score is not None else "no return yet")
+        accessory = mrkdwn.button(
+            "Change return" if item.score is not None else "Return this risk", OPEN_RISK,
+            risk_value(item.risk.id, page.state.period)) if taking and page.state else None
+        blocks.append(mrkdwn.section(
+            f"*BAF {esc(item.risk.number)}* {esc(mrkdwn.truncate(item.risk.title, 300))}\n"
+            f"_{esc(state)}_", accessory=accessory, block_id=f"risk-{index}"))
     return blocks

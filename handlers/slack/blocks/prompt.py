@@ -125,10 +125,12 @@ def escalation_messages(
     period_label: str, deadline: date | str | None, *, total: int, answered: int,
     themes: Sequence[OutstandingTheme], away: Sequence[OutstandingItem] = (),
     extended: Sequence[tuple[OutstandingItem, str]] = (),
+    risks: Sequence[tuple[str, str, str]] = (),
 ) -> list[Message]:
     """To the governance channel: who is still outstanding, by theme; apart from them, the
     deliverables whose SROs are away with nobody covering (a decision for governance, not
-    lateness) and those whose deadline was extended."""
+    lateness), those whose deadline was extended, and the BAF risks with no return yet
+    (``risks``: number, title, owners)."""
     outstanding = sum(len(theme.items) for theme in themes)
     blocks = [
         mrkdwn.header(f"{period_label}: {outstanding} update(s) outstanding"),
@@ -148,6 +150,11 @@ def escalation_messages(
     if extended:
         lines = [f"*Deadline extended* ({len(extended)})"]
         lines += [f"• {_item_line(item)} — due by {day(until or None)}" for item, until in extended]
+        blocks += mrkdwn.sections("\n".join(lines))
+    if risks:
+        lines = [f"*BAF risk returns* ({len(risks)} outstanding)"]
+        lines += [f"• BAF {esc(number)} {esc(mrkdwn.truncate(title, 200))} — {esc(owners)}"
+                  for number, title, owners in risks]
         blocks += mrkdwn.sections("\n".join(lines))
     text = f"{period_label}: {outstanding} of {total} updates outstanding after the deadline."
     if away:

@@ -21,8 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.collection.away import away_by_message, is_away_message
+from bot.collection.risk_flows import submit_risk_reply
 from bot.collection.submissions import DirectMessage, ReplyAnswer, submit_reply
 from bot.collection.values import Draft
+from bot.messaging.inbound import release
+from bot.ports.messages import SendError
+from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.replies import (
     away_reply,
     help_reply,
@@ -31,6 +35,7 @@ from handlers.slack.blocks.replies import (
     refused_reply,
 )
 from handlers.slack.blocks.text import Message
+from handlers.slack.blocks.words import esc
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import is_person_in_dm
 from handlers.slack.message_identity import message_key, written_at
@@ -52,12 +57,34 @@ def on_message(body: dict[str, Any], event: dict[str, Any], ctx: SlackContext) -
             ctx.gateway.post_message(message.channel, reply.text, reply.blocks)
         return
 
+    if message.thread_ts and _risk_reply(ctx, message):
+        return
+
     def answer(said: ReplyAnswer) -> None:
         reply = _reply(said)
         ctx.gateway.post_message(message.channel, reply.text, reply.blocks,
                                  thread_ts=said.thread_ts)
 
     submit_reply(ctx, message, answer)
+
+
+def _risk_reply(ctx: SlackContext, message: DirectMessage) -> bool:
+    """A reply in a BAF risk prompt's thread is a risk return (``no change``, ``4x3 why…``);
+    False when the thread is not a risk prompt's. An answer that cannot be posted releases the
+    claim, so Slack's retry answers."""
+    said = submit_risk_reply(ctx, key=message.key, user=message.user, channel=message.channel,
+                             thread_ts=message.thread_ts or "", text=message.text)
+    if said is None:
+        return False
+    if said.text:
+        try:
+            ctx.gateway.post_message(message.channel, said.text,
+                                     [mrkdwn.section(esc(said.text))],
+                                     thread_ts=message.thread_ts)
+        except SendError:
+            release(ctx.engine, message.key)
+            raise
+    return True
 
 
 def _reply(said: ReplyAnswer) -> Message:
