@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.setting_checks import key_problem, sender_problem
 from storage.db import DEFAULT_DATABASE_URL
 
-SECRET_KEY_MIN = 32
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
 
 
@@ -143,6 +143,8 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"SROs are to be emailed but setting(s) {', '.join(missing)} are missing "
                 "(see .env.example: 'Email')")
+        if problem := sender_problem(self.email_from or ""):
+            raise SettingsError(problem)
         self.require_form()  # the links' URL, and a key long enough not to be guessed
 
     @cached_property
@@ -176,7 +178,8 @@ class Settings(BaseSettings):
 
     def require_form(self) -> tuple[str, str]:
         """The public URL and the secret key the web form's links need; a ``SettingsError``
-        naming whichever is missing or too short (a short key can be guessed)."""
+        naming whichever is missing, or saying why the key is not one made at random
+        (``bot.secret_key``)."""
         if not self.public_url:
             raise SettingsError("missing setting: RAGTIME_PUBLIC_URL (the address people open "
                                 "their form links at; see .env.example)")
@@ -184,10 +187,8 @@ class Settings(BaseSettings):
         if not key:
             raise SettingsError("missing setting: RAGTIME_SECRET_KEY (signs the web form's "
                                 "links; see .env.example)")
-        if len(key) < SECRET_KEY_MIN:
-            raise SettingsError(f"RAGTIME_SECRET_KEY must be at least {SECRET_KEY_MIN} "
-                                "characters (for example: python -c 'import secrets; "
-                                "print(secrets.token_urlsafe(48))')")
+        if problem := key_problem(key):
+            raise SettingsError(problem)
         return self.public_url, key
 
 

@@ -272,6 +272,8 @@ def serve(
     settings.require_slack(socket=socket)
     if settings.form_enabled:
         settings.require_form()
+    if settings.email_enabled:
+        settings.require_email()  # before the database is made or migrated
     args = ["--no-scheduler"] if no_scheduler else []
     run_server(settings, host=host, port=port, socket=socket,
                start_worker=None if no_worker else lambda: Supervisor(args).start())
@@ -289,6 +291,10 @@ def worker(
 
     settings = _settings()
     settings.require_slack(inbound=False)
+    if settings.form_enabled:
+        settings.require_form()  # the links it emails are signed with the key
+    if settings.email_enabled:
+        settings.require_email()
     run_worker(settings, scheduler=not no_scheduler)
 
 
