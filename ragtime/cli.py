@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
+from ragtime import cli_import
 from ragtime.cli_support import (
     JsonFlag,
     OptionalPeriodArg,
@@ -56,6 +57,7 @@ schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
 app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
+cli_import.register(app)  # import, import-updates
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
@@ -128,23 +130,6 @@ def demo(
         result = run_demo(out, progress=status.update, formats=formats)
     _print_report(result.view, result.paths, as_json=as_json)
     _stop_if(no_pdf)
-
-
-@app.command("import")
-def import_(
-    file: Annotated[Path, typer.Argument(help="Framework file: .yaml/.yml, .csv or .xlsx")],
-    name: Annotated[str | None, typer.Option(
-        "--name", "--framework", metavar="NAME",
-        help="The framework's name: for CSV/XLSX files (else the only framework, else the "
-             "file's name), or to load a YAML file under another name.")] = None,
-) -> None:
-    """Load or update a framework (idempotent: re-import updates, never duplicates)."""
-    from bot.framework.importer import import_file, read_framework
-
-    spec = read_framework(file)  # a file that cannot be imported creates no database either
-    with _offline() as ctx:
-        summary = import_file(ctx.engine, file, framework_name=name, spec=spec)
-    print_text(f"imported {file}: {summary}")
 
 
 @app.command()
