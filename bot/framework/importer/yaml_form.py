@@ -12,6 +12,7 @@ import yaml
 
 from bot.calendar.periods import Period, PeriodError
 from bot.calendar.round_calendar import CalendarError, RoundCalendar
+from bot.framework.cover_title import title_problem
 from bot.framework.importer.errors import Problems
 from bot.framework.importer.limits import (
     MAX_VALUE_CHARS,
@@ -193,6 +194,13 @@ class _Reader:
         if spec.rules:
             self.check_rules(doc, spec.rules)
         spec.cover = self.mapping(doc, "cover", "")
+        cover = doc.get("cover")
+        if spec.cover and isinstance(cover, _Map):
+            for key, value in cover.items():
+                if str(key).strip().lower() == "title":
+                    problem = title_problem(str(value))
+                    if problem:
+                        self.add(cover, key, f"cover.{key}", problem)
         for path, item in self.mappings(doc, "people", ""):
             person = self.person(item, path, spec.people)
             if person is not None:
