@@ -50,7 +50,8 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: flags read as flags, not "--post <bool>"
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True, rich_markup_mode=None)
-round_app = typer.Typer(help="Collection rounds: open, remind, status.", no_args_is_help=True,
+round_app = typer.Typer(help="Collection rounds: open, remind, status, links.",
+                        no_args_is_help=True,
                         rich_markup_mode=None)
 schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
                            rich_markup_mode=None)
@@ -238,7 +239,9 @@ def serve(
                                             help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option(
         metavar="PORT",
-        help="HTTP port: POST /slack/events and GET /healthz (with --socket: no /slack/events).")]
+        help="HTTP port: POST /slack/events, GET /healthz and the web form at /form/… (when "
+             "RAGTIME_PUBLIC_URL and RAGTIME_SECRET_KEY are set); with --socket, no "
+             "/slack/events.")]
     = 3000,
     socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
     = False,
@@ -248,8 +251,9 @@ def serve(
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Acknowledge only; `ragtime worker` runs elsewhere.")] = False,
 ) -> None:
-    """Run the bot: acknowledge Slack over HTTP (or Socket Mode) and start the worker (which
-    runs the round calendar unless --no-scheduler)."""
+    """Run the bot: acknowledge Slack over HTTP (or Socket Mode), serve the web form for SROs
+    on email (when configured), and start the worker (which runs the round calendar unless
+    --no-scheduler)."""
     from ragtime.app import run_server
     from ragtime.supervision import Supervisor
 

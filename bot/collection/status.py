@@ -164,22 +164,29 @@ class RoundStatusReport:
 
     def text(self) -> str:
         view = self.view
+        opened = self.state.opened
         lines = [self.state.describe(),
                  f"{view.answered_count} of {view.total} deliverables answered, "
-                 f"{view.outstanding_count} outstanding."]
+                 f"{view.outstanding_count} outstanding." if opened else
+                 f"{view.answered_count} of {view.total} deliverables have an update; "
+                 f"`ragtime round open {view.period.label}` opens the round and prompts "
+                 "every SRO."]
         if self.undelivered:
             lines.append(f"{self.undelivered} prompt(s)/reminder(s) could not be delivered (see "
                          "the governance channel's notices).")
-        if self.backlog is not None:
+        if self.backlog is not None and opened:  # before a round, nothing waits for a worker
             lines.append(backlog_line(self.backlog))
         for theme in view.themes:
             lines.append("")
             lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
             for item in theme.outstanding:
                 label = f"{item.number} {item.title}" if item.number else item.title
-                sros = "; ".join(f"{sro.name}: {channel_of(sro, email_enabled=self.email_enabled)}"
-                                 for sro in item.sros) or "no SRO"
-                lines.append(f"  - outstanding: {label} ({sros})")
+                # How each SRO is reached is the round's to find out (Slack looks them up).
+                sros = "; ".join(
+                    f"{sro.name}: {channel_of(sro, email_enabled=self.email_enabled)}"
+                    if opened else sro.name for sro in item.sros) or "no SRO"
+                lines.append(f"  - {'outstanding' if opened else 'no update'}: {label} "
+                             f"({sros})")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
