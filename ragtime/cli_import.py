@@ -23,12 +23,14 @@ DryRunFlag = Annotated[bool, typer.Option(
 
 def register(app: typer.Typer) -> None:
     app.command("import")(import_)
+    app.command("import-updates")(import_updates)
 
 
 @contextmanager
-def _context(*, dry_run: bool) -> Iterator[AppContext]:
+def _context(*, dry_run: bool, must_exist: bool = False) -> Iterator[AppContext]:
     """The configured database (migrated); for a dry run whose SQLite file is not there yet,
-    an empty one in a temporary folder, so nothing is created where the setting points."""
+    an empty one in a temporary folder, so nothing is created where the setting points.
+    ``must_exist``: a SQLite file that is not there is reported instead."""
     settings = load_settings()
     with tempfile.TemporaryDirectory(prefix="ragtime-dry-run-") as scratch:
         if dry_run and _missing_sqlite(settings):
@@ -36,7 +38,7 @@ def _context(*, dry_run: bool) -> Iterator[AppContext]:
                 update={"database_url": f"sqlite:///{Path(scratch) / 'dry-run.db'}"})
             print_text("(dry run against an empty database: "
                        f"{load_settings().database_url} does not exist yet)")
-        ctx = offline_context(settings)
+        ctx = offline_context(settings, read_only=must_exist)
         try:
             yield ctx
         finally:
@@ -77,3 +79,24 @@ def import_(
     if summary.replace_needed:
         lines.append(f"It would need --replace: {summary.replace_needed}.")
     print_text("\n".join(lines))
+
+
+def import_updates(
+    file: Annotated[Path, typer.Argument(
+        help="Past answers: .yaml/.yml, .csv or .xlsx (period, deliverable, rag, narrative, "
+             "recovery_action, recovery_date, change_reason, submitted_by, submitted_at)")],
+    framework: Annotated[str | None, typer.Option(
+        "--framework", metavar="NAME",
+        help="The framework (else the file's framework:, else the only one).")] = None,
+    dry_run: DryRunFlag = False,
+) -> None:
+    """Load earlier quarters' answers as imported updates (idempotent), e.g. for a strategy
+    started before Ragtime."""
+    from bot.framework.history import import_answers_file, read_answers
+
+    read_answers(file)  # a file that cannot be imported touches no database either
+    with _context(dry_run=False, must_exist=True) as ctx:  # answers need a framework
+        summary = import_answers_file(ctx.engine, file, framework=framework, dry_run=dry_run,
+                                      actor="cli")
+    print_text(f"{'dry run, nothing stored: would store ' if dry_run else 'imported '}"
+               f"{file}: {summary}")

@@ -178,7 +178,7 @@ def run(app: typer.Typer) -> None:
     except parsing.ClickException as error:  # a missing argument, an unknown option, …
         fail(usage_problem(error))
         sys.exit(USER_ERROR_EXIT)
-    except parsing.Abort:
+    except typer.Abort:
         fail("interrupted")
         sys.exit(1)
     except Exception as error:

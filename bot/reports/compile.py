@@ -38,7 +38,7 @@ from bot.reports.render import (
     write_docx,
 )
 from bot.reports.targets import Target
-from bot.reports.view import ReportView, rag_label
+from bot.reports.view import NO_NARRATIVE, ReportView, rag_label
 from bot.words import direction_word, long_date
 
 FORMATS = ("md", "html", "docx", "pdf")
@@ -218,7 +218,7 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
             "rows": [{
                 "number": row.code, "area": row.area, "title": row.title,
                 "text": (f"No update received for {view.period_label}." if row.missing
-                         else row.narrative)
+                         else NO_NARRATIVE if row.no_narrative else row.narrative)
                 + (f"\nRecovery: {row.recovery_action or ''}"
                    + (f" (by {long_date(row.recovery_date)})" if row.recovery_date else "")
                    if row.recovery_action or row.recovery_date else "")

@@ -46,6 +46,15 @@ Row = tuple[int, list[str]]  # spreadsheet row number (header = 1) and its cells
 
 
 def read_csv(path: Path, problems: Problems) -> FrameworkSpec:
+    return _read_rows(csv_rows(path, problems), problems)
+
+
+def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
+    return _read_rows(xlsx_rows(path, problems), problems)
+
+
+def csv_rows(path: Path, problems: Problems) -> list[Row]:
+    """A CSV file's rows (row number, cells), within the limits (``limits``)."""
     text = file_text(path, problems)
     try:
         rows = list(bounded_rows(enumerate(csv.reader(io.StringIO(text)), 1), problems))
@@ -54,10 +63,11 @@ def read_csv(path: Path, problems: Problems) -> FrameworkSpec:
             raise problems.fail("", "", f"a cell has more than {MAX_VALUE_CHARS:,} characters; "
                                         f"a value may have at most {MAX_VALUE_CHARS:,}") from None
         raise problems.fail("", "", f"malformed CSV: {error}") from None
-    return _read_rows(rows, problems)
+    return rows
 
 
-def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
+def xlsx_rows(path: Path, problems: Problems) -> list[Row]:
+    """The first sheet's rows (row number, cells as text), within the limits (``limits``)."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -84,7 +94,7 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
         workbook.close()
     if not any(any(cells) for _, cells in rows):
         raise problems.fail("", "", "the workbook is empty")
-    return _read_rows(rows, problems)
+    return rows
 
 
 def _damaged(problems: Problems, error: Exception) -> Exception:
