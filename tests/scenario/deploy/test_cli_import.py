@@ -52,3 +52,29 @@ def test_a_database_folder_that_does_not_exist_is_not_made(tmp_path: Path):
     line = one_error_line(result)
     assert "DATABASE_URL" in line and f"{tmp_path / 'typo'} does not exist" in line
     assert not (tmp_path / "typo").exists()
+
+
+def test_import_updates_loads_earlier_quarters_once(tmp_path: Path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}"}
+    (tmp_path / "q1.csv").write_text(
+        "period,deliverable,rag,narrative\n2024/25 Q1,GO-1,amber,Policy drafted\n")
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+
+    first = ragtime("import-updates", "q1.csv", env=env, cwd=tmp_path)
+    again = ragtime("import-updates", "q1.csv", env=env, cwd=tmp_path)
+    exported = ragtime("export", "2024/25 Q1", "--format", "csv", env=env, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert "(2024/25 Q1: 1 stored, 0 already present)" in first.stdout
+    assert "(2024/25 Q1: 0 stored, 1 already present)" in again.stdout
+    assert '"GO-1",' in exported.stdout and '"amber","Policy drafted"' in exported.stdout
+
+
+def test_import_updates_names_the_bad_row_in_one_line(tmp_path: Path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ragtime.db'}"}
+    (tmp_path / "q1.csv").write_text("period,deliverable,rag\n2024/25 Q1,GO-1,purple\n")
+    assert ragtime("import", str(EXAMPLE), env=env).returncode == 0
+
+    line = one_error_line(ragtime("import-updates", "q1.csv", env=env, cwd=tmp_path))
+
+    assert "q1.csv row 2, rag: 'purple' is not a RAG rating" in line
