@@ -24,7 +24,7 @@ from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
-from ragtime import cli_import
+from ragtime import cli_env, cli_import
 from ragtime.cli_support import (
     JsonFlag,
     OptionalPeriodArg,
@@ -59,6 +59,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
 cli_import.register(app)  # import, import-updates
+cli_env.register(app)  # --env-file FILE, before any command
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
