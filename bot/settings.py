@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, alias="RAGTIME_PUBLIC_URL")
     secret_key: SecretStr | None = Field(default=None, alias="RAGTIME_SECRET_KEY")
     link_grace_days: int = Field(default=7, alias="RAGTIME_LINK_GRACE_DAYS", ge=0, le=365)
+    # Reverse proxies in front of `ragtime serve` that add X-Forwarded-For (nginx: 1): the web
+    # form's rate limit then counts each person's address, not the proxy's. 0: none trusted.
+    trusted_proxies: int = Field(default=0, alias="RAGTIME_TRUSTED_PROXIES", ge=0, le=5)
 
     @field_validator("public_url")
     @classmethod
