@@ -1,4 +1,6 @@
-# Ragtime bot image: `docker build -t ragtime . && docker run --env-file .env -p 3000:3000 ragtime`
+# Ragtime bot image (README "Deploying with Docker"): `docker build -t ragtime .`, then
+# `docker compose up -d` (compose.yaml: PostgreSQL + serve + worker) or, with SQLite on the
+# data volume, `docker run -d --env-file .env -p 3000:3000 -v ragtime-data:/home/ragtime/data ragtime`.
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \

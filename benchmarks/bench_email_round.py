@@ -98,7 +98,7 @@ def run(*, sros: int = 1000, database_url: str | None = None) -> Result:
             governance_channel="C0GOVERN", email_transport="smtp", smtp_host=mailbox.host,
             smtp_port=mailbox.port, smtp_starttls=False, email_from=SENDER,
             public_url="https://ragtime.bench.example.nhs.uk",
-            secret_key="a benchmark secret key that is long enough")
+            secret_key="Bq8Wd3Kz6Ln1Rt9Yc4Mv7Hx2Ps5Gf0Ja-bench")
         ctx = slack_context(settings, engine=engine)
         registry.install(JobEnvironment(ctx=ctx))
         try:

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.setting_checks import key_problem, sender_problem
 from storage.db import DEFAULT_DATABASE_URL
 
-SECRET_KEY_MIN = 32
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
 TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
 TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, alias="RAGTIME_PUBLIC_URL")
     secret_key: SecretStr | None = Field(default=None, alias="RAGTIME_SECRET_KEY")
     link_grace_days: int = Field(default=7, alias="RAGTIME_LINK_GRACE_DAYS", ge=0, le=365)
+    # Reverse proxies in front of `ragtime serve` that add X-Forwarded-For (nginx: 1): the web
+    # form's rate limit then counts each person's address, not the proxy's. 0: none trusted.
+    trusted_proxies: int = Field(default=0, alias="RAGTIME_TRUSTED_PROXIES", ge=0, le=5)
 
     @field_validator("public_url")
     @classmethod
@@ -231,6 +234,8 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"SROs are to be emailed but setting(s) {', '.join(missing)} are missing "
                 "(see .env.example: 'Email')")
+        if problem := sender_problem(self.email_from or ""):
+            raise SettingsError(problem)
         self.require_form()  # the links' URL, and a key long enough not to be guessed
 
     @cached_property
@@ -264,7 +269,8 @@ class Settings(BaseSettings):
 
     def require_form(self) -> tuple[str, str]:
         """The public URL and the secret key the web form's links need; a ``SettingsError``
-        naming whichever is missing or too short (a short key can be guessed)."""
+        naming whichever is missing, or saying why the key is not one made at random
+        (``bot.secret_key``)."""
         if not self.public_url:
             raise SettingsError("missing setting: RAGTIME_PUBLIC_URL (the address people open "
                                 "their form links at; see .env.example)")
@@ -272,10 +278,8 @@ class Settings(BaseSettings):
         if not key:
             raise SettingsError("missing setting: RAGTIME_SECRET_KEY (signs the web form's "
                                 "links; see .env.example)")
-        if len(key) < SECRET_KEY_MIN:
-            raise SettingsError(f"RAGTIME_SECRET_KEY must be at least {SECRET_KEY_MIN} "
-                                "characters (for example: python -c 'import secrets; "
-                                "print(secrets.token_urlsafe(48))')")
+        if problem := key_problem(key):
+            raise SettingsError(problem)
         return self.public_url, key
 
 

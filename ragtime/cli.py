@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
+from ragtime import cli_env, cli_import
 from ragtime.cli_away import register as register_away
 from ragtime.cli_support import (
     JsonFlag,
@@ -50,7 +51,8 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: flags read as flags, not "--post <bool>"
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True, rich_markup_mode=None)
-round_app = typer.Typer(help="Collection rounds: open, remind, status.", no_args_is_help=True,
+round_app = typer.Typer(help="Collection rounds: open, remind, status, links.",
+                        no_args_is_help=True,
                         rich_markup_mode=None)
 schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
                            rich_markup_mode=None)
@@ -58,6 +60,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
 register_away(app, round_app)  # ``away …`` and ``round extend`` (ragtime.cli_away)
+cli_import.register(app)  # import, import-updates
+cli_env.register(app)  # --env-file FILE, before any command
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
@@ -130,23 +134,6 @@ def demo(
         result = run_demo(out, progress=status.update, formats=formats)
     _print_report(result.view, result.paths, as_json=as_json)
     _stop_if(no_pdf)
-
-
-@app.command("import")
-def import_(
-    file: Annotated[Path, typer.Argument(help="Framework file: .yaml/.yml, .csv or .xlsx")],
-    name: Annotated[str | None, typer.Option(
-        "--name", "--framework", metavar="NAME",
-        help="The framework's name: for CSV/XLSX files (else the only framework, else the "
-             "file's name), or to load a YAML file under another name.")] = None,
-) -> None:
-    """Load or update a framework (idempotent: re-import updates, never duplicates)."""
-    from bot.framework.importer import import_file, read_framework
-
-    spec = read_framework(file)  # a file that cannot be imported creates no database either
-    with _offline() as ctx:
-        summary = import_file(ctx.engine, file, framework_name=name, spec=spec)
-    print_text(f"imported {file}: {summary}")
 
 
 @app.command()
@@ -255,7 +242,9 @@ def serve(
                                             help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option(
         metavar="PORT",
-        help="HTTP port: POST /slack/events and GET /healthz (with --socket: no /slack/events).")]
+        help="HTTP port: POST /slack/events, GET /healthz and the web form at /form/… (when "
+             "RAGTIME_PUBLIC_URL and RAGTIME_SECRET_KEY are set); with --socket, no "
+             "/slack/events.")]
     = 3000,
     socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")]
     = False,
@@ -265,8 +254,9 @@ def serve(
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Acknowledge only; `ragtime worker` runs elsewhere.")] = False,
 ) -> None:
-    """Run the bot: acknowledge Slack over HTTP (or Socket Mode) and start the worker (which
-    runs the round calendar unless --no-scheduler)."""
+    """Run the bot: acknowledge Slack over HTTP (or Socket Mode), serve the web form for SROs
+    on email (when configured), and start the worker (which runs the round calendar unless
+    --no-scheduler)."""
     from ragtime.app import run_server
     from ragtime.supervision import Supervisor
 
@@ -274,6 +264,8 @@ def serve(
     settings.require_slack(socket=socket)
     if settings.form_enabled:
         settings.require_form()
+    if settings.email_enabled:
+        settings.require_email()  # before the database is made or migrated
     args = ["--no-scheduler"] if no_scheduler else []
     run_server(settings, host=host, port=port, socket=socket,
                start_worker=None if no_worker else lambda: Supervisor(args).start())
@@ -291,6 +283,10 @@ def worker(
 
     settings = _settings()
     settings.require_slack(inbound=False)
+    if settings.form_enabled:
+        settings.require_form()  # the links it emails are signed with the key
+    if settings.email_enabled:
+        settings.require_email()
     run_worker(settings, scheduler=not no_scheduler)
 
 

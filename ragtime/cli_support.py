@@ -26,6 +26,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+try:  # typer 0.20+ parses with its own copy of click
+    from typer._click import exceptions as parsing
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as parsing
+
 from bot.calendar.periods import Period, PeriodError
 from bot.settings import SettingsError
 
@@ -162,11 +167,34 @@ def _message(error: BaseException) -> str:
 
 
 def run(app: typer.Typer) -> None:
-    """Run the command line; an operator's error ends it with one line and exit status 2."""
+    """Run the command line; an operator's error, a mistyped command line included, ends it
+    with one line and exit status 2."""
+    command = typer.main.get_command(app)
     try:
-        app()
+        outcome = command.main(standalone_mode=False)
+    except _NO_ARGS as error:  # `ragtime round`: its help
+        error.show()
+        sys.exit(USER_ERROR_EXIT)
+    except parsing.ClickException as error:  # a missing argument, an unknown option, …
+        fail(usage_problem(error))
+        sys.exit(USER_ERROR_EXIT)
+    except typer.Abort:
+        fail("interrupted")
+        sys.exit(1)
     except Exception as error:
         if not isinstance(error, (*_user_errors(), OSError)):
             raise
         fail(_message(error))
         sys.exit(USER_ERROR_EXIT)
+    sys.exit(outcome if isinstance(outcome, int) else 0)  # typer.Exit(n) returns n here
+
+
+_NO_ARGS: type[Exception] = getattr(parsing, "NoArgsIsHelpError", type("_Never", (Exception,), {}))
+
+
+def usage_problem(error: parsing.ClickException) -> str:
+    """Click's complaint about the command line, with where to read how it goes."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    context = getattr(error, "ctx", None)
+    where = context.command_path if context is not None else "ragtime"
+    return f"{message} (see: {where} --help)"

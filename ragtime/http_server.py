@@ -30,7 +30,10 @@ class HttpServer:
     def __init__(self, wsgi: Flask, host: str, port: int, threads: int) -> None:
         self._server = create_server(
             wsgi, host=host, port=port, threads=threads, ident="ragtime",
-            clear_untrusted_proxy_headers=True, channel_timeout=60,
+            # X-Forwarded-* reach the app only for ProxyFix (RAGTIME_TRUSTED_PROXIES > 0,
+            # ragtime.web), which believes just the trusted hops; otherwise waitress drops them.
+            clear_untrusted_proxy_headers=not wsgi.config.get("RAGTIME_TRUSTED_PROXIES"),
+            channel_timeout=60,
         )
         self._thread: threading.Thread | None = None
         self.form = wsgi.config.get("RAGTIME_PUBLIC_URL")

@@ -5,7 +5,8 @@ The form is mounted when ``RAGTIME_PUBLIC_URL`` or ``RAGTIME_SECRET_KEY`` is set
 must be: ``Settings.require_form`` names the missing one). Every response carries a strict
 Content-Security-Policy (no inline script or style, nothing from elsewhere, never framed),
 ``Referrer-Policy: no-referrer`` (the link is the credential) and ``nosniff``. Failed form
-requests (a bad link, a missing form token) are rate limited per client address, in memory.
+requests (a bad link, a missing form token) are rate limited per client address, in memory;
+behind ``RAGTIME_TRUSTED_PROXIES`` reverse proxies, the address they forwarded (ProxyFix).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.context import AppContext
 from bot.messaging.health import health as backlog
@@ -131,6 +133,11 @@ def create_web_app(bolt: App | None, ctx: AppContext, *, slack_events: bool = Tr
         from handlers.teams.inbound import teams_blueprint
 
         web.register_blueprint(teams_blueprint(ctx))
+    if hops := ctx.settings.trusted_proxies:
+        # The client's address (and scheme) as the trusted proxies saw it, for the rate limit;
+        # X-Forwarded-For entries beyond them could be written by anyone and are ignored.
+        web.wsgi_app = ProxyFix(web.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        web.config["RAGTIME_TRUSTED_PROXIES"] = hops
     return web
 
 

@@ -61,14 +61,18 @@ def parse_url(url: str) -> URL:
 
 def open_engine(url: str, *, must_exist: bool = False) -> Engine:
     """An engine on ``url`` whose first connection has been made. ``must_exist`` (read-only
-    commands): a SQLite file that is not there is reported, never created empty."""
+    commands): a SQLite file that is not there is reported, never created empty. A SQLite file
+    whose folder is not there is reported too (the folder is never made here)."""
     parsed = parse_url(url)
     shown = _shown(url)
-    if must_exist and parsed.get_backend_name() == "sqlite":
-        file = sqlite_file(parsed)
-        if file is not None and not file.is_file():
-            raise DatabaseError(f"there is no database at {file.absolute()} (the file does not "
-                                "exist); check the setting, or import a framework first")
+    file = sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+    if must_exist and file is not None and not file.is_file():
+        raise DatabaseError(f"there is no database at {file.absolute()} (the file does not "
+                            "exist); check the setting, or import a framework first")
+    if file is not None and not file.parent.is_dir():
+        # A mistyped path would otherwise get a new, empty database, silently.
+        raise DatabaseError(f"the folder {file.parent.absolute()} does not exist; check the "
+                            "setting, or create the folder first")
     try:
         engine = make_engine(url)
     except OSError as error:  # the SQLite file's folder cannot be made

@@ -193,9 +193,13 @@ class RoundStatusReport:
 
     def text(self) -> str:
         view = self.view
+        opened = self.state.opened
         lines = [self.state.describe(),
                  f"{view.answered_count} of {view.total} deliverables answered, "
-                 f"{view.outstanding_count} outstanding."]
+                 f"{view.outstanding_count} outstanding." if opened else
+                 f"{view.answered_count} of {view.total} deliverables have an update; "
+                 f"`ragtime round open {view.period.label}` opens the round and prompts "
+                 "every SRO."]
         states = [item_state(item, self.present) for item in view.outstanding]
         away = sum(state.startswith("away") for state in states)
         if states and (self.present is not None):
@@ -209,17 +213,17 @@ class RoundStatusReport:
         if self.undelivered:
             lines.append(f"{self.undelivered} prompt(s)/reminder(s) could not be delivered (see "
                          "the governance channel's notices).")
-        if self.backlog is not None:
+        if self.backlog is not None and opened:  # before a round, nothing waits for a worker
             lines.append(backlog_line(self.backlog))
         for theme in view.themes:
             lines.append("")
             lines.append(f"{theme.name}: {len(theme.answered)} of {theme.total} answered")
             for item in theme.outstanding:
                 label = f"{item.number} {item.title}" if item.number else item.title
-                sros = "; ".join(f"{self._name(sro)}: "
-                                 f"{channel_of(sro, email_enabled=self.email_enabled)}"
-                                 for sro in item.sros) or "no SRO"
-                state = item_state(item, self.present)
+                sros = "; ".join(
+                    f"{self._name(sro)}: {channel_of(sro, email_enabled=self.email_enabled)}"
+                    if opened else self._name(sro) for sro in item.sros) or "no SRO"
+                state = item_state(item, self.present) if opened else "no update"
                 lines.append(f"  - {state_words(state, item, self.present)}: {label} ({sros})")
         if self.risks is not None and self.risks.total:
             lines += ["", *self.risks.lines()]

@@ -6,6 +6,7 @@ period's RAG, which rows changed and which are missing are decided once, in this
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -120,6 +121,9 @@ class TrendPeriod:
         return f"{quarter} {fy[2:]}" if "/" in fy else self.label
 
 
+NO_NARRATIVE = "No narrative given."
+
+
 @dataclass(frozen=True)
 class ProgressRow:
     ref: str  # the import identity
@@ -156,6 +160,11 @@ class ProgressRow:
             return (f"No update received yet: deadline extended to "
                     f"{self.extended_to.day} {self.extended_to:%B %Y}.")
         return ""
+
+    @property
+    def no_narrative(self) -> bool:
+        """Rated (Green too) with nothing written: flagged in the paper (``NO_NARRATIVE``)."""
+        return self.rag is not None and not self.narrative.strip()
 
     @property
     def exception(self) -> bool:
@@ -226,6 +235,13 @@ class ReportView:
     @property
     def rows(self) -> tuple[ProgressRow, ...]:
         return tuple(row for theme in self.themes for row in theme.rows)
+
+    @property
+    def running_title(self) -> str:
+        """The pages' running header: the title, and the period only when the title does not
+        already name it ("… Quarter 2 progress 2024/25", not "… 2024/25 · 2024/25 Q2")."""
+        return (self.title if names_period(self.title, self.period_label)
+                else f"{self.title} · {self.period_label}")
 
     @property
     def rag_counts(self) -> RagCounts:
@@ -300,3 +316,12 @@ class ReportView:
             table.append((name, tuple(c if p.collected else None
                                       for p, c in zip(self.trend_periods, padded, strict=True))))
         return tuple(table)
+
+
+def names_period(title: str, period_label: str) -> bool:
+    """Whether ``title`` names the quarter ``period_label`` ("2024/25 Q2") is: the label
+    itself, or its year with "Q2" or "Quarter 2"."""
+    if period_label in title:
+        return True
+    year, _, quarter = period_label.partition(" Q")
+    return year in title and re.search(rf"\b(?:Q|Quarter\s*){quarter}\b", title) is not None

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.ports.closure_view import ClosureView
-from bot.ports.report_view import ReportView, rag_label
+from bot.ports.report_view import NO_NARRATIVE, ReportView, rag_label
 from bot.ports.reports import Target
 from bot.reports.approval import approval_of
 from bot.reports.build import build_report, report_content_hash
@@ -219,7 +219,7 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
             "rows": [{
                 "number": row.code, "area": row.area, "title": row.title,
                 "text": ((row.missing_text or f"No update received for {view.period_label}.")
-                         if row.missing else row.narrative
+                         if row.missing else NO_NARRATIVE if row.no_narrative else row.narrative
                          + (f"\n{row.cover_note}" if row.by_cover else ""))
                 + (f"\nRecovery: {row.recovery_action or ''}"
                    + (f" (by {long_date(row.recovery_date)})" if row.recovery_date else "")

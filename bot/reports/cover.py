@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.framework.cover_title import paper_title, title_problem
 from bot.ports.report_view import CoverRow, ReportError
 
 if TYPE_CHECKING:
@@ -163,10 +164,17 @@ def cover_rows(
     return tuple(rows)
 
 
-def standing_cover(cover: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A framework's stored cover for a quarterly paper: without its title (each paper is
-    titled for its own period) and without the ``closure:`` block."""
-    return {k: v for k, v in (cover or {}).items() if cover_key(k) not in ("title", "closure")}
+def standing_cover(cover: Mapping[str, Any] | None, period: Period) -> dict[str, Any]:
+    """A framework's stored cover for one quarter's paper: its title filled in for the quarter
+    (``bot.framework.cover_title``), without the ``closure:`` block."""
+    values = {k: v for k, v in (cover or {}).items() if cover_key(k) != "closure"}
+    for key, value in values.items():
+        if cover_key(key) == "title":
+            if problem := title_problem(str(value)):  # stored before the importer checked it
+                raise CoverError(f"its title {problem}; import its file again")
+            values[key] = paper_title(str(value), quarter=period.quarter,
+                                      year=period.fy_label, period=period.label)
+    return values
 
 
 def closure_standing_cover(cover: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -195,7 +203,11 @@ def quarter_cover(data: FrameworkData, period: Period,
                             f"{period.next().label}.",
         **_shared_defaults(data),
     }
-    return _rows(data, defaults, standing_cover(data.framework.cover), overrides)
+    try:
+        standing = standing_cover(data.framework.cover, period)
+    except CoverError as error:
+        raise ReportError(f"the framework {name!r} has a bad cover: {error}") from None
+    return _rows(data, defaults, standing, overrides)
 
 
 def closure_cover(data: FrameworkData, fy_label: str,

@@ -84,8 +84,8 @@ def test_several_frameworks_are_named_with_framework_and_import_name(tmp_path):
     assert [row["ref"] for row in json.loads(exported.stdout)] == ["GC-1"]
     status = ragtime("round", "status", "2024/25 Q2", "--framework", "Step Up To Great",
                      env=env)
-    assert status.returncode == 0 and "0 of 17 deliverables answered" in status.stdout
-    assert "outstanding: GO-1 " in status.stdout
+    assert status.returncode == 0 and "0 of 17 deliverables have an update" in status.stdout
+    assert "no update: GO-1 " in status.stdout
     compiled = ragtime("compile", "2024/25 Q2", "--out", str(tmp_path / "out"), "--format",
                        "md", "--framework", "Our Plan", env=env)
     assert compiled.returncode == 0, compiled.stderr

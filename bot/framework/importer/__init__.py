@@ -81,7 +81,9 @@ previous recorded score.
 Identity and history: a deliverable is the same one across imports when its ``ref`` is the same;
 without a ``ref`` its identity is theme + area + its place within the area, so changed titles or
 SROs update it in place (give ``ref`` if you reorder rows). Deliverables missing from the file
-are marked inactive, never deleted, and keep their updates. Themes are matched by name, BAF
+are marked inactive, never deleted, and keep their updates; an import that would do that to
+deliverables of a framework with a round open, or to more than a few (``apply.FEW``), is
+refused unless ``replace`` (``ragtime import --replace``). Themes are matched by name, BAF
 risks by number; people by id (YAML) or email. Themes and risks missing from a file are kept
 as they are (their risk scores stay with their periods).
 """
@@ -132,26 +134,34 @@ def read_framework(path: Path) -> FrameworkSpec:
 
 
 def import_file(engine: Engine, path: Path, *, framework_name: str | None = None,
-                actor: str = "import", spec: FrameworkSpec | None = None) -> ImportSummary:
+                actor: str = "import", spec: FrameworkSpec | None = None,
+                replace: bool = False, dry_run: bool = False) -> ImportSummary:
     """``ragtime import``: read and check ``path`` first (unless ``spec`` is what
     ``read_framework(path)`` already returned), then apply it in one write transaction (all or
-    nothing)."""
+    nothing). ``dry_run``: the same, rolled back, and never refused for want of ``replace``
+    (``summary.replace_needed`` says whether it would be)."""
     with session_scope(engine, write=True) as session:
-        return import_framework(session, path, framework_name=framework_name, actor=actor,
-                                spec=spec)
+        summary = import_framework(session, path, framework_name=framework_name, actor=actor,
+                                   spec=spec, replace=replace or dry_run)
+        if dry_run:
+            session.rollback()
+        return summary
 
 
 def import_framework(
     session: Session, path: Path, *, framework_name: str | None = None, actor: str = "import",
     today: date | None = None, audit_unchanged: bool = True, spec: FrameworkSpec | None = None,
+    replace: bool = False,
 ) -> ImportSummary:
     """Create or update a framework from ``path``; raises ``FrameworkImportError`` first if the
     file has any problem. ``today`` (default: today in Europe/London) picks the risk-score
     period when the file names none. An import that changed nothing is audited unless
-    ``audit_unchanged`` is False."""
+    ``audit_unchanged`` is False. Without ``replace``, an import that would take deliverables
+    out of an open round, or more than a few, is refused (``apply.FEW``)."""
     path = Path(path)
     spec = spec or read_framework(path)
     return apply_spec(
         session, spec, file=path.name, stem=path.stem, framework_name=framework_name,
         today=today or datetime.now(LONDON).date(), actor=actor, audit_unchanged=audit_unchanged,
+        replace=replace,
     )

@@ -37,6 +37,11 @@ from storage.models import (
 )
 from storage.repo import audit, the_framework
 
+# An import taking more deliverables than this out of a framework's rounds (or any, while one
+# of its rounds is open) is refused unless ``replace``: a spreadsheet of a few rows imported
+# into the wrong framework would otherwise retire the live strategy.
+FEW = 3
+
 
 @dataclass
 class Counts:
@@ -74,6 +79,10 @@ class ImportSummary:
     deliverables: Counts = field(default_factory=Counts)
     risks: Counts = field(default_factory=Counts)
     absences: int = 0  # recorded (or changed) from the people's away_from/away_to/cover
+    # One line per deliverable created, updated or taken out of the rounds ("+ GO-5 …").
+    changes: list[str] = field(default_factory=list)
+    # Why this import needs ``--replace`` (None: it does not).
+    replace_needed: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -119,8 +128,11 @@ def _assign(row: Any, **values: Any) -> bool:
 
 def apply_spec(
     session: Session, spec: FrameworkSpec, *, file: str, stem: str, framework_name: str | None,
-    today: date, actor: str, audit_unchanged: bool = True,
+    today: date, actor: str, audit_unchanged: bool = True, replace: bool = False,
 ) -> ImportSummary:
+    """Write ``spec``. Unless ``replace``, refuse (``FrameworkImportError``, in the caller's
+    transaction, so nothing is kept) an import that would take deliverables out of a round
+    that is open, or more than ``FEW`` of them; ``summary.replace_needed`` says why."""
     framework, created, updated = _framework(session, spec, framework_name or spec.name, stem)
     summary = ImportSummary(
         file=file, framework=framework.name, framework_id=framework.id or 0,
@@ -138,13 +150,40 @@ def apply_spec(
     moved = min(details.risks_changed, summary.risks.unchanged)
     summary.risks.unchanged -= moved
     summary.risks.updated += moved
-    if spec.deliverables_given:
-        _deliverables(session, framework, spec.deliverables, themes, people, summary)
+    if spec.deliverables_given:  # a sheet of BAF risks alone leaves the deliverables be
+        retired = _deliverables(session, framework, spec.deliverables, themes, people, summary)
+        summary.replace_needed = _replace_needed(session, framework, retired,
+                                                 summary.deliverables.created)
+    if summary.replace_needed and not replace:
+        raise FrameworkImportError([Problem(file, "", "", summary.replace_needed + (
+            "; nothing was imported. See what would change with --dry-run; if this is meant, "
+            "import again with --replace (or name another framework with --name)"))])
     if summary.changed or audit_unchanged:
         audit(session=session, actor=actor, action="framework.import", subject=framework.name,
               **summary.detail())
     session.flush()
     return summary
+
+
+def _replace_needed(session: Session, framework: Framework, retired: list[Deliverable],
+                    created: int) -> str | None:
+    if not retired:
+        return None
+    open_round = session.exec(
+        select(PeriodRecord.fy, PeriodRecord.quarter)
+        .join(Round, col(Round.period_id) == PeriodRecord.id)
+        .where(Round.framework_id == framework.id, Round.status == RoundStatus.open)).first()
+    if open_round is None and len(retired) <= FEW:
+        return None
+    active_now = len(session.exec(select(Deliverable.id).where(
+        Deliverable.framework_id == framework.id, col(Deliverable.active))).all())
+    total = active_now + len(retired) - created  # active before this import
+    shown = ", ".join(row.code or row.ref for row in retired[:5])
+    more = f" and {len(retired) - 5} more" if len(retired) > 5 else ""
+    when = (f"while its {Period(*open_round).label} round is open" if open_round
+            else f"more than {FEW} at once")
+    return (f"this file would take {len(retired)} of the {total} deliverables of "
+            f"'{framework.name}' out of its rounds ({shown}{more}), {when}")
 
 
 def _reported_period(session: Session, framework: Framework, today: date) -> Period:
@@ -314,7 +353,9 @@ def _risks(
 def _deliverables(
     session: Session, framework: Framework, specs: list[DeliverableSpec],
     themes: dict[str, Theme], people: dict[str, Person], summary: ImportSummary,
-) -> None:
+) -> list[Deliverable]:
+    """Write the file's deliverables; the stored ones it leaves out are made inactive and
+    returned."""
     stored = {row.ref: row for row in session.exec(
         select(Deliverable).where(Deliverable.framework_id == framework.id)).all()}
     owners: dict[int, list[DeliverableOwner]] = {}
@@ -344,11 +385,19 @@ def _deliverables(
             changed = _sync_owners(session, row, mine, Role.delegate,
                                    [people[handle] for handle in spec.delegates]) or changed
         summary.deliverables.count(created=created, changed=changed)
+        if created or changed:
+            summary.changes.append(f"{'+' if created else '~'} {row.code} {row.title} "
+                                   f"({'new' if created else 'updated'})")
+    retired = []
     for ref, row in stored.items():
         if ref not in in_file and row.active:
             row.active = False
             summary.deliverables.deactivated += 1
+            retired.append(row)
+            summary.changes.append(f"- {row.code or row.ref} {row.title} "
+                                   "(taken out of future rounds)")
     session.flush()
+    return retired
 
 
 def _codes(specs: list[DeliverableSpec], stored: dict[str, Deliverable],

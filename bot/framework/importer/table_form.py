@@ -50,6 +50,26 @@ Row = tuple[int, list[str]]  # spreadsheet row number (header = 1) and its cells
 
 
 def read_csv(path: Path, problems: Problems) -> FrameworkSpec:
+    rows = csv_rows(path, problems)
+    if _is_risk_sheet(rows):
+        return _risks_only(rows, problems)
+    return _read_rows(rows, problems)
+
+
+def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
+    """The first sheet's deliverables (or BAF risks), and a sheet of BAF risks beside them."""
+    rows, risk_rows, risk_sheet = _xlsx_sheets(path, problems)
+    if _is_risk_sheet(rows):
+        return _risks_only(rows, problems)
+    spec = _read_rows(rows, problems)
+    if risk_rows is not None:
+        people = {person.email or person.handle: (0, person) for person in spec.people}
+        _add_risks(spec, read_risk_rows(risk_rows, problems, people, sheet=risk_sheet), people)
+    return spec
+
+
+def csv_rows(path: Path, problems: Problems) -> list[Row]:
+    """A CSV file's rows (row number, cells), within the limits (``limits``)."""
     text = file_text(path, problems)
     try:
         rows = list(bounded_rows(enumerate(csv.reader(io.StringIO(text)), 1), problems))
@@ -58,12 +78,17 @@ def read_csv(path: Path, problems: Problems) -> FrameworkSpec:
             raise problems.fail("", "", f"a cell has more than {MAX_VALUE_CHARS:,} characters; "
                                         f"a value may have at most {MAX_VALUE_CHARS:,}") from None
         raise problems.fail("", "", f"malformed CSV: {error}") from None
-    if _is_risk_sheet(rows):
-        return _risks_only(rows, problems)
-    return _read_rows(rows, problems)
+    return rows
 
 
-def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
+def xlsx_rows(path: Path, problems: Problems) -> list[Row]:
+    """The first sheet's rows (row number, cells as text), within the limits (``limits``)."""
+    return _xlsx_sheets(path, problems)[0]
+
+
+def _xlsx_sheets(path: Path, problems: Problems) -> tuple[list[Row], list[Row] | None, str]:
+    """The first sheet's rows, and those of a BAF risk sheet beside it (None: none) and its
+    name."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -91,14 +116,7 @@ def read_xlsx(path: Path, problems: Problems) -> FrameworkSpec:
         workbook.close()
     if not any(any(cells) for _, cells in rows):
         raise problems.fail("", "", "the workbook is empty")
-    if _is_risk_sheet(rows):
-        return _risks_only(rows, problems)
-    spec = _read_rows(rows, problems)
-    if risk_rows is not None:
-        people = {person.email or person.handle: (0, person) for person in spec.people}
-        _add_risks(spec, read_risk_rows(risk_rows, problems, people, sheet=risk_sheet.title),
-                   people)
-    return spec
+    return rows, risk_rows, risk_sheet.title if risk_sheet is not None else ""
 
 
 def _sheet_rows(sheet: object, problems: Problems) -> list[Row]:

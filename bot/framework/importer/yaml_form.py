@@ -13,6 +13,7 @@ import yaml
 from bot.calendar.periods import Period, PeriodError
 from bot.calendar.round_calendar import CalendarError, RoundCalendar
 from bot.framework.baf import BafError, BafScale, check_appetite
+from bot.framework.cover_title import title_problem
 from bot.framework.importer.errors import Problems
 from bot.framework.importer.limits import (
     MAX_VALUE_CHARS,
@@ -207,6 +208,13 @@ class _Reader:
                 spec.baf = BafScale.from_config(spec.baf).config()
             except BafError as error:
                 self.add(doc, "baf", "baf", str(error))
+        cover = doc.get("cover")
+        if spec.cover and isinstance(cover, _Map):
+            for key, value in cover.items():
+                if str(key).strip().lower() == "title":
+                    problem = title_problem(str(value))
+                    if problem:
+                        self.add(cover, key, f"cover.{key}", problem)
         for path, item in self.mappings(doc, "people", ""):
             person = self.person(item, path, spec.people)
             if person is not None:

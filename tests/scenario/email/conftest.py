@@ -26,7 +26,7 @@ from tests.support.served_app import serve, settings_for, stop
 PAUL_EMAIL = "paul.sheldon@example.nhs.uk"  # deliverables 8-10, switched to email
 DAVID_EMAIL = "david.williams@example.nhs.uk"  # 16-17, not in Slack: auto means email
 PUBLIC_URL = "https://ragtime.example.nhs.uk"
-SECRET = "a test secret key that is long enough to sign links with"
+SECRET = "Vb7Qe2Lz9Rk4Tw1Yh6Nc3Jm8Pa5Sd0Xf-email-links"
 EMAIL_FROM = "Ragtime <ragtime@example.nhs.uk>"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.calendar.periods import Period
 from bot.reports.cover import cover_key, cover_rows, standing_cover
 from bot.reports.render import clean_text, md_block, md_escape
 
@@ -37,8 +38,11 @@ def test_cover_rows_layer_defaults_framework_and_overrides():
     assert "sponsor" not in values  # no value and no default: left out, never "—"
 
 
-def test_a_stored_cover_never_titles_a_paper():
-    assert standing_cover({"Title": "Old title", "meeting": "Board"}) == {"meeting": "Board"}
+def test_a_stored_cover_titles_each_quarters_paper():
+    cover = {"Title": "Our Plan – {period} progress", "meeting": "Board", "closure": {}}
+
+    assert standing_cover(cover, Period(2024, 2)) == {
+        "Title": "Our Plan – 2024/25 Q2 progress", "meeting": "Board"}
 
 
 def test_markdown_escaping():

@@ -16,7 +16,7 @@ from handlers.email.messenger import EmailMessenger
 from handlers.email.transports import SmtpTransport
 from tests.support.mail import Mailbox, smtp_server
 
-SECRET = "a unit test secret key, long enough to sign"
+SECRET = "Hn4Wq8Zt1Ck6Rv3Lb9Mx2Pf7Js5Dg0Ya-unit-test"
 
 
 @pytest.fixture

@@ -158,7 +158,8 @@ def test_the_settings_choose_smtp_with_starttls_login_and_a_ca_from_ssl_cert_fil
         settings = load_settings(
             email_transport="smtp", smtp_host=mailbox.host, smtp_port=mailbox.port,
             smtp_username=USERNAME, smtp_password=PASSWORD, email_from=SENDER,
-            public_url="https://ragtime.example.nhs.uk", secret_key="s" * 40)
+            public_url="https://ragtime.example.nhs.uk",
+            secret_key="Gk2Vn7Qr4Wz9Tb1Lm6Hc3Xp8Sd5Jf0Ya")
         transport = make_transport(settings)
         transport.send(email())
     assert mailbox.logins == [USERNAME] and len(mailbox.messages) == 1
@@ -169,6 +170,6 @@ def test_the_settings_choose_notify(fake_notify: FakeNotify):  # noqa: F811
     settings = load_settings(
         email_transport="notify", notify_api_key=API_KEY, notify_template_id=TEMPLATE_ID,
         notify_base_url=fake_notify.url + "/", email_from=SENDER,
-        public_url="https://ragtime.example.nhs.uk", secret_key="s" * 40)
+        public_url="https://ragtime.example.nhs.uk", secret_key="Gk2Vn7Qr4Wz9Tb1Lm6Hc3Xp8Sd5Jf0Ya")
     make_transport(settings).send(email())
     assert len(fake_notify.sent) == 1 and API_KEY not in repr(settings)
