@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -24,8 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from bot.context import AppContext
+from bot.messaging.database_watch import CANNOT_SAVE
 from bot.messaging.health import health as backlog
 from handlers.web import form_blueprint
+from storage.faults import StorageFailure, storage_health
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +71,21 @@ def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> 
 
     @web.get(HEALTH_PATH)
     def health() -> Any:
-        """200 while this process can acknowledge (its database answers), with the backlog:
-        what waits in the inbox and outbox, how old the oldest is, and the workers alive
-        (``worker``: ``ok``, ``behind`` or ``none alive``)."""
+        """200 while this process can acknowledge (its database answers and takes writes),
+        with the backlog: what waits in the inbox and outbox, how old the oldest is, and the
+        workers alive (``worker``: ``ok``, ``behind`` or ``none alive``). 503 when the
+        database is unavailable, or failing (a write met a full or read-only disk)."""
         try:
             state = backlog(ctx.engine, now=ctx.now())
         except (SQLAlchemyError, OSError) as error:
             log.warning("health check: database unavailable (%s)", type(error).__name__)
             return _json(503, {"ok": False, "database": "unavailable"})
         worker = "none alive" if not state.worker_ok else "behind" if state.behind else "ok"
+        failing = storage_health(ctx.engine).failing
+        if failing is not None:
+            return _json(503, {"ok": False, "database": "failing", "problem": failing.said,
+                               "failing_seconds": round(time.time() - failing.since, 1),
+                               "worker": worker, **state.as_dict()})
         return _json(200, {"ok": True, "database": "ok", "worker": worker, **state.as_dict()})
 
     @web.errorhandler(HTTPException)
@@ -96,6 +105,10 @@ def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> 
         """Logged by a reference, never with the request's path (a form link is a credential)."""
         if isinstance(error, HTTPException):
             return refused(error)
+        if isinstance(error, StorageFailure) and request.path.startswith("/form"):
+            log.error("web form not stored: database failing (%s)", error.said)
+            return render_template("web/refused.html", title="Ragtime cannot save right now",
+                                   message=CANNOT_SAVE), 503
         ref = uuid.uuid4().hex[:8]
         log.error("web request failed [ref %s]: %s", ref, type(error).__name__, exc_info=error)
         if request.path.startswith("/form"):
