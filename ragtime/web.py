@@ -1,4 +1,5 @@
-"""The HTTP application (Flask): ``POST /slack/events`` to Bolt, ``GET /healthz`` and, when
+"""The HTTP application (Flask): ``POST /slack/events`` to Bolt, ``GET /healthz``, ``GET
+/metrics`` (Prometheus, ``ragtime.metrics``) and, when
 configured, the web form of ``handlers.web``. ``ragtime.http_server`` serves it with waitress.
 
 The form is mounted when ``RAGTIME_PUBLIC_URL`` or ``RAGTIME_SECRET_KEY`` is set (then both
@@ -28,12 +29,15 @@ from bot.context import AppContext
 from bot.messaging.database_watch import CANNOT_SAVE
 from bot.messaging.health import health as backlog
 from handlers.web import form_blueprint
+from ragtime.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from ragtime.metrics import Metrics, request_kind
 from storage.faults import StorageFailure, storage_health
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 FAILED_FORM_LIMIT = "20 per minute"  # failed form requests per client address
 FAILED_STATUSES = frozenset({400, 403, 404, 410})
 
@@ -52,8 +56,18 @@ def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> 
     without ``slack_events`` (Socket Mode) there is no ``POST /slack/events``."""
     web = Flask("ragtime", static_folder=None)
     slack = SlackRequestHandler(bolt)
+    metrics = Metrics(ctx)
 
     def events() -> Any:
+        """Bolt's answer, timed and counted for ``/metrics`` by the request's kind."""
+        started = time.perf_counter()
+        response = _events()
+        status = response[1] if isinstance(response, tuple) else response.status_code
+        metrics.acked(request_kind(request.content_type, request.get_data(cache=True)),
+                      int(status), time.perf_counter() - started)
+        return response
+
+    def _events() -> Any:
         """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
         an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
         Bolt handles every error a listener raises itself, so what escapes here is a request it
@@ -87,6 +101,12 @@ def create_web_app(bolt: App, ctx: AppContext, *, slack_events: bool = True) -> 
                                "failing_seconds": round(time.time() - failing.since, 1),
                                "worker": worker, **state.as_dict()})
         return _json(200, {"ok": True, "database": "ok", "worker": worker, **state.as_dict()})
+
+    @web.get(METRICS_PATH)
+    def prometheus() -> Any:
+        """The Prometheus text format (``ragtime.metrics``)."""
+        return Response(metrics.render(), status=200, mimetype=None,
+                        content_type=METRICS_CONTENT_TYPE)
 
     @web.errorhandler(HTTPException)
     def refused(error: HTTPException) -> Any:
