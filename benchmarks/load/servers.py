@@ -194,9 +194,13 @@ def start_ragtime(env: Mapping[str, str], folder: Path, *, scheduler: bool = Tru
     return server
 
 
-def start_floor(env: Mapping[str, str], folder: Path) -> ServerProcess:
-    """The bare ack-only Bolt app (``benchmarks.load.floor_app``), served the same way."""
-    server = ServerProcess([sys.executable, "-m", "benchmarks.load.floor_app"], env, folder,
-                           "floor")
+def start_floor(env: Mapping[str, str], folder: Path, *, durable: str | None = None
+                ) -> ServerProcess:
+    """The bare ack-only Bolt app (``benchmarks.load.floor_app``), served the same way;
+    ``durable``: the durable floor, committing each request as a row in that database."""
+    argv = [sys.executable, "-m", "benchmarks.load.floor_app"]
+    if durable:
+        argv += ["--durable", durable]
+    server = ServerProcess(argv, env, folder, "durable-floor" if durable else "floor")
     server.wait_healthy()
     return server
