@@ -9,6 +9,8 @@ without running any listener; the worker dispatches it through its own Bolt app
 *answered* with data stays in the serving process: a form submission (validated, stored and
 its follow-ups recorded before the ack) and buttons that must open a modal within the 3 seconds
 a ``trigger_id`` lives (they open a light view at once and defer filling it: ``defer``).
+Rows are written by one writer thread per engine that commits every row waiting together
+(``bot.messaging.inbox_writer``): each request still waits for its own row's commit.
 When the inbox cannot be written (a full or read-only disk) nothing is acknowledged as received:
 an event gets a 503 so that Slack sends it again, a slash command says Ragtime cannot save.
 
@@ -28,7 +30,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 
 from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
-from bot.messaging.inbox import receive
+from bot.messaging.inbox_writer import group_receive
 from handlers.slack.answer import answer_privately
 from handlers.slack.blocks.ids import OPEN_ROUND
 from handlers.slack.blocks.report import APPROVE, REOPEN
@@ -63,7 +65,8 @@ def ack_only(ctx: SlackContext) -> Callable[..., BoltResponse | None]:
         key, worth_doing = delivery
         if worth_doing:
             try:
-                stored = receive(ctx.engine, key=key, kind=SLACK_REQUEST, payload={"body": body})
+                stored = group_receive(ctx.engine, key=key, kind=SLACK_REQUEST,
+                                       payload={"body": body})
             except StorageFailure as failure:
                 return _not_stored(body, key, failure)
             if not stored:
@@ -84,7 +87,7 @@ def _not_stored(body: dict[str, Any], key: str, failure: StorageFailure) -> Bolt
 
 def defer(ctx: SlackContext, *, key: str, kind: str, payload: dict[str, Any]) -> None:
     """Leave work for the worker (``kind`` is a key of ``handlers.slack.work.WORK``)."""
-    receive(ctx.engine, key=key, kind=kind, payload=payload)
+    group_receive(ctx.engine, key=key, kind=kind, payload=payload)
 
 
 def _deferred_delivery(body: dict[str, Any]) -> tuple[str, bool] | None:
