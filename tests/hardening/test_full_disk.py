@@ -85,10 +85,10 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def _form(n: int) -> tuple[Any, str]:
+def _form(n: int, *, text: str | None = None) -> tuple[Any, str]:
     """Sharon's update form for deliverable 1, as Slack posts it when she presses Submit."""
-    narrative = (f"Submission {n:04d}. " + "Steady progress on the access policy. " * 100
-                 )[:NARRATIVE].strip()
+    body = text or "Steady progress on the access policy. " * 100
+    narrative = (f"Submission {n:04d}. " + body)[:NARRATIVE].strip()
     values = {
         "rag": {"value": selected_value("green", "static_select")},
         "narrative": {"value": input_value(narrative)},
