@@ -31,7 +31,7 @@ from handlers.slack.gateway import make_web_client
 from ragtime.http_server import serve_http
 from ragtime.logs import configure_logging
 from ragtime.wiring import slack_context
-from storage.db import make_engine, session_scope
+from storage.db import is_sqlite, make_engine, session_scope
 
 ANYTHING = re.compile(".*")
 
@@ -47,9 +47,10 @@ def ignore() -> None:
 def durable(url: str) -> Callable[..., Any]:
     """A global middleware committing each request's body as one row before anything else."""
     engine = make_engine(url)
+    key = "INTEGER PRIMARY KEY" if is_sqlite(engine) else "BIGSERIAL PRIMARY KEY"
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE IF NOT EXISTS floor_request "
-                                "(id INTEGER PRIMARY KEY, body TEXT NOT NULL)"))
+                                f"(id {key}, body TEXT NOT NULL)"))
 
     def store(req: BoltRequest, next: Callable[[], Any]) -> Any:
         with session_scope(engine, write=True) as session:

@@ -1,4 +1,4 @@
-"""Group commit for the serving process's inbox rows.
+"""Group commit for the serving process's inbox rows (SQLite).
 
 Under load, many requests are stored at once, and on SQLite each would take the database's one
 write lock and fsync its own commit, queuing behind each other and behind the worker. Here one
@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.messaging.inbox import receive_in
-from storage.db import session_scope
+from bot.messaging.inbox import receive, receive_in
+from storage.db import is_sqlite, session_scope
 from storage.faults import StorageFailure
 from storage.models import utcnow
 
@@ -126,7 +126,10 @@ _lock = threading.Lock()
 
 def group_receive(engine: Engine, *, key: str, kind: str, payload: dict[str, Any]) -> bool:
     """Store ``payload`` for the worker once per ``key`` (``False``: received before), in the
-    next group commit of ``engine``'s writer; committed when this returns."""
+    next group commit of ``engine``'s writer on SQLite; committed when this returns. On
+    PostgreSQL, whose writers do not queue on one lock, each request commits its own row."""
+    if not is_sqlite(engine):
+        return receive(engine, key=key, kind=kind, payload=payload)
     with _lock:
         writer = _writers.get(engine)
         if writer is None:
