@@ -80,7 +80,8 @@ class Pair:
     @property
     def together(self) -> Memory:
         return Memory(rss=self.server.rss + self.worker.rss,
-                      peak=self.server.peak + self.worker.peak)
+                      peak=self.server.peak + self.worker.peak,
+                      pss=self.server.pss + self.worker.pss)
 
 
 @dataclass
@@ -229,7 +230,9 @@ def report(result: Result) -> None:
     for label, pair in moments:
         print(line(f"{label}: server", pair.server))
         print(line(f"{label}: worker", pair.worker))
-        print(f"  {label + ': together':40} {pair.together.rss_mb:7.1f} MB")
+        print(f"  {label + ': together':40} {pair.together.rss_mb:7.1f} MB RSS, "
+              f"{pair.together.pss_mb:.1f} MB PSS (server {pair.server.pss_mb:.1f}, worker "
+              f"{pair.worker.pss_mb:.1f})")
     print(f"  round opened and {result.sros:,} prompts fanned out in {result.round_seconds:.1f} s")
     for problem in result.problems[:5]:
         print(f"    ! {problem}")
@@ -256,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     report(result)
     print(json.dumps({"idle_mb": {"server": round(result.idle.server.rss_mb, 1),
                                    "worker": round(result.idle.worker.rss_mb, 1)},
+                      "idle_pss_mb": {"server": round(result.idle.server.pss_mb, 1),
+                                      "worker": round(result.idle.worker.pss_mb, 1)},
                       "after_round_mb": {"server": round(result.after_round.server.rss_mb, 1),
                                          "worker": round(result.after_round.worker.rss_mb, 1)},
                       "peak_mb": {"server": round(result.worst.server.peak_mb, 1),

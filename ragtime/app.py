@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 import handlers.slack
 from bot.context import utc_now
+from bot.messaging.database_watch import CANNOT_SAVE
 from bot.ports.messages import TransientSendError
 from bot.settings import Settings, SettingsError
 from handlers.slack.context import SlackContext
@@ -38,6 +39,7 @@ from ragtime.logs import configure_logging
 from ragtime.supervision import Watchdog
 from ragtime.wiring import slack_context
 from schedules import start_scheduler
+from storage.faults import StorageFailure
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +125,15 @@ def _error_handler(ctx: SlackContext) -> Callable[..., None]:
             return
         ref = uuid.uuid4().hex[:8]
         where = describe_request(body)
-        log.error("listener failed [ref %s] %s: %s", ref, where, type(error).__name__,
-                  exc_info=error)
+        if isinstance(error, StorageFailure):  # told to governance by the watchdog
+            log.error("listener failed [ref %s] %s: database failing (%s)", ref, where,
+                      error.said)
+        else:
+            log.error("listener failed [ref %s] %s: %s", ref, where, type(error).__name__,
+                      exc_info=error)
+        told = CANNOT_SAVE if isinstance(error, StorageFailure) else SORRY.format(ref=ref)
         try:
-            _tell_user(ctx, body, respond, SORRY.format(ref=ref))
+            _tell_user(ctx, body, respond, told)
         except (SlackSendError, OSError, ValueError) as notify_error:
             log.warning("could not tell the user about failure %s: %s", ref, notify_error)
 

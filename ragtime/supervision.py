@@ -3,7 +3,9 @@
 ``Supervisor`` starts ``ragtime worker`` at lower CPU priority (so the acknowledgements of the
 serving process come first), restarts it with a growing pause if it dies and stops it with the
 server. ``Watchdog`` looks every 30 seconds at ``bot.messaging.health`` and tells governance,
-once per incident, when no worker is alive or work waits too long (``watch``).
+once per incident, when no worker is alive or work waits too long (``watch``); every few
+seconds it also checks the database (``bot.messaging.database_watch``) and tells governance, once
+per incident, when it cannot take writes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import time
 from collections.abc import Sequence
 
 from bot.context import AppContext
+from bot.messaging.database_watch import Alarm, look
 from bot.messaging.health import watch
+from storage.faults import storage_health
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +79,14 @@ class Supervisor:
 
 class Watchdog:
     """In the serving process: every ``every`` seconds, ``bot.messaging.health.watch`` (tells
-    governance once per incident when no worker is alive or work waits too long)."""
+    governance once per incident when no worker is alive or work waits too long); every
+    ``database_every`` seconds, and at once when a request meets a failing database, the
+    database's own check (``bot.messaging.database_watch``)."""
 
-    def __init__(self, ctx: AppContext, *, every: float = 30.0) -> None:
-        self.ctx, self.every = ctx, every
+    def __init__(self, ctx: AppContext, *, every: float = 30.0,
+                 database_every: float = 5.0) -> None:
+        self.ctx, self.every, self.database_every = ctx, every, database_every
+        self.alarm = Alarm()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ragtime-watchdog", daemon=True)
 
@@ -88,12 +96,27 @@ class Watchdog:
 
     def stop(self) -> None:
         self._stop.set()
+        storage_health(self.ctx.engine).changed.set()
         self._thread.join(5)
 
     def _run(self) -> None:
-        # The first look after a full period: a worker just started has not beaten yet.
-        while not self._stop.wait(self.every):
+        changed = storage_health(self.ctx.engine).changed
+        # The first look at the workers after a full period: one just started has not beaten.
+        next_watch = time.monotonic() + self.every
+        while not self._stop.is_set():
+            changed.wait(self.database_every)
+            changed.clear()
+            if self._stop.is_set():
+                return
+            failing = None
             try:
-                watch(self.ctx)
+                failing = look(self.ctx)
+                self.alarm.check(self.ctx, failing)
             except Exception:  # the watchdog must outlive a bad look
-                log.exception("watchdog: could not check the workers")
+                log.exception("watchdog: could not check the database")
+            if failing is None and time.monotonic() >= next_watch:
+                next_watch = time.monotonic() + self.every
+                try:
+                    watch(self.ctx)
+                except Exception:
+                    log.exception("watchdog: could not check the workers")

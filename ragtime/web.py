@@ -1,4 +1,5 @@
-"""The HTTP application (Flask): ``POST /slack/events`` to Bolt, ``GET /healthz`` and, when
+"""The HTTP application (Flask): ``POST /slack/events`` to Bolt, ``GET /healthz``, ``GET
+/metrics`` (Prometheus, ``ragtime.metrics``) and, when
 configured, the web form of ``handlers.web``. ``ragtime.http_server`` serves it with waitress.
 
 The form is mounted when ``RAGTIME_PUBLIC_URL`` or ``RAGTIME_SECRET_KEY`` is set (then both
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -26,13 +28,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.context import AppContext
+from bot.messaging.database_watch import CANNOT_SAVE
 from bot.messaging.health import health as backlog
 from handlers.web import form_blueprint
+from ragtime.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from ragtime.metrics import Metrics, request_kind
+from storage.faults import StorageFailure, storage_health
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 FAILED_FORM_LIMIT = "20 per minute"  # failed form requests per client address
 FAILED_STATUSES = frozenset({400, 403, 404, 410})
 
@@ -52,8 +59,18 @@ def create_web_app(bolt: App | None, ctx: AppContext, *, slack_events: bool = Tr
     deployment) there is no ``POST /slack/events``. With Teams set up, ``POST /api/messages``."""
     web = Flask("ragtime", static_folder=None)
     slack = SlackRequestHandler(bolt) if bolt is not None else None
+    metrics = Metrics(ctx)
 
     def events() -> Any:
+        """Bolt's answer, timed and counted for ``/metrics`` by the request's kind."""
+        started = time.perf_counter()
+        response = _events()
+        status = response[1] if isinstance(response, tuple) else response.status_code
+        metrics.acked(request_kind(request.content_type, request.get_data(cache=True)),
+                      int(status), time.perf_counter() - started)
+        return response
+
+    def _events() -> Any:
         """Bolt, except that a body Bolt cannot parse (not a JSON object, an event that is not
         an object, a view without a type…) is a 400, not a 500 with a traceback in the log.
         Bolt handles every error a listener raises itself, so what escapes here is a request it
@@ -72,16 +89,28 @@ def create_web_app(bolt: App | None, ctx: AppContext, *, slack_events: bool = Tr
 
     @web.get(HEALTH_PATH)
     def health() -> Any:
-        """200 while this process can acknowledge (its database answers), with the backlog:
-        what waits in the inbox and outbox, how old the oldest is, and the workers alive
-        (``worker``: ``ok``, ``behind`` or ``none alive``)."""
+        """200 while this process can acknowledge (its database answers and takes writes),
+        with the backlog: what waits in the inbox and outbox, how old the oldest is, and the
+        workers alive (``worker``: ``ok``, ``behind`` or ``none alive``). 503 when the
+        database is unavailable, or failing (a write met a full or read-only disk)."""
         try:
             state = backlog(ctx.engine, now=ctx.now())
         except (SQLAlchemyError, OSError) as error:
             log.warning("health check: database unavailable (%s)", type(error).__name__)
             return _json(503, {"ok": False, "database": "unavailable"})
         worker = "none alive" if not state.worker_ok else "behind" if state.behind else "ok"
+        failing = storage_health(ctx.engine).failing
+        if failing is not None:
+            return _json(503, {"ok": False, "database": "failing", "problem": failing.said,
+                               "failing_seconds": round(time.time() - failing.since, 1),
+                               "worker": worker, **state.as_dict()})
         return _json(200, {"ok": True, "database": "ok", "worker": worker, **state.as_dict()})
+
+    @web.get(METRICS_PATH)
+    def prometheus() -> Any:
+        """The Prometheus text format (``ragtime.metrics``)."""
+        return Response(metrics.render(), status=200, mimetype=None,
+                        content_type=METRICS_CONTENT_TYPE)
 
     @web.errorhandler(HTTPException)
     def refused(error: HTTPException) -> Any:
@@ -100,6 +129,10 @@ def create_web_app(bolt: App | None, ctx: AppContext, *, slack_events: bool = Tr
         """Logged by a reference, never with the request's path (a form link is a credential)."""
         if isinstance(error, HTTPException):
             return refused(error)
+        if isinstance(error, StorageFailure) and request.path.startswith("/form"):
+            log.error("web form not stored: database failing (%s)", error.said)
+            return render_template("web/refused.html", title="Ragtime cannot save right now",
+                                   message=CANNOT_SAVE), 503
         ref = uuid.uuid4().hex[:8]
         log.error("web request failed [ref %s]: %s", ref, type(error).__name__, exc_info=error)
         if request.path.startswith("/form"):

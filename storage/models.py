@@ -481,3 +481,14 @@ class RiskReturn(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow)
     source: str = "modal"  # modal | thread | web | cli
     idempotency_key: str | None = Field(default=None, unique=True)
+# --- issue 23: durability ---
+class StorageProbe(SQLModel, table=True):
+    """One row the serving process rewrites to learn whether the database takes writes again
+    after a failure (a full or read-only disk; ``bot.messaging.database_watch``). ``room`` is
+    as large as a big unit of work, so a disk with room for a tiny write only is not "well"."""
+
+    __tablename__ = "storage_probe"
+    id: int = Field(default=1, primary_key=True)
+    written_at: datetime = Field(default_factory=utcnow)
+    written_by: str = ""
+    room: str = Field(default="", sa_column=Column(Text, nullable=False))

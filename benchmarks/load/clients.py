@@ -101,6 +101,12 @@ class Plan:
     compile_every: float = 30.0  # a governance lead's /compile-report, first at 20% in; 0: never
     seed: int = 0
     weights: tuple[tuple[str, int], ...] = (("modal", 4), ("reply", 3), ("status", 2))
+    # The overload mode (``--overload``): no pause at all, and a click is done once answered;
+    # a person submits a form opened by an earlier click (when one has arrived), so nobody
+    # waits for the worker before sending the next request.
+    overload: bool = False
+    overload_weights: tuple[tuple[str, int], ...] = (
+        ("open", 2), ("submit", 3), ("reply", 3), ("status", 2))
 
 
 class SlackTransport:
@@ -156,6 +162,7 @@ class Person(threading.Thread):
         self.lead = lead
         self.rng = random.Random(plan.seed * 100_003 + index)
         self.deadline = 0.0
+        self.opening: list[Any] = []  # overload: trigger ids (or floor forms) of clicks made
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -173,6 +180,8 @@ class Person(threading.Thread):
                 next_compile += self.plan.compile_every
             elif self.lead or not self.prompts:
                 self._send("status", self._status())
+            elif self.plan.overload:
+                self._overload_action()
             else:
                 action = self.rng.choices([a for a, _ in self.plan.weights],
                                           [w for _, w in self.plan.weights])[0]
@@ -183,6 +192,44 @@ class Person(threading.Thread):
                 else:
                     self._send("status", self._status())
             self._pause()
+
+    def _overload_action(self) -> None:
+        action = self.rng.choices([a for a, _ in self.plan.overload_weights],
+                                  [w for _, w in self.plan.overload_weights])[0]
+        if action == "submit":
+            view = self._opened_form()
+            if view is not None:
+                self._submit(view)
+                return
+            action = "open"  # no form open yet: open one
+        if action == "open":
+            self._open()
+        elif action == "reply":
+            self._reply()
+        else:
+            self._send("status", self._status())
+
+    def _open(self) -> None:
+        """Click a prompt's button; the form it opens is submitted by a later action."""
+        prompt = self.rng.choice(self.prompts)
+        click = block_actions(
+            [button("open_update", prompt.value, block_id="prompt", text="Submit update")],
+            user_id=self.user, channel_id=prompt.channel, message_ts=prompt.ts,
+            response_url=self.transport.response_url(),
+        )
+        trigger = click_trigger(click)
+        status, _ = self._send("click", click)
+        if status == 200:
+            self.opening.append(trigger if self.slack is not None else floor_form(prompt.value))
+
+    def _opened_form(self) -> dict[str, Any] | None:
+        """A form an earlier click opened that the app has filled by now (oldest first)."""
+        for n, opening in enumerate(self.opening):
+            view = opening if isinstance(opening, dict) else self.slack.form_for(opening, 0)
+            if view is not None:
+                del self.opening[n]
+                return view
+        return None
 
     def _pause(self) -> None:
         """About ``think`` seconds (exponentially distributed); none at all with ``--think 0``,
@@ -223,6 +270,9 @@ class Person(threading.Thread):
         else:
             view = floor_form(prompt.value)
         self._pause()  # filling in the form
+        self._submit(view)
+
+    def _submit(self, view: dict[str, Any]) -> None:
         token = new_token(self.user, "modal")
         values = fill_form(view, token, self.rng)
         status, body = self._send("submit", view_submission(

@@ -1,6 +1,11 @@
 """The floor: a bare Bolt app that only acknowledges, served exactly as ``ragtime serve`` is.
 
-    python -m benchmarks.load.floor_app --host 127.0.0.1 --port 3001
+    python -m benchmarks.load.floor_app --host 127.0.0.1 --port 3001 [--durable URL]
+
+``--durable URL`` makes it the durable floor: before answering, every request is committed as
+one row in the database at URL (``storage.db.make_engine``: the same engine settings Ragtime
+uses, so on SQLite WAL with each commit fsynced), in a table of its own. That is the least any
+design that stores before it acknowledges can do.
 
 Same settings (from the environment), same Bolt options (``process_before_response=False``, a
 listener pool of ``RAGTIME_LISTENER_THREADS``), same signature checks, same waitress server with
@@ -13,10 +18,12 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
+from sqlalchemy import text
 
 from bot.context import AppContext
 from bot.settings import load_settings
@@ -24,6 +31,7 @@ from handlers.slack.gateway import make_web_client
 from ragtime.http_server import serve_http
 from ragtime.logs import configure_logging
 from ragtime.wiring import slack_context
+from storage.db import is_sqlite, make_engine, session_scope
 
 ANYTHING = re.compile(".*")
 
@@ -36,7 +44,24 @@ def ignore() -> None:
     """Events are acknowledged by Bolt before the listener runs."""
 
 
-def build(settings: Any) -> tuple[App, AppContext]:
+def durable(url: str) -> Callable[..., Any]:
+    """A global middleware committing each request's body as one row before anything else."""
+    engine = make_engine(url)
+    key = "INTEGER PRIMARY KEY" if is_sqlite(engine) else "BIGSERIAL PRIMARY KEY"
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE IF NOT EXISTS floor_request "
+                                f"(id {key}, body TEXT NOT NULL)"))
+
+    def store(req: BoltRequest, next: Callable[[], Any]) -> Any:
+        with session_scope(engine, write=True) as session:
+            session.execute(text("INSERT INTO floor_request (body) VALUES (:body)"),
+                            {"body": req.raw_body})
+        return next()
+
+    return store
+
+
+def build(settings: Any, *, durable_url: str | None = None) -> tuple[App, AppContext]:
     client = make_web_client(settings)
     secret = settings.slack_signing_secret.get_secret_value()
     app = App(
@@ -45,6 +70,8 @@ def build(settings: Any) -> tuple[App, AppContext]:
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads,
                                              thread_name_prefix="floor-listener"),
     )
+    if durable_url:
+        app.use(durable(durable_url))
     app.action(ANYTHING)(acknowledge)
     app.view(ANYTHING)(acknowledge)
     app.command(ANYTHING)(acknowledge)
@@ -58,10 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load.floor_app")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3001)
+    parser.add_argument("--durable", metavar="URL",
+                        help="commit each request as one row in this database first")
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_level)
-    app, ctx = build(settings)
+    app, ctx = build(settings, durable_url=args.durable)
     serve_http(app, ctx, host=args.host, port=args.port, threads=settings.listener_threads)
 
 

@@ -2,7 +2,8 @@
 
 ``ragtime serve`` is started as an operator starts it (``python -m ragtime.cli serve``, settings in
 the environment, run from an empty folder so no developer ``.env`` is read). Memory figures come
-from ``/proc/<pid>/status``: ``VmRSS`` (resident now) and ``VmHWM`` (the peak).
+from ``/proc/<pid>/status``: ``VmRSS`` (resident now) and ``VmHWM`` (the peak), and the PSS
+from ``/proc/<pid>/smaps_rollup`` (shared pages counted once across the processes sharing them).
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ class ServerFailed(RuntimeError):
 class Memory:
     rss: int  # bytes resident now (VmRSS)
     peak: int  # the most ever resident (VmHWM)
+    pss: int = 0  # proportional set size now: pages shared with another process count half
+
+    @property
+    def pss_mb(self) -> float:
+        return self.pss / MB
 
     @property
     def rss_mb(self) -> float:
@@ -50,7 +56,12 @@ def memory_of(pid: int) -> Memory:
         name, _, value = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
             fields[name] = int(value.split()[0]) * 1024  # reported in kB
-    return Memory(rss=fields["VmRSS"], peak=fields["VmHWM"])
+    pss = 0
+    with contextlib.suppress(OSError):  # smaps_rollup: Linux 4.14+
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1]) * 1024
+    return Memory(rss=fields["VmRSS"], peak=fields["VmHWM"], pss=pss)
 
 
 def stop_servers_on_sigterm() -> None:
@@ -194,9 +205,13 @@ def start_ragtime(env: Mapping[str, str], folder: Path, *, scheduler: bool = Tru
     return server
 
 
-def start_floor(env: Mapping[str, str], folder: Path) -> ServerProcess:
-    """The bare ack-only Bolt app (``benchmarks.load.floor_app``), served the same way."""
-    server = ServerProcess([sys.executable, "-m", "benchmarks.load.floor_app"], env, folder,
-                           "floor")
+def start_floor(env: Mapping[str, str], folder: Path, *, durable: str | None = None
+                ) -> ServerProcess:
+    """The bare ack-only Bolt app (``benchmarks.load.floor_app``), served the same way;
+    ``durable``: the durable floor, committing each request as a row in that database."""
+    argv = [sys.executable, "-m", "benchmarks.load.floor_app"]
+    if durable:
+        argv += ["--durable", durable]
+    server = ServerProcess(argv, env, folder, "durable-floor" if durable else "floor")
     server.wait_healthy()
     return server

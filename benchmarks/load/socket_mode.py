@@ -54,9 +54,13 @@ class SocketSide:
             argv.append("--no-scheduler")
         return self._started(ServerProcess(argv, env, folder, "ragtime"))
 
-    def start_floor(self, env: Mapping[str, str], folder: Path) -> ServerProcess:
+    def start_floor(self, env: Mapping[str, str], folder: Path, *, durable: str | None = None
+                    ) -> ServerProcess:
         argv = [sys.executable, "-m", "benchmarks.load.socket_mode"]
-        return self._started(ServerProcess(argv, env, folder, "floor"))
+        if durable:
+            argv += ["--durable", durable]
+        return self._started(ServerProcess(argv, env, folder,
+                                           "durable-floor" if durable else "floor"))
 
     def _started(self, server: ServerProcess) -> ServerProcess:
         server.wait_healthy()
@@ -98,10 +102,11 @@ def serve_floor(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load.socket_mode")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3001)
+    parser.add_argument("--durable", metavar="URL")
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_level)
-    app, ctx = build(settings)
+    app, ctx = build(settings, durable_url=args.durable)
     make_server(app, ctx, args.host, args.port, threads=2, slack_events=False
                 ).start_health_only()
     token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""

@@ -30,9 +30,10 @@ RAG_TEXT = {"green": "FFFFFF", "amber": "000000", "red": "FFFFFF", None: "212B32
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MD_LINE_START = re.compile(r"^(#|>|[=-]+$)")
-# Only what a Markdown renderer would read as HTML: a tag, comment or autolink opening
-# (``<b``, ``</``, ``<!``, ``<?``) and an entity (``&amp;``). ``A & B`` and ``< 4 hours`` stay.
-_MD_HTML = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)")
+# HTML in user text, as entities (as the HTML paper does): every ``<`` and ``>``, and an ``&``
+# that would start an entity (``&amp;``). A lone ``&`` (``A & E``) stays: every renderer shows it.
+_MD_HTML = re.compile(r"[<>]|&(?=#?\w+;)")
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 Approval = tuple[str, datetime]  # who approved the paper, and when
@@ -86,11 +87,12 @@ def clean_text(value: Any) -> Any:
 def md_escape(value: Any) -> str:
     """Inline Markdown: HTML and Markdown syntax in user text shown literally, one line.
 
-    Backslash escapes, not HTML entities, so the raw file reads ``A & E`` (not ``A &amp; E``)
-    and a renderer still shows ``<script>`` as text."""
+    Markdown syntax by backslash escapes; HTML by entities (``&lt;script&gt;``), because a
+    backslash before ``<`` is an escape in CommonMark only: a viewer on the original Markdown
+    rules would show the backslash and run the tag."""
     text = " ".join(str(clean_text(value if value is not None else "")).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_HTML.sub(lambda m: "\\" + m.group(0), text)
+    text = _MD_HTML.sub(lambda m: _MD_ENTITIES[m.group(0)], text)
     return "\\" + text if _MD_LINE_START.match(text) else text
 
 

@@ -9,6 +9,10 @@ without running any listener; the worker dispatches it through its own Bolt app
 *answered* with data stays in the serving process: a form submission (validated, stored and
 its follow-ups recorded before the ack) and buttons that must open a modal within the 3 seconds
 a ``trigger_id`` lives (they open a light view at once and defer filling it: ``defer``).
+Rows are written by one writer thread per engine that commits every row waiting together
+(``bot.messaging.inbox_writer``): each request still waits for its own row's commit.
+When the inbox cannot be written (a full or read-only disk) nothing is acknowledged as received:
+an event gets a 503 so that Slack sends it again, a slash command says Ragtime cannot save.
 
 In the worker, ``relay_acks`` replaces Bolt's ``ack``: Slack got its 200 long ago, so whatever a
 listener would have said in its ack (``Compiling…``, a refusal) is posted through the request's
@@ -25,7 +29,9 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 
-from bot.messaging.inbox import receive
+from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
+from bot.messaging.inbox_writer import group_receive
+from handlers.slack.answer import answer_privately
 from handlers.slack.blocks.ids import OPEN_ROUND
 from handlers.slack.blocks.report import APPROVE, REOPEN
 from handlers.slack.blocks.risk import RISK_NO_CHANGE
@@ -59,7 +65,11 @@ def ack_only(ctx: SlackContext) -> Callable[..., BoltResponse | None]:
             return None
         key, worth_doing = delivery
         if worth_doing:
-            stored = receive(ctx.engine, key=key, kind=SLACK_REQUEST, payload={"body": body})
+            try:
+                stored = group_receive(ctx.engine, key=key, kind=SLACK_REQUEST,
+                                       payload={"body": body})
+            except StorageFailure as failure:
+                return _not_stored(body, key, failure)
             if not stored:
                 log.info("%s was received before; acknowledged again", key)
         return BoltResponse(status=200, body="")
@@ -67,9 +77,18 @@ def ack_only(ctx: SlackContext) -> Callable[..., BoltResponse | None]:
     return middleware
 
 
+def _not_stored(body: dict[str, Any], key: str, failure: StorageFailure) -> BoltResponse:
+    """Never a 200 for what was not stored: an event gets a 503, which Slack retries; a slash
+    command (not retried) tells the person; a button shows Slack's own warning."""
+    log.error("%s not stored (%s): answered as not received", key, failure.said)
+    if body.get("command"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": CANNOT_SAVE})
+    return BoltResponse(status=503, body="")
+
+
 def defer(ctx: SlackContext, *, key: str, kind: str, payload: dict[str, Any]) -> None:
     """Leave work for the worker (``kind`` is a key of ``handlers.slack.work.WORK``)."""
-    receive(ctx.engine, key=key, kind=kind, payload=payload)
+    group_receive(ctx.engine, key=key, kind=kind, payload=payload)
 
 
 def _deferred_delivery(body: dict[str, Any]) -> tuple[str, bool] | None:
@@ -119,23 +138,24 @@ def _fallback_id(body: dict[str, Any]) -> str:
 # ------------------------------------------------------------------------------ in the worker
 
 class RelayedAck(Ack):
-    """``ack`` in the worker: what a listener acknowledges with goes to ``response_url``."""
+    """``ack`` in the worker: what a listener acknowledges with goes to the person
+    (``response_url``, or a DM when the payload has none: ``handlers.slack.answer``)."""
 
-    def __init__(self, respond: Callable[..., Any] | None) -> None:
+    def __init__(self, ctx: SlackContext | None, body: dict[str, Any],
+                 respond: Callable[..., Any] | None) -> None:
         super().__init__()
-        self._respond = respond
+        self._ctx, self._body, self._respond = ctx, body, respond
 
     def __call__(self, text: str | dict[str, Any] = "", blocks: Any = None, **kwargs: Any
                  ) -> BoltResponse:
         response = super().__call__(text, blocks, **kwargs)
         said = text if isinstance(text, str) else ""
-        if (said or blocks) and self._respond is not None:
-            self._respond(text=said, blocks=blocks, response_type="ephemeral",
-                          replace_original=False)
+        if said or blocks:
+            answer_privately(self._ctx, self._body, self._respond, said, blocks=blocks)
         return response
 
 
-def relay_acks(context: BoltContext, next: Callable[[], None]) -> None:
+def relay_acks(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
     """The worker app's global middleware: listeners' acks go to the person, not to Slack."""
-    context["ack"] = RelayedAck(context.respond)
+    context["ack"] = RelayedAck(context.get("ctx"), body, context.respond)
     next()

@@ -24,9 +24,10 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.context import AppContext
 from bot.framework.permissions import is_governance_lead
+from handlers.slack.answer import answer_privately
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.context import SlackContext
 from handlers.slack.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def leads_only(refusal: str, *, field: str | None = None) -> Middleware:
     (``field``: the modal input block a refused submission's error is shown on)."""
 
     def guard(body: dict[str, Any], ack: Any, respond: Any, next: Callable[[], Any],
-              ctx: AppContext) -> Any:
+              ctx: SlackContext) -> Any:
         if is_governance_lead(ctx, acting_user(body)):
             return next()
         if body.get("type") == "view_submission":
@@ -79,9 +80,7 @@ def leads_only(refusal: str, *, field: str | None = None) -> Middleware:
         if body.get("command"):
             return ack(response_type="ephemeral", text=refusal)
         response = ack()
-        if respond is not None:
-            respond(response_type="ephemeral", replace_original=False,
-                    text=mrkdwn.escape(refusal))
+        answer_privately(ctx, body, respond, mrkdwn.escape(refusal))
         return response
 
     return guard

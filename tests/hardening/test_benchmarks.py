@@ -15,11 +15,26 @@ def test_the_ack_latency_benchmark_times_both_servers_and_loses_nothing(socket: 
                                    socket=socket)
 
     assert result.floor.summary().count > 0 and result.ragtime.summary().count > 0
+    assert result.durable.summary().count > 0
     assert {s.kind for s in result.ragtime.recorder.samples} >= {"click", "submit", "reply"}
     assert result.ragtime.failures == 0
     assert sum(result.stored.accepted.values()) > 0
     assert result.stored.lost == [] and result.stored.duplicated == []
     assert result.drain.seconds < 60  # the worker finished what waited when the clients stopped
+
+
+def test_the_overload_mode_never_waits_for_the_worker_and_loses_nothing():
+    """No pause; forms opened by earlier clicks are submitted later; the durable floor stored
+    each of its requests as a row."""
+    result = bench_ack_latency.run(clients=3, seconds=3.0, per_sro=2, overload=True)
+
+    for phase in (result.floor, result.durable, result.ragtime):
+        kinds = {s.kind for s in phase.recorder.samples}
+        assert kinds >= {"click", "submit", "reply", "status"}, (phase.name, kinds)
+        assert "compile" not in kinds
+    assert result.ragtime.failures == 0
+    assert sum(result.stored.accepted.values()) > 0
+    assert result.stored.lost == [] and result.stored.duplicated == []
 
 
 def test_the_memory_benchmark_reads_the_server_and_worker_memory():

@@ -13,6 +13,7 @@ from bot.reports.decisions import Decided, changes_form
 from bot.reports.decisions import approve as approve_draft
 from bot.reports.decisions import reopen as reopen_draft
 from bot.reports.errors import PublishError
+from handlers.slack.answer import answer_privately
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import record_id
 from handlers.slack.blocks.report import NOT_OURS, changes_modal
@@ -23,33 +24,45 @@ from handlers.slack.guards import acting_user
 def approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
             ctx: SlackContext) -> None:
     ack()
-    _decide(approve_draft, body, action, respond, ctx)
+    _decide(approve_draft, body, action, _Answer(ctx, body, respond), ctx)
 
 
 def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
            ctx: SlackContext) -> None:
     ack()
-    _decide(reopen_draft, body, action, respond, ctx)
+    _decide(reopen_draft, body, action, _Answer(ctx, body, respond), ctx)
 
 
 def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
                        ctx: SlackContext) -> None:
     ack()
-    report_id = _report_id(action, respond)
+    answer = _Answer(ctx, body, respond)
+    report_id = _report_id(action, answer)
     if report_id is None:
         return
     try:
         form = changes_form(ctx.engine, report_id)
     except PublishError as error:
-        _warn(respond, error)
+        _warn(answer, error)
         return
     ctx.gateway.open_view(body["trigger_id"], changes_modal(form.report, form.choices))
 
 
 # ------------------------------------------------------------------------------ helpers
 
+class _Answer:
+    """Tells the clicking lead alone (``handlers.slack.answer``: through ``response_url``, or
+    by DM when the payload carries none)."""
+
+    def __init__(self, ctx: SlackContext, body: dict[str, Any], respond: Any) -> None:
+        self.ctx, self.body, self.respond = ctx, body, respond
+
+    def __call__(self, text: str) -> None:
+        answer_privately(self.ctx, self.body, self.respond, text)
+
+
 def _decide(decision: Callable[..., Decided], body: dict[str, Any], action: dict[str, Any],
-            respond: Any, ctx: SlackContext) -> None:
+            respond: _Answer, ctx: SlackContext) -> None:
     """One decision on the report the button names, by the clicking lead; problems are told to
     the lead alone."""
     report_id = _report_id(action, respond)
@@ -63,19 +76,17 @@ def _decide(decision: Callable[..., Decided], body: dict[str, Any], action: dict
     _redraw_failed(respond, done.redraw_error)
 
 
-def _report_id(action: dict[str, Any], respond: Any) -> int | None:
+def _report_id(action: dict[str, Any], respond: _Answer) -> int | None:
     report_id = record_id(action.get("value"))
     if report_id is None:
         _warn(respond, NOT_OURS)
     return report_id
 
 
-def _redraw_failed(respond: Any, error: str | None) -> None:
+def _redraw_failed(respond: _Answer, error: str | None) -> None:
     if error:
         _warn(respond, f"Done, but the summary message could not be updated ({error}).")
 
 
-def _warn(respond: Any, message: object) -> None:
-    if respond is not None:
-        respond(response_type="ephemeral", replace_original=False,
-                text=f":warning: {mrkdwn.escape(str(message))}")
+def _warn(answer: _Answer, message: object) -> None:
+    answer(f":warning: {mrkdwn.escape(str(message))}")

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from bot.collection.submissions import FormOffer, update_form_for
+from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
 from handlers.slack.blocks.ids import (
     BadValue,
     FormMetadata,
@@ -55,13 +56,18 @@ def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx
         ctx.gateway.post_message(actor, TOO_SLOW)
         return
     container = body.get("container") or {}
-    defer(ctx, key=f"slack:fill:{opened['id']}", kind=FILL_FORM, payload={
-        "actor": actor, "value": action.get("value"),
-        "view": {"id": opened["id"], "hash": opened.get("hash")},
-        "container": {"type": container.get("type"), "channel_id": container.get("channel_id"),
-                      "message_ts": container.get("message_ts")},
-        "from_home": (body.get("view") or {}).get("type") == "home",
-    })
+    try:
+        defer(ctx, key=f"slack:fill:{opened['id']}", kind=FILL_FORM, payload={
+            "actor": actor, "value": action.get("value"),
+            "view": {"id": opened["id"], "hash": opened.get("hash")},
+            "container": {"type": container.get("type"),
+                          "channel_id": container.get("channel_id"),
+                          "message_ts": container.get("message_ts")},
+            "from_home": (body.get("view") or {}).get("type") == "home",
+        })
+    except StorageFailure as failure:  # the form could never be saved: say so, not "loading"
+        log.error("update form for %s not prepared: %s", actor, failure.said)
+        _show(ctx, opened, notice_view(CANNOT_SAVE))
 
 
 def fill_update_form(ctx: SlackContext, payload: dict[str, Any]) -> None:

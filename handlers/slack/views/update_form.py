@@ -9,7 +9,9 @@ is the idempotency key, so a double submit stores one version and sends one conf
 ``bot.collection.submissions.submit_from_form`` stores the update and records its follow-up in
 the same transaction, and returns once it is committed; the form is acknowledged then, and the
 worker sends the confirmation, the refreshed prompt cards and the notices to co-owners
-(validation errors still come back in the ack itself).
+(validation errors still come back in the ack itself). When the database cannot store it (a
+full or read-only disk) the person is told so beside the narrative, the form stays open with what
+they wrote, and nothing is acknowledged as stored.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.collection.submissions import errors_by_field, submit_from_form
+from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
 from handlers.slack.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.slack.blocks.modal import notice_view, read_form
 from handlers.slack.blocks.words import esc
@@ -40,8 +43,13 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
         ack(response_action="update", view=notice_view(esc(OUT_OF_DATE)))
         return
     entered = read_form((view.get("state") or {}).get("values") or {})
-    result = submit_from_form(ctx, actor=actor, target=meta.target, entered=entered,
-                              form_id=view["id"], refresh_home=meta.from_home)
+    try:
+        result = submit_from_form(ctx, actor=actor, target=meta.target, entered=entered,
+                                  form_id=view["id"], refresh_home=meta.from_home)
+    except StorageFailure as failure:  # nothing stored: the form stays open with their text
+        log.error("update form from %s not stored: %s", actor, failure.said)
+        ack(response_action="errors", errors={"narrative": CANNOT_SAVE})
+        return
     if result.errors is not None:
         ack(response_action="errors", errors=_errors(result.errors))
         return

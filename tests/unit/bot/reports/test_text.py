@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.calendar.periods import Period
 from bot.reports.cover import cover_key, cover_rows, standing_cover
 from bot.reports.render import clean_text, md_block, md_escape
@@ -47,11 +49,12 @@ def test_a_stored_cover_titles_each_quarters_paper():
 
 def test_markdown_escaping():
     assert md_escape("<b>*x*</b> | [a](b) _u_ `c` ~s~ \\") == (
-        "\\<b>\\*x\\*\\</b> \\| \\[a\\](b) \\_u\\_ \\`c\\` \\~s\\~ \\\\")
-    assert md_escape("A & E: waits < 4 hours, score > 15") == "A & E: waits < 4 hours, score > 15"
+        "&lt;b&gt;\\*x\\*&lt;/b&gt; \\| \\[a\\](b) \\_u\\_ \\`c\\` \\~s\\~ \\\\")
+    assert md_escape("A & E: waits < 4 hours, score > 15") == (
+        "A & E: waits &lt; 4 hours, score &gt; 15")
     assert md_escape("&amp; &#39; <!-- x --> <https://x>") == (
-        "\\&amp; \\&#39; \\<!-- x --> \\<https://x>")
-    assert md_escape("> quoted") == "\\> quoted"
+        "&amp;amp; &amp;#39; &lt;!-- x --&gt; &lt;https://x&gt;")
+    assert md_escape("> quoted") == "&gt; quoted"
     assert md_escape("# not a heading") == "\\# not a heading"
     assert md_escape("---") == "\\---"
     assert md_escape(None) == ""
@@ -71,3 +74,19 @@ def test_markdown_renderers_show_escaped_text_literally():
         md_escape("<script>alert(1)</script> A & E &amp; <https://evil> *not bold*"))
     assert shown == ("<p>&lt;script&gt;alert(1)&lt;/script&gt; A &amp; E &amp;amp; "
                      "&lt;https://evil&gt; *not bold*</p>\n")
+
+
+@pytest.mark.parametrize("markup", [
+    "<script>alert(1)</script>", "<iframe src=https://evil></iframe>",
+    "<img src=x onerror=alert(1)>", "<w:p><w:r><w:t>x</w:t></w:r></w:p>",
+])
+def test_html_in_user_text_never_reaches_the_markdown_as_html(markup: str):
+    """As entities, which every Markdown renderer (CommonMark or the original rules, inline
+    HTML allowed) shows as text: no tag is left for a viewer to run."""
+    from markdown_it import MarkdownIt
+
+    escaped = md_escape(f"Before {markup} after")
+    assert "<" not in escaped and ">" not in escaped
+    shown = MarkdownIt("commonmark", {"html": True}).render(escaped)
+    assert "<" not in shown.removeprefix("<p>").removesuffix("</p>\n")
+    assert markup.replace("<", "&lt;").replace(">", "&gt;") in shown

@@ -70,10 +70,11 @@ def test_html_escapes_user_text_and_never_runs_it(compiled):
 def test_markdown_shows_markup_literally(compiled):
     files, _ = compiled
     text = files.paths["md"].read_text(encoding="utf-8")
-    assert "\\<script>alert('owned')\\</script> & \\<b>bold?\\</b>" in text  # no &amp;
+    assert "&lt;script&gt;alert('owned')&lt;/script&gt; & &lt;b&gt;bold?&lt;/b&gt;" in text
     assert "\\*stars\\* \\_under\\_ \\[link\\]" in text and "\\| pipe" in text
-    assert "{{ 7 \\* 7 }}" in text and "Costs $x^2$ {{ theme }} \\<i>" in text
-    assert "&amp;" not in text and "&lt;" not in text
+    assert "{{ 7 \\* 7 }}" in text and "Costs $x^2$ {{ theme }} &lt;i&gt;" in text
+    assert "<script" not in text and "<b>" not in text and "<i>" not in text
+    assert "&amp;" not in text  # a lone & stays as written
 
 
 def test_docx_holds_the_text_literally(compiled):
