@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
+from ragtime.cli_framework import framework_app
 from ragtime.cli_support import (
     JsonFlag,
     OptionalPeriodArg,
@@ -56,6 +57,7 @@ schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
 app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(framework_app, name="framework")
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.

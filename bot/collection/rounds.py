@@ -382,3 +382,10 @@ def _deliverables(
 
 def _sros(owners: list[tuple[Person, Role]]) -> list[Person]:
     return [person for person, role in owners if role == Role.sro]
+
+
+def deliverables_with_owners(
+    session: Session, framework_id: int
+) -> list[tuple[Deliverable, Theme, list[Person]]]:
+    """Active deliverables in report order, each with its SROs (what a round prompts)."""
+    return [(d, t, _sros(owners)) for d, t, owners in _deliverables(session, framework_id)]

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from handlers.slack.actions.outcome_button import FILL_OUTCOME_FORM, fill_outcome_form
 from handlers.slack.actions.update_button import FILL_FORM, fill_update_form
 from handlers.slack.context import SlackContext
 
 WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
     FILL_FORM: fill_update_form,
+    FILL_OUTCOME_FORM: fill_outcome_form,
 }
