@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from bot.collection.closing import OUTCOME_REQUEST
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.links import personal_link
 from bot.context import AppContext
@@ -113,9 +114,21 @@ def _confirmation(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[
     }
 
 
+def _outcome_request(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[str, Any]]:
+    payload = message.payload
+    link = _link(ctx, message) or ""
+    return "outcome_request", {
+        "person_name": payload["person_name"], "period": payload["period"],
+        "framework": payload["framework"], "final_year": payload["final_year"],
+        "deliverables": list(payload["deliverables"]), "link": f"{link}/outcomes",
+        "update_link": link,
+    }
+
+
 _VALUES: dict[str, Values] = {
     "prompt": _round,
     "reminder": _reminder,
     CHANGES_REQUESTED: _changes,
     CONFIRMATION: _confirmation,
+    OUTCOME_REQUEST: _outcome_request,
 }

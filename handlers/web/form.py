@@ -27,6 +27,7 @@ from handlers.web.fields import (
     read_entries,
     shown_values,
 )
+from handlers.web.outcomes import add_outcome_routes
 
 MAX_FORM_BYTES = 512 * 1024
 REFUSED_STATUS = {"tampered": 403, "expired": 410, "revoked": 410, "closed": 410}
@@ -86,6 +87,7 @@ def form_blueprint(ctx: AppContext) -> Blueprint:
                                    rag_word=rag_word)
         return _with_errors(result, request.form, posted_token or "")
 
+    add_outcome_routes(blueprint, ctx)
     return blueprint
 
 
