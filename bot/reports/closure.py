@@ -10,6 +10,8 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import quarters_of_year
+from bot.collection.outcomes import latest_outcomes
+from bot.framework.lifecycle import closure_of
 from bot.reports.cover import closure_cover
 from bot.reports.load import (
     framework_slug,
@@ -37,6 +39,11 @@ class ClosureRow:
     sros: tuple[PersonView, ...]
     rags: tuple[str | None, ...]  # Q1..Q4, None where nothing was submitted
     narratives: tuple[QuarterNarrative, ...]  # most recent quarter first
+    # Its outcome when the framework closes (``bot.collection.outcomes``): the kind
+    # (achieved, carried, merged, stopped) and the sentence the paper prints.
+    outcome_kind: str | None = None
+    outcome: str | None = None
+    active: bool = True
 
     @property
     def latest(self) -> QuarterNarrative | None:
@@ -59,6 +66,14 @@ class ClosureTheme:
     def achievements(self) -> tuple[ClosureRow, ...]:
         return tuple(row for row in self.rows if row.latest)
 
+    @property
+    def outcome_counts(self) -> dict[str, int]:
+        """How many deliverables ended each way (and ``none``: without an outcome yet)."""
+        counts = dict.fromkeys(("achieved", "carried", "merged", "stopped", "none"), 0)
+        for row in self.rows:
+            counts[row.outcome_kind or "none"] += 1
+        return counts
+
 
 @dataclass(frozen=True)
 class ClosureView:
@@ -72,6 +87,15 @@ class ClosureView:
     title: str
     cover: tuple[CoverRow, ...]
     themes: tuple[ClosureTheme, ...]
+    # The framework closes with this year (``ragtime framework close``): the paper lists each
+    # deliverable's outcome, and every active one needs one before approval.
+    closing: bool = False
+
+    @property
+    def without_outcome(self) -> tuple[ClosureRow, ...]:
+        """Active deliverables still without an outcome, in report order."""
+        return tuple(row for theme in self.themes for row in theme.rows
+                     if row.active and row.outcome_kind is None)
 
     @property
     def slug(self) -> str:
@@ -97,6 +121,10 @@ def build_closure(
     updates = load_latest_updates(session, fid, period_ids.values())
 
     by_theme = data.deliverables_by_theme()
+    closure = closure_of(session, fid)
+    closing = closure is not None and closure.fy == fy
+    outcomes = latest_outcomes(session, [d.id for d in data.deliverables
+                                         if d.id is not None]) if closing else {}
     themes = []
     for theme in data.themes:
         rows = []
@@ -110,6 +138,7 @@ def build_closure(
                                  u.update.narrative)
                 for q, u in reversed(list(zip(quarters, found, strict=True))) if u
             )
+            ending = outcomes.get(deliverable.id or 0)
             rows.append(ClosureRow(
                 ref=deliverable.ref,
                 number=deliverable.code or deliverable.number or str(len(rows) + 1),
@@ -117,6 +146,9 @@ def build_closure(
                 sros=data.sros.get(deliverable.id or 0, ()),
                 rags=tuple(rag_value(u.update.rag) if u else None for u in found),
                 narratives=narratives,
+                outcome_kind=ending.kind.value if ending else None,
+                outcome=ending.sentence() if ending else None,
+                active=deliverable.active,
             ))
         themes.append(ClosureTheme(name=theme.name, ambition=theme.ambition or "",
                                    objectives=tuple(str(o) for o in theme.objectives or ()),
@@ -128,5 +160,5 @@ def build_closure(
         framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
         organisation=data.framework.organisation or "", fy=fy, fy_label=fy_label,
         quarters=tuple(q.label for q in quarters), title=cover[0].value, cover=cover,
-        themes=tuple(themes),
+        themes=tuple(themes), closing=closing,
     )
