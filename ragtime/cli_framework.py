@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -154,3 +155,28 @@ def framework_outcomes(name: NameArg, as_json: JsonFlag = False) -> None:
     missing = [row.number for row in rows if row.outcome is None]
     if missing:
         print_text(f"{len(missing)} without an outcome: {', '.join(missing)}")
+
+
+@framework_app.command("carry-forward")
+def framework_carry_forward(
+    old: Annotated[str, typer.Option("--from", metavar="NAME",
+                                     help="The framework that is closing.")],
+    new: Annotated[str, typer.Option("--to", metavar="NAME",
+                                     help="The framework that carries its deliverables on.")],
+    mapping: Annotated[Path, typer.Option(
+        "--map", metavar="FILE",
+        help="CSV with the columns from,to: the old deliverable's code and the new one's.")],
+) -> None:
+    """Link deliverables of the new framework to those they carry on from the old one."""
+    from bot.framework.carry import carry_forward, read_map
+    from bot.framework.lifecycle import LifecycleError
+    from storage.db import session_scope
+
+    with _offline() as ctx:
+        try:
+            pairs = read_map(mapping)
+            with session_scope(ctx.engine, write=True) as session:
+                done = carry_forward(session, old=old, new=new, pairs=pairs, by=_actor())
+        except LifecycleError as error:
+            raise UserError(str(error)) from None
+    print_text(str(done))

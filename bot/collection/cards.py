@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
-from bot.collection.updates import entry_context, previous_period_update
+from bot.collection.updates import entry_context, previous_period_update, update_history
 from bot.collection.values import Rag, Target
+from bot.framework.carry import carried_from
 from bot.framework.people import person_for_slack_id
 from bot.messaging.channel import RecordedMessage
 from storage.db import session_scope
+from storage.models import PeriodRecord
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -54,6 +56,18 @@ class PromptCard:
     previous_narrative: str | None = None
     received: Received | None = None
     frozen: bool = False
+    carried: Carried | None = None
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A deliverable carried on from an earlier framework, with no update of its own last
+    quarter: what it carries on (``Step Up To Great GO-3``) and its last update there."""
+
+    source: str
+    period: str | None  # the period of that update (None: it never had one)
+    rag: Rag | None
+    narrative: str | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,7 @@ class CardFacts:
     previous_narrative: str | None
     received: Received | None
     frozen: bool
+    carried: Carried | None = None
 
 
 def prompt_card(ctx: AppContext, prompt: RecordedMessage) -> PromptCard:
@@ -92,7 +107,22 @@ def card_facts(session: Session, deliverable_id: int, period: Period) -> CardFac
     return CardFacts(target=Target(deliverable_id, period),
                      previous_rag=Rag(previous.rag) if previous else None,
                      previous_narrative=previous.narrative if previous else None,
-                     received=received, frozen=bool(entry and entry.frozen))
+                     received=received, frozen=bool(entry and entry.frozen),
+                     carried=None if previous else carried_facts(session, deliverable_id))
+
+
+def carried_facts(session: Session, deliverable_id: int) -> Carried | None:
+    """What a deliverable carries on and the last update it had there (None when it carries
+    nothing on)."""
+    found = carried_from(session, [deliverable_id]).get(deliverable_id)
+    if found is None:
+        return None
+    history = update_history(session, found.source_id)
+    last = history[-1] if history else None
+    record = session.get(PeriodRecord, last.period_id) if last else None
+    return Carried(source=found.label, period=record.label if record else None,
+                   rag=Rag(last.rag) if last else None,
+                   narrative=last.narrative if last else None)
 
 
 def card(payload: dict[str, Any], facts: CardFacts) -> PromptCard:
@@ -104,7 +134,7 @@ def card(payload: dict[str, Any], facts: CardFacts) -> PromptCard:
         deadline=_day(payload.get("deadline")),
         joint_sros=tuple(payload.get("joint_sros") or ()),
         previous_rag=facts.previous_rag, previous_narrative=facts.previous_narrative,
-        received=facts.received, frozen=facts.frozen,
+        received=facts.received, frozen=facts.frozen, carried=facts.carried,
     )
 
 

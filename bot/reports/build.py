@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
+from bot.reports.carried import with_carried_history
 from bot.reports.cover import quarter_cover
 from bot.reports.load import (
     FrameworkData,
@@ -62,6 +63,9 @@ def build_report(
     updates = load_latest_updates(session, fid, period_ids.values())
     scores = load_risk_scores(session, fid, period)
     current_id, previous_id = period_ids.get(period), period_ids.get(previous)
+    carried = with_carried_history(
+        session, [d.id for d in data.deliverables if d.id is not None], updates,
+        [pid for p, pid in period_ids.items() if p != period])
     collected = {period_id for _deliverable, period_id in updates}
     trend_periods = tuple(TrendPeriod(p.label, period_ids.get(p) in collected) for p in window)
 
@@ -79,8 +83,10 @@ def build_report(
             before = latest(deliverable, previous_id)
             trend = tuple(TrendMark(p.label, _rag(latest(deliverable, period_ids.get(p))))
                           for p in window)
+            found = carried.get(deliverable.id or 0)
             rows.append(_row(data, deliverable, theme.name, len(rows) + 1, now, before,
-                             trend=trend, period_end=period.end))
+                             trend=trend, period_end=period.end,
+                             carried_from=found.label if found else ""))
         risks = tuple(_risk(risk, scores.get(risk.id, []), period)
                       for risk in data.risks if risk.theme_id == theme.id)
         themes.append(ThemeView(
@@ -108,7 +114,7 @@ def _rag(found: LatestUpdate | None) -> str | None:
 def _row(
     data: FrameworkData, deliverable: Deliverable, theme: str, index: int,
     now: LatestUpdate | None, before: LatestUpdate | None, *,
-    trend: tuple[TrendMark, ...] = (), period_end: date | None = None,
+    trend: tuple[TrendMark, ...] = (), period_end: date | None = None, carried_from: str = "",
 ) -> ProgressRow:
     update = now.update if now else None
     rag = rag_value(update.rag) if update else None
@@ -131,6 +137,7 @@ def _row(
         trend=trend,
         overdue=(rag in ("red", "amber") and due is not None and period_end is not None
                  and due <= period_end),
+        carried_from=carried_from,
     )
 
 

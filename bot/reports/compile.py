@@ -218,8 +218,9 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
                       for r in theme.risks],
             "rows": [{
                 "number": row.code, "area": row.area, "title": row.title,
-                "text": (f"No update received for {view.period_label}." if row.missing
-                         else row.narrative)
+                "text": (f"Carried from {row.carried_from}\n" if row.carried_from else "")
+                + (f"No update received for {view.period_label}." if row.missing
+                   else row.narrative)
                 + (f"\nRecovery: {row.recovery_action or ''}"
                    + (f" (by {long_date(row.recovery_date)})" if row.recovery_date else "")
                    if row.recovery_action or row.recovery_date else "")

@@ -11,9 +11,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
+from bot.framework.carry import link_by_reference
 from bot.framework.choice import FrameworkChoiceError, several_frameworks
 from bot.framework.codes import CodeBook, looks_like_code, theme_prefixes
+from bot.framework.importer.errors import Problems
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
+from bot.framework.lifecycle import LifecycleError
 from storage.models import (
     Deliverable,
     DeliverableOwner,
@@ -120,11 +123,31 @@ def apply_spec(
     themes = _themes(session, framework, spec, summary)
     _risks(session, framework, spec, themes, summary)
     _deliverables(session, framework, spec.deliverables, themes, people, summary)
+    _carried(session, framework, spec.deliverables, file=file, actor=actor)
     if summary.changed or audit_unchanged:
         audit(session=session, actor=actor, action="framework.import", subject=framework.name,
               **summary.detail())
     session.flush()
     return summary
+
+
+def _carried(session: Session, framework: Framework, specs: list[DeliverableSpec], *,
+             file: str, actor: str) -> None:
+    """Link each deliverable with ``carried_from`` to the earlier framework's deliverable it
+    names; any that names none stops the whole import (nothing is written)."""
+    wanted = [spec for spec in specs if spec.carried_from]
+    if not wanted:
+        return
+    stored = {row.ref: row for row in session.exec(
+        select(Deliverable).where(Deliverable.framework_id == framework.id)).all()}
+    problems = Problems(file)
+    for spec in wanted:
+        try:
+            link_by_reference(session, stored[spec.ref or ""], spec.carried_from or "",
+                              by=actor)
+        except LifecycleError as error:
+            problems.add(spec.where, spec.field("carried_from"), str(error))
+    problems.raise_if_any()
 
 
 def _reported_period(session: Session, framework: Framework, today: date) -> Period:

@@ -33,7 +33,7 @@ from bot.framework.importer.spec import (
 from bot.framework.people import check_channel
 
 REQUIRED = ("theme", "area", "deliverable", "sro_name", "sro_title", "sro_email")
-OPTIONAL = ("ref", "number", "sro_slack_id", "sro_channel")
+OPTIONAL = ("ref", "number", "sro_slack_id", "sro_channel", "carried_from")
 ALIASES = {
     "title": "deliverable", "deliverable_title": "deliverable", "sro": "sro_name",
     "sro_names": "sro_name", "sro_titles": "sro_title", "sro_emails": "sro_email",
@@ -214,6 +214,7 @@ def _row(
         theme=values["theme"], area=values["area"], title=values["deliverable"],
         sros=tuple(handles), where=where, path="",
         ref=values.get("ref") or None, number=values.get("number") or None,
+        carried_from=values.get("carried_from") or None,
     )
 
 

@@ -40,7 +40,7 @@ TOP_KEYS = ("name", "organisation", "period", "as_of", "rules", "cover", "people
 PERSON_KEYS = ("id", "name", "title", "email", "slack_id", "channel")
 THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
 RISK_KEYS = ("number", "title", "score", "direction")
-DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates")
+DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates", "carried_from")
 
 
 class _Map(dict):  # type: ignore[type-arg]
@@ -311,6 +311,7 @@ class _Reader:
             sros=tuple(sros), where=f"line {item.line}", path=path,
             ref=self.text(item, "ref", path), number=self.text(item, "number", path),
             delegates=None if delegates is None else tuple(delegates),
+            carried_from=self.text(item, "carried_from", path),
         )
 
     def people_ids(
