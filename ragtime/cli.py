@@ -414,21 +414,24 @@ def schedule_show(
     as_json: JsonFlag = False,
 ) -> None:
     """The planned jobs of a round, with dates and times (Europe/London unless configured)."""
+    from bot.calendar.framework_calendars import calendar_to_show
     from bot.framework.choice import framework_id
-    from schedules import calendar_for
     from schedules import schedule_show as planned
 
     settings = _settings()
     target = _period(period) if period else None
     with _offline(read_only=True) as ctx:
-        calendar = calendar_for(ctx.engine, timezone=settings.timezone,
-                                framework_id=framework_id(ctx.engine, framework, required=True))
+        calendar = calendar_to_show(ctx.engine, framework_id(ctx.engine, framework,
+                                                             required=True),
+                                    timezone=settings.timezone)
         rows = planned(target, calendar, engine=ctx.engine)
+    name = getattr(calendar, "name", "")  # said when several frameworks are loaded
     if as_json:
-        print_json({"timezone": settings.timezone, "jobs": [row.as_dict() for row in rows]})
+        print_json({"timezone": settings.timezone, **({"framework": name} if name else {}),
+                    "jobs": [row.as_dict() for row in rows]})
         return
-    print_table(f"Round calendar ({settings.timezone})", ("Period", "Job", "When", "What",
-                                                          "Status"),
+    title = f"Round calendar{' — ' + name if name else ''} ({settings.timezone})"
+    print_table(title, ("Period", "Job", "When", "What", "Status"),
                 [(row.period, row.job, row.run_at.strftime("%a %d %b %Y %H:%M"), row.what,
                   row.status) for row in rows])
 

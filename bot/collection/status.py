@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
 from bot.collection.owned import deliverables_for
@@ -31,13 +31,14 @@ from bot.collection.progress import round_status as load_round_status
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
 from bot.framework.choice import choose_framework
+from bot.framework.lifecycle import closure_of, state_of
 from bot.framework.people import reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
 from bot.messaging.routing import EMAIL, SLACK
 from storage.db import session_scope
-from storage.models import RoundStatus, utcnow
+from storage.models import Deliverable, Framework, FrameworkState, RoundStatus, utcnow
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -106,49 +107,82 @@ class HomePage:
     lead: bool = False
     progress: Progress | None = None  # for leads
     can_open: Period | None = None  # for leads: the period whose round may be opened now
+    # Which framework, when several are in focus (a strategy closing beside the next one);
+    # "" when there is only one, so nothing needs saying.
+    framework: str = ""
 
 
 @dataclass(frozen=True)
 class StatusReport:
     """``/report-status``: ``state`` None when no framework has been imported; ``progress``
-    for a governance lead, else the asker's own ``items``."""
+    for a governance lead, else the asker's own ``items``; ``framework`` as on ``HomePage``."""
 
     state: RoundState | None
     progress: Progress | None = None
     items: Sequence[MyItem] = ()
+    framework: str = ""
 
 
 # ------------------------------------------------------------------------------ one call each
 
 def home_page(ctx: AppContext, user: str) -> HomePage:
-    """What ``user``'s Home tab shows now."""
+    """What ``user``'s Home tab shows now (the first framework in focus; see ``home_pages``)."""
+    return home_pages(ctx, user)[0]
+
+
+def home_pages(ctx: AppContext, user: str) -> list[HomePage]:
+    """What ``user``'s Home tab shows now: one page per framework in focus (every framework
+    not yet closed), each with its own round; an SRO sees those they own deliverables in."""
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
-        state = state_in_focus(session, ctx.today())
-        if state is None:
-            return HomePage(state=None)
-        period = state.period
-        return HomePage(
-            state=state, items=my_items(session, user, period), lead=lead,
-            progress=(round_progress(session, period,
-                                     email_enabled=ctx.settings.email_enabled)
-                      if lead else None),
-            can_open=period if lead and not state.opened else None,
-        )
+        focus = frameworks_in_focus(session)
+        pages, others = [], []
+        for framework_id, name in focus:
+            state = state_in_focus(session, ctx.today(), framework_id=framework_id)
+            if state is None:
+                continue
+            period = state.period
+            items = my_items(session, user, period, framework_id=framework_id)
+            shown = pages if lead or items or len(focus) == 1 else others
+            shown.append(HomePage(
+                state=state, items=items, lead=lead,
+                progress=(round_progress(session, period, framework_id=framework_id,
+                                         email_enabled=ctx.settings.email_enabled)
+                          if lead else None),
+                can_open=period if lead and not state.opened else None,
+                framework=name if len(focus) > 1 else "",
+            ))
+    return pages or others[:1] or [HomePage(state=None)]
 
 
 def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> StatusReport:
     """``/report-status [PERIOD]`` for ``user``: the whole round for a lead, else only their
-    own deliverables (and only those are read)."""
+    own deliverables (and only those are read); the first framework in focus (see
+    ``statuses_for``)."""
+    return statuses_for(ctx, user, asked)[0]
+
+
+def statuses_for(ctx: AppContext, user: str, asked: Period | None = None
+                 ) -> list[StatusReport]:
+    """``status_for`` for each framework in focus (an SRO: those they own deliverables in)."""
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
-        state = state_in_focus(session, ctx.today(), asked)
-        if state is None:
-            return StatusReport(state=None)
-        if lead:
-            return StatusReport(state=state, progress=round_progress(
-                session, state.period, email_enabled=ctx.settings.email_enabled))
-        return StatusReport(state=state, items=my_items(session, user, state.period))
+        focus = frameworks_in_focus(session)
+        reports = []
+        for framework_id, name in focus:
+            state = state_in_focus(session, ctx.today(), asked, framework_id=framework_id)
+            if state is None:
+                continue
+            shown = name if len(focus) > 1 else ""
+            if lead:
+                reports.append(StatusReport(state=state, framework=shown, progress=round_progress(
+                    session, state.period, framework_id=framework_id,
+                    email_enabled=ctx.settings.email_enabled)))
+                continue
+            items = my_items(session, user, state.period, framework_id=framework_id)
+            if len(focus) == 1 or items:
+                reports.append(StatusReport(state=state, items=items, framework=shown))
+    return reports or [StatusReport(state=None)]
 
 
 @dataclass(frozen=True)
@@ -164,7 +198,7 @@ class RoundStatusReport:
 
     def text(self) -> str:
         view = self.view
-        lines = [self.state.describe(),
+        lines = [f"{view.framework_name} — {self.state.describe()}",
                  f"{view.answered_count} of {view.total} deliverables answered, "
                  f"{view.outstanding_count} outstanding."]
         if self.undelivered:
@@ -214,7 +248,7 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
     engine = ctx if isinstance(ctx, Engine) else ctx.engine
     email_enabled = not isinstance(ctx, Engine) and ctx.settings.email_enabled
     with session_scope(engine) as session:
-        framework_id = choose_framework(session, framework).id
+        framework_id = choose_framework(session, framework, period=period).id
         view = load_round_status(session, period, framework_id=framework_id)
         state = _state(view)
         round_ = (find_round(session, period, framework_id=framework_id) if state.opened
@@ -256,29 +290,48 @@ def round_status_text(ctx: AppContext | Engine, period: Period, *,
 
 # ------------------------------------------------------------------------------ in a session
 
+def frameworks_in_focus(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every framework not yet closed, in the order they were loaded: the
+    rounds people are asked about (a strategy's closure round beside the next one's)."""
+    every = [(framework.id or 0, framework.name)
+             for framework in session.exec(select(Framework).order_by(Framework.id))]
+    open_ = [(fid, name) for fid, name in every
+             if state_of(session, fid) != FrameworkState.closed]
+    return open_ or every[-1:]  # all closed: the newest
+
+
+def _final_period(session: Session, framework_id: int | None) -> Period | None:
+    """A closing framework's final quarter: its closure round is the one in focus."""
+    closure = closure_of(session, framework_id) if framework_id is not None else None
+    return Period(closure.fy, 4) if closure is not None else None
+
+
 def state_in_focus(
-    session: Session, today: date, asked: Period | None = None
+    session: Session, today: date, asked: Period | None = None, *,
+    framework_id: int | None = None,
 ) -> RoundState | None:
     """The state of ``asked``'s round, else of the period people are asked about now: the
     newest open round of this quarter or the last, else the current quarter. ``None`` when no
     framework has been imported. A few small queries, whatever the framework's size."""
     try:
+        asked = asked or _final_period(session, framework_id)
         if asked is not None:
-            return _state(round_summary(session, asked))
-        current = round_summary(session, Period.containing(today))
+            return _state(round_summary(session, asked, framework_id=framework_id))
+        current = round_summary(session, Period.containing(today), framework_id=framework_id)
         if _collecting(current):
             return _state(current)
-        before = round_summary(session, current.period.previous())
+        before = round_summary(session, current.period.previous(), framework_id=framework_id)
         return _state(before if _collecting(before) else current)
     except RoundError:  # no framework yet
         return None
 
 
-def round_progress(session: Session, period: Period, *, email_enabled: bool = False
-                   ) -> Progress:
+def round_progress(session: Session, period: Period, *, email_enabled: bool = False,
+                   framework_id: int | None = None) -> Progress:
     """The whole round by theme, for governance leads (a fixed number of queries); SROs
     reached by email are marked so (``email_enabled``: this deployment sends email)."""
-    return progress_of(load_round_status(session, period), email_enabled=email_enabled)
+    return progress_of(load_round_status(session, period, framework_id=framework_id),
+                       email_enabled=email_enabled)
 
 
 def channel_of(owner: OwnerView, *, email_enabled: bool) -> str:
@@ -309,11 +362,18 @@ def progress_of(view: RoundStatusView, *, email_enabled: bool = False) -> Progre
     )
 
 
-def my_items(session: Session, user_id: str, period: Period) -> list[MyItem]:
+def my_items(session: Session, user_id: str, period: Period, *,
+             framework_id: int | None = None) -> list[MyItem]:
+    """The user's deliverables (of ``framework_id`` only, when given) in ``period``."""
+    owned = deliverables_for(session, user_id, period)
+    if framework_id is not None and owned:
+        theirs = set(session.exec(select(Deliverable.id).where(
+            Deliverable.framework_id == framework_id)).all())
+        owned = [item for item in owned if item.id in theirs]
     return [MyItem(target=Target(item.id, period), number=item.number, title=item.title,
                    area=item.area, theme=item.theme, rag=item.rag.value if item.rag else None,
                    version=item.version, submitted_at=item.submitted_at)
-            for item in deliverables_for(session, user_id, period)]
+            for item in owned]
 
 
 def _collecting(summary: RoundSummary) -> bool:

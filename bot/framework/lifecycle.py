@@ -58,6 +58,14 @@ def closure_of(session: Session, framework_id: int) -> FrameworkClosure | None:
                         .where(FrameworkClosure.framework_id == framework_id)).first()
 
 
+def closing_in(session: Session, fy: int) -> list[Framework]:
+    """The frameworks whose final year is ``fy`` (closing or closed)."""
+    return list(session.exec(
+        select(Framework).join(FrameworkClosure,
+                               col(FrameworkClosure.framework_id) == Framework.id)
+        .where(FrameworkClosure.fy == fy).order_by(Framework.id)))
+
+
 def frameworks(session: Session) -> list[FrameworkLife]:
     """Every framework with its state and periods, in the order they were loaded."""
     found = []
