@@ -24,7 +24,8 @@ from sqlmodel import Session, select
 
 from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
-from bot.collection.updates import latest_updates
+from bot.collection.updates import latest_updates, update_history
+from bot.framework.carry import carried_from
 from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import PersonRef, reach_of
 from bot.messaging.outbox import record_message
@@ -124,6 +125,7 @@ def open_round(
     by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]] = {}
     if not round_.frozen and round_.status == RoundStatus.open:
         previous = latest_updates(session, period.previous())
+        carried = carried_last(session, framework.id or 0, previous)
         for deliverable, theme, owners in _deliverables(session, framework.id):
             sros = _sros(owners)
             for person in sros:
@@ -133,6 +135,7 @@ def open_round(
                     missing.setdefault(person.id, PersonRef.of(person, reach.problem))
                     continue
                 before = previous.get(deliverable.id)
+                source, carried_rag = carried.get(deliverable.id or 0, (None, None))
                 about = {
                     "deliverable_id": deliverable.id,
                     "number": deliverable.code or deliverable.number,
@@ -140,7 +143,8 @@ def open_round(
                     "title": deliverable.title,
                     "theme": theme.name,
                     "joint_sros": [p.name for p in sros if p.id != person.id],
-                    "previous_rag": before.rag.value if before else None,
+                    "previous_rag": before.rag.value if before else carried_rag,
+                    **({"carried_from": source} if source else {}),
                 }
                 if reach.via == EMAIL:  # one email per SRO, listing all their deliverables
                     by_email.setdefault(person.id, (person, reach.to or "", []))[2].append(about)
@@ -382,6 +386,19 @@ def _deliverables(
 
 def _sros(owners: list[tuple[Person, Role]]) -> list[Person]:
     return [person for person, role in owners if role == Role.sro]
+
+
+def carried_last(session: Session, framework_id: int, previous: dict[int, Any]
+                 ) -> dict[int, tuple[str, str | None]]:
+    """For each deliverable carried on from an earlier framework and without an update last
+    quarter: what it carries on (``Step Up To Great GO-3``) and the last rating it had there."""
+    ids = [d.id for d, _t, _o in _deliverables(session, framework_id)
+           if d.id is not None and d.id not in previous]
+    found = {}
+    for deliverable_id, source in carried_from(session, ids).items():
+        history = update_history(session, source.source_id)
+        found[deliverable_id] = (source.label, history[-1].rag.value if history else None)
+    return found
 
 
 def deliverables_with_owners(
