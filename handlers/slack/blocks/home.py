@@ -24,13 +24,19 @@ def home_view(pages: HomePage | Sequence[HomePage]) -> dict[str, Any]:
     if not pages or pages[0].state is None:
         blocks.append(mrkdwn.section(ABOUT + "\n\nNo framework has been imported yet."))
         return mrkdwn.home(blocks)
-    room = (mrkdwn.VIEW_BLOCKS_MAX - 1) // len(pages)
+    several = len(pages) > 1
+    owns_nothing = not any(page.items for page in pages)
+    room = (mrkdwn.VIEW_BLOCKS_MAX - 2) // len(pages)
     for page in pages:
-        blocks += fit(_page_blocks(page), room, "…and more: see `/report-status`.")
+        blocks += fit(_page_blocks(page, mine=not (several and owns_nothing)), room,
+                      "…and more: see `/report-status`.")
+    if several and owns_nothing:  # said once, not under every framework
+        blocks.append(mrkdwn.section(ABOUT + "\n\nYou are not an SRO or delegate of any "
+                                     "deliverable."))
     return mrkdwn.home(fit(blocks, mrkdwn.VIEW_BLOCKS_MAX))
 
 
-def _page_blocks(page: HomePage) -> list[dict[str, Any]]:
+def _page_blocks(page: HomePage, *, mine: bool = True) -> list[dict[str, Any]]:
     assert page.state is not None
     blocks: list[dict[str, Any]] = []
     if page.framework:
@@ -38,10 +44,10 @@ def _page_blocks(page: HomePage) -> list[dict[str, Any]]:
                                      block_id=f"framework-{_slug(page.framework)}"))
     blocks.append(mrkdwn.context(esc(page.state.describe())))
     lead_blocks = _lead_blocks(page) if page.lead else []
-    mine = _my_blocks(page)
+    own = _my_blocks(page) if mine else []
     # Leads see the round first; the Home tab holds 100 blocks, so the own list is what gets cut.
     room = mrkdwn.VIEW_BLOCKS_MAX - len(blocks) - len(lead_blocks)
-    return blocks + lead_blocks + fit(mine, max(room, 2), "…and {n} more deliverables: see "
+    return blocks + lead_blocks + fit(own, max(room, 2), "…and {n} more deliverables: see "
                                       "`/report-status`.")
 
 

@@ -87,6 +87,7 @@ def test_two_rounds_run_at_once_without_mixing(in_july: Harness):
     lead = blocks_text(home(both, LEAD)["blocks"])
     assert "1 of 17" in lead and "1 of 3" in lead
     assert "Great Outcomes: 1 of 7 answered" in lead and "Responsive: 1 of 2 answered" in lead
+    assert lead.count("You are not an SRO or delegate of any deliverable.") == 1
 
     # /report-status: both, each under its name.
     mine = status(both, SHARON)
