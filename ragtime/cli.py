@@ -26,6 +26,7 @@ from bot.context import AppContext
 from bot.settings import Settings, load_settings
 from ragtime import cli_env, cli_import
 from ragtime.cli_away import register as register_away
+from ragtime.cli_framework import framework_app
 from ragtime.cli_support import (
     JsonFlag,
     OptionalPeriodArg,
@@ -62,6 +63,7 @@ app.add_typer(schedule_app, name="schedule")
 register_away(app, round_app)  # ``away …`` and ``round extend`` (ragtime.cli_away)
 cli_import.register(app)  # import, import-updates
 cli_env.register(app)  # --env-file FILE, before any command
+app.add_typer(framework_app, name="framework")
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
@@ -410,21 +412,24 @@ def schedule_show(
     as_json: JsonFlag = False,
 ) -> None:
     """The planned jobs of a round, with dates and times (Europe/London unless configured)."""
+    from bot.calendar.framework_calendars import calendar_to_show
     from bot.framework.choice import framework_id
-    from schedules import calendar_for
     from schedules import schedule_show as planned
 
     settings = _settings()
     target = _period(period) if period else None
     with _offline(read_only=True) as ctx:
-        calendar = calendar_for(ctx.engine, timezone=settings.timezone,
-                                framework_id=framework_id(ctx.engine, framework, required=True))
+        calendar = calendar_to_show(ctx.engine, framework_id(ctx.engine, framework,
+                                                             required=True),
+                                    timezone=settings.timezone)
         rows = planned(target, calendar, engine=ctx.engine)
+    name = getattr(calendar, "name", "")  # said when several frameworks are loaded
     if as_json:
-        print_json({"timezone": settings.timezone, "jobs": [row.as_dict() for row in rows]})
+        print_json({"timezone": settings.timezone, **({"framework": name} if name else {}),
+                    "jobs": [row.as_dict() for row in rows]})
         return
-    print_table(f"Round calendar ({settings.timezone})", ("Period", "Job", "When", "What",
-                                                          "Status"),
+    title = f"Round calendar{' — ' + name if name else ''} ({settings.timezone})"
+    print_table(title, ("Period", "Job", "When", "What", "Status"),
                 [(row.period, row.job, row.run_at.strftime("%a %d %b %Y %H:%M"), row.what,
                   row.status) for row in rows])
 

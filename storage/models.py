@@ -492,3 +492,63 @@ class StorageProbe(SQLModel, table=True):
     written_at: datetime = Field(default_factory=utcnow)
     written_by: str = ""
     room: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+# --- issue 24: strategy closure, outcomes and carry-forward ---
+
+class FrameworkState(StrEnum):
+    active = "active"
+    closing = "closing"  # its closure round runs: every deliverable needs an outcome
+    closed = "closed"  # its closure report is approved
+
+
+class FrameworkClosure(SQLModel, table=True):
+    """A framework being closed (``ragtime framework close``): its final financial year and
+    where the closure stands. A framework without a row is active."""
+
+    __tablename__ = "framework_closure"
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", unique=True)
+    fy: int  # the final financial year (2024 for 2024/25)
+    state: FrameworkState = FrameworkState.closing
+    started_at: datetime = Field(default_factory=utcnow)
+    started_by: str = ""
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+
+
+class OutcomeKind(StrEnum):
+    achieved = "achieved"
+    carried = "carried"  # carried forward to a deliverable of another framework
+    merged = "merged"  # merged into another deliverable
+    stopped = "stopped"
+
+
+class DeliverableOutcome(SQLModel, table=True):
+    """What became of a deliverable when its framework closed. Never updated in place: each
+    setting is a new ``version``; the newest counts (``bot.collection.outcomes``)."""
+
+    __tablename__ = "deliverable_outcome"
+    __table_args__ = (UniqueConstraint("deliverable_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    deliverable_id: int = Field(foreign_key="deliverable.id", index=True)
+    version: int = 1
+    outcome: OutcomeKind
+    target_id: int | None = Field(default=None, foreign_key="deliverable.id")
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    set_by_id: int | None = Field(default=None, foreign_key="person.id")
+    set_by: str = ""  # the actor as given (a Slack id, ``cli:NAME``, ``web:PERSON``)
+    set_at: datetime = Field(default_factory=utcnow)
+    source: str = "cli"  # cli | modal | web
+    idempotency_key: str | None = Field(default=None, unique=True)
+
+
+class DeliverableCarry(SQLModel, table=True):
+    """A deliverable of a new framework carrying on one of an earlier framework."""
+
+    __tablename__ = "deliverable_carry"
+    id: int | None = Field(default=None, primary_key=True)
+    deliverable_id: int = Field(foreign_key="deliverable.id", unique=True)
+    carried_from_id: int = Field(foreign_key="deliverable.id", index=True)
+    recorded_at: datetime = Field(default_factory=utcnow)
+    recorded_by: str = ""

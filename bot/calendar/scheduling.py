@@ -37,7 +37,7 @@ def has_framework(engine: Engine) -> bool:
 
 def skip_reason(
     engine: Engine, job: str, period: Period, *, now: datetime,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str = DEFAULT_TIMEZONE, framework_id: int | None = None,
 ) -> str | None:
     """Why the scheduled ``job`` (``remind:<stage>``, ``compile``, ``escalate``) of ``period``
     should not do its work at ``now`` — ``"skipped: ..."``, the run's recorded outcome — or
@@ -47,7 +47,8 @@ def skip_reason(
     downtime) would only repeat it. Nothing but opening makes sense for a round never opened.
     With no framework at all the job goes ahead and its flow says what is missing."""
     with session_scope(engine) as session:
-        framework = the_framework(session=session)
+        framework = (session.get(Framework, framework_id) if framework_id is not None
+                     else the_framework(session=session))
         if job.startswith("remind:"):
             later = _calendar(framework, timezone).superseded_by(period, job, now)
             if later:

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.calendar.periods import Period
-from bot.collection.updates import entry_context, previous_period_update
+from bot.collection.updates import entry_context, previous_period_update, update_history
 from bot.collection.values import Rag, Target
+from bot.framework.carry import carried_from
 from bot.framework.people import person_for_slack_id
 from bot.ports.messages import RecordedMessage
-from bot.ports.updates import PromptCard, Received
+from bot.ports.updates import Carried, PromptCard, Received
 from storage.db import session_scope
+from storage.models import PeriodRecord
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -35,6 +37,7 @@ class CardFacts:
     previous_narrative: str | None
     received: Received | None
     frozen: bool
+    carried: Carried | None = None
 
 
 def prompt_card(ctx: AppContext, prompt: RecordedMessage) -> PromptCard:
@@ -62,7 +65,22 @@ def card_facts(session: Session, deliverable_id: int, period: Period) -> CardFac
     return CardFacts(target=Target(deliverable_id, period),
                      previous_rag=Rag(previous.rag) if previous else None,
                      previous_narrative=previous.narrative if previous else None,
-                     received=received, frozen=bool(entry and entry.frozen))
+                     received=received, frozen=bool(entry and entry.frozen),
+                     carried=None if previous else carried_facts(session, deliverable_id))
+
+
+def carried_facts(session: Session, deliverable_id: int) -> Carried | None:
+    """What a deliverable carries on and the last update it had there (None when it carries
+    nothing on)."""
+    found = carried_from(session, [deliverable_id]).get(deliverable_id)
+    if found is None:
+        return None
+    history = update_history(session, found.source_id)
+    last = history[-1] if history else None
+    record = session.get(PeriodRecord, last.period_id) if last else None
+    return Carried(source=found.label, period=record.label if record else None,
+                   rag=Rag(last.rag) if last else None,
+                   narrative=last.narrative if last else None)
 
 
 def card(payload: dict[str, Any], facts: CardFacts) -> PromptCard:
@@ -74,7 +92,7 @@ def card(payload: dict[str, Any], facts: CardFacts) -> PromptCard:
         deadline=_day(payload.get("deadline")),
         joint_sros=tuple(payload.get("joint_sros") or ()),
         previous_rag=facts.previous_rag, previous_narrative=facts.previous_narrative,
-        received=facts.received, frozen=facts.frozen,
+        received=facts.received, frozen=facts.frozen, carried=facts.carried,
         on_behalf_of=str(payload["on_behalf_of"]) if payload.get("on_behalf_of") else None,
         away_until=_day(payload.get("away_until")),
     )

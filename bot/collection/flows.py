@@ -188,7 +188,7 @@ def remind_outstanding(
     stage = stage or f"manual-{ctx.today().isoformat()}"
     with session_scope(ctx.engine, write=True) as session:
         round_ = find_round(session, period,
-                            framework_id=choose_framework(session, framework).id)
+                            framework_id=choose_framework(session, framework, period=period).id)
         if round_ is None:
             raise RoundError(f"No round has been opened for {period.label}; open it first.")
         recorded = record_reminders(session, period, stage, framework_id=round_.framework_id,
@@ -212,14 +212,15 @@ class EscalationNotPosted(RuntimeError):
     """The governance channel did not get the list of outstanding SROs."""
 
 
-def escalate(ctx: AppContext, period: Period) -> str:
+def escalate(ctx: AppContext, period: Period, *, framework: str | None = None) -> str:
     """Record the list of SROs still outstanding and post it to the governance channel (or
     leads); returns what happened, for the scheduler's audit. Nothing is recorded when the
     round was never opened or everyone has answered.
 
     Raises ``EscalationNotPosted`` when the channel refused it."""
     with session_scope(ctx.engine, write=True) as session:
-        round_ = find_round(session, period)
+        round_ = find_round(session, period, framework_id=choose_framework(
+            session, framework, period=period).id)
         if round_ is None:
             return f"skipped: no round has been opened for {period.label}"
         message = record_escalation(session, period, framework_id=round_.framework_id,

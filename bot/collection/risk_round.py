@@ -83,10 +83,14 @@ def risk_progress(session: Session, period: Period, framework_id: int) -> RiskPr
 
 
 def my_risks(session: Session, period: Period, *, slack_id: str | None = None,
-             person_id: int | None = None) -> list[RiskStatus]:
-    """The risks a person owns (in every framework), with their return for ``period``."""
+             person_id: int | None = None, framework_id: int | None = None
+             ) -> list[RiskStatus]:
+    """The risks a person owns (in every framework, or in ``framework_id``'s), with their
+    return for ``period``."""
     found = []
-    for framework_id in session.exec(select(Framework.id)).all():
+    frameworks = ([framework_id] if framework_id is not None
+                  else session.exec(select(Framework.id)).all())
+    for framework_id in frameworks:
         for item in risk_progress(session, period, framework_id).risks:
             if any((person.id == person_id) if person_id is not None
                    else (slack_id and person.slack_id == slack_id)

@@ -26,7 +26,8 @@ from bot.calendar.periods import Period, stored_period
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.availability import Availability, availability
 from bot.collection.risk_round import record_risk_prompts
-from bot.collection.updates import latest_updates
+from bot.collection.updates import latest_updates, update_history
+from bot.framework.carry import carried_from
 from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.people import Channels, PersonRef
 from bot.framework.teams import teams_ids
@@ -144,6 +145,7 @@ def open_round(
                 ids |= {a.cover_id for held in present.absences.values() for a in held
                         if a.cover_id}
             in_teams = teams_ids(session, ids)
+        carried = carried_last(session, framework.id or 0, previous)
         for deliverable, theme, owners in deliverables:
             sros = _sros(owners)
             for sro in sros:
@@ -156,6 +158,7 @@ def open_round(
                     missing.setdefault(person.id, PersonRef.of(person, reach.problem))
                     continue
                 before = previous.get(deliverable.id)
+                source, carried_rag = carried.get(deliverable.id or 0, (None, None))
                 about = {
                     "deliverable_id": deliverable.id,
                     "number": deliverable.code or deliverable.number,
@@ -163,8 +166,9 @@ def open_round(
                     "title": deliverable.title,
                     "theme": theme.name,
                     "joint_sros": [p.name for p in sros if p.id not in (sro.id, person.id)],
-                    "previous_rag": before.rag.value if before else None,
+                    "previous_rag": before.rag.value if before else carried_rag,
                     **(on_behalf or {}),
+                    **({"carried_from": source} if source else {}),
                 }
                 deadline_due = (present.deadline_for(deliverable.id or 0, sro.id)
                                 if present is not None else round_.deadline)
@@ -434,3 +438,23 @@ def _deliverables(
 
 def _sros(owners: list[tuple[Person, Role]]) -> list[Person]:
     return [person for person, role in owners if role == Role.sro]
+
+
+def carried_last(session: Session, framework_id: int, previous: dict[int, Any]
+                 ) -> dict[int, tuple[str, str | None]]:
+    """For each deliverable carried on from an earlier framework and without an update last
+    quarter: what it carries on (``Step Up To Great GO-3``) and the last rating it had there."""
+    ids = [d.id for d, _t, _o in _deliverables(session, framework_id)
+           if d.id is not None and d.id not in previous]
+    found = {}
+    for deliverable_id, source in carried_from(session, ids).items():
+        history = update_history(session, source.source_id)
+        found[deliverable_id] = (source.label, history[-1].rag.value if history else None)
+    return found
+
+
+def deliverables_with_owners(
+    session: Session, framework_id: int
+) -> list[tuple[Deliverable, Theme, list[Person]]]:
+    """Active deliverables in report order, each with its SROs (what a round prompts)."""
+    return [(d, t, _sros(owners)) for d, t, owners in _deliverables(session, framework_id)]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
 from bot.calendar.round_calendar import DEFAULT_TIMEZONE
@@ -47,14 +47,15 @@ from bot.collection.risk_round import (
 from bot.collection.rounds import RoundError, RoundSummary, find_round, round_summary
 from bot.collection.values import Target, day
 from bot.framework.absences import AbsenceView, absences_between
-from bot.framework.choice import FrameworkChoiceError, choose_framework
+from bot.framework.choice import choose_framework
+from bot.framework.lifecycle import closure_of, state_of
 from bot.framework.people import reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
 from bot.messaging.routing import EMAIL, SLACK
 from storage.db import session_scope
-from storage.models import RoundStatus, utcnow
+from storage.models import Deliverable, Framework, FrameworkState, RoundStatus, utcnow
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -126,54 +127,88 @@ class HomePage:
     can_open: Period | None = None  # for leads: the period whose round may be opened now
     risks: Sequence[RiskStatus] = ()  # the viewer's own BAF risks and their returns
     risk_progress: RiskProgress | None = None  # for leads: every owned risk's return
+    # Which framework, when several are in focus (a strategy closing beside the next one);
+    # "" when there is only one, so nothing needs saying.
+    framework: str = ""
 
 
 @dataclass(frozen=True)
 class StatusReport:
     """``/report-status``: ``state`` None when no framework has been imported; ``progress``
-    for a governance lead, else the asker's own ``items``."""
+    for a governance lead, else the asker's own ``items``; ``framework`` as on ``HomePage``."""
 
     state: RoundState | None
     progress: Progress | None = None
     items: Sequence[MyItem] = ()
+    framework: str = ""
 
 
 # ------------------------------------------------------------------------------ one call each
 
 def home_page(ctx: AppContext, user: str) -> HomePage:
-    """What ``user``'s Home tab shows now."""
+    """What ``user``'s Home tab shows now (the first framework in focus; see ``home_pages``)."""
+    return home_pages(ctx, user)[0]
+
+
+def home_pages(ctx: AppContext, user: str) -> list[HomePage]:
+    """What ``user``'s Home tab shows now: one page per framework in focus (every framework
+    not yet closed), each with its own round; an SRO sees those they own deliverables in."""
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
-        state = state_in_focus(session, ctx.today())
-        if state is None:
-            return HomePage(state=None)
-        period = state.period
-        return HomePage(
-            state=state, items=my_items(session, user, period, on=ctx.today()), lead=lead,
-            progress=(round_progress(session, period,
-                                     email_enabled=ctx.settings.email_enabled,
-                                     today=ctx.today())
-                      if lead else None),
-            can_open=period if lead and not state.opened else None,
-            risks=my_risks(session, period, slack_id=user),
-            risk_progress=(_all_risks(session, period) if lead else None),
-        )
+        focus = frameworks_in_focus(session)
+        pages, others = [], []
+        for framework_id, name in focus:
+            state = state_in_focus(session, ctx.today(), framework_id=framework_id)
+            if state is None:
+                continue
+            period = state.period
+            items = my_items(session, user, period, framework_id=framework_id, on=ctx.today())
+            risks = my_risks(session, period, slack_id=user, framework_id=framework_id)
+            shown = pages if lead or items or risks or len(focus) == 1 else others
+            shown.append(HomePage(
+                state=state, items=items, lead=lead,
+                progress=(round_progress(session, period, framework_id=framework_id,
+                                         email_enabled=ctx.settings.email_enabled,
+                                         today=ctx.today())
+                          if lead else None),
+                can_open=period if lead and not state.opened else None,
+                risks=risks,
+                risk_progress=(risk_progress(session, period, framework_id)
+                               if lead else None),
+                framework=name if len(focus) > 1 else "",
+            ))
+    return pages or others[:1] or [HomePage(state=None)]
 
 
 def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> StatusReport:
     """``/report-status [PERIOD]`` for ``user``: the whole round for a lead, else only their
-    own deliverables (and only those are read)."""
+    own deliverables (and only those are read); the first framework in focus (see
+    ``statuses_for``)."""
+    return statuses_for(ctx, user, asked)[0]
+
+
+def statuses_for(ctx: AppContext, user: str, asked: Period | None = None
+                 ) -> list[StatusReport]:
+    """``status_for`` for each framework in focus (an SRO: those they own deliverables in)."""
     lead = is_governance_lead(ctx, user)
     with session_scope(ctx.engine) as session:
-        state = state_in_focus(session, ctx.today(), asked)
-        if state is None:
-            return StatusReport(state=None)
-        if lead:
-            return StatusReport(state=state, progress=round_progress(
-                session, state.period, email_enabled=ctx.settings.email_enabled,
-                today=ctx.today()))
-        return StatusReport(state=state, items=my_items(session, user, state.period,
-                                                        on=ctx.today()))
+        focus = frameworks_in_focus(session)
+        reports = []
+        for framework_id, name in focus:
+            state = state_in_focus(session, ctx.today(), asked, framework_id=framework_id)
+            if state is None:
+                continue
+            shown = name if len(focus) > 1 else ""
+            if lead:
+                reports.append(StatusReport(state=state, framework=shown, progress=round_progress(
+                    session, state.period, framework_id=framework_id,
+                    email_enabled=ctx.settings.email_enabled, today=ctx.today())))
+                continue
+            items = my_items(session, user, state.period, framework_id=framework_id,
+                             on=ctx.today())
+            if len(focus) == 1 or items:
+                reports.append(StatusReport(state=state, items=items, framework=shown))
+    return reports or [StatusReport(state=None)]
 
 
 @dataclass(frozen=True)
@@ -194,7 +229,7 @@ class RoundStatusReport:
     def text(self) -> str:
         view = self.view
         opened = self.state.opened
-        lines = [self.state.describe(),
+        lines = [f"{view.framework_name} — {self.state.describe()}",
                  f"{view.answered_count} of {view.total} deliverables answered, "
                  f"{view.outstanding_count} outstanding." if opened else
                  f"{view.answered_count} of {view.total} deliverables have an update; "
@@ -284,7 +319,7 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
     engine = ctx if isinstance(ctx, Engine) else ctx.engine
     email_enabled = not isinstance(ctx, Engine) and ctx.settings.email_enabled
     with session_scope(engine) as session:
-        framework_id = choose_framework(session, framework).id
+        framework_id = choose_framework(session, framework, period=period).id
         view = load_round_status(session, period, framework_id=framework_id)
         state = _state(view)
         round_ = (find_round(session, period, framework_id=framework_id) if state.opened
@@ -377,29 +412,47 @@ def round_status_text(ctx: AppContext | Engine, period: Period, *,
 
 # ------------------------------------------------------------------------------ in a session
 
+def frameworks_in_focus(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every framework not yet closed, in the order they were loaded: the
+    rounds people are asked about (a strategy's closure round beside the next one's)."""
+    every = [(framework.id or 0, framework.name)
+             for framework in session.exec(select(Framework).order_by(Framework.id))]
+    open_ = [(fid, name) for fid, name in every
+             if state_of(session, fid) != FrameworkState.closed]
+    return open_ or every[-1:]  # all closed: the newest
+
+
+def _final_period(session: Session, framework_id: int | None) -> Period | None:
+    """A closing framework's final quarter: its closure round is the one in focus."""
+    closure = closure_of(session, framework_id) if framework_id is not None else None
+    return Period(closure.fy, 4) if closure is not None else None
+
+
 def state_in_focus(
-    session: Session, today: date, asked: Period | None = None
+    session: Session, today: date, asked: Period | None = None, *,
+    framework_id: int | None = None,
 ) -> RoundState | None:
     """The state of ``asked``'s round, else of the period people are asked about now: the
     newest open round of this quarter or the last, else the current quarter. ``None`` when no
     framework has been imported. A few small queries, whatever the framework's size."""
     try:
+        asked = asked or _final_period(session, framework_id)
         if asked is not None:
-            return _state(round_summary(session, asked))
-        current = round_summary(session, Period.containing(today))
+            return _state(round_summary(session, asked, framework_id=framework_id))
+        current = round_summary(session, Period.containing(today), framework_id=framework_id)
         if _collecting(current):
             return _state(current)
-        before = round_summary(session, current.period.previous())
+        before = round_summary(session, current.period.previous(), framework_id=framework_id)
         return _state(before if _collecting(before) else current)
     except RoundError:  # no framework yet
         return None
 
 
 def round_progress(session: Session, period: Period, *, email_enabled: bool = False,
-                   today: date | None = None) -> Progress:
+                   framework_id: int | None = None, today: date | None = None) -> Progress:
     """The whole round by theme, for governance leads (a fixed number of queries); SROs
     reached by email are marked so (``email_enabled``: this deployment sends email)."""
-    view = load_round_status(session, period)
+    view = load_round_status(session, period, framework_id=framework_id)
     round_ = find_round(session, period, framework_id=view.framework_id) if view.opened else None
     present = availability(session, round_, today) if round_ is not None and today else None
     return progress_of(view, email_enabled=email_enabled, present=present)
@@ -441,22 +494,20 @@ def progress_of(view: RoundStatusView, *, email_enabled: bool = False,
     )
 
 
-def my_items(session: Session, user_id: str, period: Period, *, on: date | None = None
-             ) -> list[MyItem]:
-    """The viewer's deliverables, and with ``on`` those of the SROs they cover that day."""
+def my_items(session: Session, user_id: str, period: Period, *,
+             framework_id: int | None = None, on: date | None = None) -> list[MyItem]:
+    """The user's deliverables (of ``framework_id`` only, when given) in ``period``, and with
+    ``on`` those of the SROs they cover that day."""
+    owned = deliverables_for(session, user_id, period, on=on)
+    if framework_id is not None and owned:
+        theirs = set(session.exec(select(Deliverable.id).where(
+            Deliverable.framework_id == framework_id)).all())
+        owned = [item for item in owned if item.id in theirs]
     return [MyItem(target=Target(item.id, period), number=item.number, title=item.title,
                    area=item.area, theme=item.theme, rag=item.rag.value if item.rag else None,
                    version=item.version, submitted_at=item.submitted_at,
                    on_behalf_of=item.on_behalf_of)
-            for item in deliverables_for(session, user_id, period, on=on)]
-
-
-def _all_risks(session: Session, period: Period) -> RiskProgress | None:
-    try:
-        framework = choose_framework(session, None)
-    except FrameworkChoiceError:  # several frameworks: only the viewer's own risks are shown
-        return None
-    return risk_progress(session, period, framework.id or 0)
+            for item in owned]
 
 
 def _collecting(summary: RoundSummary) -> bool:

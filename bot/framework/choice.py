@@ -8,10 +8,11 @@ framework is meant; with several, guessing would compile or chase the wrong boar
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from bot.calendar.periods import Period
 from storage.db import session_scope
-from storage.models import Framework
+from storage.models import Deliverable, Framework, PeriodRecord, Round, Update
 
 
 class FrameworkChoiceError(LookupError):
@@ -19,11 +20,22 @@ class FrameworkChoiceError(LookupError):
 
 
 def choose_framework(session: Session, name: str | None = None, *,
-                     how: str = "--framework NAME") -> Framework:
+                     how: str = "--framework NAME", period: Period | None = None) -> Framework:
     """The framework called ``name`` (case-insensitive), else the only one. ``how`` is how the
     caller's user names one (``--framework NAME`` on the command line), said when several are
-    loaded and none is named."""
+    loaded and none is named. With ``period``, several frameworks are not ambiguous when only
+    one of them has a round (or updates) for that period (two strategies side by side: the old
+    one's closure round and the new one's first quarter)."""
     frameworks = list(session.exec(select(Framework).order_by(Framework.id)))
+    if name is None and period is not None and len(frameworks) > 1:
+        running = [f for f in frameworks if f.id in _with_round(session, period)]
+        if len(running) == 1:
+            return running[0]
+        if running:
+            listed = ", ".join(f"'{f.name}'" for f in running)
+            raise FrameworkChoiceError(
+                f"{len(running)} frameworks report on {period.label} ({listed}); "
+                f"name one with {how}")
     names = ", ".join(f"'{framework.name}'" for framework in frameworks)
     if not frameworks:
         raise FrameworkChoiceError(
@@ -53,6 +65,20 @@ def framework_id(engine: Engine, name: str | None = None, *, required: bool = Fa
                 and session.exec(select(Framework.id)).first() is None):
             return None
         return choose_framework(session, name).id
+
+
+def _with_round(session: Session, period: Period) -> set[int]:
+    """Ids of the frameworks with a round, or any update (imported ones have no round), for
+    ``period``."""
+    record = session.exec(select(PeriodRecord.id).where(
+        PeriodRecord.fy == period.fy, PeriodRecord.quarter == period.quarter)).first()
+    if record is None:
+        return set()
+    rounds = select(Round.framework_id).where(Round.period_id == record)
+    updated = (select(Deliverable.framework_id)
+               .join(Update, col(Update.deliverable_id) == Deliverable.id)
+               .where(Update.period_id == record))
+    return {row[0] for row in session.exec(rounds.union(updated)).all()}
 
 
 def several_frameworks(session: Session) -> bool:

@@ -25,6 +25,11 @@ class ClosureRow:
     sros: tuple[PersonView, ...]
     rags: tuple[str | None, ...]  # Q1..Q4, None where nothing was submitted
     narratives: tuple[QuarterNarrative, ...]  # most recent quarter first
+    # Its outcome when the framework closes (``bot.collection.outcomes``): the kind
+    # (achieved, carried, merged, stopped) and the sentence the paper prints.
+    outcome_kind: str | None = None
+    outcome: str | None = None
+    active: bool = True
 
     @property
     def latest(self) -> QuarterNarrative | None:
@@ -47,6 +52,14 @@ class ClosureTheme:
     def achievements(self) -> tuple[ClosureRow, ...]:
         return tuple(row for row in self.rows if row.latest)
 
+    @property
+    def outcome_counts(self) -> dict[str, int]:
+        """How many deliverables ended each way (and ``none``: without an outcome yet)."""
+        counts = dict.fromkeys(("achieved", "carried", "merged", "stopped", "none"), 0)
+        for row in self.rows:
+            counts[row.outcome_kind or "none"] += 1
+        return counts
+
 
 @dataclass(frozen=True)
 class ClosureView:
@@ -60,6 +73,15 @@ class ClosureView:
     title: str
     cover: tuple[CoverRow, ...]
     themes: tuple[ClosureTheme, ...]
+    # The framework closes with this year (``ragtime framework close``): the paper lists each
+    # deliverable's outcome, and every active one needs one before approval.
+    closing: bool = False
+
+    @property
+    def without_outcome(self) -> tuple[ClosureRow, ...]:
+        """Active deliverables still without an outcome, in report order."""
+        return tuple(row for theme in self.themes for row in theme.rows
+                     if row.active and row.outcome_kind is None)
 
     @property
     def slug(self) -> str:

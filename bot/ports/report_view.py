@@ -145,6 +145,7 @@ class ProgressRow:
     trend: tuple[TrendMark, ...] = ()  # the last four quarters, oldest first, this one last
     overdue: bool = False  # Red/Amber with an expected date on or before the period's end
     code: str = ""  # the reference shown and typed (``GO-3``), unique in the framework
+    carried_from: str = ""  # ``Step Up To Great GO-3``: the earlier deliverable it carries on
     by_cover: bool = False  # submitted by a cover for an absent SRO
     extended_to: date | None = None  # a later deadline in this round (an extension)
 

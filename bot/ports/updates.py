@@ -54,6 +54,18 @@ class PromptCard:
     frozen: bool = False
     on_behalf_of: str | None = None  # a cover's prompt: the absent SRO they answer for
     away_until: date | None = None
+    carried: Carried | None = None
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A deliverable carried on from an earlier framework, with no update of its own last
+    quarter: what it carries on (``Step Up To Great GO-3``) and its last update there."""
+
+    source: str
+    period: str | None  # the period of that update (None: it never had one)
+    rag: Rag | None
+    narrative: str | None
 
 
 @dataclass(frozen=True)

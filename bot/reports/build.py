@@ -23,6 +23,7 @@ from bot.ports.report_view import (
     TrendPeriod,
     rag_value,
 )
+from bot.reports.carried import with_carried_history
 from bot.reports.cover import quarter_cover
 from bot.reports.load import (
     FrameworkData,
@@ -64,6 +65,9 @@ def build_report(
     scores = load_risk_scores(session, fid, period)
     current_id, previous_id = period_ids.get(period), period_ids.get(previous)
     extended = extended_deadlines(session, fid, current_id) if current_id is not None else {}
+    carried = with_carried_history(
+        session, [d.id for d in data.deliverables if d.id is not None], updates,
+        [pid for p, pid in period_ids.items() if p != period])
     collected = {period_id for _deliverable, period_id in updates}
     trend_periods = tuple(TrendPeriod(p.label, period_ids.get(p) in collected) for p in window)
 
@@ -81,9 +85,11 @@ def build_report(
             before = latest(deliverable, previous_id)
             trend = tuple(TrendMark(p.label, _rag(latest(deliverable, period_ids.get(p))))
                           for p in window)
+            found = carried.get(deliverable.id or 0)
             rows.append(_row(data, deliverable, theme.name, len(rows) + 1, now, before,
                              trend=trend, period_end=period.end,
-                             extended_to=extended.get(deliverable.id or 0)))
+                             extended_to=extended.get(deliverable.id or 0),
+                             carried_from=found.label if found else ""))
         risks = tuple(_risk(risk, scores.get(risk.id, []), period)
                       for risk in data.risks if risk.theme_id == theme.id)
         themes.append(ThemeView(
@@ -112,7 +118,7 @@ def _row(
     data: FrameworkData, deliverable: Deliverable, theme: str, index: int,
     now: LatestUpdate | None, before: LatestUpdate | None, *,
     trend: tuple[TrendMark, ...] = (), period_end: date | None = None,
-    extended_to: date | None = None,
+    extended_to: date | None = None, carried_from: str = "",
 ) -> ProgressRow:
     update = now.update if now else None
     rag = rag_value(update.rag) if update else None
@@ -137,6 +143,7 @@ def _row(
                  and due <= period_end),
         by_cover=bool(now and now.by_cover),
         extended_to=extended_to,
+        carried_from=carried_from,
     )
 
 

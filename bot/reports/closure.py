@@ -9,6 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.calendar.periods import quarters_of_year
+from bot.collection.outcomes import latest_outcomes
+from bot.framework.lifecycle import closure_of
 from bot.ports.closure_view import ClosureRow, ClosureTheme, ClosureView, QuarterNarrative
 from bot.ports.report_view import rag_value
 from bot.reports.cover import closure_cover
@@ -34,6 +36,10 @@ def build_closure(
     updates = load_latest_updates(session, fid, period_ids.values())
 
     by_theme = data.deliverables_by_theme()
+    closure = closure_of(session, fid)
+    closing = closure is not None and closure.fy == fy
+    outcomes = latest_outcomes(session, [d.id for d in data.deliverables
+                                         if d.id is not None]) if closing else {}
     themes = []
     for theme in data.themes:
         rows = []
@@ -47,6 +53,7 @@ def build_closure(
                                  u.update.narrative)
                 for q, u in reversed(list(zip(quarters, found, strict=True))) if u
             )
+            ending = outcomes.get(deliverable.id or 0)
             rows.append(ClosureRow(
                 ref=deliverable.ref,
                 number=deliverable.code or deliverable.number or str(len(rows) + 1),
@@ -54,6 +61,9 @@ def build_closure(
                 sros=data.sros.get(deliverable.id or 0, ()),
                 rags=tuple(rag_value(u.update.rag) if u else None for u in found),
                 narratives=narratives,
+                outcome_kind=ending.kind.value if ending else None,
+                outcome=ending.sentence() if ending else None,
+                active=deliverable.active,
             ))
         themes.append(ClosureTheme(name=theme.name, ambition=theme.ambition or "",
                                    objectives=tuple(str(o) for o in theme.objectives or ()),
@@ -65,5 +75,5 @@ def build_closure(
         framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
         organisation=data.framework.organisation or "", fy=fy, fy_label=fy_label,
         quarters=tuple(q.label for q in quarters), title=cover[0].value, cover=cover,
-        themes=tuple(themes),
+        themes=tuple(themes), closing=closing,
     )

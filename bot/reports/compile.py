@@ -34,6 +34,7 @@ from bot.reports.render import (
     Approval,
     PaperStatus,
     chart_description,
+    outcome_rich,
     rag_rich,
     render_html,
     render_markdown,
@@ -218,9 +219,10 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
                       for r in theme.risks],
             "rows": [{
                 "number": row.code, "area": row.area, "title": row.title,
-                "text": ((row.missing_text or f"No update received for {view.period_label}.")
-                         if row.missing else NO_NARRATIVE if row.no_narrative else row.narrative
-                         + (f"\n{row.cover_note}" if row.by_cover else ""))
+                "text": (f"Carried from {row.carried_from}\n" if row.carried_from else "")
+                + ((row.missing_text or f"No update received for {view.period_label}.")
+                   if row.missing else NO_NARRATIVE if row.no_narrative else row.narrative
+                   + (f"\n{row.cover_note}" if row.by_cover else ""))
                 + (f"\nRecovery: {row.recovery_action or ''}"
                    + (f" (by {long_date(row.recovery_date)})" if row.recovery_date else "")
                    if row.recovery_action or row.recovery_date else "")
@@ -244,6 +246,13 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
     }
 
 
+def outcome_counts(counts: Mapping[str, int]) -> str:
+    """``Achieved 3 · Carried forward 2 · Merged 1 · Stopped 1`` (and any without one)."""
+    text = (f"Achieved {counts['achieved']} · Carried forward {counts['carried']} · "
+            f"Merged {counts['merged']} · Stopped {counts['stopped']}")
+    return text + (f" · No outcome yet {counts['none']}" if counts["none"] else "")
+
+
 def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str, Any]:
     themes = []
     for theme in view.themes:
@@ -254,9 +263,11 @@ def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str
                 "text": row.latest.narrative if row.latest else "",
                 "quarter": row.latest.period_label if row.latest else "",
             } for row in theme.achievements],
+            "outcome_counts": outcome_counts(theme.outcome_counts),
             "rows": [{
                 "number": row.number, "title": row.title,
                 "sros": sro_lines(row.sros),
+                "outcome": outcome_rich(row.outcome),
                 "q": [{"rag": rag_rich(rag, size=14), "fill": RAG_FILLS.get(rag, RAG_FILLS[None])}
                       for rag in row.rags],
             } for row in theme.rows],
@@ -266,6 +277,6 @@ def _closure_docx_context(view: ClosureView, generated_at: datetime) -> dict[str
         "framework_name": view.framework_name, "fy_label": view.fy_label,
         "quarters": [label.split()[-1] for label in view.quarters],
         "cover": [{"label": row.label, "value": row.value} for row in view.cover],
-        "themes": themes,
+        "themes": themes, "closing": view.closing,
         "generated": _generated(generated_at),
     }

@@ -31,12 +31,14 @@ from bot.calendar.periods import Period, stored_period
 from bot.collection.rounds import find_round, freeze_round, reopen_round
 from bot.collection.storable import unstorable
 from bot.collection.updates import counting_ids
+from bot.framework.lifecycle import mark_closed
 from bot.framework.people import reach_of
 from bot.messaging.outbox import deliver_pending, record_message
 from bot.messaging.routing import EMAIL
 from bot.ports.messages import SendError
 from bot.ports.reports import DeliverableChoice, ReportRecord, StatusNote
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
+from bot.reports.outcome_check import check_outcomes, closing_with, reopen_closure
 from bot.reports.publish import post_approved_paper
 from bot.reports.records import (
     as_record,
@@ -187,6 +189,10 @@ def approve_report(engine: Engine, report_id: int, *, by: str, at: datetime) -> 
             _ensure_round(session, row, target.period, by=by, at=at)
             freeze_round(session, target.period, by=by, approved=True,
                          framework_id=row.framework_id)
+        closing = target.fy is not None and closing_with(session, row.framework_id, target.fy)
+        if closing:
+            check_outcomes(session, row.framework_id, target.label)
+            mark_closed(session, row.framework_id, by=by, at=at)
         row.status, row.decided_by, row.decided_at = ReportStatus.approved, by, at
         session.add(row)
         audit(session=session, actor=by, action="report.approved", subject=f"report:{row.id}",
@@ -319,6 +325,8 @@ def reopen_report(
         if target.period is not None:
             reopen_round(session, target.period, by=by, reason=reason,
                          framework_id=row.framework_id)
+        if target.fy is not None:
+            reopen_closure(session, row.framework_id, target.fy, by=by)
         row.status, row.decided_by, row.decided_at = ReportStatus.draft, None, None
         session.add(row)
         audit(session=session, actor=by, action="report.reopened", subject=f"report:{row.id}",

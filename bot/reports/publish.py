@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.calendar.periods import Period
 from bot.framework.choice import FrameworkChoiceError, choose_framework
+from bot.framework.lifecycle import closing_in
 from bot.ports.messages import SendError, TransientSendError
 from bot.ports.reports import ReportRecord, StatusNote, Target
 from bot.reports import FORMATS, CompiledFiles, ReportError
@@ -128,7 +129,7 @@ def publish_report(
     resolved = resolve_target(ctx, target, closure=closure)
     step = progress or (lambda _message: None)
     cover = normalise_cover(cover_overrides)
-    framework_id = chosen_framework(ctx, framework)
+    framework_id = chosen_framework(ctx, framework, target=resolved)
     with _lock(f"{framework_id}-{resolved.key}"):
         draft = prepare_draft(ctx.engine, resolved, today=ctx.today(), cover=cover,
                               framework_id=framework_id)
@@ -153,9 +154,10 @@ def publish_report(
                           posted_at_text=_when(report.compiled_at, ctx.settings.tz))
 
 
-def post_report(ctx: AppContext, period: Period) -> PublishOutcome:
+def post_report(ctx: AppContext, period: Period, *, framework: str | None = None
+                ) -> PublishOutcome:
     """The scheduler's compile job: ``publish_report`` as the scheduler."""
-    return publish_report(ctx, period, actor="scheduler")
+    return publish_report(ctx, period, actor="scheduler", framework=framework)
 
 
 def read_request(ctx: AppContext, text: str) -> CompileRequest:
@@ -163,18 +165,23 @@ def read_request(ctx: AppContext, text: str) -> CompileRequest:
     ``PublishError`` saying what is wrong with the text, or that ``framework="NAME"`` is
     needed to say which of several frameworks is meant)."""
     request = parse_compile_text(text, default=default_period(ctx.engine, ctx.today()))
-    chosen_framework(ctx, request.framework, how='framework="NAME"')
+    chosen_framework(ctx, request.framework, how='framework="NAME"', target=request.target)
     return request
 
 
 def chosen_framework(ctx: AppContext, name: str | None, *,
-                     how: str = "--framework NAME") -> int:
+                     how: str = "--framework NAME", target: Target | None = None) -> int:
     """The id of the framework called ``name``, else of the only one (``PublishError`` with
     the ``bot.framework.choice`` message when there is none, no such one, or several and none
-    named; ``how`` says how to name one)."""
+    named; ``how`` says how to name one). With a ``target``, several frameworks are not
+    ambiguous when only one has a round for its quarter, or closes with its year."""
     with session_scope(ctx.engine) as session:
         try:
-            chosen = choose_framework(session, name, how=how)
+            closing = (closing_in(session, target.fy)
+                       if name is None and target is not None and target.fy is not None
+                       else [])
+            chosen = (closing[0] if len(closing) == 1 else choose_framework(
+                session, name, how=how, period=target.period if target else None))
         except FrameworkChoiceError as error:
             message = str(error)
             raise PublishError(f"{message[:1].upper()}{message[1:]}.") from None

@@ -193,6 +193,15 @@ def _described_image(document: Any, image: Path, width: Any, descr: str) -> Any:
     return DescribedImage(document, str(image), width=width)
 
 
+def outcome_rich(outcome: str | None) -> Any:
+    """A deliverable's outcome at closure for a DOCX cell; "No outcome yet" in bold red."""
+    from docxtpl import RichText
+
+    if outcome:
+        return RichText(clean_text(outcome))
+    return RichText("No outcome yet", bold=True, color="D5281B")
+
+
 def rag_rich(rag: str | None, *, suffix: str = "", size: int = 17) -> Any:
     """A RAG label for a DOCX cell: bold, in the colour that reads on the cell's fill
     (``size`` in half-points)."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from bot.collection.closing import OUTCOME_REQUEST
 from bot.collection.confirmations import CONFIRMATION
 from bot.collection.links import personal_link
 from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
@@ -126,6 +127,17 @@ def _risks(template: str) -> Values:
     return values
 
 
+def _outcome_request(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[str, Any]]:
+    payload = message.payload
+    link = _link(ctx, message) or ""
+    return "outcome_request", {
+        "person_name": payload["person_name"], "period": payload["period"],
+        "framework": payload["framework"], "final_year": payload["final_year"],
+        "deliverables": list(payload["deliverables"]), "link": f"{link}/outcomes",
+        "update_link": link,
+    }
+
+
 _VALUES: dict[str, Values] = {
     RISK_PROMPT: _risks("risk_round"),
     RISK_REMINDER: _risks("risk_reminder"),
@@ -133,4 +145,5 @@ _VALUES: dict[str, Values] = {
     "reminder": _reminder,
     CHANGES_REQUESTED: _changes,
     CONFIRMATION: _confirmation,
+    OUTCOME_REQUEST: _outcome_request,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from handlers.slack.actions.outcome_button import FILL_OUTCOME_FORM, fill_outcome_form
 from handlers.slack.actions.risk_buttons import FILL_RISK_FORM, fill_risk_form
 from handlers.slack.actions.update_button import FILL_FORM, fill_update_form
 from handlers.slack.context import SlackContext
@@ -17,4 +18,5 @@ from handlers.slack.context import SlackContext
 WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
     FILL_FORM: fill_update_form,
     FILL_RISK_FORM: fill_risk_form,
+    FILL_OUTCOME_FORM: fill_outcome_form,
 }

@@ -28,6 +28,7 @@ from handlers.web.fields import (
     read_entries,
     shown_values,
 )
+from handlers.web.outcomes import add_outcome_routes
 from handlers.web.risk_form import add_risk_routes
 
 MAX_FORM_BYTES = 512 * 1024
@@ -89,6 +90,7 @@ def form_blueprint(ctx: AppContext) -> Blueprint:
         return _with_errors(ctx, result, request.form, posted_token or "")
 
     add_risk_routes(blueprint, ctx, _refused)
+    add_outcome_routes(blueprint, ctx)
     return blueprint
 
 

@@ -17,11 +17,13 @@ from bot.framework.absences import (
     find_person,
     record_absence,
 )
+from bot.framework.carry import link_by_reference
 from bot.framework.choice import FrameworkChoiceError, several_frameworks
 from bot.framework.codes import CodeBook, looks_like_code, theme_prefixes
-from bot.framework.importer.errors import FrameworkImportError, Problem
+from bot.framework.importer.errors import FrameworkImportError, Problem, Problems
 from bot.framework.importer.risk_details import apply_risk_details
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
+from bot.framework.lifecycle import LifecycleError
 from storage.models import (
     Deliverable,
     DeliverableOwner,
@@ -154,6 +156,7 @@ def apply_spec(
         retired = _deliverables(session, framework, spec.deliverables, themes, people, summary)
         summary.replace_needed = _replace_needed(session, framework, retired,
                                                  summary.deliverables.created)
+        _carried(session, framework, spec.deliverables, file=file, actor=actor)
     if summary.replace_needed and not replace:
         raise FrameworkImportError([Problem(file, "", "", summary.replace_needed + (
             "; nothing was imported. See what would change with --dry-run; if this is meant, "
@@ -184,6 +187,25 @@ def _replace_needed(session: Session, framework: Framework, retired: list[Delive
             else f"more than {FEW} at once")
     return (f"this file would take {len(retired)} of the {total} deliverables of "
             f"'{framework.name}' out of its rounds ({shown}{more}), {when}")
+
+
+def _carried(session: Session, framework: Framework, specs: list[DeliverableSpec], *,
+             file: str, actor: str) -> None:
+    """Link each deliverable with ``carried_from`` to the earlier framework's deliverable it
+    names; any that names none stops the whole import (nothing is written)."""
+    wanted = [spec for spec in specs if spec.carried_from]
+    if not wanted:
+        return
+    stored = {row.ref: row for row in session.exec(
+        select(Deliverable).where(Deliverable.framework_id == framework.id)).all()}
+    problems = Problems(file)
+    for spec in wanted:
+        try:
+            link_by_reference(session, stored[spec.ref or ""], spec.carried_from or "",
+                              by=actor)
+        except LifecycleError as error:
+            problems.add(spec.where, spec.field("carried_from"), str(error))
+    problems.raise_if_any()
 
 
 def _reported_period(session: Session, framework: Framework, today: date) -> Period:

@@ -79,6 +79,7 @@ class DeliverableSpec:
     number: str | None = None
     delegates: tuple[str, ...] | None = None  # None: leave the stored delegates alone
     explicit_ref: bool = False  # the file gave ``ref``: it is also the display reference
+    carried_from: str | None = None  # ``Framework name/CODE`` it carries on (bot.framework.carry)
 
     def field(self, name: str) -> str:
         """The name of ``name`` in the file: a YAML path, or a spreadsheet column."""

@@ -37,7 +37,7 @@ from bot.framework.people import check_channel
 
 REQUIRED = ("theme", "area", "deliverable", "sro_name", "sro_title", "sro_email")
 OPTIONAL = ("ref", "number", "sro_slack_id", "sro_channel", "sro_away_from", "sro_away_to",
-            "sro_cover")
+            "sro_cover", "carried_from")
 ALIASES = {
     "title": "deliverable", "deliverable_title": "deliverable", "sro": "sro_name",
     "sro_names": "sro_name", "sro_titles": "sro_title", "sro_emails": "sro_email",
@@ -285,6 +285,7 @@ def _row(
         theme=values["theme"], area=values["area"], title=values["deliverable"],
         sros=tuple(handles), where=where, path="",
         ref=values.get("ref") or None, number=values.get("number") or None,
+        carried_from=values.get("carried_from") or None,
     )
 
 

@@ -49,7 +49,7 @@ THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
 RISK_KEYS = ("number", "title", "score", "direction", "owner", "owners", "lead_committee",
              "cause", "event", "impact", "appetite", "target", "target_date")
 RISK_TEXTS = ("lead_committee", "cause", "event", "impact")
-DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates")
+DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates", "carried_from")
 
 
 class _Map(dict):  # type: ignore[type-arg]
@@ -407,6 +407,7 @@ class _Reader:
             sros=tuple(sros), where=f"line {item.line}", path=path,
             ref=self.text(item, "ref", path), number=self.text(item, "number", path),
             delegates=None if delegates is None else tuple(delegates),
+            carried_from=self.text(item, "carried_from", path),
         )
 
     def people_ids(

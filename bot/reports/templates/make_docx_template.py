@@ -367,6 +367,14 @@ def closure_template() -> Document:  # type: ignore[valid-type]
     paragraph.add_run("{{ item.text }} ")
     paragraph.add_run("({{ item.quarter }})").italic = True
     tag(document, "{%p endfor %}")
+    tag(document, "{%p if closing %}")
+    heading(document, "Outcomes", 3)
+    document.add_paragraph("{{ theme.outcome_counts }}")
+    widths = [18, 92, 70]
+    grid = table(document, ["Ref", "Deliverable", "Outcome"], widths)
+    loop_rows(grid, "{%tr for row in theme.rows %}",
+              ["{{ row.number }}", "{{ row.title }}", "{{r row.outcome }}"], widths)
+    tag(document, "{%p endif %}")
     heading(document, "RAG through the year", 3)
     widths = [18, 58, 40, 16, 16, 16, 16]  # Ref fits "GPW-12" whole
     grid = table(document, ["Ref", "Deliverable", "SRO", "{{ quarters[0] }}", "{{ quarters[1] }}",

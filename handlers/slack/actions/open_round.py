@@ -8,8 +8,9 @@ from typing import Any
 
 from bot.collection.flows import open_round_and_prompt
 from bot.collection.rounds import RoundError
+from bot.framework.choice import FrameworkChoiceError
 from bot.framework.permissions import is_governance_lead
-from handlers.slack.blocks.ids import BadValue, parse_open_round_value
+from handlers.slack.blocks.ids import BadValue, parse_open_round_target
 from handlers.slack.blocks.replies import refused_reply
 from handlers.slack.blocks.status import summary_message
 from handlers.slack.blocks.text import Message
@@ -30,12 +31,12 @@ def open_round_clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], c
         _tell(ctx, user, refused_reply(LEADS_ONLY))
         return
     try:
-        period = parse_open_round_value(action.get("value"))
-        summary = open_round_and_prompt(ctx, period, opened_by=user)
+        period, framework = parse_open_round_target(action.get("value"))
+        summary = open_round_and_prompt(ctx, period, opened_by=user, framework=framework)
     except BadValue:
         _tell(ctx, user, refused_reply("That button is out of date; reopen the Home tab."))
         return
-    except RoundError as error:
+    except (RoundError, FrameworkChoiceError) as error:
         _tell(ctx, user, refused_reply(str(error)))
         return
     _tell(ctx, user, summary_message(summary.lines()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.collection.status import HomePage
@@ -17,20 +18,42 @@ ABOUT = ("Each quarter Ragtime asks every SRO for a RAG rating and a short narra
          "deliverable they own, then compiles the draft board report.")
 
 
-def home_view(page: HomePage) -> dict[str, Any]:
+def home_view(pages: HomePage | Sequence[HomePage]) -> dict[str, Any]:
+    """The Home tab: one part per framework in focus (each named when there are several)."""
+    pages = [pages] if isinstance(pages, HomePage) else list(pages)
     blocks: list[dict[str, Any]] = [mrkdwn.header("Ragtime")]
-    if page.state is None:
+    if not pages or pages[0].state is None:
         blocks.append(mrkdwn.section(ABOUT + "\n\nNo framework has been imported yet."))
         return mrkdwn.home(blocks)
-    state = page.state
-    blocks.append(mrkdwn.context(esc(state.describe())))
+    several = len(pages) > 1
+    owns_nothing = not any(page.items for page in pages)
+    room = (mrkdwn.VIEW_BLOCKS_MAX - 2) // len(pages)
+    for page in pages:
+        blocks += fit(_page_blocks(page, mine=not (several and owns_nothing)), room,
+                      "…and more: see `/report-status`.")
+    if several and owns_nothing:  # said once, not under every framework
+        blocks.append(mrkdwn.section(ABOUT + "\n\nYou are not an SRO or delegate of any "
+                                     "deliverable."))
+    return mrkdwn.home(fit(blocks, mrkdwn.VIEW_BLOCKS_MAX))
+
+
+def _page_blocks(page: HomePage, *, mine: bool = True) -> list[dict[str, Any]]:
+    assert page.state is not None
+    blocks: list[dict[str, Any]] = []
+    if page.framework:
+        blocks.append(mrkdwn.section(f"*{esc(page.framework)}*",
+                                     block_id=f"framework-{_slug(page.framework)}"))
+    blocks.append(mrkdwn.context(esc(page.state.describe())))
     lead_blocks = _lead_blocks(page) if page.lead else []
-    mine = _my_risk_blocks(page) + _my_blocks(page)
+    own = (_my_risk_blocks(page) + _my_blocks(page)) if mine else []
     # Leads see the round first; the Home tab holds 100 blocks, so the own list is what gets cut.
     room = mrkdwn.VIEW_BLOCKS_MAX - len(blocks) - len(lead_blocks)
-    blocks += lead_blocks + fit(mine, max(room, 2), "…and {n} more deliverables: see "
-                                "`/report-status`.")
-    return mrkdwn.home(fit(blocks, mrkdwn.VIEW_BLOCKS_MAX))
+    return blocks + lead_blocks + fit(own, max(room, 2), "…and {n} more deliverables: see "
+                                      "`/report-status`.")
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower())[:40]
 
 
 def _my_blocks(page: HomePage) -> list[dict[str, Any]]:
@@ -45,8 +68,9 @@ def _my_blocks(page: HomePage) -> list[dict[str, Any]]:
             accessory = mrkdwn.button(
                 "Change update" if item.rag else "Submit update", OPEN_UPDATE,
                 update_button_value(item.target), style=None if item.rag else "primary")
+        block_id = f"mine-{_slug(page.framework)}-{index}" if page.framework else f"mine-{index}"
         blocks.append(mrkdwn.section(f"{item_line(item)}\n_{esc(item.theme)}_",
-                                     accessory=accessory, block_id=f"mine-{index}"))
+                                     accessory=accessory, block_id=block_id))
     return blocks
 
 
@@ -57,9 +81,10 @@ def _lead_blocks(page: HomePage) -> list[dict[str, Any]]:
         blocks.append(mrkdwn.section(
             f"No round is open for {page.can_open.label}. Opening it sends every SRO a prompt "
             "per deliverable.",
-            accessory=mrkdwn.button(label, OPEN_ROUND, open_round_value(page.can_open),
+            accessory=mrkdwn.button(label, OPEN_ROUND,
+                                    open_round_value(page.can_open, page.framework or None),
                                     style="primary"),
-            block_id="open_round"))
+            block_id=f"open_round-{_slug(page.framework)}" if page.framework else "open_round"))
     if page.progress is not None:
         blocks.append(mrkdwn.section(progress_lines(page.progress)))
         outstanding = outstanding_sections(page.progress.outstanding)

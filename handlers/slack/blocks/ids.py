@@ -86,13 +86,29 @@ def parse_update_button(value: str | None) -> UpdateRequest:
     return UpdateRequest(target=_target(data), draft=draft, prompt_ts=_text(data.get("t")))
 
 
-def open_round_value(period: Period) -> str:
-    return period.slug
+def open_round_value(period: Period, framework: str | None = None) -> str:
+    """The period (``2024-25-Q3``), and the framework's name when several are in focus."""
+    if framework is None:
+        return period.slug
+    value = _dump({"p": period.slug, "f": framework})
+    if len(value) > BUTTON_VALUE_LIMIT:
+        raise BadValue("framework name too long for a button")
+    return value
 
 
 def parse_open_round_value(value: str | None) -> Period:
+    return parse_open_round_target(value)[0]
+
+
+def parse_open_round_target(value: str | None) -> tuple[Period, str | None]:
+    """The period an open-round button names, and the framework (None: the only one)."""
+    text = str(value or "")
+    framework = None
+    if text.startswith("{"):
+        data = load_object(text)
+        text, framework = str(data.get("p") or ""), _text(data.get("f"))
     try:
-        return Period.parse(str(value or ""))
+        return Period.parse(text), framework
     except PeriodError:
         raise BadValue(f"not a period: {value!r}") from None
 

@@ -59,6 +59,17 @@ def my_status(state: RoundState, items: Sequence[MyItem]) -> Message:
     return Message(text, fit(blocks, mrkdwn.MESSAGE_BLOCKS_MAX))
 
 
+def framework_messages(parts: Sequence[tuple[str, Message]]) -> Message:
+    """Several frameworks' statuses as one message, each under its framework's name."""
+    if len(parts) == 1 and not parts[0][0]:
+        return parts[0][1]
+    blocks: list[dict] = []
+    for framework, message in parts:
+        blocks += [mrkdwn.header(framework), *message.blocks]
+    text = " · ".join(f"{framework}: {message.text}" for framework, message in parts)
+    return Message(mrkdwn.truncate(text, 3000), fit(blocks, mrkdwn.MESSAGE_BLOCKS_MAX))
+
+
 def usage_message(problem: str | None = None) -> Message:
     lines = [f":warning: {esc(problem)}"] if problem else []
     lines += ["*Usage*",
@@ -66,7 +77,7 @@ def usage_message(problem: str | None = None) -> Message:
               "leads)",
               "`/report-status 2024/25 Q2` — another period (also `Q2 2024/25`, `2024-25-Q2`)",
               "`/report-status open 2024/25 Q3` — governance leads: open the round and prompt "
-              "every SRO"]
+              "every SRO (add `framework=\"NAME\"` when several frameworks are loaded)"]
     return Message(esc(problem) if problem else "Usage of /report-status",
                    [mrkdwn.section("\n".join(lines))])
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.collection.status import home_page
+from bot.collection.status import home_pages
 from handlers.slack.blocks.home import home_view
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import SlackSendError
@@ -36,4 +36,4 @@ def refresh_home(ctx: SlackContext, user: str) -> None:
 
 def publish_home_for(ctx: SlackContext, user: str) -> None:
     """Build and publish ``user``'s Home tab."""
-    ctx.gateway.publish_home(user, home_view(home_page(ctx, user)))
+    ctx.gateway.publish_home(user, home_view(home_pages(ctx, user)))

@@ -1,0 +1,155 @@
+"""Deliverables carried forward from one framework (strategy) into the next.
+
+A deliverable of the new framework names the one it carries on: ``carried_from: "Step Up To
+Great/GO-3"`` in a YAML file, a ``carried_from`` column in CSV/XLSX, or a map given to ``ragtime
+framework carry-forward``. The link (``DeliverableCarry``) lets its first prompt show the last
+update it had in the old framework, and the paper say "Carried from Step Up To Great GO-3" with
+its trend running on across the two strategies.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from bot.framework.lifecycle import LifecycleError, find_deliverable
+from storage.models import Deliverable, DeliverableCarry, Framework
+from storage.repo import audit
+
+MAP_COLUMNS = ("from", "to")
+MAP_MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class CarriedFrom:
+    deliverable_id: int
+    source_id: int
+    framework: str  # the old framework's name
+    code: str  # the old deliverable's code
+
+    @property
+    def label(self) -> str:
+        """``Step Up To Great GO-3``."""
+        return f"{self.framework} {self.code}"
+
+    @property
+    def reference(self) -> str:
+        """``Step Up To Great/GO-3``."""
+        return f"{self.framework}/{self.code}"
+
+
+@dataclass(frozen=True)
+class CarrySummary:
+    old: str
+    new: str
+    linked: int
+    unchanged: int
+
+    def __str__(self) -> str:
+        return (f"Carried forward from '{self.old}' to '{self.new}': {self.linked} linked now, "
+                f"{self.unchanged} already linked.")
+
+
+def carried_from(session: Session, deliverable_ids: list[int]) -> dict[int, CarriedFrom]:
+    """What each of ``deliverable_ids`` carries on, for those that carry one on."""
+    if not deliverable_ids:
+        return {}
+    rows = session.exec(
+        select(DeliverableCarry.deliverable_id, Deliverable, Framework.name)
+        .join(Deliverable, col(Deliverable.id) == DeliverableCarry.carried_from_id)
+        .join(Framework, col(Framework.id) == Deliverable.framework_id)
+        .where(col(DeliverableCarry.deliverable_id).in_(deliverable_ids))).all()
+    return {new_id: CarriedFrom(new_id, source.id or 0, name, source.code or source.ref)
+            for new_id, source, name in rows}
+
+
+def link(session: Session, deliverable: Deliverable, source: Deliverable, *, by: str) -> bool:
+    """Record that ``deliverable`` carries on ``source`` (of another framework); True when this
+    changed anything. ``LifecycleError`` for a source in the same framework."""
+    if source.framework_id == deliverable.framework_id:
+        raise LifecycleError(
+            f"'{source.code or source.ref}' is in the same framework; a deliverable is carried "
+            "forward from an earlier framework, named as 'Framework name/CODE'")
+    found = session.exec(select(DeliverableCarry).where(
+        DeliverableCarry.deliverable_id == deliverable.id)).first()
+    if found is not None and found.carried_from_id == source.id:
+        return False
+    if found is None:
+        found = DeliverableCarry(deliverable_id=deliverable.id or 0,
+                                 carried_from_id=source.id or 0, recorded_by=by)
+    else:
+        found.carried_from_id, found.recorded_by = source.id or 0, by
+    session.add(found)
+    audit(session=session, actor=by, action="deliverable.carried_from",
+          subject=f"deliverable:{deliverable.id}", carried_from=source.id)
+    session.flush()
+    return True
+
+
+def link_by_reference(session: Session, deliverable: Deliverable, reference: str, *, by: str
+                      ) -> bool:
+    """``link`` to the deliverable ``reference`` names (``Framework name/CODE``)."""
+    if "/" not in reference:
+        raise LifecycleError(f"'{reference}': name the earlier framework too, as "
+                             f"'Framework name/{reference.strip()}'")
+    return link(session, deliverable, find_deliverable(session, reference), by=by)
+
+
+def read_map(path: Path) -> list[tuple[str, str]]:
+    """A carry-forward map: a CSV with the columns ``from`` (the old framework's code) and
+    ``to`` (the new framework's code); ``LifecycleError`` when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LifecycleError(f"{path}: cannot read the map ({error})") from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+    missing = [c for c in MAP_COLUMNS if c not in columns]
+    if missing:
+        raise LifecycleError(f"{path}: the map needs the columns 'from' and 'to' (missing "
+                             f"{', '.join(missing)})")
+    pairs = []
+    for number, row in enumerate(reader, 2):
+        if number > MAP_MAX_ROWS:
+            raise LifecycleError(f"{path}: more than {MAP_MAX_ROWS} rows")
+        old, new = ((row.get(columns[c]) or "").strip() for c in MAP_COLUMNS)
+        if not old and not new:
+            continue
+        if not (old and new):
+            raise LifecycleError(f"{path} row {number}: give both 'from' and 'to'")
+        pairs.append((old, new))
+    return pairs
+
+
+def carry_forward(session: Session, *, old: str, new: str, pairs: list[tuple[str, str]],
+                  by: str) -> CarrySummary:
+    """Link each ``(old code, new code)`` pair; every pair is checked before any is written,
+    and ``LifecycleError`` lists all that name no deliverable."""
+    problems, resolved = [], []
+    for old_code, new_code in pairs:
+        try:
+            source = find_deliverable(session, f"{old}/{old_code}")
+            target = find_deliverable(session, f"{new}/{new_code}")
+        except LifecycleError as error:
+            problems.append(str(error))
+            continue
+        if source.framework_id == target.framework_id:
+            problems.append(f"'{old}' and '{new}' are the same framework")
+            continue
+        resolved.append((target, source))
+    if problems:
+        raise LifecycleError("; ".join(dict.fromkeys(problems)) + "; nothing was linked")
+    linked = sum(link(session, target, source, by=by) for target, source in resolved)
+    old_name, new_name = (resolved[0][1], resolved[0][0]) if resolved else (None, None)
+    return CarrySummary(
+        old=_name(session, old_name) or old, new=_name(session, new_name) or new,
+        linked=linked, unchanged=len(resolved) - linked)
+
+
+def _name(session: Session, deliverable: Deliverable | None) -> str | None:
+    framework = session.get(Framework, deliverable.framework_id) if deliverable else None
+    return framework.name if framework else None
