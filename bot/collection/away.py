@@ -18,7 +18,13 @@ from bot.calendar.periods import Period
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.availability import ExtensionView
 from bot.collection.away_chase import chase_in_session
-from bot.collection.away_text import EXAMPLE, AwayTextError, is_away_message, parse_away
+from bot.collection.away_text import (
+    EXAMPLE,
+    AwayText,
+    AwayTextError,
+    is_away_message,
+    parse_away,
+)
 from bot.collection.extensions import extend_deadline
 from bot.collection.rounds import RoundError, find_round
 from bot.framework.absences import (
@@ -178,6 +184,36 @@ def away_by_message(
         asked = parse_away(text, ctx.today())
     except AwayTextError as error:
         return _once(ctx, key, AwayReply(False, str(error)))
+    return _record_asked(ctx, user=user, asked=asked, key=key, source=source, lead=lead,
+                         by_name=True)
+
+
+def away_by_form(
+    ctx: AppContext, *, user: str, person_slack_id: str | None, cover_slack_id: str | None,
+    starts: date | str, ends: date | str, note: str, key: str,
+) -> AwayReply | None:
+    """The Slack absence form: who is away and who covers are Slack users (``person`` None:
+    ``user`` themselves); otherwise as ``away_by_message``."""
+    with session_scope(ctx.engine) as session:
+        keys = {slack_id: (found.key if (found := person_for_slack_id(session, slack_id))
+                           else None)
+                for slack_id in (person_slack_id, cover_slack_id) if slack_id}
+    if None in keys.values():
+        return _once(ctx, key, AwayReply(
+            False, "The person you chose is not in the framework (or not yet known to "
+                   "Ragtime by their Slack account); ask a governance lead to add them."))
+    if person_slack_id == user:
+        person_slack_id = None
+    asked = AwayText(starts=_day(starts), ends=_day(ends),
+                     cover=keys.get(cover_slack_id or ""), note=note,
+                     person=keys.get(person_slack_id or ""))
+    return _record_asked(ctx, user=user, asked=asked, key=key, source="slack", lead=None)
+
+
+def _record_asked(
+    ctx: AppContext, *, user: str, asked: AwayText, key: str, source: str, lead: bool | None,
+    by_name: bool = False,
+) -> AwayReply | None:
     if asked.person and not (lead if lead is not None else is_governance_lead(ctx, user)):
         return _once(ctx, key, AwayReply(
             False, "Only a governance lead may record someone else's absence; ask one, or "
@@ -199,7 +235,7 @@ def away_by_message(
         recorded = record_away(ctx, person=asked.person or whom or "", starts=asked.starts
                                or ctx.today(), ends=asked.ends or ctx.today(),
                                cover=asked.cover, note=asked.note, by=user, source=source,
-                               by_name=True)
+                               by_name=by_name)
     except AbsenceError as error:
         release(ctx.engine, key)  # so the same message corrected and sent again is read
         return AwayReply(False, str(error))
@@ -216,11 +252,16 @@ def away_by_message(
                            "To undo it: `away cancel`.")
 
 
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _once(ctx: AppContext, key: str, reply: AwayReply) -> AwayReply | None:
     """``reply`` the first time this delivery is seen; None for a retry."""
     with session_scope(ctx.engine, write=True) as session:
         return reply if claim(session, key) else None
 
 
-__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_message", "cancel_away",
+__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_form", "away_by_message",
+           "cancel_away",
            "extend", "is_away_message", "list_away", "record_away"]

@@ -74,6 +74,7 @@ class Element(_Shape):
     selected_option: Option | None = None
     selected_options: list[Option] | None = None
     selected_date: Text = None
+    selected_user: Text = None  # users_select (the absence form)
 
 
 class State(_Shape):

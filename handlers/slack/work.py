@@ -12,7 +12,9 @@ from typing import Any
 
 from handlers.slack.actions.update_button import FILL_FORM, fill_update_form
 from handlers.slack.context import SlackContext
+from handlers.slack.views.away_form import AWAY_FORM, record_away_form
 
 WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
     FILL_FORM: fill_update_form,
+    AWAY_FORM: record_away_form,
 }

@@ -13,9 +13,20 @@ from sqlmodel import select
 
 from bot.collection.away import record_away
 from bot.framework.absences import absences_between
+from handlers.slack.blocks.away import AWAY_OPEN
 from storage.db import session_scope
 from storage.models import UpdateOnBehalf
-from tests.scenario.conftest import LEAD, PAUL, SARAH, SHARON, Harness, blocks_text, elements
+from tests.scenario.conftest import (
+    JEAN,
+    LEAD,
+    PAUL,
+    SARAH,
+    SHARON,
+    Harness,
+    blocks_text,
+    elements,
+)
+from tests.support.slack_requests import block_actions, button, input_value, view_submission
 
 
 def _home(slack: Harness, user: str) -> dict:
@@ -108,3 +119,64 @@ def test_people_record_their_absence_by_dm_and_a_lead_for_anyone(on_each_databas
     assert "Cancelled: you were recorded away Mon 23 Dec 2024" in _said(slack, SHARON)
     with session_scope(slack.engine) as session:
         assert [a.person_key for a in absences_between(session)] == ["jknight"]
+
+
+def _open_absence_form(slack: Harness, user: str) -> dict:
+    """Press *Record an absence* on ``user``'s Home tab; the modal Slack was asked to open."""
+    home = _home(slack, user)
+    press = next(e for e in elements(home["blocks"]) if e.get("action_id") == AWAY_OPEN)
+    opened = len(slack.fake.calls("views.open"))
+    assert slack.served.slack.send(block_actions(
+        [button(AWAY_OPEN, press["value"])], user_id=user, view={"id": home["id"],
+                                                                "type": "home"})).status == 200
+    call = slack.fake.wait_for("views.open", opened + 1)[opened]
+    return call.response["view"]
+
+
+def _submit_absence(slack: Harness, user: str, form: dict, *, starts: str | None,
+                    ends: str | None, cover: str | None = None, person: str | None = None,
+                    note: str = "") -> dict:
+    values = {
+        "starts": {"value": {"type": "datepicker", "selected_date": starts}},
+        "ends": {"value": {"type": "datepicker", "selected_date": ends}},
+        "cover": {"value": {"type": "users_select", "selected_user": cover}},
+        "person": {"value": {"type": "users_select", "selected_user": person}},
+        "note": {"value": input_value(note)},
+    }
+    response = slack.served.slack.send(view_submission(
+        form["callback_id"], values, user_id=user, view_id=form["id"], view_hash=form["hash"],
+        blocks=form["blocks"]))
+    assert response.status == 200
+    return json.loads(response.body) if response.body else {}
+
+
+def test_the_home_tab_button_opens_a_form_that_records_an_absence(on_each_database: Harness):
+    slack = on_each_database
+    form = _open_absence_form(slack, SHARON)
+    assert form["callback_id"] == "away_modal"
+    labels = [block["label"]["text"] for block in form["blocks"]]
+    assert labels == ["First day away", "Last day away", "Who covers",
+                      "Note for the governance team", "Who is away"]
+
+    # Dates are checked beside the fields, before anything is stored.
+    refused = _submit_absence(slack, SHARON, form, starts="2025-01-03", ends="2024-12-23")
+    assert refused == {"response_action": "errors",
+                       "errors": {"ends": "The last day is before the first."}}
+
+    assert _submit_absence(slack, SHARON, form, starts="2024-12-23", ends="2025-01-03",
+                           cover=SARAH, note="Christmas <!channel>") == {}
+    said = _said(slack, SHARON)
+    assert "Recorded: You are away Mon 23 Dec 2024 – Fri 3 Jan 2025, covered by Sarah" in said
+    with session_scope(slack.engine) as session:
+        [absence] = absences_between(session)
+    assert (absence.person_key, absence.cover_key, absence.note, absence.source) == (
+        "smurphy", "swillis", "Christmas <!channel>", "slack")
+
+    # Someone else's absence: only a governance lead.
+    form = _open_absence_form(slack, PAUL)
+    _submit_absence(slack, PAUL, form, starts="2024-12-23", ends="2024-12-24", person=JEAN)
+    assert "Only a governance lead may record someone else" in _said(slack, PAUL)
+    form = _open_absence_form(slack, LEAD)
+    _submit_absence(slack, LEAD, form, starts="2024-12-23", ends="2024-12-24", person=JEAN)
+    assert "Recorded: Jean Knight is away Mon 23 Dec 2024 – Tue 24 Dec 2024, no cover" in \
+        _said(slack, LEAD)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.slack.actions.away_button import open_away_form
 from handlers.slack.actions.open_round import open_round_clicked
 from handlers.slack.actions.report_decisions import approve, open_changes_modal, reopen
 from handlers.slack.actions.update_button import open_update_form
+from handlers.slack.blocks.away import AWAY_OPEN
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE_ACTIONS
 from handlers.slack.blocks.report import APPROVE, REOPEN, REQUEST_CHANGES
 from handlers.slack.guards import REPORT_REFUSAL, leads_only
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 def register(app: App, ctx: AppContext) -> None:
     app.action(OPEN_UPDATE_ACTIONS)(open_update_form)
     app.action(OPEN_ROUND)(open_round_clicked)
+    app.action(AWAY_OPEN)(open_away_form)
     leads = [leads_only(REPORT_REFUSAL)]
     app.action(APPROVE, middleware=leads)(approve)
     app.action(REQUEST_CHANGES, middleware=leads)(open_changes_modal)
