@@ -25,6 +25,7 @@ from bot.collection.away_text import (
     is_away_message,
     parse_away,
 )
+from bot.collection.dates import parse_date
 from bot.collection.extensions import extend_deadline
 from bot.collection.rounds import RoundError, find_round
 from bot.framework.absences import (
@@ -43,7 +44,7 @@ from bot.messaging.inbound import claim, release
 from bot.messaging.outbox import record_message
 from bot.words import day
 from storage.db import session_scope
-from storage.models import RoundStatus
+from storage.models import Person, RoundStatus
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -252,6 +253,34 @@ def _record_asked(
                            "To undo it: `away cancel`.")
 
 
+def away_by_link(
+    ctx: AppContext, *, person_id: int, starts: str, ends: str, cover: str = "",
+    note: str = "",
+) -> AwayReply:
+    """The web form's absence section: ``person_id`` comes from the signed link (the only
+    identity there); dates as people type them (``4/8/2025``, ``4 Aug 2025``, ``2025-08-04``);
+    the cover by name, email or framework id."""
+    first, last = parse_date(starts or ""), parse_date(ends or "")
+    if first is None or last is None:
+        which = "first" if first is None else "last"
+        return AwayReply(False, f"Enter the {which} day away as a date, e.g. 4/8/2025.")
+    with session_scope(ctx.engine) as session:
+        person = session.get(Person, person_id)
+        key = person.key if person is not None else ""
+    try:
+        recorded = record_away(ctx, person=key, starts=first, ends=last,
+                               cover=cover.strip() or None, note=note, by=f"person:{person_id}",
+                               source="web", by_name=True)
+    except AbsenceError as error:
+        return AwayReply(False, str(error))
+    absence = recorded.absence
+    cover_line = (f" {absence.cover_name} is asked for your updates meanwhile."
+                  if absence.cover_name else
+                  f" Your prompt waits until your first working day back, {day(absence.back_on)}.")
+    return AwayReply(True, f"Recorded: you are {absence.describe()}. Ragtime will not chase you "
+                           f"meanwhile.{cover_line}")
+
+
 def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -262,6 +291,7 @@ def _once(ctx: AppContext, key: str, reply: AwayReply) -> AwayReply | None:
         return reply if claim(session, key) else None
 
 
-__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_form", "away_by_message",
+__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_form", "away_by_link",
+           "away_by_message",
            "cancel_away",
            "extend", "is_away_message", "list_away", "record_away"]
