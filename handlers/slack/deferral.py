@@ -25,6 +25,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 
+from bot.collection.away_signal import looks_away
 from bot.messaging.inbox import receive
 from handlers.slack.blocks.ids import OPEN_ROUND
 from handlers.slack.blocks.report import APPROVE, REOPEN
@@ -96,7 +97,11 @@ def _event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
 
 
 def _worth_doing(event: dict[str, Any]) -> bool:
-    """An event a listener acts on: a person's DM to the app, or their Home tab opened."""
+    """An event a listener acts on: a person's DM to the app, their Home tab opened, or their
+    status changed to one that says they are away (any other profile change is dropped)."""
+    if event.get("type") == "user_change":
+        profile = (event.get("user") or {}).get("profile") or {}
+        return looks_away(profile.get("status_emoji"), profile.get("status_text"))
     if event.get("type") == "app_home_opened":
         return event.get("tab", "home") == "home" and bool(event.get("user"))
     if event.get("type") == "message":

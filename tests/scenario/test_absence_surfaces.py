@@ -7,7 +7,8 @@ from the rest."""
 from __future__ import annotations
 
 import json
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
@@ -26,7 +27,13 @@ from tests.scenario.conftest import (
     blocks_text,
     elements,
 )
-from tests.support.slack_requests import block_actions, button, input_value, view_submission
+from tests.support.slack_requests import (
+    block_actions,
+    button,
+    event_callback,
+    input_value,
+    view_submission,
+)
 
 
 def _home(slack: Harness, user: str) -> dict:
@@ -180,3 +187,54 @@ def test_the_home_tab_button_opens_a_form_that_records_an_absence(on_each_databa
     _submit_absence(slack, LEAD, form, starts="2024-12-23", ends="2024-12-24", person=JEAN)
     assert "Recorded: Jean Knight is away Mon 23 Dec 2024 – Tue 24 Dec 2024, no cover" in \
         _said(slack, LEAD)
+
+
+def _status_changed(slack: Harness, user: str, *, emoji: str = "", text: str = "",
+                    expiration: int = 0) -> None:
+    """Slack tells Ragtime a user's profile changed (``user_change``), signed as Slack signs."""
+    event = {"type": "user_change", "event_ts": f"{time.time():.6f}",
+             "user": {"id": user, "name": user.lower(), "profile": {
+                 "status_emoji": emoji, "status_text": text, "status_expiration": expiration,
+                 "real_name": user}}}
+    assert slack.served.slack.send(event_callback(event)).status == 200
+    slack.served.settle()
+
+
+def _questions(slack: Harness, user: str) -> list[dict]:
+    return [c.params for c in slack.fake.calls("chat.postMessage")
+            if c.params["channel"] == user and "status says you are away"
+            in c.params.get("text", "")]
+
+
+def test_an_away_status_is_a_question_asked_once_never_an_absence(on_each_database: Harness):
+    slack = on_each_database
+    until = int(datetime(2025, 1, 3, 18, 0, tzinfo=UTC).timestamp())
+    _status_changed(slack, SHARON, emoji=":palm_tree:", text="Annual leave", expiration=until)
+    [asked] = _questions(slack, SHARON)
+    text = json.dumps(asked, ensure_ascii=False)
+    assert "Your Slack status says you are away (:palm_tree: Annual leave, until Fri 3 Jan 2025)" \
+        in text
+    assert "away 20 Dec–3 Jan" in text and '"action_id": "away_open"' in text
+    with session_scope(slack.engine) as session:
+        assert absences_between(session) == []  # asked, not guessed
+
+    # Asked once: the same status again, or another away-looking change, asks nothing more.
+    _status_changed(slack, SHARON, emoji=":palm_tree:", text="Annual leave", expiration=until)
+    _status_changed(slack, SHARON, emoji=":airplane:", text="Out of office", expiration=until)
+    assert len(_questions(slack, SHARON)) == 1
+    # A busy status, Do Not Disturb's kind of thing, is not absence.
+    _status_changed(slack, PAUL, emoji=":no_entry:", text="In meetings all day")
+    _status_changed(slack, PAUL, emoji=":spiral_calendar_pad:", text="Focus time")
+    assert _questions(slack, PAUL) == []
+    # Someone already recorded away is not asked.
+    record_away(slack.ctx, person="jknight", starts=date(2024, 12, 19), ends=date(2025, 1, 3),
+                by="test")
+    _status_changed(slack, JEAN, text="On leave", expiration=until)
+    assert _questions(slack, JEAN) == []
+    # The question's button opens the absence form.
+    form = slack.fake.calls("views.open")
+    before = len(form)
+    assert slack.served.slack.send(block_actions(
+        [button(AWAY_OPEN, "away")], user_id=SHARON)).status == 200
+    assert slack.fake.wait_for("views.open", before + 1)[before].response["view"][
+        "callback_id"] == "away_modal"

@@ -13,6 +13,8 @@ from typing import Any
 
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import FIELD_ACTION
+from handlers.slack.blocks.text import Message
+from handlers.slack.blocks.words import day, esc
 
 AWAY_OPEN = "away_open"  # the Home tab button
 AWAY_MODAL = "away_modal"  # callback_id of the form
@@ -24,6 +26,21 @@ def away_button() -> dict[str, Any]:
         ":palm_tree: Going on leave? Record it so Ragtime does not chase you meanwhile, and name "
         "who covers for you (or write to me: `away 4–15 Aug, cover Sarah Willis`).",
         accessory=mrkdwn.button("Record an absence", AWAY_OPEN, "away"), block_id="away")
+
+
+def status_question(payload: dict[str, Any]) -> Message:
+    """The question asked when someone's Slack status says they are away."""
+    until = payload.get("until")
+    status = esc(str(payload.get("status") or ""))
+    lines = [f":palm_tree: Your Slack status says you are away ({status}"
+             + (f", until {day(until)}" if until else "") + ").",
+             "Shall I record an absence, so Ragtime does not chase you meanwhile, and who "
+             f"covers for you? Reply e.g. `{esc(str(payload.get('example') or 'away'))}, cover "
+             "<name>` or press the button. If you are not away, ignore this: nothing is "
+             "recorded unless you say so."]
+    blocks = [mrkdwn.section("\n".join(lines), block_id="status_question",
+                             accessory=mrkdwn.button("Record an absence", AWAY_OPEN, "away"))]
+    return Message("Your Slack status says you are away: shall I record an absence?", blocks)
 
 
 def away_modal() -> dict[str, Any]:
