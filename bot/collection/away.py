@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.calendar.periods import Period
+from bot.calendar.periods import Period, PeriodError
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.availability import ExtensionView
 from bot.collection.away_chase import chase_in_session
@@ -23,11 +23,14 @@ from bot.collection.away_text import (
     AwayText,
     AwayTextError,
     is_away_message,
+    is_extend_message,
     parse_away,
+    parse_extend,
 )
 from bot.collection.dates import parse_date
-from bot.collection.extensions import extend_deadline
+from bot.collection.extensions import ExtensionError, extend_deadline
 from bot.collection.rounds import RoundError, find_round
+from bot.collection.status import state_in_focus
 from bot.framework.absences import (
     AbsenceError,
     AbsenceView,
@@ -189,6 +192,42 @@ def away_by_message(
                          by_name=True)
 
 
+def extend_by_message(
+    ctx: AppContext, *, user: str, text: str, key: str, lead: bool | None = None,
+) -> AwayReply | None:
+    """``extend [PERIOD] WHO to DATE`` from a governance lead (``bot.collection.away_text``):
+    a later deadline for a person or a deliverable; None for a delivery handled before."""
+    if not (lead if lead is not None else is_governance_lead(ctx, user)):
+        return _once(ctx, key, AwayReply(False, "Only a governance lead may extend a deadline."))
+    try:
+        asked = parse_extend(text, ctx.today())
+        period = Period.parse(asked.period) if asked.period else _collecting(ctx)
+    except (AwayTextError, PeriodError) as error:
+        return _once(ctx, key, AwayReply(False, str(error)))
+    with session_scope(ctx.engine, write=True) as session:
+        if not claim(session, key):
+            return None
+    try:
+        given = extend(ctx, period=period, target=asked.who, until=asked.until, by=user)
+    except ExtensionError as error:
+        release(ctx.engine, key)
+        return AwayReply(False, str(error))
+    except Exception:
+        release(ctx.engine, key)
+        raise
+    return AwayReply(True, f"{period.label}: {given.who} now has until {day(given.until)}. "
+                           "Their reminders and escalation follow the new date.")
+
+
+def _collecting(ctx: AppContext) -> Period:
+    """The period whose round people are asked about now (``state_in_focus``)."""
+    with session_scope(ctx.engine) as session:
+        state = state_in_focus(session, ctx.today())
+    if state is None:
+        raise AwayTextError("No framework has been imported yet.")
+    return state.period
+
+
 def away_by_form(
     ctx: AppContext, *, user: str, person_slack_id: str | None, cover_slack_id: str | None,
     starts: date | str, ends: date | str, note: str, key: str,
@@ -294,4 +333,5 @@ def _once(ctx: AppContext, key: str, reply: AwayReply) -> AwayReply | None:
 __all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_form", "away_by_link",
            "away_by_message",
            "cancel_away",
-           "extend", "is_away_message", "list_away", "record_away"]
+           "extend", "extend_by_message", "is_away_message", "is_extend_message", "list_away",
+           "record_away"]

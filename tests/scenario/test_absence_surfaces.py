@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from bot.collection.away import record_away
+from bot.collection.status import round_status_report
 from bot.framework.absences import absences_between
 from handlers.slack.blocks.away import AWAY_OPEN
 from storage.db import session_scope
@@ -21,6 +22,7 @@ from tests.scenario.conftest import (
     JEAN,
     LEAD,
     PAUL,
+    Q3,
     SARAH,
     SHARON,
     Harness,
@@ -238,3 +240,19 @@ def test_an_away_status_is_a_question_asked_once_never_an_absence(on_each_databa
         [button(AWAY_OPEN, "away")], user_id=SHARON)).status == 200
     assert slack.fake.wait_for("views.open", before + 1)[before].response["view"][
         "callback_id"] == "away_modal"
+
+
+def test_a_lead_extends_a_deadline_by_dm(on_each_database: Harness):
+    slack = on_each_database
+    slack.reply(PAUL, "extend Paul Sheldon to 24 Jan 2025", None)
+    assert "Only a governance lead may extend a deadline." in _said(slack, PAUL)
+    slack.reply(LEAD, "extend Paul Sheldon to 10 Jan 2025", None)
+    assert "The 2024/25 Q3 deadline is already Wed 15 Jan 2025" in _said(slack, LEAD)
+    slack.reply(LEAD, "extend Paul Sheldon to 24 Jan", None)  # the round being collected
+    assert ("2024/25 Q3: Paul Sheldon now has until Fri 24 Jan 2025. Their reminders and "
+            "escalation follow the new date.") in _said(slack, LEAD)
+    slack.reply(LEAD, "extend 2024/25 Q3 GC-4 to 31 Jan 2025", None)
+    assert "GC-4 To ensure the organisation has appropriate emergency" in _said(slack, LEAD)
+    status = round_status_report(slack.ctx, Q3).as_dict()
+    assert [(e["name"], e["deliverable"], e["until"]) for e in status["extensions"]] == [
+        ("Paul Sheldon", None, "2025-01-24"), (None, "GC-4", "2025-01-31")]
