@@ -28,7 +28,15 @@ from bot.framework.permissions import may_submit
 from bot.reports.build import build_report
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Rag, Source, Update, UpdateOnBehalf
-from tests.support.collection_world import BHANU, JAMES, OUTSIDER, Q2, SHARON, build_world
+from tests.support.collection_world import (
+    BHANU,
+    DELEGATE,
+    JAMES,
+    OUTSIDER,
+    Q2,
+    SHARON,
+    build_world,
+)
 
 OPENS = date(2024, 9, 23)
 LONDON = ZoneInfo("Europe/London")
@@ -263,3 +271,20 @@ def test_escalation_lists_uncovered_absences_as_a_decision_not_lateness(any_engi
             "(away until Fri 18 Oct 2024, no cover): Slack)") in text
     assert "Sharon Murphy (away until Fri 18 Oct 2024, covered by Owen Side): Slack" in text
     assert report.as_dict()["absences"][0]["person"] == "bchadalavada"
+
+
+def test_a_standing_delegate_still_submits_beside_the_cover(any_engine):
+    world = build_world(any_engine)
+    away(any_engine, "smurphy", date(2024, 9, 20), date(2024, 10, 4), cover="outsider")
+    open_on(any_engine, OPENS)
+    with session_scope(any_engine, write=True) as s:
+        mine = submit_update(s, actor_slack_id=DELEGATE, deliverable_id=world.access_policy,
+                             period=Q2, rag=Rag.green, narrative="Drafted by the delegate.",
+                             source=Source.modal, today=date(2024, 10, 1))
+        theirs = submit_update(s, actor_slack_id=OUTSIDER, deliverable_id=world.access_policy,
+                               period=Q2, rag=Rag.green, narrative="Signed off by the cover.",
+                               source=Source.modal, today=date(2024, 10, 2))
+        ids = (mine.update.id, theirs.update.id)
+    with session_scope(any_engine) as s:
+        behalf = {row.update_id for row in s.exec(select(UpdateOnBehalf)).all()}
+    assert behalf == {ids[1]}  # the delegate's is their own, as before
