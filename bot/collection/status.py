@@ -40,7 +40,7 @@ from bot.collection.rounds import RoundError, RoundSummary, find_round, round_su
 from bot.collection.values import Target, day
 from bot.framework.absences import AbsenceView, absences_between
 from bot.framework.choice import choose_framework
-from bot.framework.people import reach_of
+from bot.framework.people import person_for_slack_id, reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
@@ -116,6 +116,7 @@ class HomePage:
     lead: bool = False
     progress: Progress | None = None  # for leads
     can_open: Period | None = None  # for leads: the period whose round may be opened now
+    absence: AbsenceView | None = None  # the viewer's own current or next absence
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,17 @@ def home_page(ctx: AppContext, user: str) -> HomePage:
                                      today=ctx.today())
                       if lead else None),
             can_open=period if lead and not state.opened else None,
+            absence=_own_absence(session, user, ctx.today()),
         )
+
+
+def _own_absence(session: Session, user: str, today: date) -> AbsenceView | None:
+    """``user``'s current or next absence, if any."""
+    person = person_for_slack_id(session, user)
+    if person is None:
+        return None
+    found = absences_between(session, today, person_ids=[person.id or 0])
+    return found[0] if found else None
 
 
 def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> StatusReport:

@@ -108,6 +108,8 @@ def test_people_record_their_absence_by_dm_and_a_lead_for_anyone(on_each_databas
             "Willis. Ragtime will not chase you meanwhile.") in said
     slack.served.settle()
     assert "You are covering for Sharon Murphy" in _said(slack, SARAH)
+    assert ("You are recorded away Mon 23 Dec 2024 – Fri 3 Jan 2025, covered by Sarah Willis"
+            in blocks_text(_home(slack, SHARON)["blocks"]))
     # Slack's retry of the same message is answered once.
     posts = len(slack.fake.calls("chat.postMessage"))
     slack.reply(SHARON, "away 23 Dec – 3 Jan, cover Sarah Willis", None, event_id="Ev1",

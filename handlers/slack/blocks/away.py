@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.framework.absences import AbsenceView
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.ids import FIELD_ACTION
 from handlers.slack.blocks.text import Message
@@ -26,6 +27,13 @@ def away_button() -> dict[str, Any]:
         ":palm_tree: Going on leave? Record it so Ragtime does not chase you meanwhile, and name "
         "who covers for you (or write to me: `away 4–15 Aug, cover Sarah Willis`).",
         accessory=mrkdwn.button("Record an absence", AWAY_OPEN, "away"), block_id="away")
+
+
+def own_absence(absence: AbsenceView) -> dict[str, Any]:
+    """The viewer's own absence on their Home tab, with how to undo it."""
+    return mrkdwn.section(
+        f":palm_tree: You are recorded {esc(absence.describe())}. Ragtime does not chase you "
+        "then. To cancel it, write to me `away cancel`.", block_id="away")
 
 
 def status_question(payload: dict[str, Any]) -> Message:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.collection.status import HomePage
 from handlers.slack.blocks import kit as mrkdwn
-from handlers.slack.blocks.away import away_button
+from handlers.slack.blocks.away import away_button, own_absence
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE, open_round_value, update_button_value
 from handlers.slack.blocks.prompt import outstanding_sections
 from handlers.slack.blocks.status import item_line, progress_lines
@@ -28,10 +28,10 @@ def home_view(page: HomePage) -> dict[str, Any]:
     mine = _my_blocks(page)
     # Leads see the round first; the Home tab holds 100 blocks, so the own list is what gets cut.
     room = mrkdwn.VIEW_BLOCKS_MAX - len(blocks) - len(lead_blocks)
-    room -= 1  # the absence button, last
+    room -= 1  # the absence button (or the viewer's absence), last
     blocks += lead_blocks + fit(mine, max(room, 2), "…and {n} more deliverables: see "
                                 "`/report-status`.")
-    blocks.append(away_button())
+    blocks.append(own_absence(page.absence) if page.absence else away_button())
     return mrkdwn.home(fit(blocks, mrkdwn.VIEW_BLOCKS_MAX))
 
 
