@@ -131,9 +131,9 @@ def open_round(
     if not round_.frozen and round_.status == RoundStatus.open:
         previous = latest_updates(session, period.previous())
         present = availability(session, round_, today) if today is not None else None
-        people = {p.id: p for _, _, owners in _deliverables(session, framework.id)
-                  for p, _ in owners}
-        for deliverable, theme, owners in _deliverables(session, framework.id):
+        covered = _deliverables(session, framework.id)
+        people = {p.id: p for _, _, owners in covered for p, _ in owners}
+        for deliverable, theme, owners in covered:
             sros = _sros(owners)
             for sro in sros:
                 person, on_behalf = _answering(present, sro, people, session)
