@@ -31,6 +31,7 @@ from bot.collection.availability import (
     Availability,
     ExtensionView,
     availability,
+    availability_in,
     extensions_of,
 )
 from bot.collection.owned import deliverables_for
@@ -389,8 +390,9 @@ def round_progress(session: Session, period: Period, *, email_enabled: bool = Fa
     """The whole round by theme, for governance leads (a fixed number of queries); SROs
     reached by email are marked so (``email_enabled``: this deployment sends email)."""
     view = load_round_status(session, period)
-    round_ = find_round(session, period, framework_id=view.framework_id) if view.opened else None
-    present = availability(session, round_, today) if round_ is not None and today else None
+    present = (availability_in(session, framework_id=view.framework_id, period=period,
+                               deadline=view.deadline, today=today)
+               if view.opened and today else None)
     return progress_of(view, email_enabled=email_enabled, present=present)
 
 
