@@ -25,8 +25,17 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from bot.calendar.periods import Period
 from bot.framework.absences import AbsenceView, absences_between
-from storage.models import DeadlineExtension, Deliverable, DeliverableOwner, Person, Role, Round
+from storage.models import (
+    DeadlineExtension,
+    Deliverable,
+    DeliverableOwner,
+    PeriodRecord,
+    Person,
+    Role,
+    Round,
+)
 
 
 @dataclass(frozen=True)
@@ -103,18 +112,37 @@ class Availability:
 
 
 def availability(session: Session, round_: Round, today: date) -> Availability:
-    """What a round's steps need to know about absences and extensions (three small queries).
+    """What a round's steps need to know about absences and extensions (two small queries).
     Absences from the round's opening on are read (and a fortnight before today, so a return
     after a long weekend is known)."""
-    deadline = round_.deadline or today
     opened = round_.opened_at.date() if round_.opened_at else today
+    return _availability(session, today=today, deadline=round_.deadline or today,
+                         since=opened, extensions=select(DeadlineExtension).where(
+                             DeadlineExtension.round_id == round_.id))
+
+
+def availability_in(
+    session: Session, *, framework_id: int, period: Period, deadline: date | None, today: date,
+) -> Availability:
+    """``availability`` for the framework's round of ``period`` without loading the round
+    first (the status pages count their queries): two small queries."""
+    extensions = (select(DeadlineExtension)
+                  .join(Round, Round.id == DeadlineExtension.round_id)
+                  .join(PeriodRecord, PeriodRecord.id == Round.period_id)
+                  .where(Round.framework_id == framework_id, PeriodRecord.fy == period.fy,
+                         PeriodRecord.quarter == period.quarter))
+    return _availability(session, today=today, deadline=deadline or today,
+                         since=min(period.end, today), extensions=extensions)
+
+
+def _availability(session: Session, *, today: date, deadline: date, since: date,
+                  extensions: Any) -> Availability:
     by_person: dict[int, list[AbsenceView]] = {}
-    for absence in absences_between(session, min(opened, today - timedelta(days=14))):
+    for absence in absences_between(session, min(since, today - timedelta(days=14))):
         by_person.setdefault(absence.person_id, []).append(absence)
     people: dict[int, date] = {}
     deliverables: dict[int, date] = {}
-    for extension in session.exec(select(DeadlineExtension).where(
-            DeadlineExtension.round_id == round_.id)).all():
+    for extension in session.exec(extensions).all():
         if extension.person_id is not None:
             people[extension.person_id] = extension.until
         if extension.deliverable_id is not None:

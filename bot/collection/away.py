@@ -14,13 +14,23 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.calendar.periods import Period
+from bot.calendar.periods import Period, PeriodError
 from bot.calendar.round_calendar import RoundCalendar
 from bot.collection.availability import ExtensionView
 from bot.collection.away_chase import chase_in_session
-from bot.collection.away_text import EXAMPLE, AwayTextError, is_away_message, parse_away
-from bot.collection.extensions import extend_deadline
+from bot.collection.away_text import (
+    EXAMPLE,
+    AwayText,
+    AwayTextError,
+    is_away_message,
+    is_extend_message,
+    parse_away,
+    parse_extend,
+)
+from bot.collection.dates import parse_date
+from bot.collection.extensions import ExtensionError, extend_deadline
 from bot.collection.rounds import RoundError, find_round
+from bot.collection.status import state_in_focus
 from bot.framework.absences import (
     AbsenceError,
     AbsenceView,
@@ -37,7 +47,7 @@ from bot.messaging.inbound import claim, release
 from bot.messaging.outbox import record_message
 from bot.words import day
 from storage.db import session_scope
-from storage.models import RoundStatus
+from storage.models import Person, RoundStatus
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -178,6 +188,72 @@ def away_by_message(
         asked = parse_away(text, ctx.today())
     except AwayTextError as error:
         return _once(ctx, key, AwayReply(False, str(error)))
+    return _record_asked(ctx, user=user, asked=asked, key=key, source=source, lead=lead,
+                         by_name=True)
+
+
+def extend_by_message(
+    ctx: AppContext, *, user: str, text: str, key: str, lead: bool | None = None,
+) -> AwayReply | None:
+    """``extend [PERIOD] WHO to DATE`` from a governance lead (``bot.collection.away_text``):
+    a later deadline for a person or a deliverable; None for a delivery handled before."""
+    if not (lead if lead is not None else is_governance_lead(ctx, user)):
+        return _once(ctx, key, AwayReply(False, "Only a governance lead may extend a deadline."))
+    try:
+        asked = parse_extend(text, ctx.today())
+        period = Period.parse(asked.period) if asked.period else _collecting(ctx)
+    except (AwayTextError, PeriodError) as error:
+        return _once(ctx, key, AwayReply(False, str(error)))
+    with session_scope(ctx.engine, write=True) as session:
+        if not claim(session, key):
+            return None
+    try:
+        given = extend(ctx, period=period, target=asked.who, until=asked.until, by=user)
+    except ExtensionError as error:
+        release(ctx.engine, key)
+        return AwayReply(False, str(error))
+    except Exception:
+        release(ctx.engine, key)
+        raise
+    return AwayReply(True, f"{period.label}: {given.who} now has until {day(given.until)}. "
+                           "Their reminders and escalation follow the new date.")
+
+
+def _collecting(ctx: AppContext) -> Period:
+    """The period whose round people are asked about now (``state_in_focus``)."""
+    with session_scope(ctx.engine) as session:
+        state = state_in_focus(session, ctx.today())
+    if state is None:
+        raise AwayTextError("No framework has been imported yet.")
+    return state.period
+
+
+def away_by_form(
+    ctx: AppContext, *, user: str, person_slack_id: str | None, cover_slack_id: str | None,
+    starts: date | str, ends: date | str, note: str, key: str,
+) -> AwayReply | None:
+    """The Slack absence form: who is away and who covers are Slack users (``person`` None:
+    ``user`` themselves); otherwise as ``away_by_message``."""
+    with session_scope(ctx.engine) as session:
+        keys = {slack_id: (found.key if (found := person_for_slack_id(session, slack_id))
+                           else None)
+                for slack_id in (person_slack_id, cover_slack_id) if slack_id}
+    if None in keys.values():
+        return _once(ctx, key, AwayReply(
+            False, "The person you chose is not in the framework (or not yet known to "
+                   "Ragtime by their Slack account); ask a governance lead to add them."))
+    if person_slack_id == user:
+        person_slack_id = None
+    asked = AwayText(starts=_day(starts), ends=_day(ends),
+                     cover=keys.get(cover_slack_id or ""), note=note,
+                     person=keys.get(person_slack_id or ""))
+    return _record_asked(ctx, user=user, asked=asked, key=key, source="slack", lead=None)
+
+
+def _record_asked(
+    ctx: AppContext, *, user: str, asked: AwayText, key: str, source: str, lead: bool | None,
+    by_name: bool = False,
+) -> AwayReply | None:
     if asked.person and not (lead if lead is not None else is_governance_lead(ctx, user)):
         return _once(ctx, key, AwayReply(
             False, "Only a governance lead may record someone else's absence; ask one, or "
@@ -199,7 +275,7 @@ def away_by_message(
         recorded = record_away(ctx, person=asked.person or whom or "", starts=asked.starts
                                or ctx.today(), ends=asked.ends or ctx.today(),
                                cover=asked.cover, note=asked.note, by=user, source=source,
-                               by_name=True)
+                               by_name=by_name)
     except AbsenceError as error:
         release(ctx.engine, key)  # so the same message corrected and sent again is read
         return AwayReply(False, str(error))
@@ -216,11 +292,46 @@ def away_by_message(
                            "To undo it: `away cancel`.")
 
 
+def away_by_link(
+    ctx: AppContext, *, person_id: int, starts: str, ends: str, cover: str = "",
+    note: str = "",
+) -> AwayReply:
+    """The web form's absence section: ``person_id`` comes from the signed link (the only
+    identity there); dates as people type them (``4/8/2025``, ``4 Aug 2025``, ``2025-08-04``);
+    the cover by name, email or framework id."""
+    first, last = parse_date(starts or ""), parse_date(ends or "")
+    if first is None or last is None:
+        which = "first" if first is None else "last"
+        return AwayReply(False, f"Enter the {which} day away as a date, e.g. 4/8/2025.")
+    with session_scope(ctx.engine) as session:
+        person = session.get(Person, person_id)
+        key = person.key if person is not None else ""
+    try:
+        recorded = record_away(ctx, person=key, starts=first, ends=last,
+                               cover=cover.strip() or None, note=note, by=f"person:{person_id}",
+                               source="web", by_name=True)
+    except AbsenceError as error:
+        return AwayReply(False, str(error))
+    absence = recorded.absence
+    cover_line = (f" {absence.cover_name} is asked for your updates meanwhile."
+                  if absence.cover_name else
+                  f" Your prompt waits until your first working day back, {day(absence.back_on)}.")
+    return AwayReply(True, f"Recorded: you are {absence.describe()}. Ragtime will not chase you "
+                           f"meanwhile.{cover_line}")
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _once(ctx: AppContext, key: str, reply: AwayReply) -> AwayReply | None:
     """``reply`` the first time this delivery is seen; None for a retry."""
     with session_scope(ctx.engine, write=True) as session:
         return reply if claim(session, key) else None
 
 
-__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_message", "cancel_away",
-           "extend", "is_away_message", "list_away", "record_away"]
+__all__ = ["AbsenceError", "AwayRecorded", "AwayReply", "away_by_form", "away_by_link",
+           "away_by_message",
+           "cancel_away",
+           "extend", "extend_by_message", "is_away_message", "is_extend_message", "list_away",
+           "record_away"]

@@ -50,6 +50,12 @@ _ISO = re.compile(r"^(?:from\s+)?(?P<a>\d{4}-\d{2}-\d{2})\s*(?:–|—|\bto\b|\b
                   r"(?P<b>\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
 
 
+_EXTEND = re.compile(
+    r"^\s*extend\s+(?:(?P<period>(?:q[1-4]\s+)?\d{4}\s*[/-]\s*\d{2}(?:\s*[-\s]\s*q[1-4])?)\s+)?"
+    r"(?P<who>.+?)\s+(?:to|until|till)\s+(?P<day>.+?)\s*[.]?\s*$", re.IGNORECASE)
+EXTEND_EXAMPLE = "extend 2024/25 Q3 Paul Sheldon to 24 Jan 2025"
+
+
 class AwayTextError(ValueError):
     """The message reads as an absence but something in it cannot be understood."""
 
@@ -64,6 +70,46 @@ class AwayText:
     note: str = ""
     person: str | None = None  # ``for …``: someone else (governance leads only)
     cancel: bool = False
+
+
+@dataclass(frozen=True)
+class ExtendText:
+    """What an ``extend …`` message asks for (governance leads): ``period`` None is the round
+    being collected now."""
+
+    who: str
+    until: date
+    period: str | None = None
+
+
+def is_extend_message(text: str) -> bool:
+    return bool(re.match(r"^\s*extend\b", text or "", re.IGNORECASE))
+
+
+def parse_extend(text: str, today: date) -> ExtendText:
+    """``extend [PERIOD] PERSON-OR-DELIVERABLE to DATE``; ``AwayTextError`` says what is wrong."""
+    found = _EXTEND.match(" ".join((text or "").split()))
+    if found is None:
+        raise AwayTextError(f"Write it like `{EXTEND_EXAMPLE}` (the period may be left out).")
+    return ExtendText(who=found["who"].strip(" ,"), until=parse_day(found["day"], today),
+                      period=found["period"])
+
+
+def parse_day(text: str, today: date) -> date:
+    """One date as people write it: ``24 Jan 2025``, ``24 Jan`` (the next one), ``24/1/2025``,
+    ``2025-01-24``."""
+    cleaned = text.strip(" .,")
+    if match := re.match(r"^\d{4}-\d{2}-\d{2}$", cleaned):
+        try:
+            return date.fromisoformat(match.group(0))
+        except ValueError:
+            raise AwayTextError(f"'{cleaned}' is not a date.") from None
+    if re.match(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$", cleaned):
+        day_, month, year = _numeric(cleaned)
+        return _on(day_, month, year, today)
+    if match := _ONE_DAY.match(cleaned):
+        return _on(int(match["ad"]), _month(match["am"]), _year(match["ay"]), today)
+    raise AwayTextError(f"I could not read the date '{cleaned}'; write it like 24 Jan 2025.")
 
 
 def is_away_message(text: str) -> bool:

@@ -66,7 +66,7 @@ def extend_deadline(
 def _target(session: Session, text: str, framework_id: int
             ) -> tuple[Person | None, Deliverable | None]:
     try:
-        return find_person(session, text), None
+        return find_person(session, text, by_name=True), None
     except AbsenceError:
         pass
     wanted = " ".join(text.split()).lower()

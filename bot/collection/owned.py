@@ -16,8 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
 from bot.collection.updates import latest_updates
-from bot.framework.absences import covered_by
-from storage.models import Deliverable, DeliverableOwner, Person, Rag, Role, Theme
+from storage.models import Absence, Deliverable, DeliverableOwner, Person, Rag, Role, Theme
 
 
 @dataclass(frozen=True)
@@ -51,18 +50,20 @@ def deliverables_for(
     outstanding). With ``on``, also those of SROs they cover that day (``on_behalf_of``)."""
     if person_id is not None:
         who = DeliverableOwner.person_id == person_id
-        actors = [person_id]
+        covering = Absence.cover_id == person_id
     elif slack_id:
         who = Person.slack_id == slack_id
-        actors = list(session.exec(select(Person.id).where(Person.slack_id == slack_id)).all())
+        covering = col(Absence.cover_id).in_(select(Person.id).where(Person.slack_id == slack_id))
     else:
         return []
     rows = list(session.exec(_owned(who)).all())
+    own = {row[0].id for row in rows}
     covered: dict[int, str] = {}  # absent SRO's person id -> name
-    if on is not None:
-        for actor in actors:
-            covered.update({absence.person_id: absence.person_name
-                            for absence in covered_by(session, actor or 0, on)})
+    if on is not None:  # one query: whom they cover that day
+        covered = dict(session.exec(
+            select(Absence.person_id, Person.name).join(Person, Person.id == Absence.person_id)
+            .where(covering, col(Absence.cancelled_at).is_(None), Absence.starts <= on,
+                   Absence.ends >= on)).all())
     theirs: dict[int, str] = {}
     if covered:
         for deliverable, theme, _role, sro_id in session.exec(_owned(
@@ -76,7 +77,6 @@ def deliverables_for(
         seen.setdefault(deliverable.id, (deliverable, theme))
         if roles.get(deliverable.id) != Role.sro:
             roles[deliverable.id] = Role(role)
-    own = {row[0].id for row in rows if row[3] in actors}
     latest = {}
     if period is not None and seen:
         latest = latest_updates(session, period, deliverable_ids=list(seen))

@@ -31,6 +31,7 @@ from bot.collection.availability import (
     Availability,
     ExtensionView,
     availability,
+    availability_in,
     extensions_of,
 )
 from bot.collection.owned import deliverables_for
@@ -49,7 +50,7 @@ from bot.collection.values import Target, day
 from bot.framework.absences import AbsenceView, absences_between
 from bot.framework.choice import choose_framework
 from bot.framework.lifecycle import closure_of, state_of
-from bot.framework.people import reach_of
+from bot.framework.people import person_for_slack_id, reach_of
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
@@ -130,6 +131,7 @@ class HomePage:
     # Which framework, when several are in focus (a strategy closing beside the next one);
     # "" when there is only one, so nothing needs saying.
     framework: str = ""
+    absence: AbsenceView | None = None  # the viewer's own current or next absence
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,18 @@ def home_pages(ctx: AppContext, user: str) -> list[HomePage]:
                 risk_progress=(risk_progress(session, period, framework_id)
                                if lead else None),
                 framework=name if len(focus) > 1 else "",
+                absence=_own_absence(session, user, ctx.today()),
             ))
     return pages or others[:1] or [HomePage(state=None)]
+
+
+def _own_absence(session: Session, user: str, today: date) -> AbsenceView | None:
+    """``user``'s current or next absence, if any."""
+    person = person_for_slack_id(session, user)
+    if person is None:
+        return None
+    found = absences_between(session, today, person_ids=[person.id or 0])
+    return found[0] if found else None
 
 
 def status_for(ctx: AppContext, user: str, asked: Period | None = None) -> StatusReport:
@@ -453,8 +465,9 @@ def round_progress(session: Session, period: Period, *, email_enabled: bool = Fa
     """The whole round by theme, for governance leads (a fixed number of queries); SROs
     reached by email are marked so (``email_enabled``: this deployment sends email)."""
     view = load_round_status(session, period, framework_id=framework_id)
-    round_ = find_round(session, period, framework_id=view.framework_id) if view.opened else None
-    present = availability(session, round_, today) if round_ is not None and today else None
+    present = (availability_in(session, framework_id=view.framework_id, period=period,
+                               deadline=view.deadline, today=today)
+               if view.opened and today else None)
     return progress_of(view, email_enabled=email_enabled, present=present)
 
 

@@ -91,7 +91,8 @@ def _reminder(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[str,
     return "reminder", {
         "person_name": payload["person_name"], "period": payload["period"],
         "deadline": payload.get("deadline"), "deliverables": list(payload["deliverables"]),
-        "final": payload.get("stage") == "deadline-day", "link": _link(ctx, message) or "",
+        "final": str(payload.get("stage") or "").startswith("deadline-day"),
+        "link": _link(ctx, message) or "", "on_behalf_of": payload.get("on_behalf_of") or "",
     }
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 
+from bot.collection.away_signal import looks_away
 from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
 from bot.messaging.inbox_writer import group_receive
 from handlers.slack.answer import answer_privately
@@ -116,7 +117,11 @@ def _event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
 
 
 def _worth_doing(event: dict[str, Any]) -> bool:
-    """An event a listener acts on: a person's DM to the app, or their Home tab opened."""
+    """An event a listener acts on: a person's DM to the app, their Home tab opened, or their
+    status changed to one that says they are away (any other profile change is dropped)."""
+    if event.get("type") == "user_change":
+        profile = (event.get("user") or {}).get("profile") or {}
+        return looks_away(profile.get("status_emoji"), profile.get("status_text"))
     if event.get("type") == "app_home_opened":
         return event.get("tab", "home") == "home" and bool(event.get("user"))
     if event.get("type") == "message":

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.calendar.periods import Period
+from bot.collection.away_signal import AWAY_QUESTION
 from bot.collection.cards import prompt_card
 from bot.collection.followups import FOLLOW_UP
 from bot.collection.status import OutstandingItem, OutstandingTheme, away_label
@@ -34,6 +35,7 @@ from bot.collection.values import Target
 from bot.messaging.outbox import Sender
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.reports.decisions import CHANGES_REQUESTED
+from handlers.slack.blocks.away import status_question
 from handlers.slack.blocks.prompt import (
     Notice,
     ReminderItem,
@@ -247,6 +249,11 @@ def _to_or_governance(ctx: SlackContext, payload: dict[str, Any]) -> list[str]:
     return governance_recipients(ctx)
 
 
+def render_away_question(ctx: SlackContext, message: RecordedMessage) -> list[Outgoing]:
+    return [Outgoing.of(message.payload["to"], status_question(message.payload))]
+
+
+register_renderer(AWAY_QUESTION, render_away_question)
 register_renderer("prompt", render_prompt)
 register_renderer("reminder", render_reminder)
 register_renderer("escalation", render_escalation)

@@ -74,6 +74,7 @@ class Element(_Shape):
     selected_option: Option | None = None
     selected_options: list[Option] | None = None
     selected_date: Text = None
+    selected_user: Text = None  # users_select (the absence form)
 
 
 class State(_Shape):
@@ -217,13 +218,32 @@ class HomeOpenedEvent(_Shape):
     team: Text = None
 
 
+class Profile(_Shape):
+    status_text: Text = None
+    status_emoji: Text = None
+    status_expiration: int | None = None
+
+
+class ChangedUser(_Shape):
+    id: str
+    profile: Profile | None = None
+
+
+class UserChangeEvent(_Shape):
+    """``user_change``: someone's profile (their status, for ``bot.collection.away_signal``)."""
+
+    type: Literal["user_change"]
+    user: ChangedUser
+
+
 SURFACES: dict[str, type[Payload]] = {
     "block_actions": BlockActions,
     "view_submission": ViewSubmission,
     "view_closed": ViewSubmission,
     "event_callback": EventCallback,
 }
-EVENTS: dict[str, type[_Shape]] = {"message": MessageEvent, "app_home_opened": HomeOpenedEvent}
+EVENTS: dict[str, type[_Shape]] = {"message": MessageEvent, "app_home_opened": HomeOpenedEvent,
+                                   "user_change": UserChangeEvent}
 
 
 def shape_problem(body: object) -> str | None:

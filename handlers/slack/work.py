@@ -14,9 +14,11 @@ from handlers.slack.actions.outcome_button import FILL_OUTCOME_FORM, fill_outcom
 from handlers.slack.actions.risk_buttons import FILL_RISK_FORM, fill_risk_form
 from handlers.slack.actions.update_button import FILL_FORM, fill_update_form
 from handlers.slack.context import SlackContext
+from handlers.slack.views.away_form import AWAY_FORM, record_away_form
 
 WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
     FILL_FORM: fill_update_form,
     FILL_RISK_FORM: fill_risk_form,
     FILL_OUTCOME_FORM: fill_outcome_form,
+    AWAY_FORM: record_away_form,
 }

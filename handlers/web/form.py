@@ -15,11 +15,13 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from bot.collection.away import away_by_link
 from bot.collection.links import LinkAccess, form_nonce, form_token, read_link
 from bot.collection.personal_form import Sheet, SheetItem, SheetResult, sheet_for, submit_sheet
 from bot.collection.risk_flows import risks_of_person
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX
 from bot.context import AppContext
+from bot.framework.absences import NOTE_LIMIT as NOTE_MAX
 from bot.words import RAG_MEANINGS, RAG_WORDS, day, rag_word
 from handlers.web.fields import (
     entered_values,
@@ -89,6 +91,31 @@ def form_blueprint(ctx: AppContext) -> Blueprint:
                                    rag_word=rag_word)
         return _with_errors(ctx, result, request.form, posted_token or "")
 
+    @blueprint.post("/form/<token>/away")
+    def away(token: str) -> Any:
+        """The page's absence section: the link's person is away, perhaps with a cover."""
+        request.max_content_length = MAX_FORM_BYTES
+        check = read_link(ctx, token)
+        if check.access is None:
+            return _refused(check.refused or "tampered", check.message)
+        posted_token = request.form.get("form_token")
+        if form_nonce(ctx, token, posted_token) is None:
+            return render_template("web/refused.html", title="Open your link again",
+                                   message=STALE), 400
+        entered = {name: request.form.get(name, "")[:NOTE_MAX]
+                   for name in ("away_from", "away_to", "away_cover", "away_note")}
+        said = away_by_link(ctx, person_id=check.access.person_id,
+                            starts=entered["away_from"], ends=entered["away_to"],
+                            cover=entered["away_cover"], note=entered["away_note"])
+        if said.ok:
+            return render_template("web/refused.html", title="Absence recorded",
+                                   message=said.text)
+        sheet = sheet_for(ctx, check.access)
+        views = [ItemView(item, shown_values(item.facts) if item.facts else {}, {}, None)
+                 for item in sheet.items]
+        return _page(ctx, sheet, views, posted_token or "", summary=[("away_from", said.text)],
+                     away=entered, away_error=said.text)
+
     add_risk_routes(blueprint, ctx, _refused)
     add_outcome_routes(blueprint, ctx)
     return blueprint
@@ -116,7 +143,8 @@ def _with_errors(ctx: AppContext, result: SheetResult, form: Mapping[str, str], 
 
 
 def _page(ctx: AppContext, sheet: Sheet, views: list[ItemView], token: str, *,
-          summary: list[tuple[str, str]] | None = None) -> Any:
+          summary: list[tuple[str, str]] | None = None, away: Mapping[str, str] | None = None,
+          away_error: str | None = None) -> Any:
     access: LinkAccess = sheet.access
     title = f"Your update for {access.period.label}"
     risks = risks_of_person(ctx, person_id=access.person_id, period=access.period,
@@ -126,7 +154,8 @@ def _page(ctx: AppContext, sheet: Sheet, views: list[ItemView], token: str, *,
         risks=risks, link=request.path.rstrip("/"),
         title=("Error: " if summary else "") + title, heading=title, day=day,
         rag_word=rag_word, rag_choices=RAG_CHOICES, rag_words=RAG_WORDS,
-        rag_meanings=RAG_MEANINGS, narrative_max=NARRATIVE_MAX, text_max=TEXT_MAX)
+        rag_meanings=RAG_MEANINGS, narrative_max=NARRATIVE_MAX, text_max=TEXT_MAX,
+        away=away or {}, away_error=away_error, note_max=NOTE_MAX)
 
 
 def _refused(reason: str, message: str) -> Any:

@@ -16,6 +16,7 @@ holidays), on SQLite and PostgreSQL:
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from apscheduler.executors.debug import DebugExecutor
+from docx import Document
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -188,6 +190,11 @@ def test_a_quarter_with_absences_cover_and_an_extension(bot, fake_slack):  # noq
     text = markdown.data.decode()
     assert "*Submitted by Sarah Willis (cover).*" in text
     assert "No update received yet: deadline extended to 24 January 2025." in text
+    word = next(f for f in fake_slack.uploaded_files() if f.filename.endswith(".docx"))
+    cells = "\n".join(cell.text for table in Document(io.BytesIO(word.data)).tables
+                      for row in table.rows for cell in row.cells)
+    assert "Submitted by Sarah Willis (cover)." in cells
+    assert cells.count("deadline extended to 24 January 2025") == 3  # Paul's three
 
 
 def time_machine_at(day: date) -> time_machine.travel:

@@ -21,7 +21,7 @@ def test_manifest_declares_commands_events_and_least_scopes():
         "chat:write", "im:write", "im:history", "commands", "users:read", "users:read.email",
         "files:write", "files:read"])
     assert sorted(settings["event_subscriptions"]["bot_events"]) == [
-        "app_home_opened", "message.im"]
+        "app_home_opened", "message.im", "user_change"]
     assert settings["interactivity"]["is_enabled"] is True
     assert features["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": True,
                                     "messages_tab_read_only_enabled": False}

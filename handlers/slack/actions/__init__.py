@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.slack.actions.away_button import open_away_form
 from handlers.slack.actions.open_round import open_round_clicked
 from handlers.slack.actions.outcome_button import open_outcome_form
 from handlers.slack.actions.report_decisions import approve, open_changes_modal, reopen
 from handlers.slack.actions.risk_buttons import no_change_clicked, open_risk_form
 from handlers.slack.actions.update_button import open_update_form
+from handlers.slack.blocks.away import AWAY_OPEN
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE_ACTIONS
 from handlers.slack.blocks.outcome import OPEN_OUTCOME
 from handlers.slack.blocks.report import APPROVE, REOPEN, REQUEST_CHANGES
@@ -27,6 +29,7 @@ def register(app: App, ctx: AppContext) -> None:
     app.action(OPEN_RISK_ACTIONS)(open_risk_form)
     app.action(RISK_NO_CHANGE)(no_change_clicked)
     app.action(OPEN_OUTCOME)(open_outcome_form)
+    app.action(AWAY_OPEN)(open_away_form)
     leads = [leads_only(REPORT_REFUSAL)]
     app.action(APPROVE, middleware=leads)(approve)
     app.action(REQUEST_CHANGES, middleware=leads)(open_changes_modal)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.collection.status import HomePage
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.away import away_button, own_absence
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE, open_round_value, update_button_value
 from handlers.slack.blocks.prompt import outstanding_sections
 from handlers.slack.blocks.risk import OPEN_RISK, risk_value
@@ -27,13 +28,15 @@ def home_view(pages: HomePage | Sequence[HomePage]) -> dict[str, Any]:
         return mrkdwn.home(blocks)
     several = len(pages) > 1
     owns_nothing = not any(page.items for page in pages)
-    room = (mrkdwn.VIEW_BLOCKS_MAX - 2) // len(pages)
+    room = (mrkdwn.VIEW_BLOCKS_MAX - 3) // len(pages)  # the header, a note, the absence block
     for page in pages:
         blocks += fit(_page_blocks(page, mine=not (several and owns_nothing)), room,
                       "…and more: see `/report-status`.")
     if several and owns_nothing:  # said once, not under every framework
         blocks.append(mrkdwn.section(ABOUT + "\n\nYou are not an SRO or delegate of any "
                                      "deliverable."))
+    absence = pages[0].absence  # the viewer's own, whichever framework
+    blocks.append(own_absence(absence) if absence else away_button())
     return mrkdwn.home(fit(blocks, mrkdwn.VIEW_BLOCKS_MAX))
 
 

@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.collection.away import away_by_message, is_away_message
+from bot.collection.away import (
+    away_by_message,
+    extend_by_message,
+    is_away_message,
+    is_extend_message,
+)
 from bot.collection.risk_flows import submit_risk_reply
 from bot.collection.submissions import DirectMessage, ReplyAnswer, submit_reply
 from bot.collection.values import Draft
@@ -50,8 +55,10 @@ def on_message(body: dict[str, Any], event: dict[str, Any], ctx: SlackContext) -
                             ts=event.get("ts"), thread_ts=event.get("thread_ts"),
                             text=event.get("text") or "", written_at=written_at(event.get("ts")))
 
-    if not message.in_thread and is_away_message(message.text):
-        away = away_by_message(ctx, user=message.user, text=message.text, key=message.key)
+    if not message.in_thread and (is_away_message(message.text)
+                                  or is_extend_message(message.text)):
+        command = extend_by_message if is_extend_message(message.text) else away_by_message
+        away = command(ctx, user=message.user, text=message.text, key=message.key)
         if away is not None:  # None: a retry of a message already answered
             reply = away_reply(away.ok, away.text)
             ctx.gateway.post_message(message.channel, reply.text, reply.blocks)

@@ -134,3 +134,23 @@ def test_a_refused_link_reads_clearly_in_the_browser(web_sqlite: WebWorld, brows
     assert browser.find_elements(By.TAG_NAME, "form") == []
     _no_serious_violations(browser)
     _shot(browser, "5-refused-link")
+
+
+def test_recording_an_absence_from_the_page(web_sqlite: WebWorld, browser: WebDriver):
+    web = web_sqlite
+    browser.get(web.link("rarnold"))
+    section = browser.find_element(By.CSS_SELECTOR, "section.away")
+    assert "Going to be away?" in section.text
+    browser.find_element(By.ID, "away_from").send_keys("14/10/2024")
+    browser.find_element(By.ID, "away_to").send_keys("25/10/2024")
+    browser.find_element(By.ID, "away_cover").send_keys("Owen Side")
+    browser.find_element(By.ID, "away_note").send_keys("Annual leave")
+    _no_serious_violations(browser)
+    _shot(browser, "5-away-section")
+    section.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    WebDriverWait(browser, 10).until(lambda driver: driver.title.startswith("Absence recorded"))
+    assert ("Recorded: you are away Mon 14 Oct 2024 – Fri 25 Oct 2024, covered by Owen Side."
+            in browser.find_element(By.TAG_NAME, "main").text)
+    _no_serious_violations(browser)
+    _shot(browser, "6-away-recorded")

@@ -10,12 +10,14 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from bot.collection.away import list_away
 from bot.collection.away_chase import chase_in_session
 from bot.collection.extensions import ExtensionError, extend_deadline
 from bot.collection.reminders import record_escalation, record_reminders
 from bot.collection.rounds import find_round, open_round
 from bot.collection.status import round_status_report
 from bot.collection.updates import NotPermitted, submit_update
+from bot.context import AppContext
 from bot.framework.absences import (
     AbsenceError,
     absences_between,
@@ -27,9 +29,18 @@ from bot.framework.absences import (
 from bot.framework.people import Channels
 from bot.framework.permissions import may_submit
 from bot.reports.build import build_report
+from bot.settings import load_settings
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Rag, Source, Update, UpdateOnBehalf
-from tests.support.collection_world import BHANU, JAMES, OUTSIDER, Q2, SHARON, build_world
+from tests.support.collection_world import (
+    BHANU,
+    DELEGATE,
+    JAMES,
+    OUTSIDER,
+    Q2,
+    SHARON,
+    build_world,
+)
 
 OPENS = date(2024, 9, 23)
 LONDON = ZoneInfo("Europe/London")
@@ -264,3 +275,33 @@ def test_escalation_lists_uncovered_absences_as_a_decision_not_lateness(any_engi
             "(away until Fri 18 Oct 2024, no cover): Slack)") in text
     assert "Sharon Murphy (away until Fri 18 Oct 2024, covered by Owen Side): Slack" in text
     assert report.as_dict()["absences"][0]["person"] == "bchadalavada"
+
+
+def test_a_standing_delegate_still_submits_beside_the_cover(any_engine):
+    world = build_world(any_engine)
+    away(any_engine, "smurphy", date(2024, 9, 20), date(2024, 10, 4), cover="outsider")
+    open_on(any_engine, OPENS)
+    with session_scope(any_engine, write=True) as s:
+        mine = submit_update(s, actor_slack_id=DELEGATE, deliverable_id=world.access_policy,
+                             period=Q2, rag=Rag.green, narrative="Drafted by the delegate.",
+                             source=Source.modal, today=date(2024, 10, 1))
+        theirs = submit_update(s, actor_slack_id=OUTSIDER, deliverable_id=world.access_policy,
+                               period=Q2, rag=Rag.green, narrative="Signed off by the cover.",
+                               source=Source.modal, today=date(2024, 10, 2))
+        ids = (mine.update.id, theirs.update.id)
+    with session_scope(any_engine) as s:
+        behalf = {row.update_id for row in s.exec(select(UpdateOnBehalf)).all()}
+    assert behalf == {ids[1]}  # the delegate's is their own, as before
+
+
+def test_away_list_for_a_round_is_the_absences_from_its_opening_to_its_deadline(any_engine):
+    build_world(any_engine)
+    away(any_engine, "smurphy", date(2024, 10, 7), date(2024, 10, 11), cover="outsider")
+    away(any_engine, "jmullins", date(2024, 9, 2), date(2024, 9, 6))  # before Q2's round
+    away(any_engine, "bchadalavada", date(2024, 10, 14), date(2024, 10, 14))  # deadline day
+    ctx = AppContext(settings=load_settings(), engine=any_engine)
+    # Not opened: the calendar's window, Mon 23 Sep to Mon 14 Oct.
+    assert [a.person_key for a in list_away(ctx, Q2)] == ["smurphy", "bchadalavada"]
+    open_on(any_engine, OPENS)
+    assert [a.as_dict()["cover"] for a in list_away(ctx, Q2)] == ["outsider", None]
+    assert list_away(ctx, Q2.next()) == []

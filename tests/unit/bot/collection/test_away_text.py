@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from bot.collection.away_text import AwayText, AwayTextError, is_away_message, parse_away
+from bot.collection.away_text import (
+    AwayText,
+    AwayTextError,
+    ExtendText,
+    is_away_message,
+    is_extend_message,
+    parse_away,
+    parse_extend,
+)
 
 TODAY = date(2025, 7, 20)
 
@@ -52,3 +60,23 @@ def test_what_cannot_be_read_says_why(text, message):
 def test_other_messages_are_not_absences():
     assert not is_away_message("Green - on track")
     assert not is_away_message("takeaway menu")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("extend 2024/25 Q3 Paul Sheldon to 24 Jan 2025",
+     ExtendText("Paul Sheldon", date(2025, 1, 24), "2024/25 Q3")),
+    ("Extend psheldon until 24/1/2026", ExtendText("psheldon", date(2026, 1, 24))),
+    ("extend GO-3 to 1 Aug", ExtendText("GO-3", date(2025, 8, 1))),
+    ("extend Q3 2024/25 sharon.murphy@example.nhs.uk to 2025-01-31",
+     ExtendText("sharon.murphy@example.nhs.uk", date(2025, 1, 31), "Q3 2024/25")),
+])
+def test_extensions_people_write(text, expected):
+    assert is_extend_message(text)
+    assert parse_extend(text, TODAY) == expected
+
+
+def test_an_extension_that_cannot_be_read_says_how():
+    with pytest.raises(AwayTextError, match="extend 2024/25 Q3 Paul Sheldon to 24 Jan 2025"):
+        parse_extend("extend Paul", TODAY)
+    with pytest.raises(AwayTextError, match="could not read the date 'soonish'"):
+        parse_extend("extend Paul to soonish", TODAY)

@@ -76,3 +76,19 @@ def test_rows_that_cannot_be_an_email_fail_permanently(messenger, message, error
     with pytest.raises(PermanentSendError, match=error):
         messenger[0].send(message)
     assert messenger[1].messages == []
+
+
+def test_a_cover_is_told_whom_they_answer_for(messenger):
+    covered = row(deliverables=[
+        {"deliverable_id": 8, "number": "GC-1", "area": "", "title": "Fix the roof",
+         "theme": "Great Care", "previous_rag": None, "joint_sros": [],
+         "on_behalf_of": "Sharon <Murphy>"}])
+    email = messenger[0].email(covered)
+    assert "covering for Sharon <Murphy> while they are away" in email.text
+    assert "covering for Sharon &lt;Murphy&gt;</strong> while they are away" in email.html
+
+    reminder = messenger[0].email(row("reminder", stage="5-days-before@2025-01-24",
+                                      on_behalf_of="Sharon Murphy"))
+    assert "You are covering for Sharon Murphy while they are away" in reminder.text
+    assert "covering for <strong>Sharon Murphy</strong>" in reminder.html
+    assert "Today" not in reminder.subject
