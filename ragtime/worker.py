@@ -43,6 +43,7 @@ from handlers.slack.deferral import LAST_ATTEMPT, RETRY, SLACK_REQUEST
 from handlers.slack.work import WORK
 from ragtime.app import create_app, start_scheduler_for
 from ragtime.logs import configure_logging
+from storage.faults import StorageFailure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -125,7 +126,11 @@ class Worker:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._pool.shutdown(wait=True)
-        stopped(self.ctx.engine, self.name, now=self.ctx.now())
+        try:
+            stopped(self.ctx.engine, self.name, now=self.ctx.now())
+        except StorageFailure as failure:  # a full disk: its heartbeat simply ages out
+            log.error("worker %s stopped; could not record it: %s", self.name, failure.said)
+            return
         log.info("worker %s stopped", self.name)
 
     def wait(self) -> None:
