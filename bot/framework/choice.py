@@ -31,7 +31,7 @@ def choose_framework(session: Session, name: str | None = None, *,
         running = [f for f in frameworks if f.id in _with_round(session, period)]
         if len(running) == 1:
             return running[0]
-        if running:
+        if running and len(running) < len(frameworks):  # all of them: as below
             listed = ", ".join(f"'{f.name}'" for f in running)
             raise FrameworkChoiceError(
                 f"{len(running)} frameworks report on {period.label} ({listed}); "

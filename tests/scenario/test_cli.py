@@ -159,8 +159,8 @@ def test_compile_post_names_the_framework_when_there_are_several(
     unnamed = ragtime("compile", "2024/25 Q3", "--post", "--format", "md", "--out",
                       str(tmp_path), env=env)
     assert unnamed.returncode == 2 and "Traceback" not in unnamed.stderr
-    assert ("2 frameworks report on 2024/25 Q3 ('Step Up To Great', 'Our Plan'); name one "
-            "with --framework NAME") in " ".join(unnamed.stderr.split())
+    assert ("2 frameworks are loaded ('Step Up To Great', 'Our Plan'); name one with "
+            "--framework NAME") in " ".join(unnamed.stderr.split())
     assert len(fake_slack.calls("chat.postMessage")) == before
 
     posted = ragtime("compile", "2024/25 Q3", "--post", "--framework", "Our Plan",

@@ -137,3 +137,12 @@ def test_outcomes_by_theme_in_every_format_and_no_approval_while_one_is_missing(
     assert framework_state(both) == FrameworkState.closed
     with pytest.raises(OutcomeError, match="closed: its closure report is approved"):
         outcome(both, "GO-4", "stopped", None, "Too late")
+
+    # Reopening the approved report makes the framework closing again: outcomes may change.
+    response = both.served.slack.click(
+        [button("report_reopen", str(final.id), block_id="report_actions")],
+        user_id=LEAD, channel_id=CHANNEL, message_ts=final.ts)
+    assert response.status == 200
+    wait_until(lambda: status_of(both, final) == ReportStatus.draft, what="the reopening")
+    assert framework_state(both) == FrameworkState.closing
+    outcome(both, "GO-4", "stopped", None, "Funding withdrawn")

@@ -115,9 +115,9 @@ def test_two_rounds_run_at_once_without_mixing(in_july: Harness):
     # Both with a round for the same period: ambiguous, so every surface asks.
     open_round_and_prompt(both.ctx, Q4, opened_by=LEAD, framework=THRIVE)
     both.served.settle()
-    with pytest.raises(FrameworkChoiceError, match="2 frameworks report on 2024/25 Q4 "
+    with pytest.raises(FrameworkChoiceError, match="2 frameworks are loaded "
                                                     f"\\('{SUTG}', '{THRIVE}'\\)"):
         round_status_report(both.ctx, Q4)
     asked = compile_command(both, "2024/25 Q4")
-    assert f"2 frameworks report on 2024/25 Q4 ('{SUTG}', '{THRIVE}'); name one with " \
+    assert f"2 frameworks are loaded ('{SUTG}', '{THRIVE}'); name one with " \
            'framework="NAME"' in asked

@@ -48,7 +48,12 @@ def test_the_only_framework_with_a_round_or_updates_in_the_period_is_meant(
         chosen(engine, Q3)  # nobody has anything in Q3: name one
 
 
-def test_several_with_something_in_the_period_ask(engine: Engine, two: dict[str, int]):
+def test_several_with_something_in_the_period_ask(engine: Engine, two: dict[str, int],
+                                                 tmp_path: Path):
+    third = tmp_path / "third.csv"
+    third.write_text(PLAN, encoding="utf-8")
+    with session_scope(engine, write=True) as session:
+        import_framework(session, third, framework_name="Third Plan")  # nothing in Q2
     with session_scope(engine, write=True) as session:
         wards = session.exec(select(Deliverable).where(
             Deliverable.framework_id == two["Our Plan"])).one()
@@ -56,7 +61,8 @@ def test_several_with_something_in_the_period_ask(engine: Engine, two: dict[str,
                            rag=Rag.red, narrative="Behind.", source=Source.imported,
                            submitted_at=datetime(2024, 10, 1, tzinfo=UTC)))
     with pytest.raises(FrameworkChoiceError, match=r"2 frameworks report on 2024/25 Q2 "
-                                                   r"\('Step Up To Great', 'Our Plan'\)"):
+                                                   r"\('Step Up To Great', 'Our Plan'\); "
+                                                   r"name one with --framework NAME"):
         chosen(engine, Q2)
     with session_scope(engine) as session:  # a name always decides
         assert choose_framework(session, "our plan", period=Q2).name == "Our Plan"
