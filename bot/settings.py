@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     def require_form(self) -> tuple[str, str]:
         """The public URL and the secret key the web form's links need; a ``SettingsError``
         naming whichever is missing, or saying why the key is not one made at random
-        (``bot.secret_key``)."""
+        (``bot.setting_checks``)."""
         if not self.public_url:
             raise SettingsError("missing setting: RAGTIME_PUBLIC_URL (the address people open "
                                 "their form links at; see .env.example)")
