@@ -68,10 +68,22 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, alias="RAGTIME_SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=True, alias="RAGTIME_SMTP_STARTTLS")
     smtp_timeout: float = Field(default=30.0, alias="RAGTIME_SMTP_TIMEOUT", gt=0, le=600)
+    # An http:// proxy to reach the mail server through (CONNECT), when it is not reachable
+    # directly; HTTPS_PROXY is not used for SMTP (few proxies allow CONNECT to port 587).
+    smtp_proxy: str | None = Field(default=None, alias="RAGTIME_SMTP_PROXY")
     notify_api_key: SecretStr | None = Field(default=None, alias="RAGTIME_NOTIFY_API_KEY")
     notify_base_url: str = Field(default=NOTIFY_URL,
                                  alias="RAGTIME_NOTIFY_BASE_URL")
     notify_template_id: str | None = Field(default=None, alias="RAGTIME_NOTIFY_TEMPLATE_ID")
+
+    @field_validator("smtp_proxy")
+    @classmethod
+    def _smtp_proxy(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        if not value.strip().startswith("http://"):
+            raise ValueError("must be an http:// proxy URL such as http://proxy.trust.nhs.uk:8080")
+        return value.strip()
 
     @field_validator("slack_api_url")
     @classmethod

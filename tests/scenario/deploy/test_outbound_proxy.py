@@ -1,18 +1,22 @@
 """Behind the trust's outbound proxy (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``, the usual
 variables): the Slack Web API client, Socket Mode's WebSocket and GOV.UK Notify all go through
-it, tested against a small proxy of our own on loopback (``tests.support.connect_proxy``).
-Every fake service here speaks plain HTTP on loopback, so the clients reach the proxy with
-absolute-URI requests (the Web API, Notify) or ``CONNECT`` (the WebSocket, as it would for
-``https://``/``wss://``)."""
+it, and SMTP through the proxy given for it (``RAGTIME_SMTP_PROXY``) only, each tested against
+a small proxy of our own on loopback (``tests.support.connect_proxy``). Every fake service here
+speaks plain HTTP on loopback, so the clients reach the proxy with absolute-URI requests (the
+Web API, Notify) or ``CONNECT`` (the WebSocket and SMTP, as for ``https://``/``wss://``)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from handlers.email.transports import NotifyTransport
+from bot.messaging.channel import TransientSendError
+from bot.settings import load_settings
+from handlers.email.transports import NotifyTransport, SmtpTransport, make_transport
 from handlers.slack.gateway import make_web_client
 from ragtime.app import create_app
 from ragtime.socket_mode import SocketModeServer
@@ -21,9 +25,10 @@ from tests.fakenotify.server import API_KEY, TEMPLATE_ID
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.socket_mode import FakeSocketMode
 from tests.support.connect_proxy import ConnectProxy
+from tests.support.mail import PASSWORD, USERNAME, smtp_server
 from tests.support.served_app import settings_for
 from tests.support.socket_app import TEST_BACKOFF, socket_settings
-from tests.unit.handlers.email.test_transports import email
+from tests.unit.handlers.email.test_transports import SENDER, email
 
 
 @pytest.fixture
@@ -88,3 +93,39 @@ def test_no_proxy_is_honoured(proxy: ConnectProxy, fake_notify: FakeNotify,
     transport.send(email())
 
     assert proxy.seen == [] and len(fake_notify.sent) == 1
+
+
+def test_smtp_goes_through_the_proxy_given_for_it(proxy: ConnectProxy, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch):
+    """RAGTIME_SMTP_PROXY: a CONNECT tunnel, then STARTTLS (the relay's certificate checked
+    end to end) and the login, as without a proxy."""
+    with smtp_server(tmp_path, tls=True) as mailbox:
+        monkeypatch.setenv("SSL_CERT_FILE", str(mailbox.cert))
+        settings = load_settings(
+            email_transport="smtp", smtp_host=mailbox.host, smtp_port=mailbox.port,
+            smtp_username=USERNAME, smtp_password=PASSWORD, email_from=SENDER,
+            smtp_proxy=proxy.url, public_url="https://ragtime.example.nhs.uk",
+            secret_key="Gk2Vn7Qr4Wz9Tb1Lm6Hc3Xp8Sd5Jf0Ya")
+        make_transport(settings).send(email())
+
+    assert proxy.seen == [("CONNECT", f"{mailbox.host}:{mailbox.port}")]
+    assert mailbox.logins == [USERNAME] and len(mailbox.messages) == 1
+
+
+def test_a_proxy_refusing_the_tunnel_is_a_transient_failure(tmp_path: Path):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    transport = SmtpTransport(host="127.0.0.1", port=port, sender=SENDER, starttls=False,
+                              proxy=f"http://127.0.0.1:{port}", timeout=5)
+
+    with pytest.raises(TransientSendError, match="cannot reach the mail server"):
+        transport.send(email())
+
+
+def test_https_proxy_alone_leaves_smtp_direct(proxy: ConnectProxy, tmp_path: Path):
+    with smtp_server(tmp_path) as mailbox:
+        SmtpTransport(host=mailbox.host, port=mailbox.port, sender=SENDER,
+                      starttls=False).send(email())
+
+    assert proxy.seen == [] and len(mailbox.messages) == 1
