@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, alias="RAGTIME_SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=True, alias="RAGTIME_SMTP_STARTTLS")
     smtp_timeout: float = Field(default=30.0, alias="RAGTIME_SMTP_TIMEOUT", gt=0, le=600)
+    # An http:// proxy to reach the mail server through (CONNECT), when it is not reachable
+    # directly; HTTPS_PROXY is not used for SMTP (few proxies allow CONNECT to port 587).
+    smtp_proxy: str | None = Field(default=None, alias="RAGTIME_SMTP_PROXY")
     notify_api_key: SecretStr | None = Field(default=None, alias="RAGTIME_NOTIFY_API_KEY")
     notify_base_url: str = Field(default=NOTIFY_URL,
                                  alias="RAGTIME_NOTIFY_BASE_URL")
@@ -126,6 +129,15 @@ class Settings(BaseSettings):
             raise ValueError(f"must list some of {', '.join(CHANNEL_NAMES)} once each, "
                              "comma-separated, such as slack,teams,email")
         return ",".join(names)
+
+    @field_validator("smtp_proxy")
+    @classmethod
+    def _smtp_proxy(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        if not value.strip().startswith("http://"):
+            raise ValueError("must be an http:// proxy URL such as http://proxy.trust.nhs.uk:8080")
+        return value.strip()
 
     @field_validator("slack_api_url")
     @classmethod
@@ -270,7 +282,7 @@ class Settings(BaseSettings):
     def require_form(self) -> tuple[str, str]:
         """The public URL and the secret key the web form's links need; a ``SettingsError``
         naming whichever is missing, or saying why the key is not one made at random
-        (``bot.secret_key``)."""
+        (``bot.setting_checks``)."""
         if not self.public_url:
             raise SettingsError("missing setting: RAGTIME_PUBLIC_URL (the address people open "
                                 "their form links at; see .env.example)")

@@ -1,5 +1,6 @@
 """``ragtime import`` (a framework) and ``ragtime import-updates`` (past quarters' answers):
-parse, one ``bot`` call, print. Registered on the main app by ``ragtime.cli``."""
+parse, one ``bot`` call, print. Registered on the main app by ``ragtime.cli``; like its
+commands, each imports what it needs when it runs, so ``ragtime --help`` stays fast."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import typer
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
 from ragtime.cli_support import print_text
-from ragtime.wiring import offline_context
 from storage.db import DatabaseError, parse_url, sqlite_file
 
 DryRunFlag = Annotated[bool, typer.Option(
@@ -30,7 +30,10 @@ def register(app: typer.Typer) -> None:
 def _context(*, dry_run: bool, must_exist: bool = False) -> Iterator[AppContext]:
     """The configured database (migrated); for a dry run whose SQLite file is not there yet,
     an empty one in a temporary folder, so nothing is created where the setting points.
-    ``must_exist``: a SQLite file that is not there is reported instead."""
+    ``must_exist``: a SQLite file that is not there is reported instead. (Slack's libraries,
+    which ``ragtime.wiring`` imports, load only when a command runs, as in ``ragtime.cli``.)"""
+    from ragtime.wiring import offline_context
+
     settings = load_settings()
     with tempfile.TemporaryDirectory(prefix="ragtime-dry-run-") as scratch:
         if dry_run and _missing_sqlite(settings):

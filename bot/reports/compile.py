@@ -233,7 +233,8 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
             } for row in theme.rows],
         })
     return {
-        "title": view.title, "organisation": view.organisation,
+        "title": view.title, "running_title": view.running_title,
+        "organisation": view.organisation,
         "framework_name": view.framework_name, "period_label": view.period_label,
         "period_dates": f"{long_date(view.period_start)} – {long_date(view.period_end)}",
         "previous_period_label": view.previous_period_label,

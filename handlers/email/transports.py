@@ -32,6 +32,7 @@ from notifications_python_client.notifications import NotificationsAPIClient
 
 from bot.ports.messages import PermanentSendError, TransientSendError
 from bot.settings import Settings, SettingsError
+from handlers.email.tunnel import TunnelledSMTP
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ def message_id(key: str, sender: str) -> str:
 class SmtpTransport:
     def __init__(self, *, host: str, port: int, sender: str, username: str | None = None,
                  password: str | None = None, starttls: bool = True, timeout: float = 30.0,
-                 tls_context: ssl.SSLContext | None = None) -> None:
+                 tls_context: ssl.SSLContext | None = None, proxy: str | None = None) -> None:
         self.host, self.port, self.sender = host, port, sender
+        self.proxy = proxy  # RAGTIME_SMTP_PROXY: an http:// proxy to tunnel through
         self.username, self.password = username, password
         self.starttls, self.timeout = starttls, timeout
         self.tls_context = tls_context
@@ -115,7 +117,9 @@ class SmtpTransport:
 
     def _connected(self) -> smtplib.SMTP:
         if self._connection is None:
-            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            connection = (TunnelledSMTP(self.host, self.port, proxy_url=self.proxy,
+                                        timeout=self.timeout) if self.proxy
+                          else smtplib.SMTP(self.host, self.port, timeout=self.timeout))
             try:
                 connection.ehlo()
                 if self.starttls:
@@ -217,7 +221,8 @@ def make_transport(settings: Settings) -> Transport:
             username=settings.smtp_username,
             password=(settings.smtp_password.get_secret_value()
                       if settings.smtp_password else None),
-            starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
+            starttls=settings.smtp_starttls, timeout=settings.smtp_timeout,
+            proxy=settings.smtp_proxy)
     if settings.email_transport == "notify":
         assert settings.notify_api_key is not None
         return NotifyTransport(api_key=settings.notify_api_key.get_secret_value(),

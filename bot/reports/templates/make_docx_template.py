@@ -302,11 +302,12 @@ def executive_summary(document) -> None:  # type: ignore[no-untyped-def]
     heading(document, "No update received", 3)
     bullets(document, "chasers", "item in chasers", "{{ item }}",
             "Every deliverable has an update for {{ period_label }}.")
+    heading(document, "RAG ratings by theme", 3)
     document.add_paragraph("{{ chart }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def report_template() -> Document:  # type: ignore[valid-type]
-    document = new_document("{{ title }} · {{ period_label }}")
+    document = new_document("{{ running_title }}")  # the period once (ReportView)
     heading(document, "{{ title }}", 1)
     subtitle(document, "{{ organisation }} · {{ period_label }} ({{ period_dates }})")
     status_line(document)

@@ -341,5 +341,5 @@ def test_a_deliverable_added_later_sends_one_new_email_listing_them_all(
     assert len(mailbox.to(DAVID_EMAIL)) == 1  # nothing new for David
 
     path.write_text(text, encoding="utf-8")  # the new one retired again: no email for that
-    import_file(by_smtp.engine, path)
+    import_file(by_smtp.engine, path, replace=True)  # during an open round: --replace
     assert by_smtp.open_round().prompts_recorded == 0 and len(mailbox.to(PAUL_EMAIL)) == 2

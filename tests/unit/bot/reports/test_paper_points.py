@@ -93,3 +93,12 @@ def test_a_green_rating_without_a_narrative_is_flagged(paper: dict[str, Path]):
 def test_the_word_file_flags_it_too(paper: dict[str, Path]):
     with zipfile.ZipFile(paper["docx"]) as docx:
         assert "No narrative given." in docx.read("word/document.xml").decode()
+
+
+def test_the_word_file_heads_its_chart_and_names_the_period_once(paper: dict[str, Path]):
+    with zipfile.ZipFile(paper["docx"]) as docx:
+        body = docx.read("word/document.xml").decode()
+        header = docx.read("word/header1.xml").decode()
+
+    assert ">RAG ratings by theme<" in body
+    assert f">{TITLE}<" in header and "2024/25 Q2" not in header
