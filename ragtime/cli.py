@@ -269,7 +269,7 @@ def serve(
     from ragtime.supervision import Supervisor
 
     settings = _settings()
-    settings.require_slack(socket=socket)
+    settings.require_channels(socket=socket)
     if settings.form_enabled:
         settings.require_form()
     args = ["--no-scheduler"] if no_scheduler else []
@@ -288,7 +288,7 @@ def worker(
     from ragtime.worker import run_worker
 
     settings = _settings()
-    settings.require_slack(inbound=False)
+    settings.require_channels(inbound=False)
     run_worker(settings, scheduler=not no_scheduler)
 
 

@@ -17,7 +17,7 @@ from bot.context import AppContext
 from handlers.teams.followups import FollowUpSender, TeamsFollowUps
 from handlers.teams.gateway import TeamsGateway
 from handlers.teams.inbound import TEAMS_ACTIVITY
-from handlers.teams.messenger import TeamsMessenger
+from handlers.teams.messenger import GovernanceMessenger, TeamsMessenger
 from handlers.teams.work import MessageHandler, do_activity
 
 
@@ -28,10 +28,12 @@ class TeamsChannel:
     messenger: TeamsMessenger = field(init=False)
     follow_ups: TeamsFollowUps = field(init=False)
     follow_up_sender: FollowUpSender = field(init=False)
+    governance: GovernanceMessenger = field(init=False)
     on_message: MessageHandler | None = None
 
     def __post_init__(self) -> None:
         self.messenger = TeamsMessenger(self.ctx, self.gateway)
+        self.governance = GovernanceMessenger(self.ctx, self.gateway)
         self.follow_ups = TeamsFollowUps(self.ctx, self.gateway)
         self.follow_up_sender = FollowUpSender(self.ctx)
 
