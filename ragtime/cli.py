@@ -40,6 +40,7 @@ from ragtime.cli_support import (
     writable_folder,
 )
 from ragtime.cli_support import period as _period
+from ragtime.cli_teams import teams_app
 
 app = typer.Typer(
     help="Ragtime: run the quarterly RAG progress cycle in Slack and compile the board report.",
@@ -56,6 +57,7 @@ schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
 app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(teams_app, name="teams")
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -366,3 +366,17 @@ class TeamsAccount(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     installed: bool = True  # False once they removed the app (then not reachable)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportFile(SQLModel, table=True):
+    """A compiled report's file kept for download through a signed, expiring link (the paper's
+    files in Teams, where a bot cannot attach files to a channel message without Graph); in the
+    database, so every replica serving HTTP can hand it out."""
+
+    __tablename__ = "report_file"
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="compiled_report.id", index=True)
+    name: str
+    media_type: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    stored_at: datetime = Field(default_factory=utcnow)
