@@ -18,7 +18,14 @@ from bot.ports.reports import PostedMessage, ReportRecord, StatusNote
 from bot.reports.downloads import LINK_DAYS, download_link, keep_files
 from bot.reports.errors import PublishError
 from handlers.teams.cards.build import card_activity
-from handlers.teams.cards.report import files_card, report_card, status_line, summary_text
+from handlers.teams.cards.report import (
+    STATUS_ID,
+    files_card,
+    report_card,
+    status_line,
+    status_text,
+    summary_text,
+)
 from handlers.teams.cards.update import notice_card
 from handlers.teams.gateway import TeamsGateway, Where
 
@@ -59,8 +66,7 @@ class TeamsReportChannel:
         activity = dict(posted.blocks[0])
         attachment = dict(activity["attachments"][0])
         content = dict(attachment["content"])
-        body = [item for item in content.get("body", [])
-                if not str(item.get("text", "")).startswith("Status: ")]
+        body = [item for item in content.get("body", []) if item.get("id") != STATUS_ID]
         body.append(status_line(note).model_dump(by_alias=True, exclude_none=True))
         content["body"] = body
         if note.kind not in ("draft", "upload_failed", "reopened"):
@@ -85,7 +91,7 @@ class TeamsReportChannel:
     def note_in_thread(self, report: ReportRecord, note: StatusNote) -> None:
         if not report.channel:
             return
-        text = status_line(note).text  # type: ignore[attr-defined]
+        text = status_text(note)
         if note.comment:
             text += f": {note.comment}"
         self.gateway.post(self._where(report.channel),

@@ -57,10 +57,22 @@ def report_card(report: ReportRecord, view: ReportView | ClosureView, note_: Sta
     return AdaptiveCard(body=body, actions=actions or None)
 
 
-def status_line(note_: StatusNote) -> CardElement:
+STATUS_ID = "status"
+
+
+def status_text(note_: StatusNote) -> str:
     words = STATUS_WORDS.get(note_.kind, note_.kind)
     by = f" by {note_.by}" if note_.by else ""
-    return note(f"Status: {words}{by}", color="Good" if note_.kind == "approved" else None)
+    return f"Status: {words}{by}"
+
+
+def status_line(note_: StatusNote) -> CardElement:
+    """The summary's status (a name in it is shown as written: a TextRun); found again by its
+    id when the card is redrawn."""
+    line = plain(status_text(note_), weight="Bolder",
+                 color="Good" if note_.kind == "approved" else None)
+    line.id = STATUS_ID
+    return line
 
 
 def files_card(label: str, links: list[tuple[str, str]], *, days: int) -> AdaptiveCard:
