@@ -123,3 +123,47 @@ def test_a_half_set_up_teams_is_one_line(fake_identity, tmp_path: Path, command)
     lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
     assert lines[-1].endswith("missing setting(s): RAGTIME_TEAMS_TENANT_ID (see .env.example: "
                               "'Microsoft Teams')"), result.stderr
+
+
+def test_a_kill_9_right_after_the_200_loses_nothing(fake_identity, fake_connector: FakeConnector,
+                                                    tmp_path: Path):
+    """The activity is in the inbox before the 200: kill -9 the serving process the moment it
+    answers, and a worker started afterwards still does the work."""
+    database = tmp_path / "teams.db"
+    env = teams_env(fake_identity, database)
+    assert ragtime("import", str(EXAMPLE), env=env, cwd=tmp_path).returncode == 0
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "ragtime.cli", "serve", "--host",
+                                "127.0.0.1", "--port", str(port), "--no-worker"], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        health(url, process)
+        fake_connector.add_member(user_id=ALICE.user_id, aad_object_id=ALICE.aad,
+                                  name=ALICE.name, email=ALICE.email)
+        world = TeamsWorld(ctx=None, server=None, worker=None,  # type: ignore[arg-type]
+                           identity=fake_identity, connector=fake_connector)
+        install = world.activity(ALICE, "installationUpdate", action="add")
+        request = urllib.request.Request(
+            f"{url}/api/messages", data=json.dumps(install).encode(), method="POST",
+            headers={"Content-Type": "application/json", "Authorization":
+                     f"Bearer {fake_identity.activity_token(fake_connector.service_url)}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status = response.status
+            process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert status == 200
+    assert fake_connector.sent() == []  # nothing done yet: only acknowledged
+    worker = subprocess.Popen([sys.executable, "-m", "ragtime.cli", "worker", "--no-scheduler"],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        fake_connector.wait_for(lambda fake: fake.sent(ALICE.conversation), timeout=60)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=30)
+    assert "Hello Sharon Murphy." in json.dumps(fake_connector.sent(ALICE.conversation)[0])
