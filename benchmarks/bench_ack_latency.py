@@ -18,6 +18,9 @@ kind of request, and then checks the database: every submission the app accepted
 with an empty ack, a thread reply answered 200) stored exactly once. Targets: p99 within 1.5× the
 floor, every ack under 3 s, nothing lost; the exit status is 1 when one is missed.
 
+``--teams`` times Teams activities instead (``benchmarks.load.teams``): Ragtime serving Teams
+alone against a floor that only verifies the JWT and answers 200.
+
 ``--socket`` runs both servers in Socket Mode instead (``benchmarks.load.socket_mode``): the
 same people send the same requests as envelopes over a fake Socket Mode server, timed from the
 envelope written to its ack read back.
@@ -60,6 +63,7 @@ from benchmarks.load.servers import (
 from benchmarks.load.slack_side import start_slack_side
 from benchmarks.load.socket_mode import SocketSide
 from benchmarks.load.stats import Summary, ms, ratio
+from benchmarks.load.teams import main as teams_bench
 from benchmarks.load.world import World, build_world
 from storage.db import make_engine
 from storage.models import InboxItem, OutboxMessage, Update
@@ -413,10 +417,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path,
                         help="sample Ragtime with py-spy during its run (stacks holding the "
                              "GIL, collapsed text, to this file) and print the top functions")
+    parser.add_argument("--teams", action="store_true",
+                        help="Teams activities against Ragtime on Teams alone and a floor that "
+                             "only verifies the JWT (benchmarks.load.teams)")
     args = parser.parse_args(argv)
     stop_servers_on_sigterm()
     logging.basicConfig(level=logging.WARNING)
     seconds = 10.0 if args.quick else args.seconds
+    if args.teams:
+        return teams_bench(clients=args.clients, seconds=seconds, think=args.think,
+                           database_url=args.database_url, keep=args.keep)
     result = run(clients=args.clients, seconds=seconds, latency=args.latency, think=args.think,
                  per_sro=args.per_sro, compile_every=args.compile_every,
                  database_url=args.database_url, scheduler=not args.no_scheduler, keep=args.keep,

@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 import handlers.slack
-from bot.context import utc_now
+from bot.context import AppContext, utc_now
 from bot.messaging.database_watch import CANNOT_SAVE
 from bot.ports.messages import TransientSendError
 from bot.settings import Settings, SettingsError
@@ -37,7 +37,7 @@ from handlers.slack.shapes import refuse_malformed
 from ragtime.http_server import make_server, serve_http, serve_socket
 from ragtime.logs import configure_logging
 from ragtime.supervision import Watchdog
-from ragtime.wiring import slack_context
+from ragtime.wiring import slack_context, teams_context
 from schedules import start_scheduler
 from storage.faults import StorageFailure
 
@@ -189,7 +189,7 @@ def _tell_user(ctx: SlackContext, body: object, respond: Any, text: str) -> None
         ctx.gateway.post_message(channel, text, thread_ts=thread)
 
 
-def start_scheduler_for(ctx: SlackContext) -> object:
+def start_scheduler_for(ctx: AppContext) -> object:
     """Leader election and, in the leader, the round calendar (``ragtime worker``)."""
     return start_scheduler(ctx, poll_seconds=ctx.settings.leader_poll_seconds)
 
@@ -212,12 +212,17 @@ def run_server(
     work waits too long. SIGTERM stops the server cleanly.
     """
     configure_logging(settings.log_level)
-    app, ctx = create_app(settings, socket=socket)
+    if not settings.slack_enabled and settings.teams_enabled:  # Teams alone: no Slack surfaces
+        if socket:
+            raise SettingsError("--socket is Slack's Socket Mode; this deployment has no Slack")
+        app, ctx = None, teams_context(settings)
+    else:
+        app, ctx = create_app(settings, socket=socket)
     worker = start_worker() if start_worker else None
     watchdog = Watchdog(ctx).start()
     _exit_on_sigterm()
     try:
-        if socket:  # Slack over the socket; /healthz alone on host:port
+        if socket and app is not None:  # Slack over the socket; /healthz alone on host:port
             health = make_server(app, ctx, host, port, threads=2, slack_events=False)
             try:
                 health.start_health_only()

@@ -43,6 +43,7 @@ from ragtime.cli_support import (
     writable_folder,
 )
 from ragtime.cli_support import period as _period
+from ragtime.cli_teams import teams_app
 
 app = typer.Typer(
     help="Ragtime: run the quarterly RAG progress cycle in Slack and compile the board report.",
@@ -64,6 +65,7 @@ register_away(app, round_app)  # ``away …`` and ``round extend`` (ragtime.cli_
 cli_import.register(app)  # import, import-updates
 cli_env.register(app)  # --env-file FILE, before any command
 app.add_typer(framework_app, name="framework")
+app.add_typer(teams_app, name="teams")
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
@@ -263,7 +265,7 @@ def serve(
     from ragtime.supervision import Supervisor
 
     settings = _settings()
-    settings.require_slack(socket=socket)
+    settings.require_channels(socket=socket)
     if settings.form_enabled:
         settings.require_form()
     if settings.email_enabled:
@@ -284,7 +286,7 @@ def worker(
     from ragtime.worker import run_worker
 
     settings = _settings()
-    settings.require_slack(inbound=False)
+    settings.require_channels(inbound=False)
     if settings.form_enabled:
         settings.require_form()  # the links it emails are signed with the key
     if settings.email_enabled:

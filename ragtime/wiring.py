@@ -124,19 +124,20 @@ def routed_messenger(ctx: AppContext, slack: Messenger | None, *,
     by_kind: dict[str, Messenger] = {}
     if teams is not None:
         messengers[TEAMS] = teams.messenger
-        if slack is None:  # Slack's messenger sends it otherwise (and refreshes its Home tab)
+        if slack is None:  # Slack's messenger sends these otherwise
             by_kind[FOLLOW_UP] = teams.follow_up_sender
+            by_kind["notice"] = by_kind["escalation"] = teams.governance
     if ctx.settings.email_enabled:
         messengers[EMAIL] = EmailMessenger(ctx, make_transport(ctx.settings))
     return RoutedMessenger(messengers, by_kind=by_kind)
 
 
-def outbound_context(settings: Settings) -> SlackContext:
-    """For commands that call Slack without serving it (``round open``, ``compile --post``):
-    the bot token is needed, the signing secret is not. They act on an imported framework, so
-    a SQLite file that is not there is reported, never created empty."""
-    settings.require_slack(inbound=False)
-    return slack_context(settings, engine=configured_engine(settings, must_exist=True))
+def outbound_context(settings: Settings) -> AppContext:
+    """For commands that reach people without serving (``round open``, ``compile --post``):
+    Slack's bot token is needed, its signing secret is not; or Teams alone. They act on an
+    imported framework, so a SQLite file that is not there is reported, never created empty."""
+    settings.require_channels(inbound=False)
+    return channel_context(settings, engine=configured_engine(settings, must_exist=True))
 
 
 def offline_context(settings: Settings, *, engine: Engine | None = None,

@@ -43,6 +43,7 @@ from handlers.slack.deferral import LAST_ATTEMPT, RETRY, SLACK_REQUEST
 from handlers.slack.work import WORK
 from ragtime.app import create_app, start_scheduler_for
 from ragtime.logs import configure_logging
+from ragtime.wiring import teams_context
 from storage.faults import StorageFailure
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,8 @@ class Worker:
 def run_worker(settings: Settings, *, scheduler: bool = True) -> None:
     """``ragtime worker``: run until SIGTERM or Ctrl-C."""
     configure_logging(settings.log_level)
-    app, ctx = create_app(settings, role="worker")
+    app, ctx = (create_app(settings, role="worker") if settings.slack_enabled
+                else (None, teams_context(settings)))
     service = start_scheduler_for(ctx) if scheduler else None
     worker = Worker(app, ctx)
     # Before the threads start: a SIGTERM while they start stops the worker cleanly (the

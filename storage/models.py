@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -552,3 +552,17 @@ class DeliverableCarry(SQLModel, table=True):
     carried_from_id: int = Field(foreign_key="deliverable.id", index=True)
     recorded_at: datetime = Field(default_factory=utcnow)
     recorded_by: str = ""
+
+
+class ReportFile(SQLModel, table=True):
+    """A compiled report's file kept for download through a signed, expiring link (the paper's
+    files in Teams, where a bot cannot attach files to a channel message without Graph); in the
+    database, so every replica serving HTTP can hand it out."""
+
+    __tablename__ = "report_file"
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="compiled_report.id", index=True)
+    name: str
+    media_type: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    stored_at: datetime = Field(default_factory=utcnow)

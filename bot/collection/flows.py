@@ -111,7 +111,9 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
     run, not mark everyone missing), and ``bot.settings.SettingsError`` naming the missing email
     setting when an SRO is to be emailed. ``framework`` names it when there are several."""
     directory = ctx.channels.directory
-    found = {email: directory.user_for_email(email) for email in _emails_to_look_up(ctx)}
+    slack = ctx.settings.slack_enabled or not ctx.settings.teams_enabled
+    found = ({email: directory.user_for_email(email) for email in _emails_to_look_up(ctx)}
+             if slack else {})
     with session_scope(ctx.engine, write=True) as session:
         resolved = resolve_slack_ids(session, found.get)
         opened = open_round(session, period=period, opened_by=opened_by,
@@ -126,7 +128,7 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
                                                    kinds=("prompt", RISK_PROMPT))]
         if retry:
             requeue_failed(session, period_id=period_id, ids=retry)
-    reasons = {person.id: person.problem for person in resolved.missing}
+    reasons = {person.id: person.problem for person in resolved.missing} if slack else {}
     not_found = tuple(
         Problem(person.display, reasons.get(person.id) or person.problem or "not in Slack")
         for person in opened.missing_people)

@@ -18,6 +18,8 @@ from bot.collection.progress import OwnerView, round_status
 from bot.collection.rounds import existing_round
 from bot.collection.status import channel_of
 from bot.framework.choice import choose_framework
+from bot.framework.people import Channels
+from bot.framework.teams import teams_ids
 from bot.messaging.routing import EMAIL
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus
@@ -58,6 +60,7 @@ def round_links(ctx: AppContext, period: Period, *, framework: str | None = None
     """Every SRO of the period's round (``RoundError`` when it has not been opened), in report
     order, with their channel and link status; ``show`` adds each email SRO's link."""
     email_enabled = ctx.settings.email_enabled
+    channels = Channels.of(ctx.settings)
     with session_scope(ctx.engine) as session:
         framework_id = choose_framework(session, framework).id
         round_ = existing_round(session, period, framework_id)
@@ -70,14 +73,16 @@ def round_links(ctx: AppContext, period: Period, *, framework: str | None = None
             if row.person_id is not None:
                 emails[row.person_id] = row  # the latest round email of each SRO
         round_id = round_.id or 0
-    seen: dict[int, OwnerView] = {}
-    for theme in view.themes:
-        for item in (*theme.answered, *theme.outstanding):
-            for sro in item.sros:
-                seen.setdefault(sro.person_id, sro)
+        seen: dict[int, OwnerView] = {}
+        for theme in view.themes:
+            for item in (*theme.answered, *theme.outstanding):
+                for sro in item.sros:
+                    seen.setdefault(sro.person_id, sro)
+        in_teams = teams_ids(session, seen) if channels.teams else {}
     sros = []
     for person_id, sro in seen.items():
-        channel = channel_of(sro, email_enabled=email_enabled)
+        channel = channel_of(sro, email_enabled=email_enabled, channels=channels,
+                             teams_id=in_teams.get(person_id))
         row = emails.get(person_id)
         link = None
         if row is not None:
@@ -87,7 +92,8 @@ def round_links(ctx: AppContext, period: Period, *, framework: str | None = None
         elif channel == "email":
             status = "no round email recorded yet (open the round again)"
         else:
-            status = "no link (prompted in Slack)" if channel == "Slack" else "no link"
+            status = (f"no link (prompted in {channel})" if channel in ("Slack", "Teams")
+                      else "no link")
         sros.append(SroLink(name=sro.name, title=sro.title, channel=channel, status=status,
                             link=link))
     return RoundLinks(period=period, sros=tuple(sros))

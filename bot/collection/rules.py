@@ -14,6 +14,7 @@ from typing import Any
 from bot.collection.dates import parse_date
 from bot.collection.storable import unstorable
 from bot.framework.rules import Rules, as_rules
+from bot.words import rag_word
 from storage.models import Rag
 
 NARRATIVE_MAX = 3000
@@ -23,6 +24,23 @@ FIELDS = ("rag", "narrative", "recovery_action", "recovery_date", "change_reason
 _NAMES = {"rag": "The rating", "narrative": "The narrative",
           "recovery_action": "The recovery action", "recovery_date": "The recovery date",
           "change_reason": "The reason for the change"}
+
+
+def recovery_hint(rules: Rules) -> str:
+    """What a form says beside the recovery action and date (the rule ``check_update``
+    applies)."""
+    ratings = [rag_word(rag) for rag in (Rag.red, Rag.amber, Rag.green)
+               if rag in rules.recovery_required_for]
+    if not ratings:
+        return "Optional."
+    return f"Required with a {' or '.join(ratings)} rating."
+
+
+def reason_hint(rules: Rules, previous: Rag | None) -> str:
+    """What a form says beside the reason for a change, given last quarter's rating."""
+    if not rules.reason_required_on_change or previous is None:
+        return "Optional."
+    return f"Required if the rating differs from last quarter's ({rag_word(previous)})."
 
 
 def check_update(

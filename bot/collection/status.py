@@ -50,11 +50,11 @@ from bot.collection.values import Target, day
 from bot.framework.absences import AbsenceView, absences_between
 from bot.framework.choice import choose_framework
 from bot.framework.lifecycle import closure_of, state_of
-from bot.framework.people import person_for_slack_id, reach_of
+from bot.framework.people import NOT_IN_TEAMS, Channels, person_for_slack_id
 from bot.framework.permissions import is_governance_lead
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
-from bot.messaging.routing import EMAIL, SLACK
+from bot.messaging.routing import EMAIL, SLACK, TEAMS
 from storage.db import session_scope
 from storage.models import Deliverable, Framework, FrameworkState, RoundStatus, utcnow
 
@@ -471,11 +471,17 @@ def round_progress(session: Session, period: Period, *, email_enabled: bool = Fa
     return progress_of(view, email_enabled=email_enabled, present=present)
 
 
-def channel_of(owner: OwnerView, *, email_enabled: bool) -> str:
-    """``Slack``, ``email`` or ``not reached``: how the round reaches this SRO."""
-    via = reach_of(channel=owner.channel, slack_id=owner.slack_id, email=owner.email,
-                   email_enabled=email_enabled).via
-    return {SLACK: "Slack", EMAIL: "email"}.get(via or "", "not reached")
+def channel_of(owner: OwnerView, *, email_enabled: bool, channels: Channels | None = None,
+               teams_id: str | None = None) -> str:
+    """``Slack``, ``Teams``, ``email`` or ``not reached``: how the round reaches this SRO
+    (``channels`` and their ``teams_id``, when this deployment has Teams). Someone Teams would
+    reach once they add Ragtime there is ``not reached (not added in Teams yet)``."""
+    channels = channels or Channels(email=email_enabled)
+    reach = channels.reach(channel=owner.channel, slack_id=owner.slack_id, email=owner.email,
+                           teams_id=teams_id)
+    if reach.via is None and reach.problem == NOT_IN_TEAMS:
+        return "not reached (not added in Teams yet)"
+    return {SLACK: "Slack", EMAIL: "email", TEAMS: "Teams"}.get(reach.via or "", "not reached")
 
 
 def _sro_name(owner: OwnerView, email_enabled: bool) -> str:

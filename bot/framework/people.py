@@ -84,8 +84,12 @@ class Channels:
 
     @classmethod
     def of(cls, settings: Settings) -> Channels:
+        """The channels of ``settings``; ``auto`` tries only those this deployment has (and
+        Slack always when there is no Teams: a Slack deployment from before Teams)."""
+        has = {SLACK: settings.slack_enabled or not settings.teams_enabled,
+               TEAMS: settings.teams_enabled, EMAIL: True}
         return cls(email=settings.email_enabled, teams=settings.teams_enabled,
-                   order=settings.channel_order)
+                   order=tuple(via for via in settings.channel_order if has[via]))
 
     def reach(self, *, channel: str | None, slack_id: str | None, email: str | None,
               teams_id: str | None = None) -> Reach:

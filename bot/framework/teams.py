@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.framework.permissions import may_govern
 from storage.db import session_scope
 from storage.models import Person, TeamsAccount, utcnow
 from storage.repo import audit
@@ -132,3 +133,16 @@ def latest_service_url(engine: Engine) -> str | None:
     with session_scope(engine) as session:
         return session.exec(select(TeamsAccount.service_url).order_by(
             col(TeamsAccount.updated_at).desc(), col(TeamsAccount.id).desc())).first()
+
+
+def is_teams_lead(engine: Engine, leads: Iterable[str], aad_object_id: str) -> bool:
+    """A governance lead by AAD object id, or by the email/UPN Teams gave for the account
+    (``RAGTIME_GOVERNANCE_LEADS`` takes both)."""
+    aad = aad_object_id.lower()
+    with session_scope(engine) as session:
+        account = session.exec(select(TeamsAccount).where(
+            TeamsAccount.aad_object_id == aad)).first()
+        person = session.get(Person, account.person_id) if account and account.person_id else None
+        emails = {e for e in (account.upn if account else None,
+                              person.email if person else None) if e}
+    return any(may_govern(leads, slack_id=aad, email=email) for email in emails or {None})

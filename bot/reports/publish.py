@@ -123,9 +123,16 @@ def publish_report(
     ``out_dir`` keeps the files there (default: a temporary folder). Raises ``PublishError``
     (a message for the user) when nothing can be posted.
     """
-    if not ctx.settings.governance_channel:
-        raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to post "
-                           "the report; set it to the governance channel's id (e.g. C0123ABCD).")
+    settings = ctx.settings
+    if settings.slack_enabled or not settings.teams_enabled:
+        if not settings.governance_channel:
+            raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to "
+                               "post the report; set it to the governance channel's id (e.g. "
+                               "C0123ABCD).")
+    elif not settings.teams_governance_conversation:  # Teams alone
+        raise PublishError("RAGTIME_TEAMS_GOVERNANCE_CONVERSATION is not set, so there is "
+                           "nowhere to post the report; set it to the governance channel or "
+                           "group chat in Teams.")
     resolved = resolve_target(ctx, target, closure=closure)
     step = progress or (lambda _message: None)
     cover = normalise_cover(cover_overrides)

@@ -22,6 +22,7 @@ from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
 from bot.context import AppContext
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.reports.decisions import CHANGES_REQUESTED
+from bot.settings import Settings
 from handlers.email.render import render
 from handlers.email.transports import Email, Transport
 
@@ -70,6 +71,15 @@ class EmailMessenger:
                      html=rendered.html, fields=notify_fields)
 
 
+def teams_install_link(settings: Settings) -> str:
+    """Where an emailed SRO adds Ragtime in Teams (the app package's id is the bot's app id,
+    ``ragtime teams manifest``); "" when this deployment has no Teams. Once they add it, the
+    next message reaches them in Teams (``auto``)."""
+    if not settings.teams_enabled or not settings.teams_app_id:
+        return ""
+    return f"https://teams.microsoft.com/l/app/{settings.teams_app_id}"
+
+
 def _link(ctx: AppContext, message: RecordedMessage) -> str | None:
     round_id = message.payload.get("round_id")
     if message.person_id is None or round_id is None:
@@ -82,7 +92,7 @@ def _round(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[str, An
     return "round", {
         "person_name": payload["person_name"], "period": payload["period"],
         "deadline": payload.get("deadline"), "deliverables": list(payload["deliverables"]),
-        "link": _link(ctx, message) or "",
+        "link": _link(ctx, message) or "", "teams_link": teams_install_link(ctx.settings),
     }
 
 
@@ -93,6 +103,7 @@ def _reminder(ctx: AppContext, message: RecordedMessage) -> tuple[str, dict[str,
         "deadline": payload.get("deadline"), "deliverables": list(payload["deliverables"]),
         "final": str(payload.get("stage") or "").startswith("deadline-day"),
         "link": _link(ctx, message) or "", "on_behalf_of": payload.get("on_behalf_of") or "",
+        "teams_link": teams_install_link(ctx.settings),
     }
 
 

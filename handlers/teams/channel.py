@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.context import AppContext
+from handlers.teams.commands import on_message
+from handlers.teams.decisions import TEAMS_DECISION, decide
 from handlers.teams.followups import FollowUpSender, TeamsFollowUps
 from handlers.teams.gateway import TeamsGateway
 from handlers.teams.inbound import TEAMS_ACTIVITY
-from handlers.teams.messenger import TeamsMessenger
+from handlers.teams.messenger import GovernanceMessenger, TeamsMessenger
 from handlers.teams.work import MessageHandler, do_activity
 
 
@@ -28,10 +30,12 @@ class TeamsChannel:
     messenger: TeamsMessenger = field(init=False)
     follow_ups: TeamsFollowUps = field(init=False)
     follow_up_sender: FollowUpSender = field(init=False)
+    governance: GovernanceMessenger = field(init=False)
     on_message: MessageHandler | None = None
 
     def __post_init__(self) -> None:
         self.messenger = TeamsMessenger(self.ctx, self.gateway)
+        self.governance = GovernanceMessenger(self.ctx, self.gateway)
         self.follow_ups = TeamsFollowUps(self.ctx, self.gateway)
         self.follow_up_sender = FollowUpSender(self.ctx)
 
@@ -39,7 +43,8 @@ class TeamsChannel:
         """The worker's work by inbox kind."""
         def activity(payload: dict[str, Any]) -> None:
             do_activity(self.ctx, self.gateway, payload, on_message=self.on_message)
-        return {TEAMS_ACTIVITY: activity}
+        return {TEAMS_ACTIVITY: activity,
+                TEAMS_DECISION: lambda payload: decide(self.ctx, payload)}
 
 
 class NoDirectory:
@@ -53,4 +58,4 @@ class NoDirectory:
 
 
 def teams_channel(ctx: AppContext, gateway: TeamsGateway | None = None) -> TeamsChannel:
-    return TeamsChannel(ctx, gateway or TeamsGateway(ctx.settings))
+    return TeamsChannel(ctx, gateway or TeamsGateway(ctx.settings), on_message=on_message)

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, request
 
 from bot.context import AppContext
 from bot.messaging.inbox import receive
+from bot.reports.downloads import LinkRefused, download
 from handlers.teams.activities import INVOKE, STORED_TYPES, delivery_key
 from handlers.teams.auth import ActivityVerifier, Unauthorized, Verified
 from handlers.teams.invoke import answer_card_action
@@ -28,6 +29,7 @@ from handlers.teams.invoke import answer_card_action
 log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
+FILES_PATH = "/files"
 TEAMS_ACTIVITY = "teams.activity"  # the inbox kind of a stored activity
 MAX_BODY = 256 * 1024
 
@@ -79,6 +81,16 @@ def teams_blueprint(ctx: AppContext, *, verifier: ActivityVerifier | None = None
                            payload={"activity": activity}):
                 log.info("%s was received before; acknowledged again", key)
         return Response(status=200)
+
+    @blueprint.get(f"{FILES_PATH}/<token>")
+    def report_file(token: str) -> Response:
+        """A report's file by its signed, expiring link (posted under the summary in Teams)."""
+        try:
+            found = download(ctx.engine, ctx.settings, token)
+        except LinkRefused as refusal:
+            return _json(410 if refusal.expired else 404, {"error": str(refusal)})
+        return Response(found.content, mimetype=found.media_type, headers={
+            "Content-Disposition": f'attachment; filename="{found.name}"'})
 
     return blueprint
 

@@ -34,6 +34,8 @@ from handlers.teams.cards.update import (
     read_inputs,
     update_card,
 )
+from handlers.teams.decisions import VERBS as DECISION_VERBS
+from handlers.teams.decisions import answer_decision
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,11 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
     """(HTTP status, invoke response body) for a verified invoke activity."""
     value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
     action = value.get("action") if isinstance(value.get("action"), dict) else {}
-    if activity.get("name") != CARD_ACTION or action.get("verb") != SUBMIT_VERB:
+    verb = action.get("verb")
+    if activity.get("name") == CARD_ACTION and verb in DECISION_VERBS:
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        return 200, answer_decision(ctx, activity, str(verb), data)
+    if activity.get("name") != CARD_ACTION or verb != SUBMIT_VERB:
         return 200, _error(400, "BadRequest", "Ragtime does not know this action.")
     sender = activity.get("from") if isinstance(activity.get("from"), dict) else {}
     aad = str(sender.get("aadObjectId") or "")

@@ -20,7 +20,7 @@ from bot.collection.submissions import update_form_for
 from bot.collection.values import Target
 from bot.context import AppContext
 from bot.framework.people import NOT_IN_TEAMS
-from bot.framework.teams import reach_in_teams
+from bot.framework.teams import latest_service_url, reach_in_teams
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.words import day
 from handlers.teams.cards.build import card_activity, heading, note, plain
@@ -79,4 +79,55 @@ def reminder_card(payload: dict[str, Any]) -> AdaptiveCard:
     ]
     body += [plain(f"{item.get('number', '')} {item.get('title', '')}".strip())
              for item in items]
+    return AdaptiveCard(body=body)
+
+
+class GovernanceMessenger:
+    """Rows for the governance leads (``notice``: whom a round could not reach;
+    ``escalation``: who is still outstanding at the deadline) where there is no Slack: posted
+    in ``RAGTIME_TEAMS_GOVERNANCE_CONVERSATION``."""
+
+    def __init__(self, ctx: AppContext, gateway: TeamsGateway) -> None:
+        self.ctx = ctx
+        self.gateway = gateway
+
+    def send(self, message: RecordedMessage) -> SentRef:
+        conversation = self.ctx.settings.teams_governance_conversation
+        service_url = latest_service_url(self.ctx.engine)
+        if not conversation or not service_url:
+            raise PermanentSendError(
+                f"{message.kind} {message.key}: set RAGTIME_TEAMS_GOVERNANCE_CONVERSATION and "
+                "add Ragtime in Teams to tell the governance leads there",
+                error="no_teams_governance_conversation")
+        try:
+            card = (notice_card_of(message.payload) if message.kind == "notice"
+                    else escalation_card(message.payload))
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentSendError(f"cannot render {message.kind} {message.key} for Teams: "
+                                     f"{type(error).__name__}: {error}") from error
+        where = Where(service_url, conversation)
+        summary = str(message.payload.get("title") or f"{message.kind} from Ragtime")
+        return SentRef(conversation, self.gateway.post(where, card_activity(card, summary)))
+
+
+def notice_card_of(payload: dict[str, Any]) -> AdaptiveCard:
+    body: list[CardElement] = [heading(str(payload["title"])), note(str(payload["intro"]))]
+    body += [plain(str(line)) for line in payload.get("lines") or ()]
+    if payload.get("footer"):
+        body.append(note(str(payload["footer"])))
+    return AdaptiveCard(body=body)
+
+
+def escalation_card(payload: dict[str, Any]) -> AdaptiveCard:
+    body: list[CardElement] = [
+        heading(f"{payload['period']}: still outstanding at the deadline"),
+        note(f"{payload['answered']} of {payload['total']} answered; "
+             f"{payload['outstanding_count']} outstanding "
+             f"(deadline {day(payload.get('deadline'))})."),
+    ]
+    for theme in payload.get("themes") or ():
+        body.append(plain(str(theme["theme"]), weight="Bolder"))
+        for item in theme.get("outstanding") or ():
+            sros = ", ".join(str(s.get("name", "")) for s in item.get("sros") or ())
+            body.append(plain(f"{item.get('number', '')} {item.get('title', '')} ({sros})"))
     return AdaptiveCard(body=body)

@@ -15,9 +15,17 @@ from bot.ports.closure_view import ClosureView
 from bot.ports.messages import PermanentSendError, SendError
 from bot.ports.report_view import ReportView
 from bot.ports.reports import PostedMessage, ReportRecord, StatusNote
+from bot.reports.downloads import LINK_DAYS, download_link, keep_files
 from bot.reports.errors import PublishError
 from handlers.teams.cards.build import card_activity
-from handlers.teams.cards.report import report_card, status_line, summary_text
+from handlers.teams.cards.report import (
+    STATUS_ID,
+    files_card,
+    report_card,
+    status_line,
+    status_text,
+    summary_text,
+)
 from handlers.teams.cards.update import notice_card
 from handlers.teams.gateway import TeamsGateway, Where
 
@@ -58,8 +66,7 @@ class TeamsReportChannel:
         activity = dict(posted.blocks[0])
         attachment = dict(activity["attachments"][0])
         content = dict(attachment["content"])
-        body = [item for item in content.get("body", [])
-                if not str(item.get("text", "")).startswith("Status: ")]
+        body = [item for item in content.get("body", []) if item.get("id") != STATUS_ID]
         body.append(status_line(note).model_dump(by_alias=True, exclude_none=True))
         content["body"] = body
         if note.kind not in ("draft", "upload_failed", "reopened"):
@@ -69,13 +76,22 @@ class TeamsReportChannel:
         self.gateway.update(self._where(posted.channel), posted.ts, activity)
 
     def upload_files(self, report: ReportRecord, paths: Sequence[Path]) -> None:
-        raise PermanentSendError("report files are not posted in Teams: get them with "
-                                 "`ragtime compile --out`", error="teams_files_not_supported")
+        """The files as links under the summary: kept by Ragtime, signed, expiring
+        (``bot.reports.downloads``). A bot cannot attach a file to a channel message without
+        Graph permissions, which NHSmail's tenant does not grant."""
+        if not self.ctx.settings.form_enabled:
+            raise PermanentSendError("set RAGTIME_PUBLIC_URL and RAGTIME_SECRET_KEY to share the "
+                                     "report's files in Teams", error="no_download_links")
+        kept = keep_files(self.ctx.engine, report.id, paths)
+        links = [(name, download_link(self.ctx.settings, ident)) for ident, name in kept]
+        card = files_card(report.target.label, links, days=LINK_DAYS)
+        self.gateway.post(self._where(report.channel),
+                          card_activity(card, f"Board paper files for {report.target.label}"))
 
     def note_in_thread(self, report: ReportRecord, note: StatusNote) -> None:
         if not report.channel:
             return
-        text = status_line(note).text  # type: ignore[attr-defined]
+        text = status_text(note)
         if note.comment:
             text += f": {note.comment}"
         self.gateway.post(self._where(report.channel),

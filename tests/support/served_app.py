@@ -64,12 +64,12 @@ class ServedApp:
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the worker has done what waits for it in the inbox and the outbox."""
         deadline = time.monotonic() + timeout
-        while (waiting := _waiting_for_worker(self.ctx.engine)) and time.monotonic() < deadline:
+        while (waiting := waiting_for_worker(self.ctx.engine)) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert not waiting, f"the worker did not settle within {timeout} s: {waiting}"
 
 
-def _waiting_for_worker(engine: Engine) -> dict[str, int]:
+def waiting_for_worker(engine: Engine) -> dict[str, int]:
     with session_scope(engine) as session:
         inbox = len(session.exec(select(InboxItem.id).where(col(InboxItem.status).in_(
             (InboxStatus.pending, InboxStatus.working)))).all())

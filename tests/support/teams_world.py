@@ -16,16 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from bot.context import AppContext, utc_now
 from bot.settings import Settings, load_settings
 from ragtime.http_server import HttpServer, make_server
 from ragtime.wiring import teams_context
-from ragtime.worker import WORKER_KINDS, Worker
-from storage.db import session_scope
-from storage.models import InboxItem, InboxStatus, OutboxMessage, OutboxStatus
+from ragtime.worker import Worker
 from tests.faketeams import APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeIdentity
+from tests.support.served_app import waiting_for_worker
 
 _ids = itertools.count(1)
 
@@ -116,19 +114,9 @@ class TeamsWorld:
 
     def settle(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
-        while (waiting := _waiting(self.ctx.engine)) and time.monotonic() < deadline:
+        while (waiting := waiting_for_worker(self.ctx.engine)) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert not waiting, f"the worker did not settle within {timeout} s: {waiting}"
-
-
-def _waiting(engine: Engine) -> dict[str, int]:
-    with session_scope(engine) as session:
-        inbox = len(session.exec(select(InboxItem.id).where(col(InboxItem.status).in_(
-            (InboxStatus.pending, InboxStatus.working)))).all())
-        outbox = len(session.exec(select(OutboxMessage.id).where(
-            col(OutboxMessage.kind).in_(WORKER_KINDS),
-            col(OutboxMessage.status).in_((OutboxStatus.pending, OutboxStatus.sending)))).all())
-    return {name: n for name, n in (("inbox", inbox), ("outbox", outbox)) if n}
 
 
 def serve_teams(settings: Settings, identity: FakeIdentity, connector: FakeConnector, *,

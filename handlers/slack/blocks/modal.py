@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, Rules
+from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, reason_hint, recovery_hint
 from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
@@ -71,18 +71,18 @@ def update_form(meta: FormMetadata, form: FormFacts) -> dict[str, Any]:
     blocks.append(_input(
         "recovery_action", "Recovery action", _text_input(initial.recovery_action, TEXT_MAX,
                                                           "What will bring it back on track?"),
-        optional=True, hint=_recovery_hint(form.rules),
+        optional=True, hint=recovery_hint(form.rules),
     ))
     picker: dict[str, Any] = {"type": "datepicker", "action_id": FIELD_ACTION,
                               "placeholder": mrkdwn.plain("Expected date")}
     if initial.recovery_date and initial.recovery_date >= form.today:
         picker["initial_date"] = initial.recovery_date.isoformat()
     blocks.append(_input("recovery_date", "Expected recovery date", picker, optional=True,
-                         hint=_recovery_hint(form.rules)))
+                         hint=recovery_hint(form.rules)))
     blocks.append(_input(
         "change_reason", "Reason for change",
         _text_input(initial.change_reason, TEXT_MAX, "Why has the rating changed?"),
-        optional=True, hint=_reason_hint(form.rules, form.previous_rag),
+        optional=True, hint=reason_hint(form.rules, form.previous_rag),
     ))
     return mrkdwn.modal(TITLE, blocks, callback_id=UPDATE_MODAL, submit="Submit",
                         close="Cancel", private_metadata_value=form_metadata(meta))
@@ -138,16 +138,3 @@ def _text_input(initial: str | None, limit: int, placeholder: str) -> dict[str, 
     if initial:
         element["initial_value"] = mrkdwn.truncate(initial, limit)
     return element
-
-
-def _recovery_hint(rules: Rules) -> str:
-    ratings = [rag_word(rag) for rag in RAG_ORDER if rag in rules.recovery_required_for]
-    if not ratings:
-        return "Optional."
-    return f"Required with a {' or '.join(ratings)} rating."
-
-
-def _reason_hint(rules: Rules, previous: Rag | None) -> str:
-    if not rules.reason_required_on_change or previous is None:
-        return "Optional."
-    return f"Required if the rating differs from last quarter's ({rag_word(previous)})."

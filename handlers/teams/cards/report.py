@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from microsoft_teams.cards import AdaptiveCard, CardElement, ExecuteAction, Fact, FactSet
+from microsoft_teams.cards import (
+    AdaptiveCard,
+    CardElement,
+    ExecuteAction,
+    Fact,
+    FactSet,
+    OpenUrlAction,
+)
 
 from bot.ports.closure_view import ClosureView
 from bot.ports.report_view import ReportView
@@ -50,7 +57,27 @@ def report_card(report: ReportRecord, view: ReportView | ClosureView, note_: Sta
     return AdaptiveCard(body=body, actions=actions or None)
 
 
-def status_line(note_: StatusNote) -> CardElement:
+STATUS_ID = "status"
+
+
+def status_text(note_: StatusNote) -> str:
     words = STATUS_WORDS.get(note_.kind, note_.kind)
     by = f" by {note_.by}" if note_.by else ""
-    return note(f"Status: {words}{by}", color="Good" if note_.kind == "approved" else None)
+    return f"Status: {words}{by}"
+
+
+def status_line(note_: StatusNote) -> CardElement:
+    """The summary's status (a name in it is shown as written: a TextRun); found again by its
+    id when the card is redrawn."""
+    line = plain(status_text(note_), weight="Bolder",
+                 color="Good" if note_.kind == "approved" else None)
+    line.id = STATUS_ID
+    return line
+
+
+def files_card(label: str, links: list[tuple[str, str]], *, days: int) -> AdaptiveCard:
+    """The paper's files as download buttons (each a signed link valid for ``days``)."""
+    return AdaptiveCard(
+        body=[heading(f"Board paper files: {label}"),
+              note(f"Download links, valid for {days} days.")],
+        actions=[OpenUrlAction(title=name, url=url) for name, url in links])

@@ -21,10 +21,9 @@ from microsoft_teams.cards import (
     TextInput,
 )
 
-from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX
+from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, reason_hint, recovery_hint
 from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Rag, Target
-from bot.framework.rules import Rules
 from bot.words import day, rag_word
 from handlers.teams.cards.build import heading, note, plain
 
@@ -74,7 +73,7 @@ def update_card(target: Target, form: FormFacts, *, entered: FormValues | None =
         value=initial["narrative"] or None))
     body += _error(errors, "narrative")
     body.append(TextInput(id="recovery_action", label="Recovery action", is_multiline=True,
-                          max_length=TEXT_MAX, placeholder=_recovery_hint(form.rules),
+                          max_length=TEXT_MAX, placeholder=recovery_hint(form.rules),
                           value=initial["recovery_action"] or None))
     body += _error(errors, "recovery_action")
     body.append(DateInput(id="recovery_date", label="Expected recovery date",
@@ -82,7 +81,7 @@ def update_card(target: Target, form: FormFacts, *, entered: FormValues | None =
     body += _error(errors, "recovery_date")
     body.append(TextInput(id="change_reason", label="Reason for change", is_multiline=True,
                           max_length=TEXT_MAX,
-                          placeholder=_reason_hint(form.rules, form.previous_rag),
+                          placeholder=reason_hint(form.rules, form.previous_rag),
                           value=initial["change_reason"] or None))
     body += _error(errors, "change_reason")
     return AdaptiveCard(body=body, actions=[ExecuteAction(
@@ -146,16 +145,3 @@ def _error(errors: Mapping[str, str], field: str) -> list[CardElement]:
 
 def _colour(rag: Rag) -> str:
     return {Rag.red: "Attention", Rag.amber: "Warning", Rag.green: "Good"}.get(rag, "Default")
-
-
-def _recovery_hint(rules: Rules) -> str:
-    ratings = [rag_word(rag) for rag in RAG_ORDER if rag in rules.recovery_required_for]
-    if not ratings:
-        return "Optional."
-    return f"Required with a {' or '.join(ratings)} rating: what will bring it back on track?"
-
-
-def _reason_hint(rules: Rules, previous: Rag | None) -> str:
-    if not rules.reason_required_on_change or previous is None:
-        return "Optional."
-    return f"Required if the rating differs from last quarter's ({rag_word(previous)})."

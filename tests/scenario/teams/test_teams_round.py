@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.collection.flows import open_round_and_prompt, remind_outstanding
+from bot.collection.round_links import round_links
 from storage.db import session_scope
 from storage.models import Source, TeamsAccount, Update
 from tests.scenario.conftest import Q3
@@ -125,3 +126,13 @@ def test_someone_not_matched_is_told_and_nothing_is_stored(teams_world: TeamsWor
     answer = world.submit(STRANGER, {"deliverable_id": 1, "period": Q3.label, "rag": "green",
                                      "narrative": "x"})
     assert "does not know your Teams account" in " ".join(texts(answer["value"]))
+
+
+def test_round_links_say_who_teams_reaches_yet(teams_world: TeamsWorld):
+    world = teams_world
+    world.install(BHANU)
+    world.settle()
+    open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+    channels = {sro.name: (sro.channel, sro.status) for sro in round_links(world.ctx, Q3).sros}
+    assert channels["Bhanu Chadalavada"] == ("Teams", "no link (prompted in Teams)")
+    assert channels["James Mullins"][0] == "not reached (not added in Teams yet)"
