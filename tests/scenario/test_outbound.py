@@ -135,7 +135,7 @@ def test_status_as_text_for_the_terminal(opened: Harness):
 
     text = round_status_text(opened.engine, Q3)
 
-    assert text.startswith("2024/25 Q3: round open, deadline Wed 15 Jan 2025")
+    assert text.startswith("Step Up To Great — 2024/25 Q3: round open, deadline Wed 15 Jan 2025")
     assert "1 of 17 deliverables answered, 16 outstanding." in text
     assert "Great Care: 1 of 4 answered" in text
     assert "outstanding: 16 Review the current work" not in text  # numbers restart per area

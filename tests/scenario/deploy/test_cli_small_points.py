@@ -44,7 +44,7 @@ def test_round_status_before_any_round_says_so_without_noise(tmp_path: Path):
     status = ragtime("round", "status", "2024/25 Q3", env=env)
 
     assert status.returncode == 0, status.stderr
-    assert status.stdout.startswith("2024/25 Q3: no round opened yet")
+    assert status.stdout.startswith("Step Up To Great — 2024/25 Q3: no round opened yet")
     assert "0 of 17 deliverables have an update; `ragtime round open 2024/25 Q3`" in (
         status.stdout)
     assert "not reached" not in status.stdout and "worker" not in status.stdout
