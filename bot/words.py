@@ -17,8 +17,7 @@ NO_UPDATE = "No update"
 RAG_MEANINGS = {"green": "on track", "amber": "at risk, recovery in hand", "red": "off track"}
 
 DIRECTIONS = ("up", "down", "static")
-DIRECTION_WORDS = {"up": "↑ up", "down": "↓ down", "static": "→ static",
-                   "same": "→ same"}  # "same": computed from two quarters' scores
+DIRECTION_WORDS = {"up": "↑ up", "down": "↓ down", "static": "→ static"}
 
 
 def rag_value(rag: object) -> str | None:

@@ -31,6 +31,7 @@ from bot.collection.risk_rules import (
     check_return,
 )
 from bot.collection.updates import UpdateError, accepting_round
+from bot.framework.baf import direction
 from bot.framework.permissions import may_return_risk
 from bot.framework.risks import RiskInfo, baf_scale, load_risks
 from storage.models import (
@@ -312,6 +313,18 @@ def risk_scores(session: Session, framework_id: int, upto: Period) -> dict[int, 
         found[row.risk_id][period] = ScoreAt(period, row.score, None, row)
     return {risk_id: [by_period[p] for p in sorted(by_period, key=lambda p: (p.fy, p.quarter))]
             for risk_id, by_period in found.items()}
+
+
+def direction_of(history: list[ScoreAt]) -> str | None:
+    """The direction of a risk's latest score: as its framework file gave it for that quarter,
+    else against the score recorded before it (``bot.framework.baf.direction``). The one rule
+    for the paper's tables, the BAF summary and ``ragtime risks``."""
+    if not history:
+        return None
+    latest = history[-1]
+    if latest.direction:
+        return latest.direction
+    return direction(latest.score, history[-2].score if len(history) > 1 else None)
 
 
 def return_history(session: Session, risk_id: int) -> list[RiskReturn]:

@@ -162,8 +162,8 @@ def score_of(likelihood: int, consequence: int) -> int:
 
 
 def direction(score: int | None, previous: int | None) -> str | None:
-    """``up`` / ``down`` / ``same`` against the previous quarter's score; None when either is
-    unknown."""
+    """``up`` / ``down`` / ``static`` against the score before; None when either is unknown
+    (the words a framework file uses; ``ragtime risks --json`` says ``same`` for static)."""
     if score is None or previous is None:
         return None
-    return "up" if score > previous else "down" if score < previous else "same"
+    return "up" if score > previous else "down" if score < previous else "static"
