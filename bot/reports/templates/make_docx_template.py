@@ -326,7 +326,7 @@ def baf_section(document) -> None:  # type: ignore[no-untyped-def]
     tag(document, "{%p endfor %}")
 
     heading(document, "Summary of BAF risks", 3)
-    widths = [12, 48, 26, 14, 14, 16, 16, 16, 18]
+    widths = [11, 37, 22, 17, 15, 18, 19, 20, 21]
     grid = table(document, ["BAF No", "Risk", "Owner", "Current", "Target", "Band", "Appetite",
                             "Direction", "{{ baf.history_label }}"], widths)
     loop_rows(grid, "{%tr for r in baf.rows %}",
