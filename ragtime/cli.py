@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
+from ragtime import cli_risks
 from ragtime.cli_support import (
     JsonFlag,
     OptionalPeriodArg,
@@ -56,6 +57,7 @@ schedule_app = typer.Typer(help="The round calendar.", no_args_is_help=True,
 app.add_typer(db_app, name="db")
 app.add_typer(round_app, name="round")
 app.add_typer(schedule_app, name="schedule")
+app.command("risks")(cli_risks.risks)
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
@@ -234,16 +236,21 @@ def export(
     format: Annotated[str, typer.Option("--format", metavar="json|csv",
                                                help="json or csv")] = "json",
     framework: FrameworkOption = None,
+    risks: Annotated[bool, typer.Option(
+        "--risks", help="The BAF risk returns instead of the deliverables.")] = False,
 ) -> None:
-    """Every deliverable of the period with its latest update, to stdout."""
+    """Every deliverable of the period with its latest update (or, with --risks, every BAF
+    risk with its return), to stdout."""
     from bot.reports.export import export_period, write_csv, write_json
+    from bot.reports.risk_list import export_returns, write_returns_csv
 
-    writers = {"json": write_json, "csv": write_csv}
+    writers = {"json": write_json, "csv": write_returns_csv if risks else write_csv}
     if format not in writers:
         raise UserError(f"unknown export format '{format}'; choose json or csv")
     target = _period(period)
     with _offline(read_only=True) as ctx:
-        rows = export_period(ctx.engine, target, framework=framework)
+        rows = (export_returns if risks else export_period)(ctx.engine, target,
+                                                            framework=framework)
     writers[format](rows, sys.stdout)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -80,6 +80,9 @@ class BafRow:
     assurances: tuple[Assurance, ...] = ()
     assurance_gaps: str = ""
     actions: tuple[ActionView, ...] = ()
+    submitted_at: datetime | None = None  # this quarter's return, when there is one
+    submitted_by_id: int | None = None
+    version: int | None = None
 
     @property
     def owner_text(self) -> str:
@@ -243,6 +246,9 @@ def _row(risk: RiskInfo, history: list[ScoreAt], period: Period, window: list[Pe
                                                         else ())),
         assurance_gaps=returned.assurance_gaps if returned else "",
         actions=actions,
+        submitted_at=returned.submitted_at if returned else None,
+        submitted_by_id=returned.submitted_by_id if returned else None,
+        version=returned.version if returned else None,
     )
 
 
