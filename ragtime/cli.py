@@ -203,7 +203,9 @@ def compile(
         files = write_report(ctx, target, out, closure=closure, formats=formats,
                              cover_overrides=cover, progress=status.update,
                              framework=framework)
-    _print_report(files.view, {**files.paths, "chart": files.chart}, as_json=as_json)
+    _print_report(files.view, {**files.paths, "chart": files.chart,
+                               **({"baf": files.heatmap} if files.heatmap else {})},
+                  as_json=as_json)
     _stop_if(no_pdf)
 
 
