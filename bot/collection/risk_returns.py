@@ -29,6 +29,7 @@ from bot.collection.risk_rules import (
     ReturnFields,
     RiskFacts,
     check_return,
+    flags_for,
 )
 from bot.collection.updates import UpdateError, accepting_round
 from bot.framework.baf import direction
@@ -355,32 +356,16 @@ def _submitter(session: Session, slack_id: str, person_id: int | None) -> Person
 
 
 def _result(session: Session, stored: RiskReturn, *, created: bool) -> ReturnResult:
-    risk = session.get(Risk, stored.risk_id)
-    assert risk is not None
-    record = session.get(PeriodRecord, stored.period_id)
-    assert record is not None
-    period = Period(record.fy, record.quarter)
-    facts = risk_facts(session, risk, period)
-    checked = check_return(facts, ReturnFields(
-        likelihood=stored.likelihood, consequence=stored.consequence,
-        rationale=stored.rationale or "stored", actions=stored.actions),
-        today=stored.submitted_at.date())
-    return ReturnResult(stored=stored, created=created, flags=tuple(checked.flags),
-                        previous_score=facts.previous_score,
-                        risk=load_risks(session, risk.framework_id, risk_ids=[risk.id or 0])[0])
-
-
-def flags_of(session: Session, stored: RiskReturn, *, today: date) -> tuple[str, ...]:
-    """The flags of a stored return as they stand ``today`` (a target date may since have
-    passed)."""
+    """An already stored return (a retry of the same delivery) as a result, flags as they
+    stand now."""
     risk = session.get(Risk, stored.risk_id)
     record = session.get(PeriodRecord, stored.period_id)
     assert risk is not None and record is not None
     facts = risk_facts(session, risk, Period(record.fy, record.quarter))
-    checked = check_return(facts, ReturnFields(
-        likelihood=stored.likelihood, consequence=stored.consequence,
-        rationale=stored.rationale or "stored", actions=stored.actions), today=today)
-    return tuple(checked.flags)
+    return ReturnResult(stored=stored, created=created,
+                        flags=flags_for(facts, stored.score, today=stored.submitted_at.date()),
+                        previous_score=facts.previous_score,
+                        risk=load_risks(session, risk.framework_id, risk_ids=[risk.id or 0])[0])
 
 
 __all__ = ["CheckedReturn", "ReturnDraft", "ReturnResult", "RiskEntry", "ScoreAt",

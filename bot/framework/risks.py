@@ -73,9 +73,3 @@ def load_risks(session: Session, framework_id: int, *,
             impact=detail.impact, appetite=detail.appetite, target=detail.target_score,
             target_date=detail.target_date, position=risk.position))
     return found
-
-
-def risks_owned_by(session: Session, person_id: int) -> list[int]:
-    """The ids of the risks ``person_id`` owns."""
-    return list(session.exec(select(RiskOwner.risk_id).where(
-        RiskOwner.person_id == person_id)).all())
