@@ -80,6 +80,10 @@ class BafRow:
     assurances: tuple[Assurance, ...] = ()
     assurance_gaps: str = ""
     actions: tuple[ActionView, ...] = ()
+    lead_committee: str = ""
+    cause: str = ""
+    event: str = ""
+    impact: str = ""
     submitted_at: datetime | None = None  # this quarter's return, when there is one
     submitted_by_id: int | None = None
     version: int | None = None
@@ -103,6 +107,14 @@ class BafRow:
     @property
     def history_text(self) -> str:
         return " → ".join("–" if score is None else str(score) for _, score in self.history)
+
+    @property
+    def description(self) -> tuple[tuple[str, str], ...]:
+        """The framework's words about the risk: lead committee, cause, event, impact (those
+        given)."""
+        return tuple((label, text) for label, text in (
+            ("Lead committee", self.lead_committee), ("Cause", self.cause),
+            ("Event", self.event), ("Impact", self.impact)) if text)
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -246,6 +258,8 @@ def _row(risk: RiskInfo, history: list[ScoreAt], period: Period, window: list[Pe
                                                         else ())),
         assurance_gaps=returned.assurance_gaps if returned else "",
         actions=actions,
+        lead_committee=risk.lead_committee, cause=risk.cause, event=risk.event,
+        impact=risk.impact,
         submitted_at=returned.submitted_at if returned else None,
         submitted_by_id=returned.submitted_by_id if returned else None,
         version=returned.version if returned else None,

@@ -51,7 +51,8 @@ def _summary(row: BafRow) -> dict[str, str]:
 def _exception(row: BafRow) -> dict[str, Any]:
     target = "—" if row.target is None else str(row.target)
     by = f" by {long_date(row.target_date)}" if row.target_date else ""
-    lines = [f"Rationale: {row.rationale}"] if row.rationale else []
+    lines = [f"{label}: {text}" for label, text in row.description]
+    lines += [f"Rationale: {row.rationale}"] if row.rationale else []
     lines += [f"Gaps in control: {row.control_gaps or 'None recorded.'}",
               f"Gaps in assurance: {row.assurance_gaps or 'None recorded.'}"]
     return {"number": row.number, "flags": "; ".join(row.flags), "title": row.title,

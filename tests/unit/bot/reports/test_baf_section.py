@@ -97,7 +97,8 @@ def test_every_format_carries_the_section(engine, tmp_path):
         assert text.replace("&", "&amp;").replace(">", "&gt;") in html or text in html, text
         assert squash(text) in pdf, text
     for text in [*expected[:3], "No weekend cover", "Recruit two clinicians (Sharon Murphy)",
-                 "20 → 16 → 16 → 20", "BAF 01", "No owner is recorded"]:
+                 "20 → 16 → 16 → 20", "BAF 01", "No owner is recorded",
+                 "Lead committee: Quality and Safety Committee"]:
         assert text in word, text
     assert "Demand rose over the summer & two clinicians left." in md  # as written
     assert "Demand rose over the summer &amp; two clinicians left." in html
