@@ -44,5 +44,6 @@ def run_demo(out: Path, *, progress: Callable[[str], None] | None = None,
                 progress=lambda what: step(f"Compiling {EXAMPLE_PERIOD}: {what}"))
     finally:
         engine.dispose()
-    paths = {"db": database, **files.paths, "chart": files.chart}
+    paths = {"db": database, **files.paths, "chart": files.chart,
+             **({"baf": files.heatmap} if files.heatmap else {})}
     return DemoResult(database=database, paths=paths, view=files.view)

@@ -17,8 +17,7 @@ NO_UPDATE = "No update"
 RAG_MEANINGS = {"green": "on track", "amber": "at risk, recovery in hand", "red": "off track"}
 
 DIRECTIONS = ("up", "down", "static")
-DIRECTION_WORDS = {"up": "↑ up", "down": "↓ down", "static": "→ static",
-                   "same": "→ same"}  # "same": computed from two quarters' scores
+DIRECTION_WORDS = {"up": "↑ up", "down": "↓ down", "static": "→ static"}
 
 
 def rag_value(rag: object) -> str | None:
@@ -51,3 +50,10 @@ def day(value: date | str | None, *, missing: str = "not set") -> str:
 def long_date(value: date | None) -> str:
     """``13 January 2025``, the board paper's dates; "" when there is none."""
     return f"{value.day} {value:%B %Y}" if value else ""
+
+
+# The Board Assurance Framework's words: the 5×5 grid's descriptors and the risk appetites.
+LIKELIHOODS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
+CONSEQUENCES = {1: "Negligible", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Catastrophic"}
+APPETITE_WORDS = {"averse": "Averse", "minimal": "Minimal", "cautious": "Cautious",
+                  "open": "Open"}

@@ -24,7 +24,7 @@ from typer.core import TyperGroup
 
 from bot.context import AppContext
 from bot.settings import Settings, load_settings
-from ragtime import cli_env, cli_import
+from ragtime import cli_env, cli_import, cli_risks
 from ragtime.cli_away import register as register_away
 from ragtime.cli_framework import framework_app
 from ragtime.cli_support import (
@@ -66,6 +66,7 @@ cli_import.register(app)  # import, import-updates
 cli_env.register(app)  # --env-file FILE, before any command
 app.add_typer(framework_app, name="framework")
 app.add_typer(teams_app, name="teams")
+app.command("risks")(cli_risks.risks)
 
 ALL_FORMATS = ("md", "html", "docx", "pdf")
 # ``--framework NAME`` on every command that reads a framework: needed when there are several.
@@ -194,7 +195,9 @@ def compile(
         files = write_report(ctx, target, out, closure=closure, formats=formats,
                              cover_overrides=cover, progress=status.update,
                              framework=framework)
-    _print_report(files.view, {**files.paths, "chart": files.chart}, as_json=as_json)
+    _print_report(files.view, {**files.paths, "chart": files.chart,
+                               **({"baf": files.heatmap} if files.heatmap else {})},
+                  as_json=as_json)
     _stop_if(no_pdf)
 
 
@@ -227,16 +230,21 @@ def export(
     format: Annotated[str, typer.Option("--format", metavar="json|csv",
                                                help="json or csv")] = "json",
     framework: FrameworkOption = None,
+    risks: Annotated[bool, typer.Option(
+        "--risks", help="The BAF risk returns instead of the deliverables.")] = False,
 ) -> None:
-    """Every deliverable of the period with its latest update, to stdout."""
+    """Every deliverable of the period with its latest update (or, with --risks, every BAF
+    risk with its return), to stdout."""
     from bot.reports.export import export_period, write_csv, write_json
+    from bot.reports.risk_list import export_returns, write_returns_csv
 
-    writers = {"json": write_json, "csv": write_csv}
+    writers = {"json": write_json, "csv": write_returns_csv if risks else write_csv}
     if format not in writers:
         raise UserError(f"unknown export format '{format}'; choose json or csv")
     target = _period(period)
     with _offline(read_only=True) as ctx:
-        rows = export_period(ctx.engine, target, framework=framework)
+        rows = (export_returns if risks else export_period)(ctx.engine, target,
+                                                            framework=framework)
     writers[format](rows, sys.stdout)
 
 

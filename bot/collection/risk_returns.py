@@ -29,8 +29,10 @@ from bot.collection.risk_rules import (
     ReturnFields,
     RiskFacts,
     check_return,
+    flags_for,
 )
 from bot.collection.updates import UpdateError, accepting_round
+from bot.framework.baf import direction
 from bot.framework.permissions import may_return_risk
 from bot.framework.risks import RiskInfo, baf_scale, load_risks
 from storage.models import (
@@ -314,6 +316,18 @@ def risk_scores(session: Session, framework_id: int, upto: Period) -> dict[int, 
             for risk_id, by_period in found.items()}
 
 
+def direction_of(history: list[ScoreAt]) -> str | None:
+    """The direction of a risk's latest score: as its framework file gave it for that quarter,
+    else against the score recorded before it (``bot.framework.baf.direction``). The one rule
+    for the paper's tables, the BAF summary and ``ragtime risks``."""
+    if not history:
+        return None
+    latest = history[-1]
+    if latest.direction:
+        return latest.direction
+    return direction(latest.score, history[-2].score if len(history) > 1 else None)
+
+
 def return_history(session: Session, risk_id: int) -> list[RiskReturn]:
     """Every version of every quarter, oldest first (the audit trail of the risk)."""
     return list(session.exec(
@@ -342,32 +356,16 @@ def _submitter(session: Session, slack_id: str, person_id: int | None) -> Person
 
 
 def _result(session: Session, stored: RiskReturn, *, created: bool) -> ReturnResult:
-    risk = session.get(Risk, stored.risk_id)
-    assert risk is not None
-    record = session.get(PeriodRecord, stored.period_id)
-    assert record is not None
-    period = Period(record.fy, record.quarter)
-    facts = risk_facts(session, risk, period)
-    checked = check_return(facts, ReturnFields(
-        likelihood=stored.likelihood, consequence=stored.consequence,
-        rationale=stored.rationale or "stored", actions=stored.actions),
-        today=stored.submitted_at.date())
-    return ReturnResult(stored=stored, created=created, flags=tuple(checked.flags),
-                        previous_score=facts.previous_score,
-                        risk=load_risks(session, risk.framework_id, risk_ids=[risk.id or 0])[0])
-
-
-def flags_of(session: Session, stored: RiskReturn, *, today: date) -> tuple[str, ...]:
-    """The flags of a stored return as they stand ``today`` (a target date may since have
-    passed)."""
+    """An already stored return (a retry of the same delivery) as a result, flags as they
+    stand now."""
     risk = session.get(Risk, stored.risk_id)
     record = session.get(PeriodRecord, stored.period_id)
     assert risk is not None and record is not None
     facts = risk_facts(session, risk, Period(record.fy, record.quarter))
-    checked = check_return(facts, ReturnFields(
-        likelihood=stored.likelihood, consequence=stored.consequence,
-        rationale=stored.rationale or "stored", actions=stored.actions), today=today)
-    return tuple(checked.flags)
+    return ReturnResult(stored=stored, created=created,
+                        flags=flags_for(facts, stored.score, today=stored.submitted_at.date()),
+                        previous_score=facts.previous_score,
+                        risk=load_risks(session, risk.framework_id, risk_ids=[risk.id or 0])[0])
 
 
 __all__ = ["CheckedReturn", "ReturnDraft", "ReturnResult", "RiskEntry", "ScoreAt",

@@ -26,43 +26,13 @@ from typing import Any
 from bot.collection.dates import parse_date
 from bot.collection.storable import unstorable
 from bot.framework.baf import APPETITE_WORDS, CONSEQUENCES, LIKELIHOODS, BafScale
+from bot.ports.baf_view import Action, Assurance
 
 TEXT_MAX = 3000
 LINES = ("first", "second", "third")
 KINDS = ("positive", "negative")
 TEXT_FIELDS = {"rationale": "The rationale", "controls": "The key controls",
                "control_gaps": "The gaps in control", "assurance_gaps": "The gaps in assurance"}
-
-
-@dataclass(frozen=True)
-class Assurance:
-    line: str  # first | second | third
-    kind: str  # positive | negative
-    text: str
-
-    def plain(self) -> dict[str, str]:
-        return {"line": self.line, "kind": self.kind, "text": self.text}
-
-
-@dataclass(frozen=True)
-class Action:
-    text: str
-    owner: str = ""
-    due: date | None = None
-    deliverable: str | None = None  # a deliverable's reference (GO-3)
-
-    def plain(self) -> dict[str, Any]:
-        return {"text": self.text, "owner": self.owner,
-                "due": self.due.isoformat() if self.due else None,
-                "deliverable": self.deliverable}
-
-    @classmethod
-    def of(cls, value: Mapping[str, Any]) -> Action:
-        due = value.get("due")
-        return cls(text=str(value.get("text") or ""), owner=str(value.get("owner") or ""),
-                   due=date.fromisoformat(due) if isinstance(due, str) and due else (
-                       due if isinstance(due, date) else None),
-                   deliverable=value.get("deliverable") or None)
 
 
 @dataclass(frozen=True)
@@ -139,20 +109,27 @@ def check_return(facts: RiskFacts, entered: ReturnFields, *, today: date) -> Che
     if above_target and not any(action.due for action in actions) and "actions" not in errors:
         errors["actions"] = (f"The score {score} is above the target {facts.target}: list at "
                              "least one action with a date that will bring it down.")
-    if above_target and facts.target_date is not None and facts.target_date < today:
-        result.flags.append(
-            f"The target date {facts.target_date:%d %b %Y} has passed and the score {score} "
-            f"is still above the target {facts.target}.")
-    if facts.scale.outside_appetite(score, facts.appetite):
-        assert facts.appetite is not None
-        result.flags.append(
-            f"The score {score} is outside the {APPETITE_WORDS[facts.appetite].lower()} risk "
-            f"appetite (at most {facts.scale.appetite[facts.appetite]}).")
+    result.flags.extend(flags_for(facts, score, today=today))
     if not errors:
         result.value = CheckedReturn(
             likelihood=likelihood, consequence=consequence, score=score,
             assurances=assurances, actions=actions, flags=tuple(result.flags), **texts)
     return result
+
+
+def flags_for(facts: RiskFacts, score: int, *, today: date) -> tuple[str, ...]:
+    """What is flagged about ``score`` (saved, but told to the owner and the board): a target
+    date passed with the score still above target; a score outside the risk's appetite."""
+    flags = []
+    if (facts.target is not None and score > facts.target and facts.target_date is not None
+            and facts.target_date < today):
+        flags.append(f"The target date {facts.target_date:%d %b %Y} has passed and the score "
+                     f"{score} is still above the target {facts.target}.")
+    if facts.appetite and facts.scale.outside_appetite(score, facts.appetite):
+        flags.append(f"The score {score} is outside the "
+                     f"{APPETITE_WORDS[facts.appetite].lower()} risk appetite (at most "
+                     f"{facts.scale.appetite[facts.appetite]}).")
+    return tuple(flags)
 
 
 def _grade(value: int | str | None, names: Mapping[int, str], field_name: str,

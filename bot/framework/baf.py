@@ -28,12 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-LIKELIHOODS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
-CONSEQUENCES = {1: "Negligible", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Catastrophic"}
+from bot.words import APPETITE_WORDS, CONSEQUENCES, LIKELIHOODS  # noqa: F401 (re-exported)
+
 POSSIBLE_SCORES = tuple(sorted({lik * con for lik in range(1, 6) for con in range(1, 6)}))
 APPETITES = ("averse", "minimal", "cautious", "open")
-APPETITE_WORDS = {"averse": "Averse", "minimal": "Minimal", "cautious": "Cautious",
-                  "open": "Open"}
 
 DEFAULT_BANDS: tuple[tuple[str, int, int], ...] = (
     ("low", 1, 3), ("moderate", 4, 6), ("high", 8, 12), ("extreme", 15, 25))
@@ -162,8 +160,8 @@ def score_of(likelihood: int, consequence: int) -> int:
 
 
 def direction(score: int | None, previous: int | None) -> str | None:
-    """``up`` / ``down`` / ``same`` against the previous quarter's score; None when either is
-    unknown."""
+    """``up`` / ``down`` / ``static`` against the score before; None when either is unknown
+    (the words a framework file uses; ``ragtime risks --json`` says ``same`` for static)."""
     if score is None or previous is None:
         return None
-    return "up" if score > previous else "down" if score < previous else "same"
+    return "up" if score > previous else "down" if score < previous else "static"

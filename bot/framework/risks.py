@@ -45,15 +45,15 @@ def baf_scale(session: Session, framework_id: int) -> BafScale:
 def load_risks(session: Session, framework_id: int, *,
                risk_ids: list[int] | None = None) -> list[RiskInfo]:
     """Every BAF risk of the framework in paper order, with its owners and details."""
-    query = (select(Risk, Theme.name).join(Theme, col(Theme.id) == Risk.theme_id)
+    query = (select(Risk, Theme.name, RiskDetail)
+             .join(Theme, col(Theme.id) == Risk.theme_id)
+             .outerjoin(RiskDetail, col(RiskDetail.risk_id) == Risk.id)
              .where(Risk.framework_id == framework_id)
              .order_by(Theme.position, Risk.position, Risk.number))
     if risk_ids is not None:
         query = query.where(col(Risk.id).in_(risk_ids))
     rows = session.exec(query).all()
-    ids = [risk.id for risk, _ in rows]
-    details = {row.risk_id: row for row in session.exec(
-        select(RiskDetail).where(col(RiskDetail.risk_id).in_(ids))).all()}
+    ids = [risk.id for risk, _, _ in rows]
     owners: dict[int, list[Person]] = defaultdict(list)
     for owner, person in session.exec(
             select(RiskOwner, Person).join(Person, col(Person.id) == RiskOwner.person_id)
@@ -61,9 +61,9 @@ def load_risks(session: Session, framework_id: int, *,
             .order_by(RiskOwner.position, RiskOwner.id)).all():
         owners[owner.risk_id].append(person)
     found = []
-    for risk, theme in rows:
+    for risk, theme, found_detail in rows:
         assert risk.id is not None
-        detail = details.get(risk.id) or RiskDetail(risk_id=risk.id)
+        detail = found_detail or RiskDetail(risk_id=risk.id)
         people = tuple(owners.get(risk.id, ()))
         found.append(RiskInfo(
             id=risk.id, number=risk.number, title=risk.title, theme=theme,
@@ -73,9 +73,3 @@ def load_risks(session: Session, framework_id: int, *,
             impact=detail.impact, appetite=detail.appetite, target=detail.target_score,
             target_date=detail.target_date, position=risk.position))
     return found
-
-
-def risks_owned_by(session: Session, person_id: int) -> list[int]:
-    """The ids of the risks ``person_id`` owns."""
-    return list(session.exec(select(RiskOwner.risk_id).where(
-        RiskOwner.person_id == person_id)).all())

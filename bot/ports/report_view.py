@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.ports.baf_view import BafView
 from bot.words import RAGS, long_date, rag_word
 
 __all__ = ["RAGS", "rag_label", "rag_value"]
@@ -232,6 +233,7 @@ class ReportView:
     themes: tuple[ThemeView, ...]
     trend_periods: tuple[TrendPeriod, ...] = ()  # oldest first, this period last
     previous_collected: bool = False  # any update at all was stored for the previous period
+    baf: BafView | None = None  # the Board Assurance Framework section (bot.reports.baf)
 
     @property
     def rows(self) -> tuple[ProgressRow, ...]:

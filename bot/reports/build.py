@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from bot.calendar.periods import Period
 from bot.collection.availability import extended_deadlines
+from bot.collection.risk_returns import ScoreAt, direction_of, risk_scores
+from bot.ports.baf_view import ChainLink
 from bot.ports.report_view import (
     ProgressRow,
     ReportView,
@@ -23,6 +25,7 @@ from bot.ports.report_view import (
     TrendPeriod,
     rag_value,
 )
+from bot.reports.baf import build_baf
 from bot.reports.carried import with_carried_history
 from bot.reports.cover import quarter_cover
 from bot.reports.load import (
@@ -32,9 +35,8 @@ from bot.reports.load import (
     load_framework,
     load_latest_updates,
     load_periods,
-    load_risk_scores,
 )
-from storage.models import Deliverable, Risk, RiskScore
+from storage.models import Deliverable, Risk
 
 TREND_QUARTERS = 4  # the trend shows this period and the three before it
 
@@ -62,7 +64,7 @@ def build_report(
     previous = window[-2]
     period_ids = load_periods(session, window)
     updates = load_latest_updates(session, fid, period_ids.values())
-    scores = load_risk_scores(session, fid, period)
+    scores = risk_scores(session, fid, period)  # a quarter's latest return, else the file's
     current_id, previous_id = period_ids.get(period), period_ids.get(previous)
     extended = extended_deadlines(session, fid, current_id) if current_id is not None else {}
     carried = with_carried_history(
@@ -99,6 +101,9 @@ def build_report(
         ))
     name = data.framework.name
     cover = quarter_cover(data, period, cover_overrides)
+    links = {row.code.upper(): ChainLink(row.code, row.title, row.rag, row.narrative)
+             for theme in themes for row in theme.rows}
+    baf = build_baf(session, fid, period, links, scores=scores) if data.risks else None
     return ReportView(
         framework_id=fid, framework_name=name, framework_slug=framework_slug(name),
         organisation=data.framework.organisation or "",
@@ -106,7 +111,7 @@ def build_report(
         period_start=period.start, period_end=period.end,
         previous_period_label=previous.label,
         title=cover[0].value, cover=cover, themes=tuple(themes),
-        trend_periods=trend_periods, previous_collected=previous_id in collected,
+        trend_periods=trend_periods, previous_collected=previous_id in collected, baf=baf,
     )
 
 
@@ -147,17 +152,14 @@ def _row(
     )
 
 
-def _risk(risk: Risk, history: list[tuple[Period, RiskScore]], period: Period) -> RiskView:
+def _risk(risk: Risk, history: list[ScoreAt], period: Period) -> RiskView:
     """The score for ``period`` or the latest earlier one; direction given or derived."""
     if not history:
         return RiskView(number=risk.number, title=risk.title, score=None, direction=None)
-    (when, score), earlier = history[-1], history[:-1]
-    direction = score.direction
-    if not direction and earlier:
-        before = earlier[-1][1].score
-        direction = "up" if score.score > before else "down" if score.score < before else "static"
-    return RiskView(number=risk.number, title=risk.title, score=score.score,
-                    direction=direction, as_of=None if when == period else when.label)
+    latest = history[-1]
+    return RiskView(number=risk.number, title=risk.title, score=latest.score,
+                    direction=direction_of(history),
+                    as_of=None if latest.period == period else latest.period.label)
 
 
 def report_content_hash(view: Any) -> str:

@@ -6,6 +6,7 @@ Read-only on the database: recording a compiled report (``CompiledReport``) and 
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import tempfile
@@ -27,7 +28,9 @@ from bot.reports.approval import approval_of
 from bot.reports.build import build_report, report_content_hash
 from bot.reports.chart import draw_rag_chart
 from bot.reports.closure import build_closure
+from bot.reports.docx_baf import baf_docx_context
 from bot.reports.docx_summary import add_trend, summary_context
+from bot.reports.heatmap import draw_heatmap
 from bot.reports.pdf_process import pdf_writer
 from bot.reports.render import (
     RAG_FILLS,
@@ -58,6 +61,7 @@ class CompiledFiles:
     chart: Path
     view: ReportView | ClosureView
     content_hash: str
+    heatmap: Path | None = None  # the BAF heat map, when the framework has BAF risks
 
 
 def compile_report(
@@ -140,18 +144,24 @@ def _write(
             (pdf_writer() if "pdf" in wanted else nullcontext()) as write_pdf:
         step("drawing the chart")
         chart = draw_rag_chart(bars, stage / f"{stem}-chart.png", title=chart_title)
+        baf = getattr(view, "baf", None)
+        heatmap = None
+        if baf is not None:
+            step("drawing the BAF heat map")
+            heatmap = draw_heatmap(baf, stage / f"{stem}-baf.png")
         paths: dict[str, Path] = {}
         if "md" in wanted:
             step("writing Markdown")
             paths["md"] = stage / f"{stem}.md"
             paths["md"].write_text(render_markdown(f"{template}.md.j2", view=view,
                                                    chart_name=chart.name, chart_alt=chart_alt,
+                                                   heatmap_name=heatmap.name if heatmap else None,
                                                    status=status), encoding="utf-8")
         if "html" in wanted or "pdf" in wanted:
             step("writing HTML")
             html = render_html(f"{template}.html.j2", view=view, chart_png=chart.read_bytes(),
                                generated_at=generated_at, chart_alt=chart_alt,
-                               status=status)
+                               status=status, heatmap_uri=_data_uri(heatmap))
             if "html" in wanted:
                 paths["html"] = stage / f"{stem}.html"
                 paths["html"].write_text(html, encoding="utf-8")
@@ -159,14 +169,22 @@ def _write(
             step("writing Word")
             context = docx_context(view, generated_at) | status.docx_values()
             paths["docx"] = write_docx(f"{template}.docx", context, stage / f"{stem}.docx",
-                                       chart=chart, chart_alt=chart_alt)
+                                       chart=chart, chart_alt=chart_alt,
+                                       images={"heatmap": (heatmap, baf.alt_text)}
+                                       if heatmap and baf else None)
         if write_pdf:
             step("writing PDF")
             paths["pdf"] = write_pdf(html, stage / f"{stem}.pdf")
         placed = {fmt: _place(paths[fmt], out_dir) for fmt in FORMATS if fmt in paths}
         chart = _place(chart, out_dir)
+        heatmap = _place(heatmap, out_dir) if heatmap else None
     return CompiledFiles(paths=placed, chart=chart, view=view,
-                         content_hash=report_content_hash(view))
+                         content_hash=report_content_hash(view), heatmap=heatmap)
+
+
+def _data_uri(image: Path | None) -> str | None:
+    return ("data:image/png;base64," + base64.b64encode(image.read_bytes()).decode("ascii")
+            if image else None)
 
 
 @contextmanager
@@ -242,6 +260,7 @@ def _report_docx_context(view: ReportView, generated_at: datetime) -> dict[str, 
         "summary": [counts(t.name, t.rag_counts) for t in view.themes],
         "overall": counts("All themes", view.rag_counts),
         **summary_context(view),
+        **baf_docx_context(view),
         "themes": themes,
         "generated": _generated(generated_at),
     }

@@ -25,7 +25,6 @@ from storage.models import (
     PeriodRecord,
     Person,
     Risk,
-    RiskScore,
     Role,
     Theme,
     Update,
@@ -136,21 +135,3 @@ def load_latest_updates(
             LatestUpdate(update, name or update.submitted_by_slack_id, by_cover=cover is not None)
         for update, name, cover in rows
     }
-
-
-def load_risk_scores(
-    session: Session, framework_id: int, upto: Period
-) -> dict[int, list[tuple[Period, RiskScore]]]:
-    """Every score of the framework's risks up to ``upto``, oldest first, by risk id."""
-    rows = session.exec(
-        select(RiskScore, PeriodRecord.fy, PeriodRecord.quarter)
-        .join(PeriodRecord, PeriodRecord.id == RiskScore.period_id)
-        .join(Risk, Risk.id == RiskScore.risk_id)
-        .where(Risk.framework_id == framework_id,
-               PeriodRecord.fy * 4 + PeriodRecord.quarter <= upto.fy * 4 + upto.quarter)
-        .order_by(PeriodRecord.fy, PeriodRecord.quarter)
-    )
-    scores: dict[int, list[tuple[Period, RiskScore]]] = defaultdict(list)
-    for score, fy, quarter in rows:
-        scores[score.risk_id].append((Period(fy, quarter), score))
-    return scores

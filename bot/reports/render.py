@@ -164,9 +164,10 @@ def pdf_unavailable() -> str | None:
 
 def write_docx(template: str, context: dict[str, Any], path: Path, *,
                chart: Path | None = None, chart_width_mm: float = 160,
-               chart_alt: str = "") -> Path:
+               chart_alt: str = "", images: dict[str, tuple[Path, str]] | None = None) -> Path:
     """Render a docxtpl Word template; ``context`` values are escaped (autoescape) and the
-    chart, when given, is available as ``{{ chart }}`` with ``chart_alt`` as its alt text."""
+    chart, when given, is available as ``{{ chart }}`` with ``chart_alt`` as its alt text
+    (``images``: more pictures by name, each with its alt text)."""
     from docx.shared import Mm
     from docxtpl import DocxTemplate
 
@@ -175,6 +176,8 @@ def write_docx(template: str, context: dict[str, Any], path: Path, *,
     values = dict(context)
     values["chart"] = (_described_image(document, chart, Mm(chart_width_mm), chart_alt)
                        if chart else "")
+    for name, (image, alt) in (images or {}).items():
+        values[name] = _described_image(document, image, Mm(chart_width_mm * 0.8), alt)
     document.render(values, jinja_env=env, autoescape=True)
     document.save(path)
     return path

@@ -331,7 +331,7 @@ def test_without_pango_the_demo_writes_markdown_html_and_word_and_says_how_to_ge
             in line)
     assert {p.name for p in out.iterdir() if not p.name.startswith("ragtime-demo.db")} == {
         "sutg-2024-25-Q2.md", "sutg-2024-25-Q2.html", "sutg-2024-25-Q2.docx",
-        "sutg-2024-25-Q2-chart.png"}
+        "sutg-2024-25-Q2-chart.png", "sutg-2024-25-Q2-baf.png"}
     assert "All themes" in result.stdout and "sutg-2024-25-Q2.docx" in result.stdout
     assert "Sharon Murphy" in (out / "sutg-2024-25-Q2.html").read_text()
 
@@ -422,6 +422,7 @@ def test_json_for_scripts(tmp_path, imported):
                                   str(out), "--json", env=imported).stdout)
     assert compiled["files"] == {"md": str(out / "sutg-2024-25-Q2.md"),
                                  "html": str(out / "sutg-2024-25-Q2.html"),
-                                 "chart": str(out / "sutg-2024-25-Q2-chart.png")}
+                                 "chart": str(out / "sutg-2024-25-Q2-chart.png"),
+                                 "baf": str(out / "sutg-2024-25-Q2-baf.png")}
     assert compiled["all_themes"] == {"green": 0, "amber": 0, "red": 0, "no_update": 17,
                                       "total": 17}

@@ -306,6 +306,61 @@ def executive_summary(document) -> None:  # type: ignore[no-untyped-def]
     document.add_paragraph("{{ chart }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
+def baf_section(document) -> None:  # type: ignore[no-untyped-def]
+    """The Board Assurance Framework near the front: the heat map and its table equivalent,
+    the summary of every risk, then the risks above target or outside appetite with their gaps
+    and dated actions, and the Red deliverables that are actions on them."""
+    tag(document, "{%p if baf %}")
+    heading(document, "Board Assurance Framework", 2)
+    document.add_paragraph("{{ heatmap }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    small_note(document, "Heat map of current scores: the risks in each cell (likelihood "
+                         "across, consequence down).")
+    widths = [30, 30, 30, 30, 30, 30]
+    grid = table(document, ["Consequence"] + [f"Likelihood {n}" for n in range(1, 6)], widths)
+    loop_rows(grid, "{%tr for line in baf.grid %}",
+              ["{{ line.consequence }}"] + [
+                  f"{{% cellbg line.cells[{i}].fill %}}{{{{r line.cells[{i}].text }}}}"
+                  for i in range(5)], widths)
+    small_note(document, "{{ baf.bands }}")
+    tag(document, "{%p for note in baf.notes %}")
+    document.add_paragraph("{{ note }}", style="List Bullet")
+    tag(document, "{%p endfor %}")
+
+    heading(document, "Summary of BAF risks", 3)
+    widths = [11, 37, 22, 17, 15, 18, 19, 20, 21]
+    grid = table(document, ["BAF No", "Risk", "Owner", "Current", "Target", "Band", "Appetite",
+                            "Direction", "{{ baf.history_label }}"], widths)
+    loop_rows(grid, "{%tr for r in baf.rows %}",
+              ["{{ r.number }}", "{{ r.title }}", "{{ r.owner }}", "{{ r.score }}",
+               "{{ r.target }}", "{{ r.band }}", "{{ r.appetite }}", "{{ r.direction }}",
+               "{{ r.history }}"], widths)
+
+    heading(document, "Risks above target or outside appetite", 3)
+    tag(document, "{%p for e in baf.exceptions %}")
+    paragraph = document.add_paragraph()
+    paragraph.add_run("BAF {{ e.number }}: {{ e.flags }}").bold = True
+    paragraph.paragraph_format.keep_with_next = True
+    document.add_paragraph("{{ e.title }}")
+    small_note(document, "{{ e.facts }}")
+    tag(document, "{%p for line in e.lines %}")
+    document.add_paragraph("{{ line }}")
+    tag(document, "{%p endfor %}")
+    document.add_paragraph().add_run("Dated actions").bold = True
+    bullets(document, "e.actions", "a in e.actions", "{{ a }}", "No action recorded.")
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p if not baf.exceptions %}")
+    document.add_paragraph("No BAF risk is above its target or outside its appetite in "
+                           "{{ period_label }}.")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if baf.red_actions %}")
+    heading(document, "Exceptions: Red deliverables that are actions on risks above target", 3)
+    tag(document, "{%p for item in baf.red_actions %}")
+    document.add_paragraph("{{ item }}", style="List Bullet")
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p endif %}")
+
+
 def report_template() -> Document:  # type: ignore[valid-type]
     document = new_document("{{ running_title }}")  # the period once (ReportView)
     heading(document, "{{ title }}", 1)
@@ -314,6 +369,7 @@ def report_template() -> Document:  # type: ignore[valid-type]
     cover(document)
 
     executive_summary(document)
+    baf_section(document)
 
     tag(document, "{%p for theme in themes %}")
     heading(document, "{{ theme.name }}", 2)

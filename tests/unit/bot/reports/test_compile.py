@@ -108,7 +108,7 @@ def test_docx_tables_hold_every_row_with_shaded_rag_cells(compiled):
     assert cover["Paper authored by"] == "Amanda Angelescu"
     # The header row repeats on every page and the chart is embedded.
     assert progress[0].rows[0]._tr.xpath("./w:trPr/w:tblHeader")
-    assert document.inline_shapes and len(document.inline_shapes) == 1
+    assert len(document.inline_shapes) == 2  # the RAG chart and the BAF heat map
     assert any("Compiled by Ragtime on 20 October 2024 at 14:05." in p.text
                for p in document.paragraphs)
 
@@ -133,7 +133,7 @@ def test_only_the_formats_asked_for(engine, tmp_path):
         files = compile_report(session, Q2, tmp_path / "out", formats=["md"])
         assert set(files.paths) == {"md"}
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-            "sutg-2024-25-Q2-chart.png", "sutg-2024-25-Q2.md"]
+            "sutg-2024-25-Q2-baf.png", "sutg-2024-25-Q2-chart.png", "sutg-2024-25-Q2.md"]
         with pytest.raises(FormatError, match=r"odt.*md, html, docx, pdf"):
             compile_report(session, Q2, tmp_path / "out", formats=["md", "odt"])
 

@@ -83,7 +83,8 @@ def test_pdf_structure_has_headings_header_cells_and_the_charts_alt_text(papers)
     elements = struct_elements(root["/StructTreeRoot"], [])
     kinds = {element["/S"] for element in elements}
     assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD"} <= kinds
-    [figure] = [element for element in elements if element["/S"] == "/Figure"]
+    figure, heatmap = [element for element in elements if element["/S"] == "/Figure"]
+    assert heatmap["/Alt"].startswith("Heat map of current BAF risk scores, 2024/25 Q2")
     assert figure["/Alt"].startswith("Bar chart: RAG ratings by theme, 2024/25 Q2.")
     assert "Great Outcomes: 6 Green, 1 Amber, 0 Red, 0 no update" in figure["/Alt"]
 
@@ -183,7 +184,8 @@ def test_word_is_one_font_in_british_english_with_heading_styles(papers):
 
 def test_word_chart_has_alt_text(papers):
     document = docx_part(papers["draft"]["docx"], "word/document.xml")
-    [descr] = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
+    descr, heatmap = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
+    assert heatmap.startswith("Heat map of current BAF risk scores, 2024/25 Q2")
     assert descr.startswith("Bar chart: RAG ratings by theme, 2024/25 Q2.")
     assert "Part of the Community: 1 Green, 1 Amber, 0 Red, 0 no update" in descr
 
@@ -227,9 +229,12 @@ def test_html_has_language_headings_in_order_header_cells_and_alt_text(papers, p
     assert outline.lang == "en-GB"
     assert outline.headings[0] == 1 and outline.headings.count(1) == 1
     assert all(b <= a + 1 for a, b in zip(outline.headings, outline.headings[1:], strict=False))
-    assert outline.header_cells and all(c.get("scope") == "col" for c in outline.header_cells)
-    [chart] = outline.images
+    assert outline.header_cells and all(c.get("scope") in ("col", "row")
+                                        for c in outline.header_cells)
+    chart, *heatmap = outline.images  # the quarter's paper has the BAF heat map too
     assert chart["alt"].startswith("Bar chart: RAG ratings by")
+    assert [image["alt"][:35] for image in heatmap] == (
+        ["Heat map of current BAF risk scores"] if paper == "draft" else [])
 
 
 def test_html_reads_on_a_phone_and_prints_on_a4(papers):
