@@ -96,7 +96,7 @@ def test_outcomes_by_theme_in_every_format_and_no_approval_while_one_is_missing(
            "forward to THRIVE R-1 |" in md
     assert "Merged into Step Up To Great GO-3: One access programme" in md
     assert "| GC-1 | To implement the Privacy and Dignity standard our patients deserve | " \
-           "Stopped: Superseded \\<b>nationally\\</b> & by ICB |" in md  # escaped
+           "Stopped: Superseded &lt;b&gt;nationally&lt;/b&gt; & by ICB |" in md  # escaped
     assert md.count("**No outcome yet**") == 2 and "**No outcome yet 2**" in md
     html = (tmp_path / "draft" / "sutg-2024-25-closure.html").read_text()
     assert "Superseded &lt;b&gt;nationally&lt;/b&gt; &amp; by ICB" in html
