@@ -134,7 +134,7 @@ def _risks(template: str) -> Values:
         return template, {
             "person_name": payload["person_name"], "period": payload["period"],
             "deadline": payload.get("deadline"), "risks": list(payload["risks"]),
-            "link": _link(ctx, message) or "",
+            "link": _link(ctx, message) or "", "teams_link": teams_install_link(ctx.settings),
         }
     return values
 

@@ -16,7 +16,7 @@ from handlers.email.messenger import EmailMessenger
 from handlers.email.transports import SmtpTransport
 from tests.support.mail import smtp_server
 
-SECRET = "a unit test secret key, long enough to sign"
+SECRET = "Gq7vT2mXk9Lp4RzW8nYc3HdJ6sFa1BeU5tQo0iN"  # random-looking, as start-up demands
 RISKS = [{"risk_id": 3, "number": "03", "title": "Estate <not> fit & safe", "theme": "Great Care",
           "previous_score": 12, "target": 8},
          {"risk_id": 5, "number": "05", "title": "Resilience", "theme": "Great Care",
