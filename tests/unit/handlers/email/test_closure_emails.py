@@ -13,7 +13,8 @@ def test_a_carried_deliverable_says_what_it_carries_on_in_the_round_email():
     carried = {**ITEM, "carried_from": "Step Up To Great GO-1"}
     plain = {**ITEM, "deliverable_id": 19, "number": "R-2", "previous_rag": None}
     done = render("round", {"teams_link": "", "person_name": "Sharon Murphy",
-                            "period": "2025/26 Q1", "deadline": "2025-07-14", "deliverables": [carried, plain],
+                            "period": "2025/26 Q1", "deadline": "2025-07-14",
+                            "deliverables": [carried, plain],
                             "link": "https://example.org/form/t"})
     assert ("Responsive > Access; carried from Step Up To Great GO-1, last rated Amber"
             in done.text)
