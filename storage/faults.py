@@ -143,5 +143,11 @@ def _counter(health: StorageHealth):  # type: ignore[no-untyped-def]
     def on_error(context) -> None:  # type: ignore[no-untyped-def]
         # a unique key met (a redelivery, a race) is the code's business, not the database's
         if not isinstance(context.sqlalchemy_exception, IntegrityError):
-            health.error(failure_kind(context.original_exception))
+            kind = failure_kind(context.original_exception)
+            health.error(kind)
+            if kind == READ_ONLY:
+                # SQLite opens a file it cannot write read-only, and the connection stays so:
+                # one opened while the file was read-only would refuse writes once it is
+                # writable again. Treated as a lost connection, the pool is emptied.
+                context.is_disconnect = True
     return on_error
