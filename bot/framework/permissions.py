@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -70,19 +70,8 @@ def may_submit(
     round's time zone) the cover of an SRO away that day; nobody else. The actor is named by
     their Slack user id (from a signed Slack payload) or their person id (from a signed web
     form link, ``bot.collection.links``)."""
-    if person_id is not None:
-        who = DeliverableOwner.person_id == person_id
-    elif slack_id:
-        who = Person.slack_id == slack_id
-    else:
-        return False
-    owner = session.exec(
-        select(DeliverableOwner.id)
-        .join(Person, Person.id == DeliverableOwner.person_id)
-        .where(DeliverableOwner.deliverable_id == deliverable_id, who)
-        .limit(1)
-    ).first()
-    if owner is not None:
+    if _is_owner(session, DeliverableOwner, DeliverableOwner.deliverable_id == deliverable_id,
+                 slack_id=slack_id, person_id=person_id):
         return True
     return on is not None and covering(session, deliverable_id=deliverable_id,
                                        slack_id=slack_id, person_id=person_id, on=on) is not None
@@ -116,16 +105,19 @@ def may_return_risk(
 ) -> bool:
     """A BAF risk's owners may submit its return; nobody else. The actor is named as for
     ``may_submit``: a Slack user id from a signed payload or a person id from a signed link."""
+    return _is_owner(session, RiskOwner, RiskOwner.risk_id == risk_id, slack_id=slack_id,
+                     person_id=person_id)
+
+
+def _is_owner(session: Session, table: type[DeliverableOwner] | type[RiskOwner], of: Any, *,
+              slack_id: str | None, person_id: int | None) -> bool:
+    """Whether the actor (a person id from a signed link, else a Slack id from a signed
+    payload) has a row of ``table`` (deliverable or risk owners) matching ``of``."""
     if person_id is not None:
-        who = RiskOwner.person_id == person_id
+        who = table.person_id == person_id
     elif slack_id:
         who = Person.slack_id == slack_id
     else:
         return False
-    owner = session.exec(
-        select(RiskOwner.id)
-        .join(Person, Person.id == RiskOwner.person_id)
-        .where(RiskOwner.risk_id == risk_id, who)
-        .limit(1)
-    ).first()
-    return owner is not None
+    return session.exec(select(table.id).join(Person, Person.id == table.person_id)
+                        .where(of, who).limit(1)).first() is not None
