@@ -4,7 +4,8 @@ A deliverable of the new framework names the one it carries on: ``carried_from: 
 Great/GO-3"`` in a YAML file, a ``carried_from`` column in CSV/XLSX, or a map given to ``ragtime
 framework carry-forward``. The link (``DeliverableCarry``) lets its first prompt show the last
 update it had in the old framework, and the paper say "Carried from Step Up To Great GO-3" with
-its trend running on across the two strategies.
+its trend running on across the two strategies. BAF risks are carried the same way
+(``bot.framework.risk_carry``); the map gives them as rows of ``kind`` ``risk``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from bot.framework.lifecycle import LifecycleError, find_deliverable
+from bot.framework.risk_carry import find_risk, link_risk, risk_number
 from storage.models import Deliverable, DeliverableCarry, Framework
 from storage.repo import audit
 
 MAP_COLUMNS = ("from", "to")
 MAP_MAX_ROWS = 5000
+KINDS = {"": "deliverable", "deliverable": "deliverable", "d": "deliverable", "risk": "risk",
+         "baf": "risk", "baf risk": "risk", "r": "risk"}
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,25 @@ class CarrySummary:
     new: str
     linked: int
     unchanged: int
+    risks_linked: int = 0
+    risks_unchanged: int = 0
 
     def __str__(self) -> str:
-        return (f"Carried forward from '{self.old}' to '{self.new}': {self.linked} linked now, "
+        text = (f"Carried forward from '{self.old}' to '{self.new}': {self.linked} linked now, "
                 f"{self.unchanged} already linked.")
+        if self.risks_linked or self.risks_unchanged:
+            text += (f" BAF risks: {self.risks_linked} linked now, {self.risks_unchanged} "
+                     "already linked.")
+        return text
+
+
+@dataclass(frozen=True)
+class CarryMap:
+    """A carry-forward map's rows: (old code, new code) pairs of deliverables, and (old
+    number, new number) pairs of BAF risks."""
+
+    deliverables: list[tuple[str, str]]
+    risks: list[tuple[str, str]]
 
 
 def carried_from(session: Session, deliverable_ids: list[int]) -> dict[int, CarriedFrom]:
@@ -99,9 +118,12 @@ def link_by_reference(session: Session, deliverable: Deliverable, reference: str
     return link(session, deliverable, find_deliverable(session, reference), by=by)
 
 
-def read_map(path: Path) -> list[tuple[str, str]]:
+def read_map(path: Path) -> CarryMap:
     """A carry-forward map: a CSV with the columns ``from`` (the old framework's code) and
-    ``to`` (the new framework's code); ``LifecycleError`` when it cannot be read."""
+    ``to`` (the new framework's code), and optionally ``kind``: ``deliverable`` (the default)
+    or ``risk``, whose ``from`` and ``to`` are BAF risk numbers (``BAF 01`` or ``01``). A row
+    whose ``from`` and ``to`` both start with ``BAF`` is a risk without saying so.
+    ``LifecycleError`` when it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -112,7 +134,7 @@ def read_map(path: Path) -> list[tuple[str, str]]:
     if missing:
         raise LifecycleError(f"{path}: the map needs the columns 'from' and 'to' (missing "
                              f"{', '.join(missing)})")
-    pairs = []
+    found = CarryMap([], [])
     for number, row in enumerate(reader, 2):
         if number > MAP_MAX_ROWS:
             raise LifecycleError(f"{path}: more than {MAP_MAX_ROWS} rows")
@@ -121,15 +143,25 @@ def read_map(path: Path) -> list[tuple[str, str]]:
             continue
         if not (old and new):
             raise LifecycleError(f"{path} row {number}: give both 'from' and 'to'")
-        pairs.append((old, new))
-    return pairs
+        given = " ".join((row.get(columns["kind"]) or "").split()).lower() \
+            if "kind" in columns else ""
+        kind = KINDS.get(given)
+        if kind is None:
+            raise LifecycleError(f"{path} row {number}: kind '{given}' is neither "
+                                 "'deliverable' nor 'risk'")
+        if not given and all(risk_number(side) != side.strip() for side in (old, new)):
+            kind = "risk"  # both sides written as BAF numbers
+        (found.risks if kind == "risk" else found.deliverables).append((old, new))
+    return found
 
 
 def carry_forward(session: Session, *, old: str, new: str, pairs: list[tuple[str, str]],
-                  by: str) -> CarrySummary:
-    """Link each ``(old code, new code)`` pair; every pair is checked before any is written,
-    and ``LifecycleError`` lists all that name no deliverable."""
-    problems, resolved = [], []
+                  by: str, risk_pairs: list[tuple[str, str]] | None = None) -> CarrySummary:
+    """Link each ``(old code, new code)`` pair of deliverables and each ``(old number, new
+    number)`` pair of BAF risks (``risk_pairs``); every pair is checked before any is written,
+    and ``LifecycleError`` lists all that name nothing."""
+    problems: list[str] = []
+    resolved = []
     for old_code, new_code in pairs:
         try:
             source = find_deliverable(session, f"{old}/{old_code}")
@@ -141,15 +173,30 @@ def carry_forward(session: Session, *, old: str, new: str, pairs: list[tuple[str
             problems.append(f"'{old}' and '{new}' are the same framework")
             continue
         resolved.append((target, source))
+    risks = []
+    for old_number, new_number in risk_pairs or ():
+        try:
+            source_risk = find_risk(session, f"{old}/{old_number}")
+            target_risk = find_risk(session, f"{new}/{new_number}")
+        except LifecycleError as error:
+            problems.append(str(error))
+            continue
+        if source_risk.framework_id == target_risk.framework_id:
+            problems.append(f"'{old}' and '{new}' are the same framework")
+            continue
+        risks.append((target_risk, source_risk))
     if problems:
         raise LifecycleError("; ".join(dict.fromkeys(problems)) + "; nothing was linked")
     linked = sum(link(session, target, source, by=by) for target, source in resolved)
-    old_name, new_name = (resolved[0][1], resolved[0][0]) if resolved else (None, None)
+    risks_linked = sum(link_risk(session, target, source, by=by) for target, source in risks)
+    ends = ((resolved[0][1].framework_id, resolved[0][0].framework_id) if resolved else
+            (risks[0][1].framework_id, risks[0][0].framework_id) if risks else (None, None))
     return CarrySummary(
-        old=_name(session, old_name) or old, new=_name(session, new_name) or new,
-        linked=linked, unchanged=len(resolved) - linked)
+        old=_name(session, ends[0]) or old, new=_name(session, ends[1]) or new,
+        linked=linked, unchanged=len(resolved) - linked,
+        risks_linked=risks_linked, risks_unchanged=len(risks) - risks_linked)
 
 
-def _name(session: Session, deliverable: Deliverable | None) -> str | None:
-    framework = session.get(Framework, deliverable.framework_id) if deliverable else None
+def _name(session: Session, framework_id: int | None) -> str | None:
+    framework = session.get(Framework, framework_id) if framework_id is not None else None
     return framework.name if framework else None
