@@ -218,8 +218,9 @@ def risk_facts(session: Session, risk: Risk, period: Period) -> RiskFacts:
     info = load_risks(session, risk.framework_id, risk_ids=[risk.id or 0])[0]
     refs = session.exec(select(Deliverable.code).where(
         Deliverable.framework_id == risk.framework_id, col(Deliverable.active).is_(True))).all()
+    previous, carried_from = previous_score(session, risk.id or 0, period)
     return RiskFacts(
-        previous_score=previous_score(session, risk.id or 0, period),
+        previous_score=previous, carried_from=carried_from,
         target=info.target, target_date=info.target_date, appetite=info.appetite,
         scale=baf_scale(session, risk.framework_id),
         deliverables=[ref.upper() for ref in refs if ref])
@@ -281,19 +282,21 @@ def score_in(session: Session, risk_id: int, period: Period) -> int | None:
     return imported
 
 
-def previous_score(session: Session, risk_id: int, period: Period) -> int | None:
-    """Last quarter's score as a prompt shows it and the rules compare with: the risk's own
-    for the quarter before ``period``; for a risk carried on from an earlier framework with none,
-    the last score the old risk had up to then."""
+def previous_score(session: Session, risk_id: int, period: Period
+                   ) -> tuple[int | None, str | None]:
+    """Last quarter's score as a prompt shows it and the rules compare with, and where it came
+    from when not from the risk itself: its own score for the quarter before ``period``; for a
+    risk carried on from an earlier framework with none, the last score the old risk had up to
+    then, with the old risk's name (``Step Up To Great BAF 01``)."""
     own = score_in(session, risk_id, period.previous())
     if own is not None:
-        return own
+        return own, None
     carried = risk_carried_from(session, [risk_id]).get(risk_id)
     if carried is None:
-        return None
+        return None, None
     history = risk_scores(session, carried.source_framework_id, period.previous(),
                           carried=False).get(carried.source_id, [])
-    return history[-1].score if history else None
+    return (history[-1].score if history else None), carried.label
 
 
 @dataclass(frozen=True)

@@ -120,12 +120,14 @@ def test_the_first_risk_prompt_and_the_paper_continue_from_the_old_strategy(
     prompts = {blocks_text(p["blocks"]).split("\n")[1][:7]: p for p in risk_prompts(slack, SHARON)}
     assert set(prompts) == {"*BAF 1*", "*BAF 2*"}
     carried = blocks_text(prompts["*BAF 1*"]["blocks"])
-    assert "Last quarter: 12 · Target: 8" in carried  # SUTG BAF 01's last score, 2024/25 Q4
+    # SUTG BAF 01's last score (2024/25 Q4), named
+    assert "Last quarter: 12 (carried from Step Up To Great BAF 01) · Target: 8" in carried
     fresh = blocks_text(prompts["*BAF 2*"]["blocks"])
     assert "Last quarter: no score" in fresh
 
     form = open_risk_form(slack, SHARON, prompts["*BAF 1*"])
-    assert "Last quarter: 12 · Target: 8" in blocks_text(form["blocks"])
+    assert "Last quarter: 12 (carried from Step Up To Great BAF 01) · Target: 8" in blocks_text(
+        form["blocks"])
     # The rules measure the change from it: 16 after 12 needs a rationale.
     answer = submit_risk(slack, SHARON, form, likelihood="4", consequence="4",
                          actions=[("Open the second clinic", "Sharon Murphy", "2025-09-30",
@@ -186,13 +188,15 @@ def test_the_risk_email_and_web_form_show_the_old_strategys_last_score(
 
     [email] = [m for m in mailbox.to(PAUL_EMAIL) if "risk" in m["Subject"].lower()]
     text = _part(email, "plain").replace("\r\n", "\n")
-    assert "last quarter's score: 12; target: 8" in text
+    assert ("last quarter's score: 12 (carried from Step Up To Great BAF 01); target: 8"
+            in text)
     assert "last quarter's score: none" in text  # BAF 2, new
-    assert "last quarter's score: 12" in _part(email, "html")
+    assert ("last quarter's score: 12 (carried from Step Up To Great BAF 01) ·"
+            in _part(email, "html"))
     [token] = set(LINK.findall(text))
     browser.get(f"{by_smtp.served.url}/form/{token}/risk/{ids[f'{THRIVE}/1']}")
     main = browser.find_element(By.TAG_NAME, "main").text
-    assert "Last quarter's score: 12." in main
+    assert "Last quarter's score: 12 (carried from Step Up To Great BAF 01)." in main
     _no_serious_violations(browser)
     shot(browser, "risk-carried-form")
 
