@@ -21,7 +21,8 @@ from bot.framework.lifecycle import LifecycleError, framework_named
 from storage.models import Framework, Risk, RiskCarry
 from storage.repo import audit
 
-_BAF = re.compile(r"^\s*baf\s*(?:no\.?|number)?\s*", re.IGNORECASE)
+# "BAF 01", "BAF01", "BAF No. 1": the word before a risk's number (not "BAF-1", a code).
+_BAF = re.compile(r"^\s*baf(?:\s*(?:no\.?|number))?(?:\s+|(?=\d))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.framework.carry import read_map
 from bot.framework.example import load_example
 from bot.framework.importer import FrameworkImportError, import_framework
 from bot.framework.lifecycle import LifecycleError
@@ -186,3 +187,12 @@ def test_the_carry_forward_command_links_risks_by_a_map(sutg: Engine, tmp_path: 
                   "THRIVE", "--map", str(mapping), env=env)
     assert odd.returncode == 2 and "kind 'issue' is neither 'deliverable' nor 'risk'" in \
         odd.stderr
+
+
+def test_a_map_row_is_a_risk_when_its_kind_or_both_sides_say_so(tmp_path: Path):
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("from,to,kind\nGO-1,R-1,\nBAF-1,R-2,\nBAF 01,BAF 1,\n01,1,risk\n"
+                       "BAF 02,R-3,deliverable\n,,\n", encoding="utf-8")
+    rows = read_map(mapping)
+    assert rows.deliverables == [("GO-1", "R-1"), ("BAF-1", "R-2"), ("BAF 02", "R-3")]
+    assert rows.risks == [("BAF 01", "BAF 1"), ("01", "1")]
