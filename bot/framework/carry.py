@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from bot.framework.lifecycle import LifecycleError, find_deliverable
-from bot.framework.risk_carry import find_risk, link_risk, risk_number
-from storage.models import Deliverable, DeliverableCarry, Framework
-from storage.repo import audit
+from bot.framework.risk_carry import find_risk, link_risk, record_link, risk_number
+from storage.models import Deliverable, DeliverableCarry, Framework, Risk
 
+Item = TypeVar("Item", Deliverable, Risk)
 MAP_COLUMNS = ("from", "to")
 MAP_MAX_ROWS = 5000
 KINDS = {"": "deliverable", "deliverable": "deliverable", "d": "deliverable", "risk": "risk",
@@ -95,18 +97,8 @@ def link(session: Session, deliverable: Deliverable, source: Deliverable, *, by:
             "forward from an earlier framework, named as 'Framework name/CODE'")
     found = session.exec(select(DeliverableCarry).where(
         DeliverableCarry.deliverable_id == deliverable.id)).first()
-    if found is not None and found.carried_from_id == source.id:
-        return False
-    if found is None:
-        found = DeliverableCarry(deliverable_id=deliverable.id or 0,
-                                 carried_from_id=source.id or 0, recorded_by=by)
-    else:
-        found.carried_from_id, found.recorded_by = source.id or 0, by
-    session.add(found)
-    audit(session=session, actor=by, action="deliverable.carried_from",
-          subject=f"deliverable:{deliverable.id}", carried_from=source.id)
-    session.flush()
-    return True
+    return record_link(session, found or DeliverableCarry(deliverable_id=deliverable.id or 0),
+                       source.id or 0, by=by, subject=f"deliverable:{deliverable.id}")
 
 
 def link_by_reference(session: Session, deliverable: Deliverable, reference: str, *, by: str
@@ -161,30 +153,8 @@ def carry_forward(session: Session, *, old: str, new: str, pairs: list[tuple[str
     number)`` pair of BAF risks (``risk_pairs``); every pair is checked before any is written,
     and ``LifecycleError`` lists all that name nothing."""
     problems: list[str] = []
-    resolved = []
-    for old_code, new_code in pairs:
-        try:
-            source = find_deliverable(session, f"{old}/{old_code}")
-            target = find_deliverable(session, f"{new}/{new_code}")
-        except LifecycleError as error:
-            problems.append(str(error))
-            continue
-        if source.framework_id == target.framework_id:
-            problems.append(f"'{old}' and '{new}' are the same framework")
-            continue
-        resolved.append((target, source))
-    risks = []
-    for old_number, new_number in risk_pairs or ():
-        try:
-            source_risk = find_risk(session, f"{old}/{old_number}")
-            target_risk = find_risk(session, f"{new}/{new_number}")
-        except LifecycleError as error:
-            problems.append(str(error))
-            continue
-        if source_risk.framework_id == target_risk.framework_id:
-            problems.append(f"'{old}' and '{new}' are the same framework")
-            continue
-        risks.append((target_risk, source_risk))
+    resolved = _resolved(session, find_deliverable, old, new, pairs, problems)
+    risks = _resolved(session, find_risk, old, new, risk_pairs or [], problems)
     if problems:
         raise LifecycleError("; ".join(dict.fromkeys(problems)) + "; nothing was linked")
     linked = sum(link(session, target, source, by=by) for target, source in resolved)
@@ -195,6 +165,24 @@ def carry_forward(session: Session, *, old: str, new: str, pairs: list[tuple[str
         old=_name(session, ends[0]) or old, new=_name(session, ends[1]) or new,
         linked=linked, unchanged=len(resolved) - linked,
         risks_linked=risks_linked, risks_unchanged=len(risks) - risks_linked)
+
+
+def _resolved(session: Session, find: Callable[[Session, str], Item], old: str, new: str,
+              pairs: list[tuple[str, str]], problems: list[str]) -> list[tuple[Item, Item]]:
+    """(new item, old item) for each pair ``find`` names in the frameworks ``new`` and ``old``;
+    why not, for each that it does not, added to ``problems``."""
+    found = []
+    for old_ref, new_ref in pairs:
+        try:
+            source, target = find(session, f"{old}/{old_ref}"), find(session, f"{new}/{new_ref}")
+        except LifecycleError as error:
+            problems.append(str(error))
+            continue
+        if source.framework_id == target.framework_id:
+            problems.append(f"'{old}' and '{new}' are the same framework")
+            continue
+        found.append((target, source))
+    return found
 
 
 def _name(session: Session, framework_id: int | None) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from bot.framework.lifecycle import LifecycleError, framework_named
-from storage.models import Framework, Risk, RiskCarry
+from storage.models import DeliverableCarry, Framework, Risk, RiskCarry
 from storage.repo import audit
 
 # "BAF 01", "BAF01", "BAF No. 1": the word before a risk's number (not "BAF-1", a code).
@@ -100,15 +100,21 @@ def link_risk(session: Session, risk: Risk, source: Risk, *, by: str) -> bool:
             f"BAF {source.number} is in the same framework; a risk is carried forward from an "
             "earlier framework, named as 'Framework name/BAF NUMBER'")
     found = session.exec(select(RiskCarry).where(RiskCarry.risk_id == risk.id)).first()
-    if found is not None and found.carried_from_id == source.id:
+    return record_link(session, found or RiskCarry(risk_id=risk.id or 0), source.id or 0, by=by,
+                       subject=f"risk:{risk.id}")
+
+
+def record_link(session: Session, row: DeliverableCarry | RiskCarry, source_id: int, *, by: str,
+                subject: str) -> bool:
+    """Point the carry ``row`` (stored, or new) at ``source_id``, audited; True when this
+    changed anything (a deliverable's or a risk's link alike)."""
+    if row.id is not None and row.carried_from_id == source_id:
         return False
-    if found is None:
-        found = RiskCarry(risk_id=risk.id or 0, carried_from_id=source.id or 0, recorded_by=by)
-    else:
-        found.carried_from_id, found.recorded_by = source.id or 0, by
-    session.add(found)
-    audit(session=session, actor=by, action="risk.carried_from", subject=f"risk:{risk.id}",
-          carried_from=source.id)
+    row.carried_from_id, row.recorded_by = source_id, by
+    session.add(row)
+    kind = "risk" if isinstance(row, RiskCarry) else "deliverable"
+    audit(session=session, actor=by, action=f"{kind}.carried_from", subject=subject,
+          carried_from=source_id)
     session.flush()
     return True
 

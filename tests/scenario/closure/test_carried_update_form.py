@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from bot.collection.flows import open_round_and_prompt
 from storage.db import session_scope
 from storage.models import Rag, Source, Update
 from tests.scenario.closure.conftest import THRIVE, load_thrive
+from tests.scenario.closure.test_carried_into_the_new_strategy import CARRIED_CSV as CARRIED
 from tests.scenario.closure.test_carried_into_the_new_strategy import ids
 from tests.scenario.closure.test_outcomes_by_email_and_web import browser  # noqa: F401
 from tests.scenario.conftest import LEAD, SHARON, Harness, blocks_text
@@ -32,19 +32,13 @@ from tests.scenario.email.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.scenario.web.test_form_browser import CHROMIUM, DRIVER, _no_serious_violations
 from tests.scenario.web.test_form_browser import _shot as shot
-from tests.support.mail import Mailbox
+from tests.support.mail import Mailbox, part
 
 Q4 = Period(2024, 4)
 NEXT_Q1 = Period(2025, 1)
-CARRIED_CSV = (
-    "theme,area,deliverable,sro_name,sro_title,sro_email,carried_from\n"
-    "Responsive,Access,Single point of access for every service,Sharon Murphy,"
-    "Director of Finance,sharon.murphy@example.nhs.uk,Step Up To Great/GO-1\n"
-    "Responsive,Access,Digital front door,Sharon Murphy,Director of Finance,"
-    "sharon.murphy@example.nhs.uk,\n"
+CARRIED_CSV = CARRIED + (  # Sharon's two deliverables, and Paul's (on email) carried too
     "Valuing our people,Workforce,Retention plan,Paul Sheldon,Chief People Officer,"
-    "paul.sheldon@example.nhs.uk,Step Up To Great/GC-2\n"
-)
+    "paul.sheldon@example.nhs.uk,Step Up To Great/GC-2\n")
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/form/([A-Za-z0-9._\-]+)")
 
 
@@ -92,7 +86,7 @@ def test_the_web_form_from_the_email_shows_the_last_update_in_the_old_strategy(
     by_smtp.served.settle()
 
     [email] = [m for m in mailbox.to(PAUL_EMAIL) if "2025/26 Q1" in m["Subject"]]
-    text = _part(email, "plain").replace("\r\n", "\n")
+    text = part(email, "plain")
     assert "carried from Step Up To Great GC-2, last rated Red" in text
     [token] = set(LINK.findall(text))
     browser.get(f"{by_smtp.served.url}/form/{token}")
@@ -105,8 +99,3 @@ def test_the_web_form_from_the_email_shows_the_last_update_in_the_old_strategy(
     _no_serious_violations(browser)
     shot(browser, "carried-form")
 
-
-def _part(email: EmailMessage, kind: str) -> str:
-    found = email.get_body(preferencelist=(kind,))
-    assert found is not None
-    return found.get_content()

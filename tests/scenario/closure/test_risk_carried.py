@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -41,7 +40,7 @@ from tests.scenario.email.conftest import (  # noqa: F401 (fixtures)
 from tests.scenario.test_risk_returns import open_risk_form, risk_prompts, submit_risk
 from tests.scenario.web.test_form_browser import CHROMIUM, DRIVER, _no_serious_violations
 from tests.scenario.web.test_form_browser import _shot as shot
-from tests.support.mail import Mailbox
+from tests.support.mail import Mailbox, part
 from tests.support.served_app import stop
 
 THRIVE = "THRIVE"
@@ -187,12 +186,12 @@ def test_the_risk_email_and_web_form_show_the_old_strategys_last_score(
     by_smtp.served.settle()
 
     [email] = [m for m in mailbox.to(PAUL_EMAIL) if "risk" in m["Subject"].lower()]
-    text = _part(email, "plain").replace("\r\n", "\n")
+    text = part(email, "plain")
     assert ("last quarter's score: 12 (carried from Step Up To Great BAF 01); target: 8"
             in text)
     assert "last quarter's score: none" in text  # BAF 2, new
     assert ("last quarter's score: 12 (carried from Step Up To Great BAF 01) ·"
-            in _part(email, "html"))
+            in part(email, "html"))
     [token] = set(LINK.findall(text))
     browser.get(f"{by_smtp.served.url}/form/{token}/risk/{ids[f'{THRIVE}/1']}")
     main = browser.find_element(By.TAG_NAME, "main").text
@@ -200,8 +199,3 @@ def test_the_risk_email_and_web_form_show_the_old_strategys_last_score(
     _no_serious_violations(browser)
     shot(browser, "risk-carried-form")
 
-
-def _part(email: EmailMessage, kind: str) -> str:
-    found = email.get_body(preferencelist=(kind,))
-    assert found is not None
-    return found.get_content()
