@@ -430,7 +430,7 @@ def schedule_show(
     target = _period(period) if period else None
     with _offline(read_only=True) as ctx:
         calendar = calendar_to_show(ctx.engine, framework_id(ctx.engine, framework,
-                                                             required=True),
+                                                             required=True, period=target),
                                     timezone=settings.timezone)
         rows = planned(target, calendar, engine=ctx.engine)
     name = getattr(calendar, "name", "")  # said when several frameworks are loaded

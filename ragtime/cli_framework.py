@@ -165,18 +165,21 @@ def framework_carry_forward(
                                      help="The framework that carries its deliverables on.")],
     mapping: Annotated[Path, typer.Option(
         "--map", metavar="FILE",
-        help="CSV with the columns from,to: the old deliverable's code and the new one's.")],
+        help="CSV with the columns from,to: the old deliverable's code and the new one's; "
+             "an optional kind column says 'risk' for a row of BAF risk numbers.")],
 ) -> None:
-    """Link deliverables of the new framework to those they carry on from the old one."""
+    """Link deliverables and BAF risks of the new framework to those they carry on from the
+    old one."""
     from bot.framework.carry import carry_forward, read_map
     from bot.framework.lifecycle import LifecycleError
     from storage.db import session_scope
 
     with _offline() as ctx:
         try:
-            pairs = read_map(mapping)
+            rows = read_map(mapping)
             with session_scope(ctx.engine, write=True) as session:
-                done = carry_forward(session, old=old, new=new, pairs=pairs, by=_actor())
+                done = carry_forward(session, old=old, new=new, pairs=rows.deliverables,
+                                     risk_pairs=rows.risks, by=_actor())
         except LifecycleError as error:
             raise UserError(str(error)) from None
     print_text(str(done))

@@ -566,3 +566,16 @@ class ReportFile(SQLModel, table=True):
     media_type: str
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     stored_at: datetime = Field(default_factory=utcnow)
+
+
+# --- issue 24: BAF risks carried forward ---
+
+class RiskCarry(SQLModel, table=True):
+    """A BAF risk of a new framework carrying on one of an earlier framework."""
+
+    __tablename__ = "risk_carry"
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id", unique=True)
+    carried_from_id: int = Field(foreign_key="risk.id", index=True)
+    recorded_at: datetime = Field(default_factory=utcnow)
+    recorded_by: str = ""

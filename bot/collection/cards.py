@@ -22,7 +22,7 @@ from bot.framework.people import person_for_slack_id
 from bot.ports.messages import RecordedMessage
 from bot.ports.updates import Carried, PromptCard, Received
 from storage.db import session_scope
-from storage.models import PeriodRecord
+from storage.models import PeriodRecord, Update
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -66,12 +66,15 @@ def card_facts(session: Session, deliverable_id: int, period: Period) -> CardFac
                      previous_rag=Rag(previous.rag) if previous else None,
                      previous_narrative=previous.narrative if previous else None,
                      received=received, frozen=bool(entry and entry.frozen),
-                     carried=None if previous else carried_facts(session, deliverable_id))
+                     carried=carried_facts(session, deliverable_id, previous))
 
 
-def carried_facts(session: Session, deliverable_id: int) -> Carried | None:
-    """What a deliverable carries on and the last update it had there (None when it carries
-    nothing on)."""
+def carried_facts(session: Session, deliverable_id: int, previous: Update | None
+                  ) -> Carried | None:
+    """What a deliverable carries on and the last update it had there, shown in place of last
+    quarter's update (``previous``): None when it had one of its own, or carries nothing on."""
+    if previous is not None:
+        return None
     found = carried_from(session, [deliverable_id]).get(deliverable_id)
     if found is None:
         return None

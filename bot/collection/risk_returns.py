@@ -8,6 +8,9 @@ The rules at entry are ``bot.collection.risk_rules``.
 
 A risk's score for a quarter is its latest return's, else the score its framework file gave for
 that quarter (``risk_scores``): the seed's imported scores stand until owners return new ones.
+A risk carried on from an earlier framework (``bot.framework.risk_carry``) continues that risk's
+scores: its history starts with the old risk's, and until it has a score of its own last
+quarter, the old risk's last score stands as last quarter's (``previous_score``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bot.collection.risk_rules import (
 from bot.collection.updates import UpdateError, accepting_round
 from bot.framework.baf import direction
 from bot.framework.permissions import may_return_risk
+from bot.framework.risk_carry import risk_carried_from
 from bot.framework.risks import RiskInfo, baf_scale, load_risks
 from storage.models import (
     Deliverable,
@@ -214,8 +218,9 @@ def risk_facts(session: Session, risk: Risk, period: Period) -> RiskFacts:
     info = load_risks(session, risk.framework_id, risk_ids=[risk.id or 0])[0]
     refs = session.exec(select(Deliverable.code).where(
         Deliverable.framework_id == risk.framework_id, col(Deliverable.active).is_(True))).all()
+    previous, carried_from = previous_score(session, risk.id or 0, period)
     return RiskFacts(
-        previous_score=score_in(session, risk.id or 0, period.previous()),
+        previous_score=previous, carried_from=carried_from,
         target=info.target, target_date=info.target_date, appetite=info.appetite,
         scale=baf_scale(session, risk.framework_id),
         deliverables=[ref.upper() for ref in refs if ref])
@@ -277,6 +282,23 @@ def score_in(session: Session, risk_id: int, period: Period) -> int | None:
     return imported
 
 
+def previous_score(session: Session, risk_id: int, period: Period
+                   ) -> tuple[int | None, str | None]:
+    """Last quarter's score as a prompt shows it and the rules compare with, and where it came
+    from when not from the risk itself: its own score for the quarter before ``period``; for a
+    risk carried on from an earlier framework with none, the last score the old risk had up to
+    then, with the old risk's name (``Step Up To Great BAF 01``)."""
+    own = score_in(session, risk_id, period.previous())
+    if own is not None:
+        return own, None
+    carried = risk_carried_from(session, [risk_id]).get(risk_id)
+    if carried is None:
+        return None, None
+    history = risk_scores(session, carried.source_framework_id, period.previous(),
+                          carried=False).get(carried.source_id, [])
+    return (history[-1].score if history else None), carried.label
+
+
 @dataclass(frozen=True)
 class ScoreAt:
     period: Period
@@ -285,9 +307,32 @@ class ScoreAt:
     returned: RiskReturn | None  # the return it came from, None for an imported score
 
 
-def risk_scores(session: Session, framework_id: int, upto: Period) -> dict[int, list[ScoreAt]]:
+def risk_scores(session: Session, framework_id: int, upto: Period, *, carried: bool = True
+                ) -> dict[int, list[ScoreAt]]:
     """Every quarter's score of the framework's risks up to ``upto``, oldest first, by risk id:
-    a quarter's latest return where there is one, else the file's score."""
+    a quarter's latest return where there is one, else the file's score. A risk carried on from
+    an earlier framework starts with the old risk's scores of the quarters before its own
+    (unless ``carried`` is False)."""
+    found = _scores(session, framework_id, upto)
+    if not carried:
+        return found
+    risk_ids = list(session.exec(select(Risk.id).where(Risk.framework_id == framework_id)))
+    links = risk_carried_from(session, [i for i in risk_ids if i is not None])
+    for source_framework in {link.source_framework_id for link in links.values()}:
+        old = _scores(session, source_framework, upto)
+        for link in links.values():
+            if link.source_framework_id != source_framework:
+                continue
+            own = found.get(link.risk_id, [])
+            first = (own[0].period.fy, own[0].period.quarter) if own else None
+            before = [item for item in old.get(link.source_id, [])
+                      if first is None or (item.period.fy, item.period.quarter) < first]
+            if before:
+                found[link.risk_id] = before + own
+    return found
+
+
+def _scores(session: Session, framework_id: int, upto: Period) -> dict[int, list[ScoreAt]]:
     bound = upto.fy * 4 + upto.quarter
     found: dict[int, dict[Period, ScoreAt]] = defaultdict(dict)
     for score, fy, quarter in session.exec(

@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
-from bot.collection.risk_returns import latest_returns, score_in
+from bot.collection.risk_returns import latest_returns, previous_score
 from bot.framework.people import reach_of
 from bot.framework.risks import RiskInfo, load_risks
 from bot.messaging.outbox import record_message
@@ -115,9 +115,10 @@ def record_risk_prompts(
     missing: dict[int, Person] = {}
     by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]] = {}
     for risk in load_risks(session, round_.framework_id):
-        previous = score_in(session, risk.id, period.previous())
+        previous, carried_from = previous_score(session, risk.id, period)
         about = {"risk_id": risk.id, "number": risk.number, "title": risk.title,
-                 "theme": risk.theme, "previous_score": previous, "target": risk.target,
+                 "theme": risk.theme, "previous_score": previous,
+                 "carried_from": carried_from, "target": risk.target,
                  "appetite": risk.appetite,
                  "joint_owners": list(risk.owner_names)}
         for person in risk.owners:

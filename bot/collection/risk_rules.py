@@ -82,6 +82,9 @@ class RiskFacts:
     appetite: str | None
     scale: BafScale = field(default_factory=BafScale)
     deliverables: Collection[str] = ()  # the framework's deliverable references, upper case
+    # The earlier framework's risk (``Step Up To Great BAF 01``) ``previous_score`` is from:
+    # a risk carried forward with no score of its own last quarter.
+    carried_from: str | None = None
 
 
 def check_return(facts: RiskFacts, entered: ReturnFields, *, today: date) -> Checked:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.calendar.periods import Period, PeriodError
+from bot.collection.cards import carried_facts
 from bot.collection.confirmations import record_confirmation
 from bot.collection.followups import FOLLOW_UP, stored_update, submitted
 from bot.collection.owned import deliverables_for
@@ -55,7 +56,7 @@ from bot.framework.permissions import may_submit
 from bot.messaging.inbound import claim, release
 from bot.messaging.outbox import find_prompt, record_message
 from bot.ports.messages import SendError
-from bot.ports.updates import Stored
+from bot.ports.updates import Carried, Stored
 from storage.db import session_scope
 from storage.models import Person
 
@@ -85,6 +86,9 @@ class FormFacts:
     # Who saved the current version and when (a joint SRO or delegate sees the other's answer).
     current_by: str | None = None
     current_at: datetime | None = None
+    # Carried on from an earlier framework with no update of its own last quarter: its last
+    # update there, shown instead of "last quarter" (as on its prompt).
+    carried: Carried | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ def form_offer(
         current_version=entry.last_version or None, initial=initial,
         current_by=author.name if author else None,
         current_at=latest.submitted_at if latest else None,
+        carried=carried_facts(session, target.deliverable_id, previous),
     ))
 
 

@@ -55,16 +55,17 @@ def choose_framework(session: Session, name: str | None = None, *,
     return frameworks[0]
 
 
-def framework_id(engine: Engine, name: str | None = None, *, required: bool = False
-                 ) -> int | None:
+def framework_id(engine: Engine, name: str | None = None, *, required: bool = False,
+                 period: Period | None = None) -> int | None:
     """``choose_framework`` in its own read-only unit of work: the chosen framework's id, or
     None when no framework is loaded and none was named (the caller's defaults apply), unless
-    ``required`` (then that too is a ``FrameworkChoiceError``)."""
+    ``required`` (then that too is a ``FrameworkChoiceError``). ``period``: as for
+    ``choose_framework``, the only framework with a round for it is meant."""
     with session_scope(engine) as session:
         if (name is None and not required
                 and session.exec(select(Framework.id)).first() is None):
             return None
-        return choose_framework(session, name).id
+        return choose_framework(session, name, period=period).id
 
 
 def _with_round(session: Session, period: Period) -> set[int]:

@@ -140,7 +140,7 @@ def find_deliverable(session: Session, text: str, *, within: int | None = None) 
         raise LifecycleError("name a deliverable as 'Framework name/CODE', e.g. "
                              "'Step Up To Great/GO-3'")
     if slash:
-        framework = _framework_named(session, name)
+        framework = framework_named(session, name)
         fid, label = framework.id, framework.name
     elif within is not None:
         fid, label = within, (session.get(Framework, within) or Framework(name="?")).name
@@ -153,7 +153,9 @@ def find_deliverable(session: Session, text: str, *, within: int | None = None) 
     raise LifecycleError(f"'{label}' has no deliverable '{code}'")
 
 
-def _framework_named(session: Session, name: str) -> Framework:
+def framework_named(session: Session, name: str) -> Framework:
+    """The framework called ``name`` (case and spacing aside); ``LifecycleError`` naming those
+    there are when there is none."""
     wanted = " ".join(name.split()).casefold()
     every = list(session.exec(select(Framework).order_by(Framework.id)))
     for framework in every:

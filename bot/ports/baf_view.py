@@ -101,6 +101,7 @@ class BafRow:
     submitted_at: datetime | None = None  # this quarter's return, when there is one
     submitted_by_id: int | None = None
     version: int | None = None
+    carried_from: str = ""  # "Step Up To Great BAF 01": the earlier framework's risk it carries on
 
     @property
     def owner_text(self) -> str:

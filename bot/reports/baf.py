@@ -12,6 +12,7 @@ rather than inventing it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from sqlmodel import Session
@@ -21,6 +22,7 @@ from bot.collection.risk_returns import ScoreAt, direction_of, risk_scores
 from bot.framework.baf import (
     BafScale,
 )
+from bot.framework.risk_carry import risk_carried_from
 from bot.framework.risks import RiskInfo, baf_scale, load_risks
 from bot.ports.baf_view import (
     BAND_COLOURS,
@@ -50,9 +52,12 @@ def build_baf(session: Session, framework_id: int, period: Period,
         window.insert(0, window[0].previous())
     if scores is None:
         scores = risk_scores(session, framework_id, period)
-    rows = tuple(_row(risk, scores.get(risk.id, []), period, window, scale, deliverables,
-                      today or period.end)
-                 for risk in load_risks(session, framework_id))
+    risks = load_risks(session, framework_id)
+    carried = risk_carried_from(session, [risk.id for risk in risks])
+    rows = tuple(replace(_row(risk, scores.get(risk.id, []), period, window, scale,
+                              deliverables, today or period.end),
+                         carried_from=carried[risk.id].label if risk.id in carried else "")
+                 for risk in risks)
     return BafView(period_label=period.label, rows=rows,
                    bands=tuple((b.name, b.low, b.high) for b in scale.bands),
                    grid=_grid(rows, scale), history_labels=tuple(p.label for p in window))

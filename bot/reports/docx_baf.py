@@ -41,7 +41,8 @@ def _cell_text(cell: Any) -> Any:
 
 def _summary(row: BafRow) -> dict[str, str]:
     score = "—" if row.score is None else str(row.score)
-    return {"number": row.number, "title": row.title, "owner": row.owner_text,
+    title = row.title + (f" (Carried from {row.carried_from})" if row.carried_from else "")
+    return {"number": row.number, "title": title, "owner": row.owner_text,
             "score": score + (f" (as at {row.as_of})" if row.as_of else ""),
             "target": "—" if row.target is None else str(row.target),
             "band": (row.band or "—").capitalize(), "appetite": row.appetite_word,
@@ -51,7 +52,8 @@ def _summary(row: BafRow) -> dict[str, str]:
 def _exception(row: BafRow) -> dict[str, Any]:
     target = "—" if row.target is None else str(row.target)
     by = f" by {long_date(row.target_date)}" if row.target_date else ""
-    lines = [f"{label}: {text}" for label, text in row.description]
+    lines = [f"Carried from {row.carried_from}"] if row.carried_from else []
+    lines += [f"{label}: {text}" for label, text in row.description]
     lines += [f"Rationale: {row.rationale}"] if row.rationale else []
     lines += [f"Gaps in control: {row.control_gaps or 'None recorded.'}",
               f"Gaps in assurance: {row.assurance_gaps or 'None recorded.'}"]

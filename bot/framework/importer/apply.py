@@ -24,6 +24,7 @@ from bot.framework.importer.errors import FrameworkImportError, Problem, Problem
 from bot.framework.importer.risk_details import apply_risk_details
 from bot.framework.importer.spec import DeliverableSpec, FrameworkSpec, PersonSpec
 from bot.framework.lifecycle import LifecycleError
+from bot.framework.risk_carry import link_risk_by_reference
 from storage.models import (
     Deliverable,
     DeliverableOwner,
@@ -146,6 +147,7 @@ def apply_spec(
     summary.absences = _absences(session, spec, people, file=file, actor=actor)
     themes = _themes(session, framework, spec, summary)
     _risks(session, framework, spec, themes, summary)
+    _carried_risks(session, framework, spec, file=file, actor=actor)
     details = apply_risk_details(session, framework, spec, people)
     if details.settings_changed:
         summary.framework_updated = not summary.framework_created
@@ -205,6 +207,25 @@ def _carried(session: Session, framework: Framework, specs: list[DeliverableSpec
                               by=actor)
         except LifecycleError as error:
             problems.add(spec.where, spec.field("carried_from"), str(error))
+    problems.raise_if_any()
+
+
+def _carried_risks(session: Session, framework: Framework, spec: FrameworkSpec, *, file: str,
+                   actor: str) -> None:
+    """Link each BAF risk with ``carried_from`` to the earlier framework's risk it names; any
+    that names none stops the whole import (nothing is written)."""
+    wanted = [risk for theme in spec.themes for risk in theme.risks if risk.carried_from]
+    if not wanted:
+        return
+    stored = {risk.number: risk for risk in session.exec(
+        select(Risk).where(Risk.framework_id == framework.id)).all()}
+    problems = Problems(file)
+    for risk_spec in wanted:
+        try:
+            link_risk_by_reference(session, stored[risk_spec.number],
+                                   risk_spec.carried_from or "", by=actor)
+        except LifecycleError as error:
+            problems.add(risk_spec.where, risk_spec.carried_field, str(error))
     problems.raise_if_any()
 
 

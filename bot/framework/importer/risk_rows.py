@@ -3,9 +3,11 @@ named ``Risks`` (or ``BAF``) beside the deliverables sheet.
 
 Columns: ``theme, risk_number, risk_title, score`` and optionally ``direction, owner_name,
 owner_title, owner_email, owner_slack_id, owner_channel, lead_committee, cause, event, impact,
-appetite, target, target_date``. Joint owners are separated by ``;`` in each ``owner_`` column,
-as joint SROs are. A column that is present sets its value (an empty cell clears it); a column
-that is absent leaves what is stored, so today's files of number, title and score still work.
+appetite, target, target_date, carried_from`` (``Framework name/BAF NUMBER``: the risk of an
+earlier framework it carries on, ``bot.framework.risk_carry``). Joint owners are separated by
+``;`` in each ``owner_`` column, as joint SROs are. A column that is present sets its value (an
+empty cell clears it); a column that is absent leaves what is stored, so today's files of
+number, title and score still work.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from bot.framework.people import check_channel
 REQUIRED = ("theme", "risk_number", "risk_title", "score")
 OPTIONAL = ("direction", "owner_name", "owner_title", "owner_email", "owner_slack_id",
             "owner_channel", "lead_committee", "cause", "event", "impact", "appetite",
-            "target", "target_date")
+            "target", "target_date", "carried_from")
 ALIASES = {
     "baf_no": "risk_number", "baf_number": "risk_number", "risk_no": "risk_number",
     "risk_id": "risk_number", "number": "risk_number", "title": "risk_title",
@@ -138,7 +140,8 @@ def _risk(where: str, values: dict[str, str], people: dict[str, tuple[int, Perso
     if len(problems.items) > before or score is None:
         return None
     return RiskSpec(number=one_line(values["risk_number"]), title=one_line(values["risk_title"]),
-                    score=score, direction=direction, owners=owners, details=details or None)
+                    score=score, direction=direction, owners=owners, details=details or None,
+                    carried_from=values.get("carried_from") or None, where=where)
 
 
 def _owners(where: str, values: dict[str, str], people: dict[str, tuple[int, PersonSpec]],

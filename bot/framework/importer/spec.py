@@ -57,6 +57,11 @@ class RiskSpec:
     # What a BAF file may add (issue 21); None: leave what is stored, as today's files do.
     owners: tuple[str, ...] | None = None  # person handles, first is the lead owner
     details: dict[str, Any] | None = None  # RiskDetail fields the file gave, by name
+    # ``Framework name/BAF NUMBER`` it carries on (bot.framework.risk_carry); where the file
+    # said so, and the field's name there, for a problem found when it is linked.
+    carried_from: str | None = None
+    where: str = ""
+    carried_field: str = "carried_from"
 
 
 @dataclass

@@ -47,7 +47,7 @@ PERSON_KEYS = ("id", "name", "title", "email", "slack_id", "channel",
                "away_from", "away_to", "cover", "away_note")
 THEME_KEYS = ("name", "ambition", "objectives", "risks", "deliverables")
 RISK_KEYS = ("number", "title", "score", "direction", "owner", "owners", "lead_committee",
-             "cause", "event", "impact", "appetite", "target", "target_date")
+             "cause", "event", "impact", "appetite", "target", "target_date", "carried_from")
 RISK_TEXTS = ("lead_committee", "cause", "event", "impact")
 DELIVERABLE_KEYS = ("ref", "number", "area", "title", "sro", "delegates", "carried_from")
 
@@ -349,8 +349,11 @@ class _Reader:
         details = self.risk_details(item, path)
         if number is None or title is None or score is None:
             return None
+        carried = self.text(item, "carried_from", path)
         return RiskSpec(number=number, title=title, score=score, direction=direction,
-                        owners=owners, details=details)
+                        owners=owners, details=details, carried_from=carried or None,
+                        where=f"line {item.lines.get('carried_from', item.line)}",
+                        carried_field=f"{path}.carried_from")
 
     def risk_owners(self, item: _Map, path: str, handles: list[str]) -> tuple[str, ...] | None:
         if "owner" in item and "owners" in item:

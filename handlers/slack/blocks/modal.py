@@ -14,6 +14,7 @@ from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, reason_hint, recovery_
 from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.carried import carried_blocks
 from handlers.slack.blocks.ids import (
     FIELD_ACTION,
     NOTICE_MODAL,
@@ -47,11 +48,15 @@ def update_form(meta: FormMetadata, form: FormFacts) -> dict[str, Any]:
     period = meta.target.period
     heading = [f"*{period.label}* · {where(form.theme, form.area)}",
                deliverable_name(form.number, form.title)]
-    lines = [f"Last quarter: {rag_label(form.previous_rag)}", f"Deadline: {day(form.deadline)}"]
+    lines = [f"Deadline: {day(form.deadline)}"]
+    if form.carried is None:
+        lines.insert(0, f"Last quarter: {rag_label(form.previous_rag)}")
     if form.current_version:
         lines.append(f"Saving makes version {form.current_version + 1}; the latest counts")
     blocks: list[dict[str, Any]] = [mrkdwn.section("\n".join(heading)),
                                     mrkdwn.context(" · ".join(lines))]
+    if form.carried is not None:
+        blocks += carried_blocks(form.carried, with_deadline=False, limit=1500)
     if form.previous_narrative:
         blocks.append(mrkdwn.section(
             f"*Last quarter's update*\n{quote(form.previous_narrative, 1500)}"))

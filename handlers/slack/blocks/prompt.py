@@ -10,35 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
-from typing import Any
 
 from bot.collection.status import OutstandingItem, OutstandingTheme
 from bot.collection.values import Target
 from bot.ports.updates import PromptCard
 from handlers.slack.blocks import kit as mrkdwn
+from handlers.slack.blocks.carried import carried_blocks
 from handlers.slack.blocks.ids import OPEN_UPDATE, update_button_value
 from handlers.slack.blocks.text import Message, chunks, deliverable_name, names, where
-from handlers.slack.blocks.words import day, esc, esc_line, moment, quote, rag_label, rag_word
+from handlers.slack.blocks.words import day, esc, moment, quote, rag_label, rag_word
 
 REPLY_HINT = ("Reply in this thread with your rating and narrative, e.g. "
               "`Amber – delayed by estates works`, or use the button.")
-
-
-def carried_blocks(card: PromptCard) -> list[dict[str, Any]]:
-    """A deliverable carried on from an earlier framework: its last update there."""
-    carried = card.carried
-    assert carried is not None
-    where_from = f" ({esc(carried.period)})" if carried.period else ""
-    blocks = [mrkdwn.section(
-        f"*Carried from {esc_line(carried.source)}*: its last update there{where_from}",
-        block_id="previous",
-        fields=[f"*Rating*\n{rag_label(carried.rag) if carried.rag else '_none_'}",
-                f"*Deadline*\n{day(card.deadline)}"])]
-    if carried.narrative:
-        blocks.append(mrkdwn.section(f"*Its last update in {esc_line(carried.source)}*\n"
-                                     f"{quote(carried.narrative)}",
-                                     block_id="previous_narrative"))
-    return blocks
 
 
 def prompt_message(card: PromptCard, tz: tzinfo) -> Message:
@@ -53,7 +36,7 @@ def prompt_message(card: PromptCard, tz: tzinfo) -> Message:
     blocks = [mrkdwn.section("\n".join(lines), block_id="deliverable")]
     previous = period.previous()
     if card.carried is not None:
-        blocks += carried_blocks(card)
+        blocks += carried_blocks(card.carried, deadline=card.deadline)
     else:
         blocks.append(mrkdwn.section(
             f"*Last quarter ({previous.label})*", block_id="previous",

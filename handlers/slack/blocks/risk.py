@@ -63,8 +63,15 @@ def _risk_name(number: str, title: str) -> str:
     return f"*BAF {esc(number)}* {esc(mrkdwn.truncate(' '.join(title.split()), 600))}"
 
 
-def _facts(previous: object, target: object, appetite: object) -> str:
-    parts = [f"Last quarter: {previous if previous is not None else 'no score'}",
+def _facts(previous: object, target: object, appetite: object, carried_from: object = None
+           ) -> str:
+    """``Last quarter: 12 (Step Up To Great BAF 01) · Target: 8 · Appetite: Cautious`` (the
+    name when last quarter's score is the risk's it carries on; plain text, escaped by the
+    caller)."""
+    last = f"{previous if previous is not None else 'no score'}"
+    if carried_from:
+        last += f" (carried from {' '.join(str(carried_from).split())})"
+    parts = [f"Last quarter: {last}",
              f"Target: {target if target is not None else 'not set'}"]
     if appetite:
         parts.append(f"Appetite: {APPETITE_WORDS.get(str(appetite), str(appetite))}")
@@ -82,7 +89,7 @@ def risk_prompt_message(payload: Mapping[str, Any]) -> Message:
                        + _risk_name(str(payload["number"]), str(payload["title"])),
                        block_id=RISK_CARD),
         mrkdwn.context(esc(_facts(payload.get("previous_score"), payload.get("target"),
-                                  payload.get("appetite")))
+                                  payload.get("appetite"), payload.get("carried_from")))
                        + f" · Due {day(payload.get('deadline'))}"),
         mrkdwn.actions(mrkdwn.button("Return this risk", OPEN_RISK, value, style="primary"),
                        mrkdwn.button("No change this quarter", RISK_NO_CHANGE, value)),
@@ -135,7 +142,7 @@ def risk_form(target: RiskTarget, entry: RiskEntry) -> dict[str, Any]:
     risk, draft, facts = entry.risk, entry.draft, entry.facts
     heading = (f"*{esc(target.period.label)}* · {esc(risk.theme)}\n"
                + _risk_name(risk.number, risk.title))
-    context = _facts(facts.previous_score, facts.target, facts.appetite)
+    context = _facts(facts.previous_score, facts.target, facts.appetite, facts.carried_from)
     if facts.target_date:
         context += f" · Target date {day(facts.target_date)}"
     if draft.from_period:

@@ -24,6 +24,7 @@ from microsoft_teams.cards import (
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, reason_hint, recovery_hint
 from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Rag, Target
+from bot.ports.updates import Carried
 from bot.words import day, rag_word
 from handlers.teams.cards.build import heading, note, plain
 
@@ -45,8 +46,12 @@ def update_card(target: Target, form: FormFacts, *, entered: FormValues | None =
         heading(f"{target.period.label} update"),
         plain(_name(form.number, form.title), weight="Bolder"),
         plain(" · ".join(part for part in (form.theme, form.area) if part), is_subtle=True),
-        note(f"Last quarter: {rag_word(form.previous_rag)} · Deadline: {day(form.deadline)}"),
     ]
+    if form.carried is not None:
+        body += _carried(form.carried, form.deadline)
+    else:
+        body.append(note(f"Last quarter: {rag_word(form.previous_rag)} · "
+                         f"Deadline: {day(form.deadline)}"))
     if form.previous_narrative:
         body += [note("Last quarter's update"), plain(form.previous_narrative)]
     if form.current_version:
@@ -120,6 +125,19 @@ def notice_card(text: str, *, title: str = "Ragtime") -> AdaptiveCard:
 
 def _name(number: str, title: str) -> str:
     return f"{number} {title}".strip()
+
+
+def _carried(carried: Carried, deadline: date | None) -> list[CardElement]:
+    """Carried on from an earlier framework: its last update there, where last quarter's would
+    be (the framework's name and the narrative are plain text, never Markdown)."""
+    where_from = f" ({carried.period})" if carried.period else ""
+    shown: list[CardElement] = [
+        plain(f"Carried from {carried.source}: its last update there{where_from}",
+              weight="Bolder"),
+        note(f"Rating there: {rag_word(carried.rag)} · Deadline: {day(deadline)}")]
+    if carried.narrative:
+        shown.append(plain(carried.narrative))
+    return shown
 
 
 def _initial(form: FormFacts, entered: FormValues | None) -> dict[str, str]:
