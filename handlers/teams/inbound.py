@@ -3,10 +3,11 @@
 A request is verified first (``handlers.teams.auth``: 401 and nothing stored when it is not
 the Bot Framework's, for our app and tenant). A verified message, ``installationUpdate`` or
 ``conversationUpdate`` is written to the inbox (``bot.messaging.inbox``, deduplicated on the
-activity's id, so a redelivery is stored once) before the 200, as a Slack event is; the worker
-does the rest (``handlers.teams.work``). A card's ``Action.Execute`` (an invoke) is answered
-in the response, as a Slack modal is (``handlers.teams.invoke``). Other activities (typing,
-reactions…) are answered 200 and dropped.
+activity's id, so a redelivery is stored once; on SQLite in the serving process's group commit,
+``bot.messaging.inbox_writer``) before the 200, as a Slack event is (a 503 when it cannot be);
+the worker does the rest (``handlers.teams.work``). A card's ``Action.Execute`` (an invoke) is
+answered in the response, as a Slack modal is (``handlers.teams.invoke``). Other activities
+(typing, reactions…) are answered 200 and dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from bot.context import AppContext
-from bot.messaging.inbox import receive
+from bot.messaging.database_watch import StorageFailure
+from bot.messaging.inbox_writer import group_receive
 from bot.reports.downloads import LinkRefused, download
 from handlers.teams.activities import INVOKE, STORED_TYPES, delivery_key
 from handlers.teams.auth import ActivityVerifier, Unauthorized, Verified
@@ -77,8 +79,13 @@ def teams_blueprint(ctx: AppContext, *, verifier: ActivityVerifier | None = None
             return _json(status, body)
         if kind in STORED_TYPES:
             key = delivery_key(activity, hashlib.sha256(raw).hexdigest())
-            if not receive(ctx.engine, key=key, kind=TEAMS_ACTIVITY,
-                           payload={"activity": activity}):
+            try:
+                stored = group_receive(ctx.engine, key=key, kind=TEAMS_ACTIVITY,
+                                       payload={"activity": activity})
+            except StorageFailure as failure:  # never a 200 for what was not stored
+                log.error("%s not stored (%s): answered 503", key, failure.said)
+                return _json(503, {"error": "cannot save now; nothing was recorded"})
+            if not stored:
                 log.info("%s was received before; acknowledged again", key)
         return Response(status=200)
 
