@@ -316,8 +316,7 @@ def risk_scores(session: Session, framework_id: int, upto: Period, *, carried: b
     found = _scores(session, framework_id, upto)
     if not carried:
         return found
-    risk_ids = list(session.exec(select(Risk.id).where(Risk.framework_id == framework_id)))
-    links = risk_carried_from(session, [i for i in risk_ids if i is not None])
+    links = risk_carried_from(session, framework_id=framework_id)
     for source_framework in {link.source_framework_id for link in links.values()}:
         old = _scores(session, source_framework, upto)
         for link in links.values():

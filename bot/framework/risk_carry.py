@@ -78,15 +78,19 @@ def find_risk(session: Session, text: str, *, within: int | None = None) -> Risk
     raise LifecycleError(f"'{framework.name}' has no BAF risk '{number}'")
 
 
-def risk_carried_from(session: Session, risk_ids: list[int]) -> dict[int, RiskCarriedFrom]:
-    """What each of ``risk_ids`` carries on, for those that carry one on."""
-    if not risk_ids:
+def risk_carried_from(session: Session, risk_ids: list[int] | None = None, *,
+                      framework_id: int | None = None) -> dict[int, RiskCarriedFrom]:
+    """What each of ``risk_ids`` (or each risk of ``framework_id``) carries on, for those that
+    carry one on: one query."""
+    if not risk_ids and framework_id is None:
         return {}
+    wanted = (risk_ids if risk_ids else
+              select(Risk.id).where(Risk.framework_id == framework_id).scalar_subquery())
     rows = session.exec(
         select(RiskCarry.risk_id, Risk, Framework.name)
         .join(Risk, col(Risk.id) == RiskCarry.carried_from_id)
         .join(Framework, col(Framework.id) == Risk.framework_id)
-        .where(col(RiskCarry.risk_id).in_(risk_ids))).all()
+        .where(col(RiskCarry.risk_id).in_(wanted))).all()
     return {new_id: RiskCarriedFrom(new_id, source.id or 0, source.framework_id, name,
                                     source.number)
             for new_id, source, name in rows}

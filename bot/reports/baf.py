@@ -53,7 +53,7 @@ def build_baf(session: Session, framework_id: int, period: Period,
     if scores is None:
         scores = risk_scores(session, framework_id, period)
     risks = load_risks(session, framework_id)
-    carried = risk_carried_from(session, [risk.id for risk in risks])
+    carried = risk_carried_from(session, framework_id=framework_id)
     rows = tuple(replace(_row(risk, scores.get(risk.id, []), period, window, scale,
                               deliverables, today or period.end),
                          carried_from=carried[risk.id].label if risk.id in carried else "")
