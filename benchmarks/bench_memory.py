@@ -38,10 +38,12 @@ from benchmarks.load.servers import (
     MB,
     Memory,
     ServerProcess,
+    children_of,
     memory_of,
     slack_env,
     start_ragtime,
     stop_servers_on_sigterm,
+    threads_of,
 )
 from benchmarks.load.slack_side import start_slack_side
 from benchmarks.load.world import World, build_world
@@ -65,23 +67,33 @@ BASELINE = (
 
 @dataclass
 class Pair:
-    """``ragtime serve`` (acknowledging) and its worker child, measured at the same moment."""
+    """``ragtime serve`` (acknowledging), its worker and the zygote the worker was forked from
+    (``ragtime.worker_zygote``), measured at the same moment."""
 
     server: Memory
     worker: Memory
+    zygote: Memory | None = None
 
     @classmethod
     def of(cls, app: ServerProcess) -> Pair:
-        children = app.children()
-        if not children:
+        descendants = app.children()
+        if not descendants:
             raise RuntimeError("ragtime serve has no worker child")
-        return cls(app.memory(), memory_of(children[0]))
+        first = descendants[0]
+        forked = children_of(first)
+        if forked and threads_of(first) == 1:  # the zygote, and the worker it forked
+            return cls(app.memory(), memory_of(forked[0]), memory_of(first))
+        return cls(app.memory(), memory_of(first))
+
+    @property
+    def processes(self) -> list[Memory]:
+        return [self.server, self.worker, *([self.zygote] if self.zygote else [])]
 
     @property
     def together(self) -> Memory:
-        return Memory(rss=self.server.rss + self.worker.rss,
-                      peak=self.server.peak + self.worker.peak,
-                      pss=self.server.pss + self.worker.pss)
+        return Memory(rss=sum(m.rss for m in self.processes),
+                      peak=sum(m.peak for m in self.processes),
+                      pss=sum(m.pss for m in self.processes))
 
 
 @dataclass
@@ -230,9 +242,12 @@ def report(result: Result) -> None:
     for label, pair in moments:
         print(line(f"{label}: server", pair.server))
         print(line(f"{label}: worker", pair.worker))
+        if pair.zygote:
+            print(line(f"{label}: worker zygote", pair.zygote))
+        zygote = f", zygote {pair.zygote.pss_mb:.1f}" if pair.zygote else ""
         print(f"  {label + ': together':40} {pair.together.rss_mb:7.1f} MB RSS, "
               f"{pair.together.pss_mb:.1f} MB PSS (server {pair.server.pss_mb:.1f}, worker "
-              f"{pair.worker.pss_mb:.1f})")
+              f"{pair.worker.pss_mb:.1f}{zygote})")
     print(f"  round opened and {result.sros:,} prompts fanned out in {result.round_seconds:.1f} s")
     for problem in result.problems[:5]:
         print(f"    ! {problem}")
@@ -240,6 +255,9 @@ def report(result: Result) -> None:
     print(f"  target each process under {TARGET_MB:.0f} MB resident (peaks: server "
           f"{result.worst.server.peak_mb:.1f} MB, worker {result.worst.worker.peak_mb:.1f} MB): "
           f"{verdict}")
+    idle = result.idle.together.pss_mb
+    print(f"  idle, the processes together: {idle:.1f} MB PSS, {idle / TARGET_MB:.2f}× the "
+          f"{TARGET_MB:.0f} MB goal: {'met' if idle < TARGET_MB else 'MISSED'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"idle_mb": {"server": round(result.idle.server.rss_mb, 1),
                                    "worker": round(result.idle.worker.rss_mb, 1)},
                       "idle_pss_mb": {"server": round(result.idle.server.pss_mb, 1),
-                                      "worker": round(result.idle.worker.pss_mb, 1)},
+                                      "worker": round(result.idle.worker.pss_mb, 1),
+                                      "together": round(result.idle.together.pss_mb, 1)},
                       "after_round_mb": {"server": round(result.after_round.server.rss_mb, 1),
                                          "worker": round(result.after_round.worker.rss_mb, 1)},
                       "peak_mb": {"server": round(result.worst.server.peak_mb, 1),

@@ -12,9 +12,11 @@ live in ``ragtime.cli_support``, so every command parses, prints and fails alike
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -269,8 +271,11 @@ def serve(
     """Run the bot: acknowledge Slack over HTTP (or Socket Mode), serve the web form for SROs
     on email (when configured), and start the worker (which runs the round calendar unless
     --no-scheduler)."""
+    import ragtime.worker  # noqa: F401 (imported before the fork, for the worker to share)
     from ragtime.app import run_server
     from ragtime.supervision import Supervisor
+    from ragtime.wiring import database
+    from ragtime.worker_fork import fork_worker
 
     settings = _settings()
     settings.require_channels(socket=socket)
@@ -278,9 +283,21 @@ def serve(
         settings.require_form()
     if settings.email_enabled:
         settings.require_email()  # before the database is made or migrated
+    if no_worker:
+        run_server(settings, host=host, port=port, socket=socket)
+        return
+    # Migrated by the server alone (the worker used to start after the server had), then the
+    # worker forked now, before any thread: it shares the server's imported modules.
+    database(settings).dispose()
+    first = fork_worker(partial(_run_worker, settings, scheduler=not no_scheduler))
     args = ["--no-scheduler"] if no_scheduler else []
-    run_server(settings, host=host, port=port, socket=socket,
-               start_worker=None if no_worker else lambda: Supervisor(args).start())
+    try:
+        run_server(settings, host=host, port=port, socket=socket,
+                   start_worker=lambda: Supervisor(args, first=first).start())
+    finally:  # the server stopped before its supervisor took the worker over
+        if first.poll() is None:
+            first.send_signal(signal.SIGTERM)
+            first.wait(15)
 
 
 @app.command()
@@ -291,15 +308,19 @@ def worker(
 ) -> None:
     """Do the work `ragtime serve` acknowledged and send the outbox (started by `serve`;
     run more for replicas)."""
+    _run_worker(_settings(), scheduler=not no_scheduler)
+
+
+def _run_worker(settings: Settings, *, scheduler: bool) -> None:
+    """``ragtime worker``, and the worker ``serve`` forks."""
     from ragtime.worker import run_worker
 
-    settings = _settings()
     settings.require_channels(inbound=False)
     if settings.form_enabled:
         settings.require_form()  # the links it emails are signed with the key
     if settings.email_enabled:
         settings.require_email()
-    run_worker(settings, scheduler=not no_scheduler)
+    run_worker(settings, scheduler=scheduler)
 
 
 @round_app.command("open")

@@ -2,7 +2,10 @@
 
 ``Supervisor`` starts ``ragtime worker`` at lower CPU priority (so the acknowledgements of the
 serving process come first), restarts it with a growing pause if it dies and stops it with the
-server. ``Watchdog`` looks every 30 seconds at ``bot.messaging.health`` and tells governance,
+server. ``ragtime serve`` hands it a first worker forked before any thread started
+(``ragtime.worker_fork``: it shares the server's memory); any other is a new
+``python -m ragtime.cli worker``.
+``Watchdog`` looks every 30 seconds at ``bot.messaging.health`` and tells governance,
 once per incident, when no worker is alive or work waits too long (``watch``); every few
 seconds it also checks the database (``bot.messaging.database_watch``) and tells governance, once
 per incident, when it cannot take writes.
@@ -22,6 +25,7 @@ from collections.abc import Sequence
 from bot.context import AppContext
 from bot.messaging.database_watch import Alarm, look
 from bot.messaging.health import watch
+from ragtime.worker_fork import ForkedWorker
 from storage.faults import storage_health
 
 log = logging.getLogger(__name__)
@@ -31,10 +35,12 @@ class Supervisor:
     """``ragtime serve``'s child worker: started at lower CPU priority, restarted (with a
     growing pause) if it dies, stopped with the server."""
 
-    def __init__(self, args: Sequence[str] = (), *, nice: int = 10) -> None:
+    def __init__(self, args: Sequence[str] = (), *, nice: int = 10,
+                 first: ForkedWorker | None = None) -> None:
         self.command = [sys.executable, "-m", "ragtime.cli", "worker", *args]
         self.nice = nice
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | ForkedWorker | None = None
+        self._first = first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ragtime-supervisor",
                                         daemon=True)
@@ -63,7 +69,9 @@ class Supervisor:
         pause = 1.0
         while not self._stop.is_set():
             started = time.monotonic()
-            self._process = subprocess.Popen(self.command, preexec_fn=self._lower_priority)
+            self._process = self._first or subprocess.Popen(self.command,
+                                                            preexec_fn=self._lower_priority)
+            self._first = None
             log.info("worker started (pid %d)", self._process.pid)
             code = self._process.wait()
             if self._stop.is_set():

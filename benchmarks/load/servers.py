@@ -50,6 +50,31 @@ class Memory:
         return self.peak / MB
 
 
+def children_of(pid: int) -> list[int]:
+    pids: list[int] = []
+    with contextlib.suppress(OSError):  # ended meanwhile
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            pids += [int(child) for child in task.read_text().split()]
+    return pids
+
+
+def threads_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid``'s children, then theirs (parents before their children)."""
+    found, queue = [], children_of(pid)
+    while queue:
+        child = queue.pop(0)
+        found.append(child)
+        queue += children_of(child)
+    return found
+
+
 def memory_of(pid: int) -> Memory:
     fields: dict[str, int] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -138,11 +163,9 @@ class ServerProcess:
         return cpu_seconds(self.pid)
 
     def children(self) -> list[int]:
-        """The server's child processes (``ragtime serve``'s worker)."""
-        pids: list[int] = []
-        for task in Path(f"/proc/{self.pid}/task").glob("*/children"):
-            pids += [int(pid) for pid in task.read_text().split()]
-        return pids
+        """The server's descendants: ``ragtime serve``'s worker zygote and the worker forked
+        from it (or, started with ``Supervisor()`` alone, the worker), and their children."""
+        return descendants(self.pid)
 
     def children_cpu_seconds(self) -> float:
         total = 0.0
