@@ -2,8 +2,9 @@
 Cards and posted in the person's 1:1 conversation (captured when they added Ragtime).
 
 ``prompt`` is the update form itself (``handlers.teams.cards.update``); ``reminder`` lists the
-outstanding deliverables. What the outbox remembers is the conversation and the activity id,
-so a card can be updated in place later (``handlers.teams.followups``).
+outstanding deliverables; ``changes_requested`` is the form headed by a governance lead's
+request (``handlers.teams.cards.reprompt``). What the outbox remembers is the conversation and
+the activity id, so a card can be updated in place later (``handlers.teams.followups``).
 
 A row is sent once; Teams offers a bot no way to look back at what it posted without Graph, so
 a worker killed between Teams' 200 and the outbox's mark sends that one message again.
@@ -22,8 +23,10 @@ from bot.context import AppContext
 from bot.framework.people import NOT_IN_TEAMS
 from bot.framework.teams import latest_service_url, reach_in_teams
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
+from bot.reports.decisions import CHANGES_REQUESTED
 from bot.words import day
 from handlers.teams.cards.build import card_activity, heading, note, plain
+from handlers.teams.cards.reprompt import changes_card
 from handlers.teams.cards.update import notice_card, update_card
 from handlers.teams.gateway import TeamsGateway, Where
 
@@ -50,6 +53,8 @@ class TeamsMessenger:
         try:
             if message.kind == "prompt":
                 return self._prompt(message)
+            if message.kind == CHANGES_REQUESTED:
+                return self._changes(message)
             if message.kind == "reminder":
                 return card_activity(reminder_card(message.payload),
                                      f"Reminder: updates due for {message.payload['period']}")
@@ -68,6 +73,16 @@ class TeamsMessenger:
             return card_activity(notice_card(offer.reason or "This deliverable no longer "
                                              "needs an update."), summary)
         return card_activity(update_card(target, offer.facts), summary)
+
+
+    def _changes(self, message: RecordedMessage) -> dict[str, Any]:
+        """A lead sent the update back: their request above the update form."""
+        payload = message.payload
+        target = Target(int(payload["deliverable_id"]), Period.parse(str(payload["period"])))
+        offer = update_form_for(self.ctx, None, target, person_id=message.person_id)
+        card = changes_card(target, offer.facts, payload, reason=offer.reason)
+        return card_activity(card, f"Changes requested on your {target.period.label} update "
+                                   f"for {payload.get('title', '')}"[:200])
 
 
 def reminder_card(payload: dict[str, Any]) -> AdaptiveCard:
