@@ -2,8 +2,9 @@
 the same conversation by the worker:
 
 - ``compile 2024/25 Q2`` (or ``compile 2024/25 closure``, cover values as in Slack's
-  ``/compile-report``): governance leads only; the draft is posted for decision where this
-  deployment posts reports (``bot.reports.publish.publish_report``, one flow whoever calls it);
+  ``/compile-report``): governance leads only; the draft is posted for decision in the Teams
+  governance conversation, where it was asked for, even where Slack is set up too
+  (``bot.reports.publish.publish_report``, one flow whoever calls it);
 - ``status 2024/25 Q2``: the round's status, as ``ragtime round status`` prints it (leads).
 
 A lead is recognised by AAD object id or by the email Teams gave for them
@@ -21,6 +22,7 @@ from bot.collection.rounds import RoundError
 from bot.collection.status import round_status_text
 from bot.context import AppContext
 from bot.framework.teams import is_teams_lead
+from bot.messaging.routing import TEAMS
 from bot.reports.errors import PublishError
 from bot.reports.publish import publish_report, read_request
 from bot.reports.targets import default_period
@@ -66,7 +68,7 @@ def on_message(ctx: AppContext, gateway: TeamsGateway, ref: ConversationRef,
         say(f"Compiling the {request.target.label} report…")
         outcome = publish_report(ctx, request.target, actor=ref.name or ref.aad_object_id,
                                  cover_overrides=request.cover_overrides,
-                                 framework=request.framework)
+                                 framework=request.framework, via=TEAMS)
     except PublishError as error:
         say(str(error))
         return

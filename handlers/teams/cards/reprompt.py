@@ -21,7 +21,9 @@ from bot.words import rag_word
 from handlers.teams.cards.build import heading, note, plain
 from handlers.teams.cards.update import update_card
 
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{6,}$")  # a lead who decided in Slack is an id there
+# A lead who decided in Slack is recorded by their Slack user id (U0ABC123), which means nothing
+# in Teams.
+_SLACK_USER = re.compile(r"^[UW](?=[A-Z]*[0-9])[A-Z0-9]{4,}$")
 
 
 def requested_by(payload: Mapping[str, Any]) -> str:
