@@ -3,8 +3,10 @@ Cards and posted in the person's 1:1 conversation (captured when they added Ragt
 
 ``prompt`` is the update form itself (``handlers.teams.cards.update``); ``reminder`` lists the
 outstanding deliverables; ``changes_requested`` is the form headed by a governance lead's
-request (``handlers.teams.cards.reprompt``). What the outbox remembers is the conversation and
-the activity id, so a card can be updated in place later (``handlers.teams.followups``).
+request (``handlers.teams.cards.reprompt``); ``risk_prompt`` is a BAF risk's return form and
+``risk_reminder`` lists the risks still to return (``handlers.teams.cards.risk``). What the
+outbox remembers is the conversation and the activity id, so a card can be updated in place
+later (``handlers.teams.followups``).
 
 A row is sent once; Teams offers a bot no way to look back at what it posted without Graph, so
 a worker killed between Teams' 200 and the outbox's mark sends that one message again.
@@ -17,6 +19,8 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard, CardElement
 
 from bot.calendar.periods import Period
+from bot.collection.risk_flows import risk_form_for
+from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
 from bot.collection.submissions import update_form_for
 from bot.collection.values import Target
 from bot.context import AppContext
@@ -27,6 +31,7 @@ from bot.reports.decisions import CHANGES_REQUESTED
 from bot.words import day
 from handlers.teams.cards.build import card_activity, heading, note, plain
 from handlers.teams.cards.reprompt import changes_card
+from handlers.teams.cards.risk import risk_card, risk_reminder_card
 from handlers.teams.cards.update import notice_card, update_card
 from handlers.teams.gateway import TeamsGateway, Where
 
@@ -55,6 +60,12 @@ class TeamsMessenger:
                 return self._prompt(message)
             if message.kind == CHANGES_REQUESTED:
                 return self._changes(message)
+            if message.kind == RISK_PROMPT:
+                return self._risk(message)
+            if message.kind == RISK_REMINDER:
+                return card_activity(risk_reminder_card(message.payload),
+                                     f"Reminder: BAF risk returns due for "
+                                     f"{message.payload['period']}")
             if message.kind == "reminder":
                 return card_activity(reminder_card(message.payload),
                                      f"Reminder: updates due for {message.payload['period']}")
@@ -74,6 +85,19 @@ class TeamsMessenger:
                                              "needs an update."), summary)
         return card_activity(update_card(target, offer.facts), summary)
 
+
+    def _risk(self, message: RecordedMessage) -> dict[str, Any]:
+        """One BAF risk's prompt, which is also its return form."""
+        payload = message.payload
+        risk_id, period = int(payload["risk_id"]), Period.parse(str(payload["period"]))
+        offer = risk_form_for(self.ctx, risk_id=risk_id, period=period,
+                              person_id=message.person_id)
+        summary = f"{period.label}: please return BAF risk {payload.get('number', '')}"
+        if offer.entry is None:
+            return card_activity(notice_card(offer.refused or "This risk needs no return now.",
+                                             title="BAF risk return"), summary)
+        return card_activity(risk_card(risk_id, period, offer.entry,
+                                       deadline=payload.get("deadline")), summary)
 
     def _changes(self, message: RecordedMessage) -> dict[str, Any]:
         """A lead sent the update back: their request above the update form."""
