@@ -179,17 +179,19 @@ class AwayReply:
 
 def away_by_message(
     ctx: AppContext, *, user: str, text: str, key: str, source: str = "slack",
-    lead: bool | None = None,
+    lead: bool | None = None, person_id: int | None = None,
 ) -> AwayReply | None:
     """Record (or cancel) the absence ``user`` wrote (``bot.collection.away_text``), for
     themselves, or for someone else when they are a governance lead; ``None`` when this
-    delivery was handled before. ``lead``: already known (else asked of the channel)."""
+    delivery was handled before. ``lead``: already known (else asked of the channel).
+    ``person_id``: who ``user`` is, when the channel already knows (Teams: the person its
+    verified account was matched to; else ``user`` is a Slack user id)."""
     try:
         asked = parse_away(text, ctx.today())
     except AwayTextError as error:
         return _once(ctx, key, AwayReply(False, str(error)))
     return _record_asked(ctx, user=user, asked=asked, key=key, source=source, lead=lead,
-                         by_name=True)
+                         by_name=True, person_id=person_id)
 
 
 def extend_by_message(
@@ -252,14 +254,15 @@ def away_by_form(
 
 def _record_asked(
     ctx: AppContext, *, user: str, asked: AwayText, key: str, source: str, lead: bool | None,
-    by_name: bool = False,
+    by_name: bool = False, person_id: int | None = None,
 ) -> AwayReply | None:
     if asked.person and not (lead if lead is not None else is_governance_lead(ctx, user)):
         return _once(ctx, key, AwayReply(
             False, "Only a governance lead may record someone else's absence; ask one, or "
                    f"write `{EXAMPLE}` for your own."))
     with session_scope(ctx.engine) as session:
-        me = person_for_slack_id(session, user)
+        me = (session.get(Person, person_id) if person_id is not None
+              else person_for_slack_id(session, user))
         whom = me.key if me is not None else None
     if asked.person is None and whom is None:
         return _once(ctx, key, AwayReply(False, "You are not a person of the framework, so "
