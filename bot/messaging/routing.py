@@ -42,7 +42,11 @@ class RoutedMessenger:
         self.by_kind = dict(by_kind or {})  # kinds sent the same whatever the row's channel
 
     def send(self, message: RecordedMessage) -> SentRef:
-        messenger = self.by_kind.get(message.kind) or self.messengers.get(message.via or SLACK)
+        # A row for one person on a channel of its own (``via`` set) goes there, whatever its
+        # kind; ``by_kind`` sends the kinds that have no such channel (a governance notice).
+        messenger = ((self.messengers.get(message.via) if message.via else None)
+                     or self.by_kind.get(message.kind)
+                     or self.messengers.get(message.via or SLACK))
         if messenger is None:
             raise PermanentSendError(
                 f"{message.kind} {message.key} is for {message.via}, which is not configured "

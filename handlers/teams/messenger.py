@@ -60,6 +60,9 @@ class TeamsMessenger:
                 return self._prompt(message)
             if message.kind == CHANGES_REQUESTED:
                 return self._changes(message)
+            if message.kind == "notice":  # to one person (a cover told whom they cover)
+                return card_activity(notice_card_of(message.payload),
+                                     str(message.payload.get("title") or "From Ragtime"))
             if message.kind == RISK_PROMPT:
                 return self._risk(message)
             if message.kind == RISK_REMINDER:

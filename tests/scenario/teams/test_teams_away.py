@@ -1,8 +1,9 @@
 """Absences in Teams: ``away 6–17 Jan, cover James Mullins`` typed to the bot records the
 writer's absence (the grammar and flow of a Slack DM, the writer being the person their Teams
-account was matched to) and is answered in the conversation; a cover named for an absence that
-starts today is prompted at once, in Teams; ``away cancel`` undoes it; only a governance lead
-may record someone else's absence or extend a deadline; a retried delivery is answered once."""
+account was matched to) and is answered in the conversation; the cover is told in Teams; a
+cover named for an absence that starts today is prompted at once, in Teams; ``away cancel``
+undoes it; only a governance lead may record someone else's absence or extend a deadline; a
+retried delivery is answered once."""
 
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def test_an_sro_records_and_cancels_an_absence_in_teams(teams_world: TeamsWorld)
                              "covered by James Mullins."), answer
     assert "James Mullins is asked for the updates meanwhile." in answer
     assert "To undo it: away cancel." in answer  # no Slack code marks in a card
+    told = " ".join(texts(world.cards_to(JAMES)[-1]))  # the cover is told, in Teams too
+    assert told.startswith("You are covering for Sharon Murphy"), told
+    assert "away from Mon 6 Jan 2025 to Fri 17 Jan 2025" in told, told
     [absence] = list_away(world.ctx)
     assert (absence.person_name, absence.starts, absence.ends, absence.cover_name,
             absence.source) == ("Sharon Murphy", date(2025, 1, 6), date(2025, 1, 17),
