@@ -16,6 +16,7 @@ from storage.db import DEFAULT_DATABASE_URL
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
 TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
 TEAMS_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_GRAPH_URL = "https://graph.microsoft.com"
 CHANNEL_NAMES = ("slack", "teams", "email")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -91,6 +92,7 @@ class Settings(BaseSettings):
     teams_openid_metadata_url: str = Field(default=TEAMS_OPENID_METADATA_URL,
                                            alias="RAGTIME_TEAMS_OPENID_METADATA_URL")
     teams_graph: bool = Field(default=False, alias="RAGTIME_TEAMS_GRAPH")
+    teams_graph_url: str = Field(default=TEAMS_GRAPH_URL, alias="RAGTIME_TEAMS_GRAPH_URL")
     channel_order_raw: str = Field(default=",".join(CHANNEL_NAMES),
                                    alias="RAGTIME_CHANNEL_ORDER")
 
@@ -109,11 +111,13 @@ class Settings(BaseSettings):
     def _conversation(cls, value: object) -> object:
         return (value.strip() or None) if isinstance(value, str) else value
 
-    @field_validator("teams_login_url", "teams_openid_metadata_url", mode="before")
+    @field_validator("teams_login_url", "teams_openid_metadata_url", "teams_graph_url",
+                     mode="before")
     @classmethod
     def _teams_url(cls, value: object, info: ValidationInfo) -> object:
-        default = (TEAMS_LOGIN_URL if info.field_name == "teams_login_url"
-                   else TEAMS_OPENID_METADATA_URL)
+        default = {"teams_login_url": TEAMS_LOGIN_URL,
+                   "teams_graph_url": TEAMS_GRAPH_URL}.get(info.field_name or "",
+                                                           TEAMS_OPENID_METADATA_URL)
         if value is None or (isinstance(value, str) and not value.strip()):
             return default
         if not isinstance(value, str) or not value.strip().startswith(("http://", "https://")):

@@ -361,7 +361,7 @@ def round_status(period: PeriodArg, framework: FrameworkOption = None,
 
     target = _period(period)
     with _offline(read_only=True) as ctx:
-        report = round_status_report(ctx.engine, target, framework=framework)
+        report = round_status_report(ctx, target, framework=framework)
     if as_json:
         print_json(report.as_dict())
     else:

@@ -20,8 +20,15 @@ from sqlalchemy.engine import Engine
 
 from bot.collection.followups import FOLLOW_UP
 from bot.context import AppContext, utc_now
-from bot.messaging.routing import EMAIL, SLACK, TEAMS, AllFollowUps, RoutedMessenger
-from bot.ports import Messenger, Ports
+from bot.messaging.routing import (
+    EMAIL,
+    SLACK,
+    TEAMS,
+    AllFollowUps,
+    RoutedMessenger,
+    RoutedReports,
+)
+from bot.ports import Messenger, Ports, ReportChannel
 from bot.settings import Settings, SettingsError
 from handlers.email.messenger import EmailMessenger
 from handlers.email.transports import make_transport
@@ -68,6 +75,8 @@ def slack_context(
     ports.messenger = routed_messenger(ctx, ports.messenger, teams=teams)
     if teams is not None:
         ports.follow_ups = AllFollowUps([ports.follow_ups, teams.follow_ups])
+        ports.reports = RoutedReports({SLACK: ports.reports, TEAMS: teams_reports(ctx, teams)},
+                                      default=SLACK)
     ctx.ports = ports
     return ctx
 
@@ -110,10 +119,16 @@ def add_teams(ctx: AppContext) -> TeamsChannel | None:
 
 def teams_ports(ctx: AppContext, teams: TeamsChannel, messenger: Messenger) -> Ports:
     from handlers.teams.channel import NoDirectory
-    from handlers.teams.report_channel import TeamsReportChannel
 
     return Ports(messenger=messenger, directory=NoDirectory(),
-                 reports=TeamsReportChannel(ctx, teams.gateway), follow_ups=teams.follow_ups)
+                 reports=teams_reports(ctx, teams), follow_ups=teams.follow_ups)
+
+
+def teams_reports(ctx: AppContext, teams: TeamsChannel) -> ReportChannel:
+    """Reports in the Teams governance conversation (beside Slack's: where a lead asked)."""
+    from handlers.teams.report_channel import TeamsReportChannel
+
+    return TeamsReportChannel(ctx, teams.gateway)
 
 
 def routed_messenger(ctx: AppContext, slack: Messenger | None, *,

@@ -42,9 +42,11 @@ from bot.framework.absences import (
 from bot.framework.choice import choose_framework
 from bot.framework.people import Channels, person_for_slack_id
 from bot.framework.permissions import is_governance_lead
+from bot.framework.teams import teams_ids
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.inbound import claim, release
 from bot.messaging.outbox import record_message
+from bot.messaging.routing import SLACK, TEAMS
 from bot.words import day
 from storage.db import session_scope
 from storage.models import Person, RoundStatus
@@ -77,21 +79,27 @@ def record_away(
         covering = find_person(session, cover, by_name=by_name) if cover else None
         absence = record_absence(session, person=who, starts=starts, ends=ends,
                                  cover=covering, note=note, by=by, source=source)
-        told = _tell_cover(session, absence, covering.slack_id if covering else None)
+        told = _tell_cover(session, absence, covering, Channels.of(ctx.settings))
         prompts = _chase_now(session, ctx) if absence.includes(ctx.today()) else 0
     _deliver(ctx, prompts + told)
     return AwayRecorded(absence=absence, prompts=prompts)
 
 
-def _tell_cover(session: Session, absence: AbsenceView, slack_id: str | None) -> int:
-    """A DM to the cover (on Slack) saying whom they cover and when; once per absence and
-    cover."""
-    if not absence.cover_id or not slack_id:
+def _tell_cover(session: Session, absence: AbsenceView, cover: Person | None,
+                channels: Channels) -> int:
+    """A message to the cover in their chat (Slack, or Teams once they added Ragtime) saying
+    whom they cover and when; once per absence and cover."""
+    if not absence.cover_id or cover is None:
+        return 0
+    teams_id = teams_ids(session, [cover.id]).get(cover.id or 0) if channels.teams else None
+    reach = channels.reach(channel=cover.channel, slack_id=cover.slack_id, email=None,
+                           teams_id=teams_id)
+    if reach.via not in (SLACK, TEAMS):
         return 0
     _, created = record_message(
         session, key=f"cover-notice:{absence.id}:{absence.cover_id}", kind="notice",
-        person_id=absence.cover_id,
-        payload={"to": slack_id, "title": f"You are covering for {absence.person_name}",
+        person_id=absence.cover_id, via=TEAMS if reach.via == TEAMS else None,
+        payload={"to": reach.to, "title": f"You are covering for {absence.person_name}",
                  "intro": (f"{absence.person_name} is away from {day(absence.starts)} to "
                            f"{day(absence.ends)} and named you as cover. While they are away, "
                            "Ragtime asks you for their updates and you may submit them on "
@@ -179,17 +187,19 @@ class AwayReply:
 
 def away_by_message(
     ctx: AppContext, *, user: str, text: str, key: str, source: str = "slack",
-    lead: bool | None = None,
+    lead: bool | None = None, person_id: int | None = None,
 ) -> AwayReply | None:
     """Record (or cancel) the absence ``user`` wrote (``bot.collection.away_text``), for
     themselves, or for someone else when they are a governance lead; ``None`` when this
-    delivery was handled before. ``lead``: already known (else asked of the channel)."""
+    delivery was handled before. ``lead``: already known (else asked of the channel).
+    ``person_id``: who ``user`` is, when the channel already knows (Teams: the person its
+    verified account was matched to; else ``user`` is a Slack user id)."""
     try:
         asked = parse_away(text, ctx.today())
     except AwayTextError as error:
         return _once(ctx, key, AwayReply(False, str(error)))
     return _record_asked(ctx, user=user, asked=asked, key=key, source=source, lead=lead,
-                         by_name=True)
+                         by_name=True, person_id=person_id)
 
 
 def extend_by_message(
@@ -252,14 +262,15 @@ def away_by_form(
 
 def _record_asked(
     ctx: AppContext, *, user: str, asked: AwayText, key: str, source: str, lead: bool | None,
-    by_name: bool = False,
+    by_name: bool = False, person_id: int | None = None,
 ) -> AwayReply | None:
     if asked.person and not (lead if lead is not None else is_governance_lead(ctx, user)):
         return _once(ctx, key, AwayReply(
             False, "Only a governance lead may record someone else's absence; ask one, or "
                    f"write `{EXAMPLE}` for your own."))
     with session_scope(ctx.engine) as session:
-        me = person_for_slack_id(session, user)
+        me = (session.get(Person, person_id) if person_id is not None
+              else person_for_slack_id(session, user))
         whom = me.key if me is not None else None
     if asked.person is None and whom is None:
         return _once(ctx, key, AwayReply(False, "You are not a person of the framework, so "

@@ -197,7 +197,8 @@ def remind_outstanding(
                                     channels=Channels.of(ctx.settings), today=ctx.today())
         if not round_.frozen and round_.status == RoundStatus.open:
             recorded += record_risk_reminders(session, round_, period, stage,
-                                              email_enabled=ctx.settings.email_enabled)
+                                              email_enabled=ctx.settings.email_enabled,
+                                              channels=Channels.of(ctx.settings))
         period_id = round_.period_id
     report = deliver_outbox(ctx, kinds={"reminder", RISK_REMINDER}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)

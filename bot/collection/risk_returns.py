@@ -51,7 +51,7 @@ from storage.models import (
 from storage.repo import audit, find_period
 
 VERSION_RETRIES = 10
-SOURCES = ("modal", "thread", "button", "web", "cli")
+SOURCES = ("modal", "thread", "button", "web", "cli", "teams")
 
 
 class ReturnError(UpdateError):

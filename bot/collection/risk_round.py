@@ -2,11 +2,11 @@
 
 When a round opens (``bot.collection.rounds.open_round``) each risk owner is prompted for each
 of their risks, as SROs are for their deliverables, on their channel
-(``bot.framework.people.reach_of``): on Slack one card per risk (outbox kind ``risk_prompt``),
-by email one message listing all their risks with their personal link. Reminders chase the
-owners whose risks have no return yet (``risk_reminder``); the escalation, ``ragtime round
-status`` and the Home tab count them (``risk_progress``). Nothing here sends: each message is
-recorded under a unique key and ``bot.messaging.outbox`` sends it.
+(``bot.framework.people.Channels``): on Slack or Teams one card per risk (outbox kind
+``risk_prompt``), by email one message listing all their risks with their personal link.
+Reminders chase the owners whose risks have no return yet (``risk_reminder``); the escalation,
+``ragtime round status`` and the Home tab count them (``risk_progress``). Nothing here sends:
+each message is recorded under a unique key and ``bot.messaging.outbox`` sends it.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 
 from bot.calendar.periods import Period
 from bot.collection.risk_returns import latest_returns, previous_score
-from bot.framework.people import reach_of
+from bot.framework.people import Channels
 from bot.framework.risks import RiskInfo, load_risks
+from bot.framework.teams import teams_ids
 from bot.messaging.outbox import record_message
-from bot.messaging.routing import EMAIL
+from bot.messaging.routing import EMAIL, TEAMS
 from storage.models import Framework, Person, Round
 
 RISK_PROMPT = "risk_prompt"
@@ -108,13 +109,18 @@ class RiskPrompts:
 
 def record_risk_prompts(
     session: Session, round_: Round, period: Period, *, email_enabled: bool,
+    channels: Channels | None = None,
 ) -> RiskPrompts:
-    """Record a prompt per owner per risk (one email per owner by email). Opening again records
-    only new ones."""
+    """Record a prompt per owner per risk (one email per owner by email) on this deployment's
+    ``channels`` (default: Slack, and email with ``email_enabled``). Opening again records only
+    new ones."""
+    channels = channels or Channels(email=email_enabled)
     recorded = 0
     missing: dict[int, Person] = {}
     by_email: dict[int, tuple[Person, str, list[dict[str, Any]]]] = {}
-    for risk in load_risks(session, round_.framework_id):
+    risks = load_risks(session, round_.framework_id)
+    in_teams = _in_teams(session, risks, channels)
+    for risk in risks:
         previous, carried_from = previous_score(session, risk.id, period)
         about = {"risk_id": risk.id, "number": risk.number, "title": risk.title,
                  "theme": risk.theme, "previous_score": previous,
@@ -122,8 +128,8 @@ def record_risk_prompts(
                  "appetite": risk.appetite,
                  "joint_owners": list(risk.owner_names)}
         for person in risk.owners:
-            reach = reach_of(channel=person.channel, slack_id=person.slack_id,
-                             email=person.email, email_enabled=email_enabled)
+            reach = channels.reach(channel=person.channel, slack_id=person.slack_id,
+                                   email=person.email, teams_id=in_teams.get(person.id or 0))
             if reach.via is None:
                 missing.setdefault(person.id or 0, person)
                 continue
@@ -134,7 +140,8 @@ def record_risk_prompts(
             _, created = record_message(
                 session, key=f"{RISK_PROMPT}:{period.slug}:{risk.id}:{person.id}",
                 kind=RISK_PROMPT, period_id=round_.period_id, person_id=person.id,
-                payload={"to": person.slack_id, "person_name": person.name,
+                via=TEAMS if reach.via == TEAMS else None,
+                payload={"to": reach.to, "person_name": person.name,
                          "period": period.label, "deadline": _iso(round_), **about})
             recorded += created
     for person, address, risks in by_email.values():
@@ -151,13 +158,17 @@ def record_risk_prompts(
 
 def record_risk_reminders(
     session: Session, round_: Round, period: Period, stage: str, *, email_enabled: bool,
+    channels: Channels | None = None,
 ) -> int:
     """One reminder per owner with a risk still outstanding, listing those risks."""
+    channels = channels or Channels(email=email_enabled)
     per_person: dict[int, tuple[Person, str, str | None, list[dict[str, Any]]]] = {}
-    for item in risk_progress(session, period, round_.framework_id).outstanding:
+    outstanding = risk_progress(session, period, round_.framework_id).outstanding
+    in_teams = _in_teams(session, [item.risk for item in outstanding], channels)
+    for item in outstanding:
         for person in item.risk.owners:
-            reach = reach_of(channel=person.channel, slack_id=person.slack_id,
-                             email=person.email, email_enabled=email_enabled)
+            reach = channels.reach(channel=person.channel, slack_id=person.slack_id,
+                                   email=person.email, teams_id=in_teams.get(person.id or 0))
             if reach.via is None:
                 continue
             per_person.setdefault(person.id or 0, (person, reach.to or "", reach.via, []))[
@@ -168,12 +179,20 @@ def record_risk_reminders(
         _, created = record_message(
             session, key=f"{RISK_REMINDER}:{period.slug}:{stage}:{person_id}",
             kind=RISK_REMINDER, period_id=round_.period_id, person_id=person_id,
-            via=via if via == EMAIL else None,
+            via=via if via in (EMAIL, TEAMS) else None,
             payload={"to": to, "person_name": person.name, "period": period.label,
                      "deadline": _iso(round_), "round_id": round_.id, "stage": stage,
                      "risks": risks})
         recorded += created
     return recorded
+
+
+def _in_teams(session: Session, risks: list[RiskInfo], channels: Channels) -> dict[int, str]:
+    """person id -> AAD object id of the owners Teams reaches now (when it is set up)."""
+    if not channels.teams:
+        return {}
+    return teams_ids(session, {person.id for risk in risks for person in risk.owners
+                               if person.id is not None})
 
 
 def _iso(round_: Round) -> str | None:

@@ -2,7 +2,9 @@
 their personal link stands (never the link itself unless asked for with ``show``).
 
 A link's status comes from the outbox: the round email that carries it was ``sent`` (when),
-is ``pending``, or ``failed`` (why); SROs on Slack have no link (``Slack: no link``).
+is ``pending``, or ``failed`` (why); SROs on Slack or Teams have no link (``Slack: no link``).
+Where this deployment has Teams, the channel says whether Teams reaches them yet (``not
+reached (not added in Teams yet)``, ``email (not added in Teams yet)``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 class SroLink:
     name: str
     title: str
-    channel: str  # Slack | email | not reached
+    channel: str  # Slack | Teams | email | not reached (``bot.collection.status.channel_of``)
     status: str  # the round email's state, or why there is no link
     link: str | None = None  # only when asked for
 
@@ -89,10 +91,11 @@ def round_links(ctx: AppContext, period: Period, *, framework: str | None = None
             status = _email_status(row, ctx)
             if show:
                 link = personal_link(ctx, person_id=person_id, round_id=round_id)
-        elif channel == "email":
+        elif channel.startswith("email"):
             status = "no round email recorded yet (open the round again)"
         else:
-            status = (f"no link (prompted in {channel})" if channel in ("Slack", "Teams")
+            word = channel.partition(" (")[0]  # "Slack (not added in Teams yet)": Slack
+            status = (f"no link (prompted in {word})" if word in ("Slack", "Teams")
                       else "no link")
         sros.append(SroLink(name=sro.name, title=sro.title, channel=channel, status=status,
                             link=link))

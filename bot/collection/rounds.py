@@ -193,7 +193,8 @@ def open_round(
                 )
                 recorded += created
         recorded += _record_round_emails(session, round_, period, by_email)
-        risk_prompts = record_risk_prompts(session, round_, period, email_enabled=channels.email)
+        risk_prompts = record_risk_prompts(session, round_, period, email_enabled=channels.email,
+                                           channels=channels)
         recorded += risk_prompts.recorded
         emailed_owners = risk_prompts.emailed
         for person in risk_prompts.missing:

@@ -16,8 +16,8 @@ an email, so it is made before any session is opened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -52,6 +52,7 @@ from bot.framework.choice import choose_framework
 from bot.framework.lifecycle import closure_of, state_of
 from bot.framework.people import NOT_IN_TEAMS, Channels, person_for_slack_id
 from bot.framework.permissions import is_governance_lead
+from bot.framework.teams import teams_ids
 from bot.messaging.health import Health, health
 from bot.messaging.outbox import failed_messages
 from bot.messaging.routing import EMAIL, SLACK, TEAMS
@@ -237,6 +238,13 @@ class RoundStatusReport:
     absences: tuple[AbsenceView, ...] = ()  # during the round
     extensions: tuple[ExtensionView, ...] = ()
     risks: RiskProgress | None = None  # the BAF risk returns of the round
+    # person id -> how the round reaches them on this deployment's channels (``channel_of``,
+    # Teams included); read with ``channel``.
+    channels: Mapping[int, str] = field(default_factory=dict)
+
+    def channel(self, sro: OwnerView) -> str:
+        return (self.channels.get(sro.person_id)
+                or channel_of(sro, email_enabled=self.email_enabled))
 
     def text(self) -> str:
         view = self.view
@@ -268,7 +276,7 @@ class RoundStatusReport:
             for item in theme.outstanding:
                 label = f"{item.number} {item.title}" if item.number else item.title
                 sros = "; ".join(
-                    f"{self._name(sro)}: {channel_of(sro, email_enabled=self.email_enabled)}"
+                    f"{self._name(sro)}: {self.channel(sro)}"
                     if opened else self._name(sro) for sro in item.sros) or "no SRO"
                 state = item_state(item, self.present) if opened else "no update"
                 lines.append(f"  - {state_words(state, item, self.present)}: {label} ({sros})")
@@ -298,8 +306,7 @@ class RoundStatusReport:
                 "deliverables": [{
                     "ref": item.number, "area": item.area, "title": item.title,
                     "sros": [sro.name for sro in item.sros],
-                    "channels": [channel_of(sro, email_enabled=self.email_enabled)
-                                 for sro in item.sros],
+                    "channels": [self.channel(sro) for sro in item.sros],
                     "rag": item.rag.value if item.rag else None,
                     "submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
                     "state": item_state(item, self.present),
@@ -334,6 +341,8 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
         framework_id = choose_framework(session, framework, period=period).id
         view = load_round_status(session, period, framework_id=framework_id)
         state = _state(view)
+        reached = (reached_by(session, view, Channels.of(ctx.settings))
+                   if not isinstance(ctx, Engine) else {})
         round_ = (find_round(session, period, framework_id=framework_id) if state.opened
                   else None)
         undelivered = len(failed_messages(session, round_.period_id,
@@ -351,7 +360,18 @@ def round_status_report(ctx: AppContext | Engine, period: Period, *,
                              backlog=health(engine, now=utcnow() if isinstance(ctx, Engine)
                                             else ctx.now()),
                              email_enabled=email_enabled, present=present, absences=absences,
-                             extensions=extensions, risks=risks)
+                             extensions=extensions, risks=risks, channels=reached)
+
+
+def reached_by(session: Session, view: RoundStatusView, channels: Channels) -> dict[int, str]:
+    """person id -> ``channel_of`` each SRO of the round on ``channels`` (with the Teams
+    accounts known now, when this deployment has Teams)."""
+    sros = {sro.person_id: sro for theme in view.themes
+            for item in (*theme.answered, *theme.outstanding) for sro in item.sros}
+    in_teams = teams_ids(session, sros) if channels.teams else {}
+    return {person_id: channel_of(sro, email_enabled=channels.email, channels=channels,
+                                  teams_id=in_teams.get(person_id))
+            for person_id, sro in sros.items()}
 
 
 def _today(ctx: AppContext | Engine) -> date:
@@ -475,13 +495,26 @@ def channel_of(owner: OwnerView, *, email_enabled: bool, channels: Channels | No
                teams_id: str | None = None) -> str:
     """``Slack``, ``Teams``, ``email`` or ``not reached``: how the round reaches this SRO
     (``channels`` and their ``teams_id``, when this deployment has Teams). Someone Teams would
-    reach once they add Ragtime there is ``not reached (not added in Teams yet)``."""
+    reach once they add Ragtime there is ``not reached (not added in Teams yet)``, or, when
+    another channel reaches them meanwhile (``auto``), e.g. ``email (not added in Teams
+    yet)``."""
     channels = channels or Channels(email=email_enabled)
     reach = channels.reach(channel=owner.channel, slack_id=owner.slack_id, email=owner.email,
                            teams_id=teams_id)
     if reach.via is None and reach.problem == NOT_IN_TEAMS:
         return "not reached (not added in Teams yet)"
-    return {SLACK: "Slack", EMAIL: "email", TEAMS: "Teams"}.get(reach.via or "", "not reached")
+    word = {SLACK: "Slack", EMAIL: "email", TEAMS: "Teams"}.get(reach.via or "", "not reached")
+    if reach.via is not None and _teams_first(owner, channels, reach.via):
+        return f"{word} (not added in Teams yet)"
+    return word
+
+
+def _teams_first(owner: OwnerView, channels: Channels, via: str) -> bool:
+    """Teams would reach this ``auto`` person before ``via`` once they add Ragtime there."""
+    if not channels.teams or (owner.channel or "auto").strip().lower() != "auto":
+        return False
+    order = list(channels.order)
+    return TEAMS in order and via in order and order.index(TEAMS) < order.index(via)
 
 
 def _sro_name(owner: OwnerView, email_enabled: bool) -> str:

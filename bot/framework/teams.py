@@ -8,14 +8,17 @@ gives for them (lower-cased), so it works without Microsoft Graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.framework.people import Channels
 from bot.framework.permissions import may_govern
+from bot.messaging.routing import TEAMS
+from bot.ports.messages import SendError
 from storage.db import session_scope
 from storage.models import Person, TeamsAccount, utcnow
 from storage.repo import audit
@@ -146,3 +149,48 @@ def is_teams_lead(engine: Engine, leads: Iterable[str], aad_object_id: str) -> b
         emails = {e for e in (account.upn if account else None,
                               person.email if person else None) if e}
     return any(may_govern(leads, slack_id=aad, email=email) for email in emails or {None})
+
+
+# ------------------------------------------------------------------------------ Graph installs
+
+@dataclass(frozen=True)
+class Added:
+    """What adding Ragtime in Teams for one person came to (``outcome``: the channel's word:
+    installed, already installed, not found in the tenant; or ``failed: …``)."""
+
+    name: str
+    email: str
+    outcome: str
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome.startswith("failed")
+
+
+def add_in_teams(engine: Engine, channels: Channels, install: Callable[[str], str], *,
+                 only: Iterable[str] = (), actor: str = "ragtime") -> list[Added]:
+    """Add Ragtime in Teams (``install``: the channel's call, given the email, e.g. Microsoft
+    Graph's) for everyone Teams would reach once they had it and who has not added it yet (or
+    for the people ``only`` names: framework ids or emails). Each is audited; a failure for
+    one is recorded and the next is tried. Teams then tells Ragtime of the installation, which
+    makes them reachable (``remember_conversation``)."""
+    wanted = {item.strip().lower() for item in only if item.strip()}
+    with session_scope(engine) as session:
+        people = session.exec(select(Person).order_by(Person.name, Person.id)).all()
+        in_teams = teams_ids(session, [p.id for p in people if p.id is not None])
+        todo = [(p.id or 0, p.name, (p.email or "").strip()) for p in people
+                if p.id not in in_teams and (p.email or "").strip()
+                and (not wanted or {p.key.lower(), (p.email or "").lower()} & wanted)
+                and (wanted or channels.reach(channel=p.channel, slack_id=p.slack_id,
+                                              email=p.email, teams_id="-").via == TEAMS)]
+    done = []
+    for person_id, name, email in todo:
+        try:
+            outcome = install(email)
+        except SendError as error:
+            outcome = f"failed: {error}"
+        with session_scope(engine, write=True) as session:
+            audit(session=session, actor=actor, action="person.teams_app_added",
+                  subject=f"person:{person_id}", outcome=outcome)
+        done.append(Added(name=name, email=email, outcome=outcome))
+    return done

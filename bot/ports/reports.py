@@ -77,6 +77,9 @@ class ReportRecord:
     channel: str | None
     ts: str | None
     cover: Mapping[str, Any] | None = None  # the cover values given when it was compiled
+    # The chat channel it is posted on (``slack``, ``teams``: where it was asked for); None
+    # before Teams, when there was one: this deployment's (``report_channel_of``).
+    via: str | None = None
 
     @property
     def posted(self) -> bool:
@@ -91,6 +94,7 @@ class PostedMessage:
     ts: str
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    via: str = ""  # the chat channel that posted it (``slack``, ``teams``)
 
 
 @dataclass(frozen=True)

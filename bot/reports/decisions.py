@@ -32,9 +32,10 @@ from bot.collection.rounds import find_round, freeze_round, reopen_round
 from bot.collection.storable import unstorable
 from bot.collection.updates import counting_ids
 from bot.framework.lifecycle import mark_closed
-from bot.framework.people import reach_of
+from bot.framework.people import Channels
+from bot.framework.teams import teams_ids
 from bot.messaging.outbox import deliver_pending, record_message
-from bot.messaging.routing import EMAIL
+from bot.messaging.routing import EMAIL, TEAMS
 from bot.ports.messages import SendError
 from bot.ports.reports import DeliverableChoice, ReportRecord, StatusNote
 from bot.reports.errors import InvalidRequest, ReportDecided, ReportOutOfDate
@@ -131,7 +132,7 @@ def ask_for_changes(ctx: AppContext, report_id: int, *, by: str, comment: str,
     now = ctx.now()
     done = request_changes(ctx.engine, report_id, by=by, at=now, comment=comment,
                            deliverable_ids=deliverable_ids,
-                           email_enabled=ctx.settings.email_enabled)
+                           channels=Channels.of(ctx.settings))
     if on_recorded is not None:
         on_recorded()
     delivery = deliver_pending(ctx.engine, ctx.channels.messenger.send,
@@ -206,7 +207,7 @@ class ChangesRequested:
     comment: str
     deliverables: tuple[DeliverableChoice, ...]
     prompts_recorded: int
-    unreachable: tuple[str, ...]  # SRO names without a Slack user id: not re-prompted
+    unreachable: tuple[str, ...]  # SRO names no channel reaches: not re-prompted
     period_id: int | None
 
 
@@ -228,11 +229,14 @@ def request_changes(
     comment: str,
     deliverable_ids: Iterable[int],
     email_enabled: bool = False,
+    channels: Channels | None = None,
 ) -> ChangesRequested:
     """Mark the draft ``changes_requested`` and record a re-prompt carrying ``comment`` for each
-    SRO of each chosen deliverable, on their channel (``reach_of``; ``email_enabled``: this
-    deployment sends email). Every request records its own
-    messages, so asking again about the same deliverable asks again."""
+    SRO of each chosen deliverable, on their channel (``channels``: this deployment's, Slack,
+    Teams or email, as the round's prompts are; without it, Slack and, with ``email_enabled``,
+    email). Every request records its own messages, so asking again about the same
+    deliverable asks again."""
+    channels = channels or Channels(email=email_enabled)
     text = (comment or "").strip()
     if not text:
         raise InvalidRequest("Please write a comment saying what needs to change.",
@@ -274,11 +278,13 @@ def request_changes(
         session.flush()
         recorded, unreachable = 0, []
         sros = _sros(session, wanted)
+        in_teams = (teams_ids(session, {p.id for people in sros.values() for p in people
+                                        if p.id is not None}) if channels.teams else {})
         for deliverable_id in wanted:
             choice = choices[deliverable_id]
             for person in sros.get(deliverable_id, []):
-                reach = reach_of(channel=person.channel, slack_id=person.slack_id,
-                                 email=person.email, email_enabled=email_enabled)
+                reach = channels.reach(channel=person.channel, slack_id=person.slack_id,
+                                       email=person.email, teams_id=in_teams.get(person.id or 0))
                 if reach.via is None:
                     unreachable.append(person.name)
                     continue
@@ -287,7 +293,7 @@ def request_changes(
                     key=f"{CHANGES_REQUESTED}:{row.id}:{event.id}:{deliverable_id}:{person.id}",
                     kind=CHANGES_REQUESTED, period_id=row.period_id,
                     deliverable_id=deliverable_id, person_id=person.id,
-                    via=reach.via if reach.via == EMAIL else None,
+                    via=reach.via if reach.via in (EMAIL, TEAMS) else None,
                     payload={
                         "to": reach.to,
                         "round_id": round_.id if round_ is not None else None,

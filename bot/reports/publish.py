@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from bot.calendar.periods import Period
 from bot.framework.choice import FrameworkChoiceError, choose_framework
 from bot.framework.lifecycle import closing_in
+from bot.messaging.routing import SLACK, TEAMS, report_channel_of
 from bot.ports.messages import SendError, TransientSendError
 from bot.ports.reports import ReportRecord, StatusNote, Target
 from bot.reports import FORMATS, CompiledFiles, ReportError
@@ -55,6 +56,7 @@ from bot.reports.targets import (
     parse_compile_text,
     resolve_target,
 )
+from bot.settings import Settings
 from storage.db import session_scope
 
 if TYPE_CHECKING:
@@ -113,6 +115,7 @@ def publish_report(
     formats: Iterable[str] = FORMATS,
     progress: Progress | None = None,
     framework: str | None = None,
+    via: str | None = None,
 ) -> PublishOutcome:
     """Compile ``target`` and post it to ``RAGTIME_GOVERNANCE_CHANNEL`` (see the module doc).
 
@@ -120,19 +123,13 @@ def publish_report(
     ``closure=True``), or ``None`` for the default period (the open round's, else the previous
     quarter). ``framework``: the framework's name (else the only one; with several and none
     named, nothing is compiled and the error lists them, see ``bot.framework.choice``).
-    ``out_dir`` keeps the files there (default: a temporary folder). Raises ``PublishError``
-    (a message for the user) when nothing can be posted.
+    ``out_dir`` keeps the files there (default: a temporary folder). ``via``: the chat
+    channel the lead asked in (``slack``, ``teams``): the paper is posted there, in that
+    channel's governance conversation; None: this deployment's (``report_channel_of``). Raises
+    ``PublishError`` (a message for the user) when nothing can be posted.
     """
-    settings = ctx.settings
-    if settings.slack_enabled or not settings.teams_enabled:
-        if not settings.governance_channel:
-            raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to "
-                               "post the report; set it to the governance channel's id (e.g. "
-                               "C0123ABCD).")
-    elif not settings.teams_governance_conversation:  # Teams alone
-        raise PublishError("RAGTIME_TEAMS_GOVERNANCE_CONVERSATION is not set, so there is "
-                           "nowhere to post the report; set it to the governance channel or "
-                           "group chat in Teams.")
+    via = via or report_channel_of(ctx.settings)
+    _check_where(ctx.settings, via)
     resolved = resolve_target(ctx, target, closure=closure)
     step = progress or (lambda _message: None)
     cover = normalise_cover(cover_overrides)
@@ -140,7 +137,10 @@ def publish_report(
     with _lock(f"{framework_id}-{resolved.key}"):
         draft = prepare_draft(ctx.engine, resolved, today=ctx.today(), cover=cover,
                               framework_id=framework_id)
-        if draft.unchanged:
+        # Unchanged and already posted where it is asked for: that draft says it all.
+        if draft.unchanged and (draft.last_posted is None
+                                or (draft.last_posted.via or report_channel_of(ctx.settings))
+                                == via):
             return _unchanged(ctx, draft, actor=actor, formats=formats, out_dir=out_dir,
                               step=step, cover=cover)
         with ExitStack() as stack:
@@ -149,8 +149,9 @@ def publish_report(
             files = _compile(ctx, resolved, folder, formats=formats, cover=cover, step=step,
                              framework_id=framework_id)
             report = record_compile(ctx.engine, draft, content_hash=files.content_hash,
-                                    by=actor, at=ctx.now(), cover=cover)
-            step(f"posting to <#{ctx.settings.governance_channel}>")
+                                    by=actor, at=ctx.now(), cover=cover, via=via)
+            step(f"posting to <#{ctx.settings.governance_channel}>" if via == SLACK
+                 else "posting to the governance conversation in Teams")
             posted = ctx.channels.reports.post_draft(report, files.view)
             report = mark_posted(ctx.engine, report.id, posted)
             _supersede(ctx, report)
@@ -159,6 +160,20 @@ def publish_report(
     return PublishOutcome(target=resolved, report=report, posted=True, files=uploaded,
                           upload_error=error, link=None,
                           posted_at_text=_when(report.compiled_at, ctx.settings.tz))
+
+
+def _check_where(settings: Settings, via: str) -> None:
+    """``PublishError`` unless ``via``'s governance channel is set."""
+    if via == SLACK and not settings.governance_channel:
+        raise PublishError("RAGTIME_GOVERNANCE_CHANNEL is not set, so there is nowhere to "
+                           "post the report; set it to the governance channel's id (e.g. "
+                           "C0123ABCD).")
+    if via == TEAMS and not settings.teams_governance_conversation:
+        raise PublishError("RAGTIME_TEAMS_GOVERNANCE_CONVERSATION is not set, so there is "
+                           "nowhere to post the report; set it to the governance channel or "
+                           "group chat in Teams.")
+    if via not in (SLACK, TEAMS):
+        raise PublishError(f"Reports cannot be posted in {via}.")
 
 
 def post_report(ctx: AppContext, period: Period, *, framework: str | None = None

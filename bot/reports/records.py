@@ -108,9 +108,11 @@ def record_compile(
     by: str,
     at: datetime,
     cover: Mapping[str, Any] | None = None,
+    via: str | None = None,
 ) -> ReportRecord:
     """Store a new compile (status draft, not yet posted), with the cover values given on the
-    command, so approval later compares like with like."""
+    command, so approval later compares like with like, and ``via``, the chat channel it is to
+    be posted on."""
     target = draft.target
     values = {str(k): v if isinstance(v, str | int | float | bool | list) else str(v)
               for k, v in (cover or {}).items()}
@@ -122,6 +124,7 @@ def record_compile(
             framework_id=draft.view.framework_id, period_id=period_id, kind=target.kind,
             fy=target.fy if target.closure else target.period.fy if target.period else None,
             content_hash=content_hash, compiled_at=at, compiled_by=by, cover=values or None,
+            message={"via": via} if via else None,
         )
         session.add(row)
         session.flush()
@@ -142,9 +145,10 @@ def note_unchanged(engine: Engine, draft: Draft, *, by: str) -> None:
 def mark_posted(engine: Engine, report_id: int, posted: PostedMessage) -> ReportRecord:
     """Where the summary went, and what it said, so later decisions can redraw the same
     summary with a new status."""
-    message = {"text": posted.text, "blocks": list(posted.blocks)}
     with session_scope(engine, write=True) as session:
         row = load_row(session, report_id)
+        message = {"text": posted.text, "blocks": list(posted.blocks),
+                   "via": posted.via or _via(row)}
         row.channel, row.ts, row.message = posted.channel, posted.ts, message
         session.add(row)
         audit(session=session, actor="ragtime", action="report.posted",
@@ -214,7 +218,7 @@ def as_record(row: CompiledReport, target: Target) -> ReportRecord:
         compiled_at=row.compiled_at, compiled_by=row.compiled_by,
         status=ReportStatus(row.status), decided_by=row.decided_by,
         decided_at=row.decided_at, channel=row.channel, ts=row.ts,
-        cover=dict(row.cover) if row.cover else None,
+        cover=dict(row.cover) if row.cover else None, via=_via(row),
     )
 
 
@@ -256,7 +260,13 @@ def _posted(row: CompiledReport) -> PostedMessage | None:
     if not row.channel or not row.ts or not row.message:
         return None
     return PostedMessage(channel=row.channel, ts=row.ts, text=str(row.message.get("text") or ""),
-                         blocks=list(row.message.get("blocks") or []))
+                         blocks=list(row.message.get("blocks") or []), via=_via(row) or "")
+
+
+def _via(row: CompiledReport) -> str | None:
+    """The chat channel a report is posted on, kept beside the summary it posted."""
+    via = (row.message or {}).get("via")
+    return str(via) if via else None
 
 
 def _check_has_data(session: Session, target: Target, framework_id: int) -> None:

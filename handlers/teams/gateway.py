@@ -76,9 +76,10 @@ class Pacer:
 
 
 class BotToken:
-    """The app's access token for the connector, by client credentials, cached."""
+    """The app's access token for the connector (or, with another ``scope``, for Microsoft
+    Graph), by client credentials, cached."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, scope: str = BOT_SCOPE) -> None:
         settings.require_teams()
         assert settings.teams_app_id and settings.teams_app_password
         self._url = (f"{settings.teams_login_url}/{settings.teams_tenant_id}"
@@ -86,7 +87,7 @@ class BotToken:
         self._form = urllib.parse.urlencode({
             "grant_type": "client_credentials", "client_id": settings.teams_app_id,
             "client_secret": settings.teams_app_password.get_secret_value(),
-            "scope": BOT_SCOPE}).encode()
+            "scope": scope}).encode()
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()

@@ -27,6 +27,7 @@ from bot.framework.teams import teams_person
 from handlers.teams.activities import CARD_ACTION
 from handlers.teams.auth import Verified
 from handlers.teams.cards.build import CARD_CONTENT_TYPE, as_json
+from handlers.teams.cards.risk import RISK_VERBS
 from handlers.teams.cards.update import (
     SUBMIT_VERB,
     confirmation_card,
@@ -36,6 +37,7 @@ from handlers.teams.cards.update import (
 )
 from handlers.teams.decisions import VERBS as DECISION_VERBS
 from handlers.teams.decisions import answer_decision
+from handlers.teams.risk_invoke import answer_risk_action
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
     if activity.get("name") == CARD_ACTION and verb in DECISION_VERBS:
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
         return 200, answer_decision(ctx, activity, str(verb), data)
+    if activity.get("name") == CARD_ACTION and verb in RISK_VERBS:
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        return 200, answer_risk_action(ctx, activity, str(verb), data)
     if activity.get("name") != CARD_ACTION or verb != SUBMIT_VERB:
         return 200, _error(400, "BadRequest", "Ragtime does not know this action.")
     sender = activity.get("from") if isinstance(activity.get("from"), dict) else {}

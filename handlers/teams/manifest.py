@@ -25,6 +25,8 @@ COMMANDS = (
     {"title": "compile", "description": "Compile the draft board report and post it for "
                                         "decision, e.g. compile 2024/25 Q2 (governance leads)"},
     {"title": "status", "description": "Who has given their update, e.g. status 2024/25 Q2"},
+    {"title": "away", "description": "Record an absence, e.g. away 6-17 Jan, cover Sarah "
+                                     "Willis (or away cancel)"},
 )
 RAG = ((192, 57, 43), (230, 145, 56), (39, 174, 96))  # red, amber, green
 

@@ -7,7 +7,7 @@ message beside its field; after a stored one, the confirmation card replaces it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -39,13 +39,17 @@ def target_data(target: Target) -> dict[str, Any]:
 
 
 def update_card(target: Target, form: FormFacts, *, entered: FormValues | None = None,
-                errors: Mapping[str, str] | None = None, refusal: str | None = None
+                errors: Mapping[str, str] | None = None, refusal: str | None = None,
+                title: str | None = None, request: Sequence[CardElement] = ()
                 ) -> AdaptiveCard:
+    """``title`` and ``request``: another heading, and what comes before the form under the
+    deliverable's name (a lead's request for changes, ``handlers.teams.cards.reprompt``)."""
     errors = errors or {}
     body: list[CardElement] = [
-        heading(f"{target.period.label} update"),
+        heading(title or f"{target.period.label} update"),
         plain(_name(form.number, form.title), weight="Bolder"),
         plain(" · ".join(part for part in (form.theme, form.area) if part), is_subtle=True),
+        *request,
     ]
     if form.carried is not None:
         body += _carried(form.carried, form.deadline)

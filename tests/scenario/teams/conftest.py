@@ -13,7 +13,13 @@ from bot.framework.example import load_example
 from ragtime.http_server import HttpServer, make_server
 from ragtime.wiring import offline_context
 from storage.db import session_scope
-from tests.faketeams import FakeConnector, FakeIdentity, fake_connector, fake_identity  # noqa: F401
+from tests.faketeams import (  # noqa: F401 (the fixtures)
+    FakeConnector,
+    FakeIdentity,
+    fake_connector,
+    fake_graph,
+    fake_identity,
+)
 from tests.scenario.conftest import NOW
 from tests.support.teams_world import TeamsWorld, serve_teams, stop_teams, teams_settings
 

@@ -18,15 +18,20 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from bot.calendar.periods import Period
+from bot.collection.risk_returns import ReturnDraft, RiskEntry
+from bot.collection.risk_rules import Action, Assurance, ReturnFields, RiskFacts
 from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Draft, Rag, Target
 from bot.framework.example import load_example
+from bot.framework.risks import RiskInfo
 from bot.framework.rules import Rules
 from bot.ports.reports import ReportRecord, StatusNote
 from bot.ports.reports import Target as ReportTarget
 from bot.reports import build_report
 from handlers.teams.cards.build import as_json
 from handlers.teams.cards.report import files_card, report_card
+from handlers.teams.cards.reprompt import changes_card as reprompt_card
+from handlers.teams.cards.risk import risk_card, risk_confirmation_card, risk_reminder_card
 from handlers.teams.cards.update import confirmation_card, notice_card, update_card
 from handlers.teams.decisions import changes_card
 from handlers.teams.messenger import escalation_card, notice_card_of, reminder_card
@@ -48,6 +53,20 @@ FACTS = FormFacts(number="GO-5", title="To support the attainment of Group Unive
                   "Trust Status", area="Research", theme="Great Outcomes",
                   deadline=date(2025, 1, 15), rules=Rules(), today=date(2024, 12, 20),
                   previous_rag=Rag.amber, previous_narrative=TYPED, initial=Draft())
+
+
+RISK = RiskInfo(id=1, number="01", title="Without timely access to services, we cannot provide "
+                "high quality safe care for our patients", theme="Great Outcomes",
+                framework_id=1, appetite="cautious", target=12, target_date=date(2025, 3, 31))
+RISK_ENTRY = RiskEntry(
+    risk=RISK, facts=RiskFacts(previous_score=20, target=12, target_date=date(2025, 3, 31),
+                               appetite="cautious"),
+    draft=ReturnDraft(likelihood=4, consequence=5, controls=TYPED,
+                      assurances=(Assurance("second", "positive", "Audit of waits"),),
+                      actions=(Action(text="Recover elective activity", owner="COO",
+                                      due=date(2025, 3, 31), deliverable="GO-1"),),
+                      from_period="2024/25 Q2"),
+    current=None, closed=None)
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +141,36 @@ def cards(engine) -> dict[str, tuple[dict[str, Any], list[str]]]:
             "outstanding_count": 2, "themes": [{"theme": "Great Outcomes", "outstanding": [
                 {"number": "GO-6", "title": TYPED, "sros": [{"name": "James Mullins"}]}]}]})),
             ["still outstanding at the deadline", "15 of 17 answered", "(James Mullins)"]),
+        "reprompt": (as_json(reprompt_card(target, FACTS, {
+            "period": "2024/25 Q3", "number": "GO-5", "title": "To support the attainment",
+            "theme": "Great Outcomes", "rag": "amber", "comment": TYPED,
+            "requested_by": "Gwen Lead"})),
+            ["Changes requested on your 2024/25 Q3 update",
+             "Gwen Lead reviewed the draft board report and asked:", TYPED,
+             "Your current rating: Amber", "Submit update"]),
+        "risk": (as_json(risk_card(1, Q3, RISK_ENTRY, deadline="2025-01-15")),
+                 ["2024/25 Q3 BAF risk return", "BAF 01 Without timely access",
+                  "Last quarter: 20 · Target: 12 · Appetite: Cautious", "Due Wed 15 Jan 2025",
+                  "Pre-filled from 2024/25 Q2", "Likelihood", "Consequence", "Key controls",
+                  "Second line: positive", "Action 1", "Submit return",
+                  "No change this quarter"]),
+        "risk-refused": (as_json(risk_card(1, Q3, RISK_ENTRY, entered=ReturnFields(
+            likelihood="4", consequence="4", controls=TYPED), errors={
+                "rationale": "The score changed from 20 last quarter to 16: give the rationale "
+                             "for the change.",
+                "actions": "The score 16 is above the target 12: list at least one action "
+                           "with a date that will bring it down."})),
+            ["give the rationale for the change", "list at least one action with a date"]),
+        "risk-confirmation": (as_json(risk_confirmation_card(
+            period=Q3, number="01", title=RISK.title, score=16, likelihood=4, consequence=4,
+            version=1, unchanged=False,
+            flags=("The score 16 is outside the cautious risk appetite (at most 12).",))),
+            ["2024/25 Q3 BAF risk: return received", "Score 16 (likelihood 4 likely",
+             "outside the cautious risk appetite"]),
+        "risk-reminder": (as_json(risk_reminder_card({
+            "period": "2024/25 Q3", "deadline": "2025-01-15",
+            "risks": [{"risk_id": 1, "number": "01", "title": TYPED}]})),
+            ["Reminder: 2024/25 Q3 BAF risk returns", f"BAF 01 {TYPED}", "Return BAF 01"]),
         "notice": (as_json(notice_card_of({"title": "2024/25 Q3: SROs not prompted",
                                            "intro": "These SROs could not be sent prompts.",
                                            "lines": [f"David Williams: {TYPED}"],
@@ -149,3 +198,14 @@ def test_the_prompt_card_has_every_input_and_the_rules_hints(browser):
     assert "Required with a Red or Amber rating" in drawn["text"] or any(
         "Required with a Red or Amber rating" in i for i in drawn["inputs"])
     assert drawn["buttons"] == ["Submit update"]
+
+
+def test_the_risk_card_has_the_grid_and_every_field(browser):
+    drawn = render(browser, as_json(risk_card(1, Q3, RISK_ENTRY)))
+    assert drawn["errors"] == []
+    assert drawn["buttons"] == ["Submit return", "No change this quarter"]
+    # text inputs (the likelihood and consequence are selects, drawn apart): rationale,
+    # controls, gaps in control, 6 assurances, gaps in assurance, 3 action rows of what /
+    # owner / date / deliverable
+    assert len(drawn["inputs"]) == 3 + 6 + 1 + 3 * 4
+    assert "1 Rare" in browser.page_source and "5 Catastrophic" in browser.page_source

@@ -32,6 +32,8 @@ LEAD = TeamsUser("44444444-dddd-4ddd-8ddd-000000000001", "Gwen Lead",
                  "Governance.Lead@example.nhs.uk")  # a lead by email; owns nothing
 BHANU = TeamsUser("44444444-dddd-4ddd-8ddd-000000000002", "Bhanu Chadalavada",
                   "bhanu.chadalavada@example.nhs.uk")
+SHARON = TeamsUser("44444444-dddd-4ddd-8ddd-000000000003", "Sharon Murphy",
+                   "sharon.murphy@example.nhs.uk")  # SRO of GO-1..GO-4
 SECRET = "a-secret-key-for-signing-links-in-tests-0123456789"
 
 
@@ -123,9 +125,10 @@ def test_compile_approve_and_status_in_teams(governed: TeamsWorld):
     assert "2024/25 Q2" in " ".join(texts(world.cards_to(LEAD)[-1]))
 
 
-def test_request_changes_asks_what_and_which(governed: TeamsWorld):
+def test_request_changes_re_prompts_the_sro_in_teams(governed: TeamsWorld):
     world = governed
     world.install(LEAD)
+    world.install(SHARON)
     world.settle()
     say(world, LEAD, "compile 2024/25 Q2")
     world.settle(timeout=120)
@@ -134,12 +137,36 @@ def test_request_changes_asks_what_and_which(governed: TeamsWorld):
     form = press(world, LEAD, "report_changes", {"report_id": report_id})["value"]
     ids = {item["id"] for item in form["body"] if item.get("type", "").startswith("Input.")}
     assert ids == {"comment", "deliverables"}
-    first = next(item for item in form["body"] if item.get("id") == "deliverables")
-    chosen = first["choices"][0]["value"]
+    choices = next(item for item in form["body"] if item.get("id") == "deliverables")["choices"]
+    go1 = next(c["value"] for c in choices if c["title"].startswith("GO-1 "))
+    before = len(world.cards_to(SHARON))
     sent = press(world, LEAD, "report_changes_send",
                  {"report_id": report_id, "comment": "Say more about the *risks*",
-                  "deliverables": chosen})
+                  "deliverables": go1})
     assert sent["statusCode"] == 200
     world.settle(timeout=60)
     redrawn = [call for call in world.connector.updates() if f"/{GOVERNANCE}/" in call.path]
     assert "Changes requested" in json.dumps(redrawn[-1].body)
+
+    # Sharon is asked again in her own conversation: the lead's words, as written, above the
+    # update form pre-filled with what she saved.
+    asked = world.cards_to(SHARON)[before:]
+    assert len(asked) == 1, [texts(card) for card in asked]
+    card = asked[0]
+    shown = texts(card)
+    assert shown[0] == "Changes requested on your 2024/25 Q2 update"
+    assert shown[1].startswith("GO-1 ")
+    assert "Gwen Lead reviewed the draft board report and asked:" in shown
+    assert "Say more about the *risks*" in shown  # a TextRun: never read as Markdown
+    inputs = {item["id"]: item.get("value") for item in card["body"]
+              if item.get("type", "").startswith("Input.")}
+    assert inputs["rag"] and inputs["narrative"]  # her saved update, to revise
+
+    # She revises on the card; the answer is the confirmation, as for any prompt.
+    data = {**card["actions"][0]["data"], "rag": inputs["rag"],
+            "narrative": inputs["narrative"] + " The risks: staffing and estates.",
+            "recovery_action": inputs.get("recovery_action") or "Recruit to posts",
+            "recovery_date": "2025-03-31", "change_reason": "Asked by the board"}
+    answer = world.submit(SHARON, data)
+    assert texts(answer["value"])[0] == "2024/25 Q2 update received", texts(answer["value"])
+    assert any("The risks: staffing and estates." in text for text in texts(answer["value"]))

@@ -7,7 +7,7 @@ from benchmarks.bench_compile import main
 def test_benchmark_runs_and_query_counts_match(capsys):
     assert main(["--small", "4", "--large", "8"]) == 0
     out = capsys.readouterr().out
-    assert "SQL queries per compile: 17 (4 deliverables), 17 (8)" in out  # BAF, extensions, carried, risks
+    assert "SQL queries per compile: 17 (4 deliverables), 17 (8)" in out  # BAF, extensions, carried
     assert "writing PDF" in out and "vs linear" in out
 
 

@@ -178,4 +178,4 @@ def test_trend_costs_no_extra_queries(report_engine):
     assert len(view.trend_periods) == 4
     with session_scope(report_engine) as session, count_queries(report_engine) as again:
         build_report(session, Q1)
-    assert len(statements) == len(again) <= 16  # the BAF section, extensions, carried history, risks
+    assert len(statements) == len(again) <= 16  # BAF section, extensions, carried history, risks

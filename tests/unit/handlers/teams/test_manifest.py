@@ -29,7 +29,9 @@ def test_the_package_holds_the_manifest_and_icons(tmp_path: Path):
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID
     assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
-    assert [c["title"] for c in bot["commandLists"][0]["commands"]] == ["compile", "status"]
+    commands = bot["commandLists"][0]["commands"]
+    assert [c["title"] for c in commands] == ["compile", "status", "away"]
+    assert all(len(c["description"]) <= 128 for c in commands)  # the schema's limit
     assert manifest["developer"]["websiteUrl"] == "https://ragtime.example.nhs.uk"
     assert manifest["validDomains"] == ["ragtime.example.nhs.uk"]
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
