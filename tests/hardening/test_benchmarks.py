@@ -27,7 +27,7 @@ def test_the_overload_mode_never_waits_for_the_worker_and_loses_nothing():
     """No pause; forms opened by earlier clicks are submitted later; the durable floor stored
     each of its requests as a row."""
     # Long enough for the worker to fill some opened forms on a machine busy with the suite.
-    result = bench_ack_latency.run(clients=3, seconds=8.0, per_sro=2, overload=True)
+    result = bench_ack_latency.run(clients=3, seconds=5.0, per_sro=2, overload=True, latency=0.05)
 
     for phase in (result.floor, result.durable, result.ragtime):
         kinds = {s.kind for s in phase.recorder.samples}
