@@ -132,13 +132,15 @@ def test_a_wrong_secret_is_permanent_and_names_the_settings(fake_identity,
 
 
 def test_messages_to_one_conversation_are_paced(fake_identity, fake_connector):
-    gateway = gateway_for(fake_identity, pacer=Pacer(per_key=0.1, per_app=0.0))
-    for n in range(5):
+    # Slots of 0.3 s, timed where the connector receives them: wide enough that a busy
+    # machine's jitter in delivery (tens of milliseconds) cannot blur a wait with no wait.
+    gateway = gateway_for(fake_identity, pacer=Pacer(per_key=0.3, per_app=0.0))
+    for n in range(4):
         gateway.post(where(fake_connector), {**MESSAGE, "text": str(n)})
     gateway.post(where(fake_connector, "a:conv-bob"), MESSAGE)
     at = [call.at for call in fake_connector.calls]
-    assert all(later - earlier >= 0.09 for earlier, later in pairwise(at[:5]))
-    assert at[5] - at[4] < 0.09  # another conversation does not wait for Alice's turn
+    assert all(later - earlier >= 0.25 for earlier, later in pairwise(at[:4]))
+    assert at[4] - at[3] < 0.2  # another conversation does not wait for Alice's turn
 
 
 def test_the_pacer_keeps_to_seven_a_second_per_conversation():
