@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("socket", [False, True], ids=["http", "socket-mode"])
 def test_the_ack_latency_benchmark_times_both_servers_and_loses_nothing(socket: bool):
     result = bench_ack_latency.run(clients=3, seconds=2.0, think=0.3, per_sro=1, compile_every=0,
-                                   socket=socket)
+                                   socket=socket, latency=0.05)
 
     assert result.floor.summary().count > 0 and result.ragtime.summary().count > 0
     assert result.durable.summary().count > 0
