@@ -143,7 +143,8 @@ def fake_notify() -> Iterator[FakeNotify]:
     fake = FakeNotify()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True,
+                              kwargs={"poll_interval": 0.05})
     thread.start()
     try:
         yield fake

@@ -175,7 +175,8 @@ class ConnectorServer:
         self.httpd.daemon_threads = True
         fake.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.fake = fake
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
 
     def __enter__(self) -> FakeConnector:
         self.thread.start()

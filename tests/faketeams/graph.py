@@ -111,7 +111,8 @@ class GraphServer:
         self.httpd.daemon_threads = True
         fake.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.fake = fake
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
 
     def __enter__(self) -> FakeGraph:
         self.thread.start()

@@ -153,7 +153,8 @@ class IdentityServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
         self.httpd.daemon_threads = True
         fake.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
 
     def __enter__(self) -> FakeIdentity:
         self.thread.start()
