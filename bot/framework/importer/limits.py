@@ -55,7 +55,8 @@ def check_xlsx_size(path: Path, problems: Problems) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, NotImplementedError,
+            EOFError) as error:  # NotImplementedError: a ZIP version zipfile cannot read
         raise problems.fail("", "", f"not a readable Excel workbook (.xlsx): {error}") from None
     if expanded > MAX_XLSX_BYTES:
         raise problems.fail("", "", f"the workbook expands to {megabytes(expanded)}; a framework "
