@@ -286,12 +286,13 @@ def serve(
     if no_worker:
         run_server(settings, host=host, port=port, socket=socket)
         return
-    # Migrated by the server alone (the worker used to start after the server had), then the
-    # worker forked now, before any thread: it shares the server's imported modules.
-    database(settings).dispose()
+    # The worker forked now, before any thread and before the database is opened: it shares
+    # the server's imported modules. It starts once the server alone has migrated.
     first = fork_worker(partial(_run_worker, settings, scheduler=not no_scheduler))
     args = ["--no-scheduler"] if no_scheduler else []
     try:
+        database(settings).dispose()
+        first.release()
         run_server(settings, host=host, port=port, socket=socket,
                    start_worker=lambda: Supervisor(args, first=first).start())
     finally:  # the server stopped before its supervisor took the worker over

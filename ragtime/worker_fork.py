@@ -32,10 +32,16 @@ class ForkedWorker:
     """The forked worker, with the part of ``subprocess.Popen``'s interface the supervisor
     uses (its waits may come from two threads: the supervisor's, and ``stop``)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, gate: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self._lock = threading.Lock()
+        self._gate = gate
+
+    def release(self) -> None:
+        """Let the worker start (it waits until the server has made the database ready)."""
+        os.write(self._gate, b"go")
+        os.close(self._gate)
 
     def poll(self) -> int | None:
         with self._lock:
@@ -63,21 +69,31 @@ class ForkedWorker:
 
 
 def fork_worker(run: Callable[[], None], *, nice: int = 10) -> ForkedWorker:
-    """Fork a worker that runs ``run()`` at ``nice`` lower CPU priority and exits with its
-    status, as ``python -m ragtime.cli worker`` would. The caller must have no other thread."""
+    """Fork a worker that runs ``run()`` at ``nice`` lower CPU priority once ``release()`` is
+    called, and exits with its status as ``python -m ragtime.cli worker`` would (at once, with
+    0, if the server ends first). The caller must have no other thread, and should not yet have
+    opened the database: SQLite's own bookkeeping of open files and their locks is per process,
+    and a copy of the server's would be wrong in the worker."""
     if threading.active_count() != 1:
         raise RuntimeError("the worker can be forked only before any thread starts")
+    gate_read, gate_write = os.pipe()
     gc.freeze()
     pid = os.fork()
     if pid == 0:
-        _worker(run, nice)  # never returns
-    return ForkedWorker(pid)
+        os.close(gate_write)
+        _worker(run, nice, gate_read)  # never returns
+    os.close(gate_read)
+    return ForkedWorker(pid, gate_write)
 
 
-def _worker(run: Callable[[], None], nice: int) -> None:
+def _worker(run: Callable[[], None], nice: int, gate: int) -> None:
     os.nice(nice)
     code = 1
     try:
+        if os.read(gate, 2) != b"go":  # the server ended before the database was ready
+            code = 0
+            return
+        os.close(gate)
         run()
         code = 0
     except SystemExit as exit_:

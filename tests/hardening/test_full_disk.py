@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -75,14 +76,22 @@ def _serve(fake: FakeSlack, database_url: str, cwd: Path, port: int, *,
         [sys.executable, "-m", "ragtime.cli", "serve", "--no-scheduler", "--host", "127.0.0.1",
          "--port", str(port)], cwd=cwd, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, preexec_fn=limit)
+    # Read as a log collector would: a pipe nobody reads fills (64 KiB of tracebacks while the
+    # disk fails) and every process logging to it blocks, holding whatever it holds.
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
+    reader.start()
+    process.output, process.reader = output, reader  # type: ignore[attr-defined]
     _wait_until_serving(f"http://127.0.0.1:{port}", process)
     return process
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
+    """SIGTERM, the exit awaited, and everything the server (and its worker) printed."""
     process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=60)
-    return output
+    process.wait(timeout=60)
+    process.reader.join(timeout=10)  # type: ignore[attr-defined]
+    return "".join(process.output)  # type: ignore[attr-defined]
 
 
 def _form(n: int, *, text: str | None = None) -> tuple[Any, str]:
