@@ -44,18 +44,29 @@ def ignore() -> None:
     """Events are acknowledged by Bolt before the listener runs."""
 
 
-def durable(url: str) -> Callable[..., Any]:
-    """A global middleware committing each request's body as one row before anything else."""
+def row_store(url: str) -> Callable[[str], None]:
+    """A function committing a request's body as one row (the least any store-before-ack
+    design does), in a table of its own in the database at ``url``."""
     engine = make_engine(url)
     key = "INTEGER PRIMARY KEY" if is_sqlite(engine) else "BIGSERIAL PRIMARY KEY"
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE IF NOT EXISTS floor_request "
                                 f"(id {key}, body TEXT NOT NULL)"))
 
-    def store(req: BoltRequest, next: Callable[[], Any]) -> Any:
+    def store(body: str) -> None:
         with session_scope(engine, write=True) as session:
             session.execute(text("INSERT INTO floor_request (body) VALUES (:body)"),
-                            {"body": req.raw_body})
+                            {"body": body})
+
+    return store
+
+
+def durable(url: str) -> Callable[..., Any]:
+    """A global middleware committing each request's body as one row before anything else."""
+    store_row = row_store(url)
+
+    def store(req: BoltRequest, next: Callable[[], Any]) -> Any:
+        store_row(req.raw_body)
         return next()
 
     return store

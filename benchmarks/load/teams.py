@@ -138,15 +138,18 @@ def main(clients: int, seconds: float, think: float, database_url: str | None,
                "DATABASE_URL": database_url, "RAGTIME_LOG_LEVEL": "WARNING"}
         for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
             env[name] = ""
-        floor_run, ragtime_run = Run("floor"), Run("ragtime")
-        floor = ServerProcess([sys.executable, "-m", "benchmarks.load.teams_floor"], env,
-                              folder, "teams-floor")
-        try:
-            floor.wait_healthy()
-            drive(floor.url, floor_run, clients=clients, seconds=seconds, think=think,
-                  identity=identity, service_url=connector.service_url)
-        finally:
-            floor.stop()
+        floor_run, durable_run, ragtime_run = Run("floor"), Run("durable"), Run("ragtime")
+        store = (database_url if not database_url.startswith("sqlite") else
+                 f"sqlite:///{folder / 'durable-floor.db'}")
+        for run, extra in ((floor_run, []), (durable_run, ["--durable", store])):
+            floor = ServerProcess([sys.executable, "-m", "benchmarks.load.teams_floor", *extra],
+                                  env, folder, f"teams-{run.name}")
+            try:
+                floor.wait_healthy()
+                drive(floor.url, run, clients=clients, seconds=seconds, think=think,
+                      identity=identity, service_url=connector.service_url)
+            finally:
+                floor.stop()
         ragtime = start_ragtime(env, folder, scheduler=False)
         try:
             drive(ragtime.url, ragtime_run, clients=clients, seconds=seconds, think=think,
@@ -160,6 +163,7 @@ def main(clients: int, seconds: float, think: float, database_url: str | None,
             ragtime.stop()
         stored = stored_ids(database_url)
     floor_s, ragtime_s = Summary.of(floor_run.seconds), Summary.of(ragtime_run.seconds)
+    durable_s = Summary.of(durable_run.seconds)
     keys = {f"teams:a:personal-00000000-0000-4000-8000-{int(i.split(':')[1]):012d}:{i}"
             for i in ragtime_run.acked}
     stored = {key: count for key, count in stored.items() if ":warm-" not in key}
@@ -168,13 +172,16 @@ def main(clients: int, seconds: float, think: float, database_url: str | None,
     answered = len([c for c in connector.calls if c.method == "POST" and c.status == 200]) - 5
     print(f"Teams ack latency: {clients} clients, {seconds:.0f} s each, think {think:g} s")
     print(f"{'':10}{'count':>7}{'p50':>12}{'p99':>12}{'max':>12}   statuses")
-    for name, summary, run in (("floor", floor_s, floor_run), ("ragtime", ragtime_s,
-                                                                 ragtime_run)):
+    for name, summary, run in (("floor", floor_s, floor_run), ("durable", durable_s, durable_run),
+                               ("ragtime", ragtime_s, ragtime_run)):
         print(f"{name:10}{summary.count:7d}{ms(summary.p50)}{ms(summary.p99)}{ms(summary.max)}"
               f"   {run.statuses}")
     p99 = ratio(ragtime_s.p99, floor_s.p99)
     print(f"p99 ratio (ragtime / floor): {p99:.2f}× (target ≤ {P99_TARGET}×); "
           f"p50 ratio {ratio(ragtime_s.p50, floor_s.p50):.2f}×")
+    print(f"against the durable floor (each activity committed as one row first): p99 "
+          f"{ratio(ragtime_s.p99, durable_s.p99):.2f}×, p50 "
+          f"{ratio(ragtime_s.p50, durable_s.p50):.2f}×")
     print(f"acknowledged {len(keys)}, stored {len(stored)}, lost {len(lost)}, "
           f"duplicated {len(duplicated)}; the worker's answers posted: {answered}")
     ok = p99 <= P99_TARGET and not lost and not duplicated
