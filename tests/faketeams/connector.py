@@ -17,11 +17,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pytest
+
+from tests.faketeams.serving import FakeServer
 
 
 @dataclass
@@ -169,22 +171,9 @@ def _handler(fake: FakeConnector) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class ConnectorServer:
+class ConnectorServer(FakeServer[FakeConnector]):
     def __init__(self, fake: FakeConnector) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-        self.httpd.daemon_threads = True
-        fake.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.fake = fake
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       kwargs={"poll_interval": 0.05})
-
-    def __enter__(self) -> FakeConnector:
-        self.thread.start()
-        return self.fake
-
-    def __exit__(self, *_exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(fake, _handler(fake))
 
 
 @pytest.fixture

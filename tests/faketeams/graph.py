@@ -12,13 +12,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
 from tests.faketeams.identity import APP_ID
+from tests.faketeams.serving import FakeServer
 
 CATALOG_ID = "b1c5353a-7aca-41b3-830f-27d5218fe0e5"
 
@@ -105,22 +106,9 @@ def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class GraphServer:
+class GraphServer(FakeServer[FakeGraph]):
     def __init__(self, fake: FakeGraph) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-        self.httpd.daemon_threads = True
-        fake.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.fake = fake
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       kwargs={"poll_interval": 0.05})
-
-    def __enter__(self) -> FakeGraph:
-        self.thread.start()
-        return self.fake
-
-    def __exit__(self, *_exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(fake, _handler(fake))
 
 
 @pytest.fixture

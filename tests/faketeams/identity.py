@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -26,6 +26,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.faketeams.serving import FakeServer
 
 APP_ID = "5e6f7a8b-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
 APP_PASSWORD = "fake-client-secret-for-tests"
@@ -147,22 +149,9 @@ def _handler(fake: FakeIdentity) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class IdentityServer:
+class IdentityServer(FakeServer[FakeIdentity]):
     def __init__(self, fake: FakeIdentity) -> None:
-        self.fake = fake
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-        self.httpd.daemon_threads = True
-        fake.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       kwargs={"poll_interval": 0.05})
-
-    def __enter__(self) -> FakeIdentity:
-        self.thread.start()
-        return self.fake
-
-    def __exit__(self, *_exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(fake, _handler(fake))
 
 
 @pytest.fixture
