@@ -12,6 +12,7 @@ all raise ``DatabaseError`` with one line saying which (the password never shown
 from __future__ import annotations
 
 import contextvars
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, IntegrityError
 from sqlmodel import Session, create_engine
 
 from storage.faults import FAILING_KINDS, StorageFailure, failure_kind, storage_health
@@ -122,7 +123,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engin
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=5, max_overflow=64,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_file(parsed))
         storage_health(engine)
         return engine
     connect_args = ({} if "connect_timeout" in parsed.query
@@ -133,9 +134,12 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engin
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, file: Path | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        # SQLite opens a file it cannot write read-only, and the connection stays so: one
+        # opened for a read while the file was read-only must not be kept once it is writable.
+        record.info["read_only"] = file is not None and not _writable(file)
         # Take over transaction control from pysqlite so BEGIN IMMEDIATE is possible.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -148,12 +152,24 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        if record.info.get("read_only") and file is not None and _writable(file):
+            raise DisconnectionError("opened read-only; the file is writable again")
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         if _immediate.get():
             _begin_immediate(connection.connection.dbapi_connection)
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _writable(file: Path) -> bool:
+    """Whether this process may write ``file`` (a file not made yet: it may). Asked with
+    ``access``, never by opening it: closing any descriptor of a SQLite file drops the locks
+    this process's connections hold on it."""
+    return not file.exists() or os.access(file, os.W_OK)
 
 
 def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:

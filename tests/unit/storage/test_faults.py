@@ -3,7 +3,11 @@ engine marked failing until a write unit commits again. Real SQLite files."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
@@ -97,3 +101,40 @@ def test_a_duplicate_key_is_not_a_database_failure(table: Engine):
 def test_commits_are_on_disk_before_they_return(table: Engine):
     with table.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def _file_read_only(path: Path, on: bool) -> None:
+    """``path`` made read-only (or writable again) as the operator's mistake would: immutable
+    when run as root (root writes any file whatever its mode), its mode otherwise."""
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None:
+            pytest.skip("making a file read-only as root needs chattr")
+        done = subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True,
+                              check=False)
+        if done.returncode != 0:
+            pytest.skip(f"chattr is not permitted here: {done.stderr!r}")
+    else:
+        path.chmod(0o444 if on else 0o644)
+
+
+def test_a_connection_opened_while_the_file_was_read_only_is_not_kept_once_it_is_writable(
+    table: Engine,
+):
+    """SQLite opens a file it cannot write read-only, and the connection stays read-only: one
+    opened for a read during the incident and pooled would refuse the first write after it."""
+    table.dispose()  # the WAL checkpointed and gone: only the database file to make read-only
+    database = Path(table.url.database or "")
+    _file_read_only(database, True)
+    try:
+        with session_scope(table) as session:  # reads still work, on a read-only connection
+            assert session.execute(text("SELECT count(*) FROM answer")).scalar() == 0
+        with pytest.raises(StorageFailure), session_scope(table, write=True) as session:
+            session.execute(text("INSERT INTO answer (text) VALUES ('Red')"))
+        with session_scope(table) as session:  # pooled again, still read-only
+            session.execute(text("SELECT 1"))
+    finally:
+        _file_read_only(database, False)
+    with session_scope(table, write=True) as session:
+        session.execute(text("INSERT INTO answer (text) VALUES ('Green')"))
+    with session_scope(table) as session:
+        assert session.execute(text("SELECT text FROM answer")).scalars().all() == ["Green"]
