@@ -109,10 +109,34 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(ticks[:8]) - idle) / hz, sum(ticks[:8]) / hz
 
 
+_PORT_BLOCK = 1500  # ports per process slot, below the kernel's ephemeral range
+_port_next: list[int] = []
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port no one listens on, for a server about to be started.
+
+    Not one the kernel hands out for port 0: between this probe and the server's own bind,
+    another server binding port 0 (a test's SMTP server, a fake) may be given the same one.
+    Ports come from below the ephemeral range instead, each test worker (or process) from a
+    block of its own, in turn, each checked free by binding it."""
+    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+    slots = max(1, (ephemeral_low - 20_000) // _PORT_BLOCK)
+    slot = (int(worker) if worker.isdigit() else os.getpid()) % slots
+    low = 20_000 + slot * _PORT_BLOCK
+    if not _port_next:
+        _port_next.append(low + (os.getpid() * 7) % _PORT_BLOCK)
+    for _ in range(_PORT_BLOCK):
+        port = low + (_port_next[0] - low) % _PORT_BLOCK
+        _port_next[0] = port + 1
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port in {low}-{low + _PORT_BLOCK - 1}")
 
 
 class ServerProcess:

@@ -5,7 +5,6 @@ a SQLite file; thread replies are signed as Slack signs them."""
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from benchmarks.load.servers import free_port as _free_port
 from storage.db import session_scope
 from storage.models import InboxItem, OutboxMessage, Update
 from tests.fakeslack import FakeSlack
@@ -25,12 +25,6 @@ pytestmark = pytest.mark.slow
 
 REPLIES = {SHARON: (1, "Green - policy adopted"), PAUL: (8, "Green - the estates works are done"),
            JEAN: (11, "Green - on track")}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _prompt(engine: Engine, user: str, deliverable: int) -> tuple[str, str]:

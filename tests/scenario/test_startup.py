@@ -20,6 +20,7 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy.engine import Engine
 
+from benchmarks.load.servers import free_port as _free_port
 from bot.settings import SettingsError
 from handlers.slack.gateway import make_web_client
 from ragtime.app import create_app
@@ -51,12 +52,6 @@ def test_a_token_slack_refuses_stops_start_up(fake_slack: FakeSlack, sqlite_url:
         create_app(settings, engine=engine)
 
     assert "xoxb-revoked" not in str(refused.value)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 SERVE = textwrap.dedent("""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -33,6 +32,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from benchmarks.load.servers import free_port as _free_port
 from bot.calendar.periods import Period, stored_period
 from bot.collection.links import personal_link
 from bot.context import AppContext
@@ -137,12 +137,6 @@ def test_the_demo_runs_from_the_installed_wheel(installed: Installed):
                  "sutg-2024-25-Q2.pdf", "sutg-2024-25-Q2-chart.png"):
         assert (out / name).stat().st_size > 1000, name
     assert "Great Outcomes" in result.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str, data: bytes | None = None) -> tuple[int, str]:

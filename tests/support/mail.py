@@ -8,7 +8,6 @@ NHSmail's relay does). ``refuse`` maps an address to the SMTP reply its RCPT get
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from ssl import PROTOCOL_TLS_SERVER, SSLContext
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from benchmarks.load.servers import free_port
 
 USERNAME = "ragtime@example.nhs.uk"
 PASSWORD = "correct horse battery staple"
@@ -62,12 +63,6 @@ def part(message: EmailMessage, subtype: str) -> str:
     body = message.get_body((subtype,))
     assert body is not None, f"no {subtype} part"
     return str(body.get_content()).replace("\r\n", "\n")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def self_signed_cert(folder: Path) -> tuple[Path, Path]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load.servers import free_port
 from tests.faketeams import APP_PASSWORD, FakeConnector, FakeIdentity
 from tests.paths import EXAMPLE, ROOT
 from tests.support.cli import ragtime
@@ -38,12 +38,6 @@ def teams_env(identity: FakeIdentity, database: Path, **extra: str) -> dict[str,
         "RAGTIME_TEAMS_OPENID_METADATA_URL": identity.metadata_url,
         "RAGTIME_LOG_LEVEL": "INFO", **extra})
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def health(url: str, process: subprocess.Popen[str], until=lambda body: True) -> dict:
