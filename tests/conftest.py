@@ -30,6 +30,10 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
             "RAGTIME_TEST_POSTGRES_URL", "RAGTIME_REQUIRE_POSTGRES"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    # Papers are compiled in children forked from a helper that imported the compiler once
+    # (a second less per compile, about 60 papers in the suite); tests/unit/bot/reports/
+    # test_isolated.py drives the default, spawn, itself.
+    monkeypatch.setenv("RAGTIME_COMPILE_START", "forkserver")
     monkeypatch.chdir(tmp_path)
 
 

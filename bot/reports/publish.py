@@ -237,7 +237,7 @@ def _compile(ctx: AppContext, target: Target, folder: Path, *, formats: Iterable
             target.period if target.period is not None else target.fy or 0,
             folder, formats=formats, cover=cover,
             generated_at=ctx.now().astimezone(ctx.settings.tz), progress=step,
-            framework_id=framework_id)
+            framework_id=framework_id, start=ctx.settings.compile_start)
     except ReportError as error:
         raise PublishError(f"I cannot compile the {target.label} report: {error}.") from error
     except CompileCrashed as error:

@@ -33,18 +33,25 @@ LONDON = ZoneInfo("Europe/London")
 GENERATED = datetime(2024, 10, 20, 14, 5, tzinfo=LONDON)
 
 
+@pytest.fixture(params=["spawn", "forkserver"])
+def start(request: pytest.FixtureRequest) -> str:
+    """Both ways a compiler process starts (``RAGTIME_COMPILE_START``)."""
+    return str(request.param)
+
+
 def url_of(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def test_the_child_writes_every_file_from_the_same_database(any_engine: Engine, tmp_path):
+def test_the_child_writes_every_file_from_the_same_database(any_engine: Engine, tmp_path,
+                                                            start: str):
     with session_scope(any_engine, write=True) as session:
         add_framework(session)
     steps: list[str] = []
 
     files = compile_in_child(url_of(any_engine), Q2, tmp_path / "out",
                              cover={"author": "Amanda Angelescu"}, generated_at=GENERATED,
-                             progress=steps.append)
+                             progress=steps.append, start=start)
 
     with session_scope(any_engine) as session:
         expected = build_report(session, Q2, cover_overrides={"author": "Amanda Angelescu"})
@@ -87,7 +94,7 @@ def test_an_unknown_format_is_named(engine: Engine, tmp_path):
         compile_in_child(url_of(engine), Q2, tmp_path, formats=("pdf", "odt"))
 
 
-def test_the_child_yields_the_cpu_to_the_server(engine: Engine, tmp_path):
+def test_the_child_yields_the_cpu_to_the_server(engine: Engine, tmp_path, start: str):
     with session_scope(engine, write=True) as session:
         add_framework(session)
     niceness: list[int] = []
@@ -96,12 +103,12 @@ def test_the_child_yields_the_cpu_to_the_server(engine: Engine, tmp_path):
         niceness.extend(os.getpriority(os.PRIO_PROCESS, child.pid or 0)
                         for child in multiprocessing.active_children())
 
-    compile_in_child(url_of(engine), Q2, tmp_path, formats=("md",), progress=look)
+    compile_in_child(url_of(engine), Q2, tmp_path, formats=("md",), progress=look, start=start)
 
     assert niceness and set(niceness) == {os.getpriority(os.PRIO_PROCESS, 0) + CHILD_NICENESS}
 
 
-def test_a_child_killed_mid_compile_is_a_clear_error(engine: Engine, tmp_path):
+def test_a_child_killed_mid_compile_is_a_clear_error(engine: Engine, tmp_path, start: str):
     with session_scope(engine, write=True) as session:
         add_framework(session)
 
@@ -110,7 +117,8 @@ def test_a_child_killed_mid_compile_is_a_clear_error(engine: Engine, tmp_path):
             os.kill(child.pid or 0, signal.SIGKILL)
 
     with pytest.raises(CompileCrashed, match="stopped before it finished"):
-        compile_in_child(url_of(engine), Q2, tmp_path / "out", progress=kill_the_child)
+        compile_in_child(url_of(engine), Q2, tmp_path / "out", progress=kill_the_child,
+                         start=start)
     assert not (tmp_path / "out" / "sutg-2024-25-Q2.pdf").exists()
 
 
@@ -124,7 +132,8 @@ from bot.reports.isolated import compile_in_child
 def tell(_step):
     print(*(child.pid for child in multiprocessing.active_children()), flush=True)
 
-compile_in_child(sys.argv[1], Period(2024, 2), Path(sys.argv[2]), progress=tell)
+compile_in_child(sys.argv[1], Period(2024, 2), Path(sys.argv[2]), progress=tell,
+                 start=sys.argv[3])
 """
 
 
@@ -136,11 +145,11 @@ def ended(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie has ended (nobody may reap it in a container)
 
 
-def test_a_child_stops_when_the_server_compiling_is_killed(engine: Engine, tmp_path):
+def test_a_child_stops_when_the_server_compiling_is_killed(engine: Engine, tmp_path, start: str):
     with session_scope(engine, write=True) as session:
         add_framework(session)
     out = tmp_path / "out"
-    server = subprocess.Popen([sys.executable, "-c", SERVER, url_of(engine), str(out)],
+    server = subprocess.Popen([sys.executable, "-c", SERVER, url_of(engine), str(out), start],
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                               stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
@@ -155,6 +164,11 @@ def test_a_child_stops_when_the_server_compiling_is_killed(engine: Engine, tmp_p
         time.sleep(0.02)
     time.sleep(0.5)
     assert not out.exists() or not list(out.glob("*.pdf"))  # it stopped before the PDF
+
+
+def test_an_unknown_start_method_is_named(engine: Engine, tmp_path):
+    with pytest.raises(ValueError, match="spawn or forkserver, not 'fork'"):
+        compile_in_child(url_of(engine), Q2, tmp_path, start="fork")
 
 
 def test_an_in_memory_database_is_refused_before_any_child_starts(tmp_path):
