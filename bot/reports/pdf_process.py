@@ -8,31 +8,28 @@ child runs without the collector and ends with ``os._exit``: the system takes th
 whole. It is started when the compile starts, so it has imported WeasyPrint by the time the HTML
 is ready; and a crash inside pango ends the child, not the worker.
 
-A plain ``python -m bot.reports.pdf_process`` process, fed on its stdin: measured, WeasyPrint
-ran 1.0–1.6 s slower in a ``multiprocessing`` spawned child than in-process, and as fast in a
-process started this way.
+A plain ``python -m bot.pdf.child`` process, fed on its stdin: measured, WeasyPrint ran 1.0–1.6 s
+slower in a ``multiprocessing`` spawned child than in-process, and as fast in a process started
+this way; ``bot.pdf`` imports nothing else of Ragtime, so the child is ready sooner.
 
-The child reads the output path on the first line of its stdin and the HTML after it, writes
-the tagged PDF (PDF/UA-1: headings, tables and the chart's alt text reach screen readers), and
-exits 0; or exits 1 with the reason on the last line of its stderr.
+The child reads the output path on the first line of its stdin, the base URL of the templates'
+files on the second and the HTML after them, writes the tagged PDF (PDF/UA-1: headings, tables
+and the chart's alt text reach screen readers), and exits 0; or exits 1 with the reason on the
+last line of its stderr.
 """
 
 from __future__ import annotations
 
-import gc
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.reports import pdf_speed
 from bot.reports.errors import PublishError
 from bot.reports.render import TEMPLATES
 
 WritePdf = Callable[[str, Path], Path]
-PDF_VARIANT = "pdf/ua-1"
 
 
 class PdfFailed(PublishError):
@@ -45,7 +42,7 @@ def pdf_writer() -> Iterator[WritePdf]:
     """A PDF process, started now: yields ``write(html, path)`` (once), which returns ``path``
     when the PDF is there. The process is gone when this ends."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot.reports.pdf_process"],
+        [sys.executable, "-m", "bot.pdf.child"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         yield lambda html, path: _write(child, html, path)
@@ -57,7 +54,7 @@ def pdf_writer() -> Iterator[WritePdf]:
 
 def _write(child: subprocess.Popen[bytes], html: str, path: Path) -> Path:
     try:
-        _, err = child.communicate(f"{path}\n{html}".encode())
+        _, err = child.communicate(f"{path}\n{TEMPLATES}\n{html}".encode())
     except BrokenPipeError:  # the child died before reading
         _, err = child.communicate()
     if child.returncode != 0:
@@ -66,27 +63,3 @@ def _write(child: subprocess.Popen[bytes], html: str, path: Path) -> Path:
             f"the PDF renderer stopped (exit status {child.returncode})"
         raise PdfFailed(f"the PDF could not be written: {reason}")
     return path
-
-
-def _serve() -> int:
-    """In the child: import WeasyPrint at once, then write the one paper on stdin."""
-    gc.disable()
-    from weasyprint import HTML  # in the child, while the compile makes the other formats
-
-    pdf_speed.install()
-    request = sys.stdin.buffer.read().decode()
-    if not request:
-        return 0  # the compile ended without asking for the PDF
-    path, html = request.split("\n", 1)
-    try:
-        HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path, pdf_variant=PDF_VARIANT)
-    except Exception as error:
-        print(f"{type(error).__name__}: {error}".replace("\n", " "), file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    status = _serve()
-    sys.stderr.flush()
-    os._exit(status)

@@ -5,7 +5,7 @@ import zlib
 
 import pydyf
 
-from bot.reports import pdf_speed
+from bot.pdf import speed as pdf_speed
 
 
 def _expected(pdf: pydyf.PDF) -> tuple[bytes, ...]:

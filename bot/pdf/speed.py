@@ -1,4 +1,4 @@
-"""What keeps WeasyPrint fast on a long paper, in the PDF's own process (``pdf_process``).
+"""What keeps WeasyPrint fast on a long paper, in the PDF's own process (``bot.pdf.child``).
 
 pydyf's ``PDF.page_references`` rebuilt once per page count instead of once per call: tagging
 a PDF (PDF/UA) looks a page reference up for every marked element (WeasyPrint asks
