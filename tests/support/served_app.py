@@ -99,7 +99,7 @@ def start_worker(settings: Settings, *, engine: Engine,
                  clock: Callable[[], datetime] = utc_now) -> Worker:
     """A worker on ``engine``, its threads in this process."""
     app, ctx = create_app(settings, engine=engine, clock=clock, role="worker")
-    return Worker(app, ctx, poll=0.02).start()
+    return Worker(app, ctx, poll=0.05).start()
 
 
 def stop(served: ServedApp) -> None:
