@@ -29,6 +29,7 @@ from handlers.teams.auth import Verified
 from handlers.teams.cards.build import CARD_CONTENT_TYPE, as_json
 from handlers.teams.cards.risk import RISK_VERBS
 from handlers.teams.cards.update import (
+    OPEN_VERB,
     SUBMIT_VERB,
     confirmation_card,
     notice_card,
@@ -57,7 +58,7 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
     if activity.get("name") == CARD_ACTION and verb in RISK_VERBS:
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
         return 200, answer_risk_action(ctx, activity, str(verb), data)
-    if activity.get("name") != CARD_ACTION or verb != SUBMIT_VERB:
+    if activity.get("name") != CARD_ACTION or verb not in (SUBMIT_VERB, OPEN_VERB):
         return 200, _error(400, "BadRequest", "Ragtime does not know this action.")
     sender = activity.get("from") if isinstance(activity.get("from"), dict) else {}
     aad = str(sender.get("aadObjectId") or "")
@@ -70,6 +71,12 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
         target = Target(int(data["deliverable_id"]), Period.parse(str(data["period"])))
     except (KeyError, TypeError, ValueError, PeriodError):
         return 200, _error(400, "BadRequest", "This card names no deliverable.")
+    if verb == OPEN_VERB:  # a reminder's button: the form, if this person may update it
+        offer = update_form_for(ctx, None, target, person_id=person_id)
+        if offer.facts is None:
+            return 200, _card(notice_card(offer.reason
+                                          or "This deliverable cannot be updated now."))
+        return 200, _card(update_card(target, offer.facts))
     entered = read_inputs(data)
     result = submit_from_form(ctx, actor=None, target=target, entered=entered,
                               form_id=str(activity.get("id") or ""), person_id=person_id,

@@ -32,7 +32,7 @@ from bot.words import day
 from handlers.teams.cards.build import card_activity, heading, note, plain
 from handlers.teams.cards.reprompt import changes_card
 from handlers.teams.cards.risk import risk_card, risk_reminder_card
-from handlers.teams.cards.update import notice_card, update_card
+from handlers.teams.cards.update import notice_card, reminder_card, update_card
 from handlers.teams.gateway import TeamsGateway, Where
 
 
@@ -110,18 +110,6 @@ class TeamsMessenger:
         card = changes_card(target, offer.facts, payload, reason=offer.reason)
         return card_activity(card, f"Changes requested on your {target.period.label} update "
                                    f"for {payload.get('title', '')}"[:200])
-
-
-def reminder_card(payload: dict[str, Any]) -> AdaptiveCard:
-    items = payload.get("deliverables") or []
-    body: list[CardElement] = [
-        heading(f"Reminder: {payload['period']} updates"),
-        note(f"Still to come from you ({len(items)}), due {day(payload.get('deadline'))}. "
-             "Answer on each deliverable's card above."),
-    ]
-    body += [plain(f"{item.get('number', '')} {item.get('title', '')}".strip())
-             for item in items]
-    return AdaptiveCard(body=body)
 
 
 class GovernanceMessenger:

@@ -96,12 +96,13 @@ class TeamsWorld:
         status, _ = self.post(self.activity(user, "installationUpdate", action="add"))
         assert status == 200
 
-    def submit(self, user: TeamsUser, data: dict[str, Any]) -> dict[str, Any]:
-        """The user presses Submit on a card: ``data`` is the card's data with its inputs."""
+    def submit(self, user: TeamsUser, data: dict[str, Any], *, verb: str = "submit_update"
+               ) -> dict[str, Any]:
+        """The user presses a card's button (Submit by default): ``data`` is the action's data
+        with the card's inputs."""
         status, body = self.post(self.activity(
             user, "invoke", name="adaptiveCard/action",
-            value={"action": {"type": "Action.Execute", "verb": "submit_update",
-                              "data": data}}))
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data}}))
         assert status == 200 and body is not None
         self.responses.append(body)
         return body

@@ -1,6 +1,8 @@
 """The prompt card, which in Teams is also the update form: the deliverable, last quarter's
 rating and narrative, and the inputs (RAG, narrative, recovery action and date, reason for a
 change) with the rules' hints; ``Action.Execute`` (verb ``submit_update``) sends it back.
+The reminder lists what is still to come, each with a button (verb ``open_update``) that turns
+the reminder into that deliverable's form.
 
 After a refused submission the same card comes back with what was entered and each rule's
 message beside its field; after a stored one, the confirmation card replaces it."""
@@ -21,6 +23,7 @@ from microsoft_teams.cards import (
     TextInput,
 )
 
+from bot.calendar.periods import Period
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, reason_hint, recovery_hint
 from bot.collection.submissions import FormFacts, FormValues
 from bot.collection.values import Rag, Target
@@ -29,6 +32,7 @@ from bot.words import day, rag_word
 from handlers.teams.cards.build import heading, note, plain
 
 SUBMIT_VERB = "submit_update"
+OPEN_VERB = "open_update"  # a reminder's button: the card becomes the deliverable's form
 RAG_ORDER = (Rag.red, Rag.amber, Rag.green)
 ATTENTION = "Attention"
 
@@ -167,3 +171,20 @@ def _error(errors: Mapping[str, str], field: str) -> list[CardElement]:
 
 def _colour(rag: Rag) -> str:
     return {Rag.red: "Attention", Rag.amber: "Warning", Rag.green: "Good"}.get(rag, "Default")
+
+
+def reminder_card(payload: Mapping[str, Any]) -> AdaptiveCard:
+    """The deliverables still to update, each with a button that turns this card into its
+    form (someone who added Ragtime after the round opened has no prompt card to answer on)."""
+    items = list(payload.get("deliverables") or [])
+    period = Period.parse(str(payload["period"]))
+    body: list[CardElement] = [
+        heading(f"Reminder: {period.label} updates"),
+        note(f"Still to come from you ({len(items)}), due {day(payload.get('deadline'))}."),
+    ]
+    body += [plain(f"{item.get('number', '')} {item.get('title', '')}".strip())
+             for item in items]
+    actions = [ExecuteAction(title=f"Update {item.get('number', '')}".strip(), verb=OPEN_VERB,
+                             data=target_data(Target(int(item["id"]), period)))
+               for item in items[:5] if item.get("id") is not None]  # Teams shows a few
+    return AdaptiveCard(body=body, actions=actions or None)

@@ -32,9 +32,9 @@ from handlers.teams.cards.build import as_json
 from handlers.teams.cards.report import files_card, report_card
 from handlers.teams.cards.reprompt import changes_card as reprompt_card
 from handlers.teams.cards.risk import risk_card, risk_confirmation_card, risk_reminder_card
-from handlers.teams.cards.update import confirmation_card, notice_card, update_card
+from handlers.teams.cards.update import confirmation_card, notice_card, reminder_card, update_card
 from handlers.teams.decisions import changes_card
-from handlers.teams.messenger import escalation_card, notice_card_of, reminder_card
+from handlers.teams.messenger import escalation_card, notice_card_of
 from storage.db import session_scope
 from storage.models import ReportStatus
 from tests.support.card_renderer import page, render, screenshot
@@ -116,8 +116,9 @@ def cards(engine) -> dict[str, tuple[dict[str, Any], list[str]]]:
             narrative=TYPED, version=2, by="Bhanu Chadalavada", at=None)),
             ["2024/25 Q3 update received", "Red · version 2", TYPED]),
         "reminder": (as_json(reminder_card({"period": "2024/25 Q3", "deadline": "2025-01-15",
-                                            "deliverables": [{"number": "GO-6", "title": TYPED},
-                                                             {"number": "GO-7",
+                                            "deliverables": [{"id": 6, "number": "GO-6",
+                                                              "title": TYPED},
+                                                             {"id": 7, "number": "GO-7",
                                                               "title": "Research"}]})),
                      ["Reminder: 2024/25 Q3 updates", "(2)", f"GO-6 {TYPED}"]),
         "welcome": (as_json(notice_card("Hello Bhanu Chadalavada. Ragtime will send your "

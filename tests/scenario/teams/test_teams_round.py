@@ -105,6 +105,38 @@ def test_a_round_over_teams(teams_world: TeamsWorld):
         assert f"({count})" in texts(reminder[0])[1]
 
 
+def test_a_reminder_opens_each_form_for_someone_who_added_ragtime_after_the_round_opened(
+    teams_world: TeamsWorld,
+):
+    world = teams_world
+    world.install(BHANU)
+    world.settle()
+    open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+    assert prompt_for(world, BHANU, "GO-5")
+    world.install(SHARON)  # after the prompts: no prompt card of hers to answer on
+    world.settle()
+
+    remind_outstanding(world.ctx, Q3, stage="5-days-before")
+    [reminder] = [c for c in world.cards_to(SHARON) if texts(c)[0].startswith("Reminder")]
+    buttons = [(a["title"], a["verb"]) for a in reminder["actions"]]
+    assert buttons == [(f"Update GO-{n}", "open_update") for n in range(1, 5)]
+    assert not any("card above" in text for text in texts(reminder))
+
+    first = reminder["actions"][0]["data"]
+    form = world.submit(SHARON, first, verb="open_update")["value"]
+    assert any(text.startswith("GO-1 ") for text in texts(form))
+    assert form["actions"][0]["verb"] == "submit_update"
+    stored = world.submit(SHARON, submit_data(form, rag="green", narrative="On track."))
+    assert texts(stored["value"])[0] == "2024/25 Q3 update received"
+
+    # Identity comes from the verified token, not the button's data: Bhanu gets no form of hers.
+    refused = world.submit(BHANU, reminder["actions"][1]["data"], verb="open_update")["value"]
+    assert not any(item.get("type", "").startswith("Input.") for item in refused["body"])
+    with session_scope(world.ctx.engine) as session:
+        stored_rows = session.exec(select(Update).where(Update.source == Source.teams)).all()
+    assert [u.deliverable_id for u in stored_rows] == [first["deliverable_id"]]
+
+
 def test_a_card_cannot_update_someone_elses_deliverable(teams_world: TeamsWorld):
     world = teams_world
     for user in (SHARON, BHANU):
