@@ -54,7 +54,7 @@ def list_risks(engine: Engine, period: Period, *, framework: str | None = None
         "owners": list(row.owners), "likelihood": row.likelihood,
         "consequence": row.consequence, "score": row.score, "target": row.target,
         "band": row.band, "direction": JSON_DIRECTIONS.get(row.direction or ""),
-        "submitted_at": _iso(row.submitted_at),
+        "submitted_at": _iso(row.submitted_at), "carried_from": row.carried_from or None,
     } for row in view.rows]
 
 

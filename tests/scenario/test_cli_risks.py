@@ -19,7 +19,7 @@ from tests.support.cli import ragtime
 SEED_SCORES = {"01": 20, "02": 9, "03": 12, "04": 20, "05": 12, "06": 20, "07": 12, "08": 9,
                "09": 12}
 KEYS = ["number", "title", "theme", "owners", "likelihood", "consequence", "score", "target",
-        "band", "direction", "submitted_at"]
+        "band", "direction", "submitted_at", "carried_from"]
 
 
 def test_risks_json_against_the_seeds_scores(tmp_path):
@@ -32,7 +32,7 @@ def test_risks_json_against_the_seeds_scores(tmp_path):
     assert {risk["number"]: risk["score"] for risk in risks} == SEED_SCORES
     assert all(risk["owners"] == [] and risk["likelihood"] is None and risk["target"] is None
                and risk["direction"] is None and risk["submitted_at"] is None
-               for risk in risks)
+               and risk["carried_from"] is None for risk in risks)
     assert [risk["band"] for risk in risks] == ["extreme", "high", "high", "extreme", "high",
                                                 "extreme", "high", "high", "high"]
     assert risks[0]["theme"] == "Great Outcomes" and risks[0]["title"].startswith(

@@ -26,6 +26,7 @@ from bot.calendar.periods import Period, stored_period
 from bot.collection.flows import open_round_and_prompt
 from bot.framework.importer import import_framework
 from bot.reports.compile import compile_report
+from bot.reports.risk_list import list_risks
 from storage.db import session_scope
 from storage.models import Framework, Risk, RiskScore
 from tests.fakeslack import FakeSlack
@@ -151,6 +152,10 @@ def test_the_first_risk_prompt_and_the_paper_continue_from_the_old_strategy(
     assert rows["2"].carried_from == "" and rows["2"].history[:3] == (
         ("2024/25 Q2", None), ("2024/25 Q3", None), ("2024/25 Q4", None))
     assert ids[f"{THRIVE}/1"] != ids["Step Up To Great/01"]
+    listed = {risk["number"]: risk for risk in list_risks(slack.engine, NEXT_Q1,
+                                                           framework=THRIVE)}
+    assert (listed["1"]["carried_from"], listed["2"]["carried_from"]) == (
+        "Step Up To Great BAF 01", None)
 
     md = files.paths["md"].read_text()
     assert ("| 1 | Without timely access to services, people wait too long for care *(Carried "
