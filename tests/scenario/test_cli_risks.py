@@ -63,7 +63,7 @@ def test_risks_json_with_returns_and_the_computed_direction(baf_database):
     assert {key: risks["01"][key] for key in KEYS if key not in ("title", "submitted_at")} == {
         "number": "01", "theme": "Great Outcomes", "owners": ["Sharon Murphy"],
         "likelihood": 4, "consequence": 5, "score": 20, "target": 12, "band": "extreme",
-        "direction": "up"}
+        "direction": "up", "carried_from": None}
     assert risks["01"]["submitted_at"] == "2025-07-07T09:00:00+00:00"
     assert (risks["02"]["score"], risks["02"]["direction"]) == (9, "same")
     assert (risks["03"]["score"], risks["03"]["direction"]) == (12, None)
