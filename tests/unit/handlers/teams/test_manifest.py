@@ -38,7 +38,8 @@ def test_the_package_holds_the_manifest_and_icons(tmp_path: Path):
     assert color.size == (192, 192)
     assert outline.size == (32, 32) and outline.mode == "RGBA"
     # Teams' rule for the outline icon: white on transparent only.
-    assert {pixel[:3] for pixel in outline.getdata() if pixel[3]} == {(255, 255, 255)}
+    colours = outline.getcolors(32 * 32) or []
+    assert {pixel[:3] for _count, pixel in colours if pixel[3]} == {(255, 255, 255)}
 
 
 def test_without_an_app_id_it_says_which_setting(tmp_path: Path):
