@@ -123,3 +123,14 @@ def test_a_key_of_any_length_is_stored_once(any_engine):
     assert receive(any_engine, key=long_key + "y", kind="slack.request", payload={})
     with session_scope(any_engine) as session:
         assert len(session.exec(select(InboxItem)).all()) == 2
+
+
+def test_a_key_with_a_nul_or_a_lone_surrogate_is_stored_once(any_engine):
+    """A trigger id carrying NUL: PostgreSQL text refuses it (the fuzzer's /report-status with
+    trigger_id "\\x00" was answered 500); a lone surrogate cannot be encoded at all."""
+    for key in ("slack:command:\x00", "slack:command:\ud800"):
+        assert receive(any_engine, key=key, kind="slack.request", payload={})
+        assert not receive(any_engine, key=key, kind="slack.request", payload={})
+    assert receive(any_engine, key="slack:command:", kind="slack.request", payload={})
+    with session_scope(any_engine) as session:
+        assert len(session.exec(select(InboxItem)).all()) == 3
