@@ -17,6 +17,7 @@ from typing import Any
 from bot.calendar.periods import Period, PeriodError
 from bot.collection.rules import FIELDS
 from bot.collection.submissions import (
+    FormValues,
     errors_by_field,
     submit_from_form,
     update_form_for,
@@ -72,23 +73,15 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
     except (KeyError, TypeError, ValueError, PeriodError):
         return 200, _error(400, "BadRequest", "This card names no deliverable.")
     if verb == OPEN_VERB:  # a reminder's button: the form, if this person may update it
-        offer = update_form_for(ctx, None, target, person_id=person_id)
-        if offer.facts is None:
-            return 200, _card(notice_card(offer.reason
-                                          or "This deliverable cannot be updated now."))
-        return 200, _card(update_card(target, offer.facts))
+        return 200, _form(ctx, target, person_id)
     entered = read_inputs(data)
     result = submit_from_form(ctx, actor=None, target=target, entered=entered,
                               form_id=str(activity.get("id") or ""), person_id=person_id,
                               teams=True)
     if result.errors is not None or result.refusal is not None:
-        offer = update_form_for(ctx, None, target, person_id=person_id)
-        if offer.facts is None:
-            return 200, _card(notice_card(result.refusal or offer.reason
-                                          or "This deliverable cannot be updated now."))
-        errors = errors_by_field(result.errors or {}, FIELDS)
-        return 200, _card(update_card(target, offer.facts, entered=entered, errors=errors,
-                                      refusal=result.refusal))
+        return 200, _form(ctx, target, person_id, entered=entered,
+                          errors=errors_by_field(result.errors or {}, FIELDS),
+                          refusal=result.refusal)
     stored = result.stored
     if stored is None:  # the same card submitted twice: the first is what counts
         offer = update_form_for(ctx, None, target, person_id=person_id)
@@ -101,6 +94,18 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
     return 200, _card(confirmation_card(
         target, number=stored.number, title=stored.title, rag=stored.rag,
         narrative=stored.narrative, version=stored.version, by=name, at=None))
+
+
+def _form(ctx: AppContext, target: Target, person_id: int, *, entered: FormValues | None = None,
+          errors: dict[str, str] | None = None, refusal: str | None = None) -> dict[str, Any]:
+    """The deliverable's form (with what was entered and the rules' messages), or why there is
+    none: not theirs, gone, or nothing can be saved now."""
+    offer = update_form_for(ctx, None, target, person_id=person_id)
+    if offer.facts is None:
+        return _card(notice_card(refusal or offer.reason
+                                 or "This deliverable cannot be updated now."))
+    return _card(update_card(target, offer.facts, entered=entered, errors=errors,
+                             refusal=refusal))
 
 
 def _card(card: Any) -> dict[str, Any]:
