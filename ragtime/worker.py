@@ -14,6 +14,10 @@ as a child at lower CPU priority (``ragtime.supervision.Supervisor``); replicas 
 - the scheduler, unless ``--no-scheduler`` (leader election keeps it to one replica);
 - a heartbeat, read by ``/healthz`` and the serving process's watchdog
   (``ragtime.supervision.Watchdog``).
+
+An idle loop asks the database again every ``poll`` seconds for what another process stored;
+what this process stores itself (an inbox item handled here that records a confirmation, or
+anything stored beside a worker run in the same process) wakes it at once (``storage.wakes``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from bot.context import AppContext
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
 from bot.messaging.inbox import MAX_ATTEMPTS, GiveUp, Received, claim, do_one
+from bot.messaging.inbox import WAKE as INBOX_WAKE
+from bot.messaging.outbox import WAKE as OUTBOX_WAKE
 from bot.messaging.routing import TEAMS
 from bot.settings import Settings
 from handlers.slack.context import SlackContext
@@ -44,6 +50,7 @@ from handlers.slack.work import WORK
 from ragtime.app import create_app, start_scheduler_for
 from ragtime.logs import configure_logging
 from ragtime.wiring import teams_context
+from storage import wakes
 from storage.faults import StorageFailure
 
 log = logging.getLogger(__name__)
@@ -123,6 +130,7 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        wakes.wake(self.ctx.engine, INBOX_WAKE, OUTBOX_WAKE)  # the loops waiting end now
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -146,13 +154,14 @@ class Worker:
             free = self._take_free_slots()
             if not free:
                 return
+            looked = wakes.seen(self.ctx.engine, INBOX_WAKE)
             items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free)) or []
             for _ in range(free - len(items)):
                 self._free.release()
             for item in items:
                 self._pool.submit(self._do, item)
             if not items:
-                self._stop.wait(self.poll)
+                wakes.wait(self.ctx.engine, INBOX_WAKE, looked, self.poll)
 
     def _take_free_slots(self) -> int:
         """Wait for one free slot, then take every other one free now."""
@@ -172,10 +181,11 @@ class Worker:
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():
+            looked = wakes.seen(self.ctx.engine, OUTBOX_WAKE)
             report = self._guarded("outbox", lambda: deliver_outbox(
                 self.ctx, kinds=self.outbox_kinds))
             if report is None or not (report.sent or report.failed or report.skipped):
-                self._stop.wait(self.poll)
+                wakes.wait(self.ctx.engine, OUTBOX_WAKE, looked, self.poll)
 
     def _beat_loop(self) -> None:
         while not self._stop.wait(BEAT_SECONDS):

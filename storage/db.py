@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, IntegrityError
 from sqlmodel import Session, create_engine
 
+from storage import wakes
 from storage.faults import FAILING_KINDS, StorageFailure, failure_kind, storage_health
 
 DEFAULT_DATABASE_URL = "sqlite:///ragtime.db"
@@ -225,8 +226,11 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 if failure is not None:
                     raise failure from error
                 raise
+            topics = wakes.topics_to_wake(session)
         if write:
             storage_health(engine).wrote()
+        if topics:
+            wakes.wake(engine, *topics)
     finally:
         _immediate.reset(token)
 

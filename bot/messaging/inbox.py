@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from bot.messaging.keys import stored_key
 from storage.db import session_scope
 from storage.models import InboxItem, InboxStatus, utcnow
+from storage.wakes import wake_after_commit
 
 log = logging.getLogger(__name__)
 # Bookkeeping (received, claimed, retried) is in wall-clock time, whatever clock the app's
@@ -40,6 +41,7 @@ DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 RETRY_AFTER = timedelta(seconds=2)  # a failed item waits this long before its next attempt
 ERROR_MAX = 1000
+WAKE = "inbox"  # woken when a stored item commits (storage.wakes): the worker claims it at once
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any]
             session.flush()
     except IntegrityError:  # received meanwhile by a concurrent request (a redelivery)
         return False
+    wake_after_commit(session, WAKE)
     return True
 
 

@@ -51,12 +51,14 @@ from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, utcnow
 from storage.repo import find_period
+from storage.wakes import wake_after_commit
 
 DEFAULT_LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 10  # rows claimed, and then marked sent, per short write transaction
 MARK_WITHIN = 0.0  # seconds a sent message may wait to be marked with others (0: at once)
 MAX_ATTEMPTS = 5
 ERROR_MAX = 1000
+WAKE = "outbox"  # woken when a recorded message commits (storage.wakes)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def record_message(
         if existing is None:
             raise
         return existing, False
+    wake_after_commit(session, WAKE)
     return message, True
 
 

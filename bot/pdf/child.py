@@ -18,19 +18,29 @@ def serve() -> int:
     """Import WeasyPrint at once (while the compile makes the other formats), then write the
     one paper on stdin."""
     gc.disable()
-    from weasyprint import HTML
+    import weasyprint  # noqa: F401
 
-    speed.install()
     request = sys.stdin.buffer.read().decode()
     if not request:
         return 0  # the compile ended without asking for the PDF
     path, base_url, html = request.split("\n", 2)
+    failed = write(path, base_url, html)
+    if failed:
+        print(failed, file=sys.stderr)
+        return 1
+    return 0
+
+
+def write(path: str, base_url: str, html: str) -> str | None:
+    """Write the tagged PDF of ``html`` at ``path``: None, or why it could not be written."""
+    from weasyprint import HTML
+
+    speed.install()
     try:
         HTML(string=html, base_url=base_url).write_pdf(path, pdf_variant=PDF_VARIANT)
     except Exception as error:
-        print(f"{type(error).__name__}: {error}".replace("\n", " "), file=sys.stderr)
-        return 1
-    return 0
+        return f"{type(error).__name__}: {error}".replace("\n", " ")
+    return None
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ waiting meanwhile is late) and a 2,000-deliverable PDF leaves hundreds of megaby
 in the process that drew it. ``compile_in_child`` runs ``compile_report`` / ``compile_closure``
 in a fresh process started with ``spawn`` (safe beside the server's threads; nothing
 inherited), or forked from multiprocessing's ``forkserver`` (a single-threaded helper that has
-imported the compiler once: about a second less per compile, the helper's memory kept), at a
+imported the compiler, matplotlib and WeasyPrint once, ``bot.reports.warm``: about a second
+less per compile, the helper's memory kept), at a
 lower CPU priority, which opens its own engine on the same database, writes
 the files and ends, handing its memory back (it also ends at once if its parent is killed).
 The result — paths, the frozen view and its content hash — comes back by pickle.
@@ -112,7 +113,7 @@ def compile_in_child(
 def _context(start: str) -> multiprocessing.context.BaseContext:
     if start == "forkserver":
         forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload([__name__])  # the compiler, imported once
+        forkserver.set_forkserver_preload([__name__, "bot.reports.warm"])  # imported once
         return forkserver
     if start != "spawn":
         raise ValueError(f"a compiler process starts with spawn or forkserver, not {start!r}")

@@ -64,7 +64,17 @@ def ragtime(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 # becomes ``python -m ragtime.cli`` (runpy, as -m does) and exits as that interpreter would.
 _ZYGOTE = """
 import json, os, runpy, sys
+from datetime import date
 import ragtime.cli, ragtime.wiring, storage.migrate, bot.collection.flows
+# What most commands use but import or compute lazily: the paper's drawing, Word and template
+# libraries and the bank holidays of the years the tests use.
+import docx, docxtpl, matplotlib.backends.backend_agg, matplotlib.figure, matplotlib.ticker
+from bot.calendar.workdays import is_bank_holiday
+from bot.reports.render import TEMPLATES, environment
+for template in TEMPLATES.glob("*.j2"):
+    environment(template.suffixes[0].lstrip(".")).get_template(template.name)
+for year in range(2023, 2029):
+    is_bank_holiday(date(year, 1, 1))
 sys.stdout.flush()
 for line in sys.stdin:
     request = json.loads(line)

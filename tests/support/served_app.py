@@ -95,11 +95,16 @@ def serve(
     return ServedApp(app, ctx, server, simulator, fake, worker)
 
 
+# The worker's idle poll here: what the tests store wakes it at once (``storage.wakes``), so the
+# poll only finds what waits for a time to pass (a send to retry, an item retried later).
+POLL_SECONDS = 0.25
+
+
 def start_worker(settings: Settings, *, engine: Engine,
-                 clock: Callable[[], datetime] = utc_now) -> Worker:
+                 clock: Callable[[], datetime] = utc_now, poll: float = POLL_SECONDS) -> Worker:
     """A worker on ``engine``, its threads in this process."""
     app, ctx = create_app(settings, engine=engine, clock=clock, role="worker")
-    return Worker(app, ctx, poll=0.05).start()
+    return Worker(app, ctx, poll=poll).start()
 
 
 def stop(served: ServedApp) -> None:

@@ -23,7 +23,7 @@ from ragtime.http_server import HttpServer, make_server
 from ragtime.wiring import teams_context
 from ragtime.worker import Worker
 from tests.faketeams import APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeIdentity
-from tests.support.served_app import waiting_for_worker
+from tests.support.served_app import POLL_SECONDS, waiting_for_worker
 
 _ids = itertools.count(1)
 
@@ -126,7 +126,7 @@ def serve_teams(settings: Settings, identity: FakeIdentity, connector: FakeConne
     ctx = teams_context(settings, engine=engine, clock=clock)
     server = make_server(None, ctx, threads=8).start()
     worker_ctx = teams_context(settings, engine=ctx.engine, clock=clock)
-    worker = Worker(None, worker_ctx, poll=0.02).start()
+    worker = Worker(None, worker_ctx, poll=POLL_SECONDS).start()
     return TeamsWorld(ctx, server, worker, identity, connector)
 
 

@@ -30,6 +30,10 @@ def children(monkeypatch):
     return started
 
 
+def pdf_processes(started: list[subprocess.Popen]) -> list[subprocess.Popen]:
+    return [child for child in started if "bot.pdf.child" in child.args]
+
+
 def test_the_child_writes_a_tagged_pdf_and_is_gone_after(tmp_path, children):
     with pdf_writer() as write:
         path = write(PAGE, tmp_path / "paper.pdf")
@@ -60,3 +64,25 @@ def test_a_compile_that_never_asks_for_the_pdf_ends_its_child(children):
         pass
     [child] = children
     assert child.returncode is not None
+
+
+@pytest.fixture
+def in_this_process(monkeypatch):
+    """As in a compile forked from the warmed forkserver (``bot.reports.warm``)."""
+    monkeypatch.setattr(pdf_process, "_in_this_process", False)
+    pdf_process.write_pdfs_in_this_process()
+
+
+def test_a_warmed_compile_writes_the_tagged_pdf_itself(tmp_path, children, in_this_process):
+    with pdf_writer() as write:
+        path = write(PAGE, tmp_path / "paper.pdf")
+    assert pdf_processes(children) == []
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert "Tagged:          yes" in info.stdout
+
+
+def test_a_warmed_compile_says_what_weasyprint_cannot_do(tmp_path, children, in_this_process):
+    refused = r"the PDF could not be written: \w*Error: .*no such"
+    with pdf_writer() as write, pytest.raises(PdfFailed, match=refused):
+        write(PAGE, tmp_path / "no such folder" / "paper.pdf")
+    assert pdf_processes(children) == []
