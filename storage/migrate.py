@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -19,8 +21,17 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to ``revision``; safe to call on every start."""
+    """Bring the schema to ``revision``; safe to call on every start. A database at the heads
+    already is only read (Alembic would load every migration script again to find that out)."""
+    if revision == "heads" and current(engine) == heads():
+        return
     command.upgrade(alembic_config(engine), revision)
+
+
+@cache
+def heads() -> tuple[str, ...]:
+    """The newest revision of each migration branch, as the scripts say."""
+    return tuple(sorted(ScriptDirectory(str(MIGRATIONS)).get_heads()))
 
 
 def current(engine: Engine) -> tuple[str, ...]:

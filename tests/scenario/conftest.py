@@ -19,10 +19,10 @@ from sqlmodel import select
 from bot.calendar.periods import Period
 from bot.collection.flows import OpenSummary, open_round_and_prompt
 from bot.collection.updates import latest_update, update_history
-from bot.framework.example import load_example
 from storage.db import session_scope
 from storage.models import AuditEvent, ProcessedDelivery, Update
 from tests.fakeslack import FakeSlack, fake_slack  # noqa: F401
+from tests.support.example_db import load_example_into
 from tests.support.served_app import ServedApp, serve, settings_for, stop
 from tests.support.slack_requests import (
     SimulatedResponse,
@@ -67,8 +67,7 @@ OWNED = {SHARON: [1, 2, 3, 4], BHANU: [5, 6, 7], JAMES: [5, 6, 7], PAUL: [8, 9, 
 
 def serve_example(fake: FakeSlack, engine: Engine, database_url: str) -> ServedApp:
     """The bundled example loaded into ``engine`` and Ragtime served on it."""
-    with session_scope(engine, write=True) as session:
-        load_example(session)
+    load_example_into(engine)
     for user, email in IN_SLACK.items():
         fake.add_user(user, email=email)
     settings = settings_for(fake, database_url, governance_leads_raw=LEAD)

@@ -17,10 +17,10 @@ from bot.calendar.periods import Period
 from bot.collection.risk_returns import submit_return
 from bot.collection.risk_rules import ReturnFields
 from bot.collection.updates import submit_update
-from bot.framework.example import load_example
 from bot.framework.importer import import_framework
 from storage.db import session_scope
 from storage.models import Deliverable, Framework, Person, Risk, Source
+from tests.support.example_db import load_example_into
 from tests.support.rounds import open_rounds
 
 Q2, Q3, Q4, NEXT_Q1 = Period(2024, 2), Period(2024, 3), Period(2024, 4), Period(2025, 1)
@@ -50,8 +50,7 @@ def action(text: str, due: str, deliverable: str | None = None) -> dict:
 
 
 def build_baf_world(engine: Engine, folder: Path) -> BafWorld:
-    with session_scope(engine, write=True) as session:
-        load_example(session)
+    load_example_into(engine)
     path = folder / "risks.csv"
     with path.open("w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows(ROWS)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.framework.example import load_example
 from bot.framework.importer import import_framework
 from storage.db import session_scope
 from tests.fakeslack import FakeSlack
 from tests.scenario.conftest import IN_SLACK, LEAD, Harness
+from tests.support.example_db import load_example_into
 from tests.support.served_app import ServedApp, serve, settings_for, stop
 
 THRIVE = "THRIVE"
@@ -52,8 +52,7 @@ def in_july(fake_slack: FakeSlack, engine: Engine, sqlite_url: str, tmp_path: Pa
             ) -> Iterator[Harness]:
     """The example and THRIVE served with the clock in July 2025, when the old strategy's
     closure round and the new one's first quarter run side by side."""
-    with session_scope(engine, write=True) as session:
-        load_example(session)
+    load_example_into(engine)
     for user, email in IN_SLACK.items():
         fake_slack.add_user(user, email=email)
     settings = settings_for(fake_slack, sqlite_url, governance_leads_raw=LEAD)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.framework.example import EXAMPLE_FRAMEWORK, load_example
+from bot.framework.example import EXAMPLE_FRAMEWORK
 from bot.framework.importer import import_file
 from storage.db import session_scope
 from storage.models import Person
@@ -20,6 +20,7 @@ from tests.fakenotify import FakeNotify, fake_notify  # noqa: F401
 from tests.fakenotify.server import API_KEY, TEMPLATE_ID
 from tests.fakeslack import FakeSlack
 from tests.scenario.conftest import IN_SLACK, LEAD, NOW, Harness
+from tests.support.example_db import load_example_into
 from tests.support.mail import Mailbox, smtp_server
 from tests.support.served_app import serve, settings_for, stop
 
@@ -48,8 +49,7 @@ def person_id(engine: Engine, email: str) -> int:
 
 
 def email_world(fake: FakeSlack, engine: Engine, folder: Path) -> None:
-    with session_scope(engine, write=True) as session:
-        load_example(session)
+    load_example_into(engine)
     import_file(engine, paul_on_email(folder))
     for user, email in IN_SLACK.items():
         fake.add_user(user, email=email)

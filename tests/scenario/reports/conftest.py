@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.calendar.periods import Period, stored_period
-from bot.framework.example import EXAMPLE_PERIOD, load_example
+from bot.framework.example import EXAMPLE_PERIOD
 from storage.db import session_scope
 from storage.models import Deliverable, Person, Rag, Source, Update
 from tests.fakeslack import FakeSlack, fake_slack  # noqa: F401
+from tests.support.example_db import load_example_into
 from tests.support.served_app import ServedApp, serve, settings_for, stop
 
 LEAD = "U0LEAD"
@@ -42,8 +43,8 @@ def build_world(engine: Engine, fake: FakeSlack | None = None) -> World:
     """The example, Slack ids for most SROs, and a 2024/25 Q1 rating for two deliverables:
     ``go-access-1`` was Amber (now Green) and ``go-access-2`` Green, now Red with a narrative
     full of Slack markup."""
+    load_example_into(engine)
     with session_scope(engine, write=True) as session:
-        load_example(session)
         for person in session.exec(select(Person)):
             person.slack_id = SLACK_IDS.get(person.key)
             session.add(person)

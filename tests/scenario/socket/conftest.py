@@ -10,11 +10,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.framework.example import load_example
-from storage.db import session_scope
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.socket_mode import FakeSocketMode
 from tests.scenario.conftest import IN_SLACK, LEAD, NOW
+from tests.support.example_db import load_example_into
 from tests.support.socket_app import (
     SocketServedApp,
     serve_over_socket,
@@ -33,8 +32,7 @@ def socket_mode(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
 @pytest.fixture
 def served(fake_slack: FakeSlack, socket_mode: FakeSocketMode, engine: Engine, sqlite_url: str
            ) -> Iterator[SocketServedApp]:
-    with session_scope(engine, write=True) as session:
-        load_example(session)
+    load_example_into(engine)
     for user, email in IN_SLACK.items():
         fake_slack.add_user(user, email=email)
     settings = socket_settings(fake_slack, sqlite_url, governance_leads_raw=LEAD)

@@ -9,10 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.context import AppContext
-from bot.framework.example import load_example
 from ragtime.http_server import HttpServer, make_server
 from ragtime.wiring import offline_context
-from storage.db import session_scope
 from tests.faketeams import (  # noqa: F401 (the fixtures)
     FakeConnector,
     FakeIdentity,
@@ -21,6 +19,7 @@ from tests.faketeams import (  # noqa: F401 (the fixtures)
     fake_identity,
 )
 from tests.scenario.conftest import NOW
+from tests.support.example_db import load_example_into
 from tests.support.teams_world import TeamsWorld, serve_teams, stop_teams, teams_settings
 
 
@@ -41,8 +40,7 @@ def teams_served(fake_identity: FakeIdentity, sqlite_url: str,  # noqa: F811 (th
 def teams_world(fake_identity: FakeIdentity, fake_connector: FakeConnector,  # noqa: F811
                 any_engine: Engine) -> Iterator[TeamsWorld]:
     """The bundled example on SQLite, then PostgreSQL; Ragtime on Teams alone, served."""
-    with session_scope(any_engine, write=True) as session:
-        load_example(session)
+    load_example_into(any_engine)
     settings = teams_settings(fake_identity, any_engine.url.render_as_string(hide_password=False),
                               RAGTIME_GOVERNANCE_LEADS="governance.lead@example.nhs.uk")
     world = serve_teams(settings, fake_identity, fake_connector, engine=any_engine,
