@@ -10,6 +10,8 @@ and the report templates compiled, once; the PDF is then written in the compile'
 
 from __future__ import annotations
 
+import gc
+
 import docx  # noqa: F401
 import docxtpl  # noqa: F401
 import matplotlib.backends.backend_agg
@@ -27,3 +29,7 @@ write_pdfs_in_this_process()
 
 for _template in sorted(TEMPLATES.glob("*.j2")):
     environment(_template.suffixes[0].lstrip(".")).get_template(_template.name)
+
+# What every compile shares with the forkserver is never walked (and so never written to, page
+# by page) by the compile's collector.
+gc.freeze()
