@@ -168,15 +168,21 @@ class Added:
 
 
 def add_in_teams(engine: Engine, channels: Channels, install: Callable[[str], str], *,
-                 only: Iterable[str] = (), actor: str = "ragtime") -> list[Added]:
+                 only: Iterable[str] = (), person_ids: Iterable[int] | None = None,
+                 actor: str = "ragtime") -> list[Added]:
     """Add Ragtime in Teams (``install``: the channel's call, given the email, e.g. Microsoft
     Graph's) for everyone Teams would reach once they had it and who has not added it yet (or
-    for the people ``only`` names: framework ids or emails). Each is audited; a failure for
-    one is recorded and the next is tried. Teams then tells Ragtime of the installation, which
-    makes them reachable (``remember_conversation``)."""
+    for the people ``only`` names: framework ids or emails). ``person_ids`` narrows "everyone"
+    to these people (a round's: ``bot.collection.teams_installs``). Each is audited; a failure
+    for one is recorded and the next is tried. Teams then tells Ragtime of the installation,
+    which makes them reachable (``remember_conversation``). Call it outside any transaction:
+    ``install`` goes over the network."""
     wanted = {item.strip().lower() for item in only if item.strip()}
+    query = select(Person).order_by(Person.name, Person.id)
+    if person_ids is not None:
+        query = query.where(col(Person.id).in_(sorted(set(person_ids))))
     with session_scope(engine) as session:
-        people = session.exec(select(Person).order_by(Person.name, Person.id)).all()
+        people = session.exec(query).all()
         in_teams = teams_ids(session, [p.id for p in people if p.id is not None])
         todo = [(p.id or 0, p.name, (p.email or "").strip()) for p in people
                 if p.id not in in_teams and (p.email or "").strip()

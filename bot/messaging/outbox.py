@@ -199,6 +199,15 @@ def sent_prompts(session: Session, deliverable_id: int, period: Period) -> list[
     ).all())
 
 
+def people_messaged(session: Session, period_id: int, kinds: Iterable[str]) -> set[int]:
+    """The people any message of ``kinds`` in the period was recorded for (whatever became
+    of it)."""
+    rows = session.exec(select(OutboxMessage.person_id).where(
+        OutboxMessage.period_id == period_id, col(OutboxMessage.kind).in_(list(kinds)),
+        col(OutboxMessage.person_id).is_not(None)).distinct())
+    return {person_id for person_id in rows if person_id is not None}
+
+
 def was_sent(session: Session, message_id: int | None) -> bool:
     """Whether the recorded message reached Slack (``False`` if there is no such message)."""
     message = session.get(OutboxMessage, message_id) if message_id is not None else None
