@@ -71,6 +71,6 @@ def install_lines(added: Iterable[Added]) -> list[str]:
     done = [item for item in added if not item.failed]
     if not done:
         return []
-    return [f"Teams (Microsoft Graph): Ragtime added for {len(done)}: "
-            + "; ".join(f"{item.name} ({item.outcome})" for item in done)
+    return ["Adding Ragtime in Teams (Microsoft Graph): "
+            + "; ".join(f"{item.name}: {item.outcome}" for item in done)
             + ". Teams tells Ragtime of each installation; they are reached there from then on."]

@@ -156,8 +156,8 @@ def test_opening_a_round_adds_ragtime_for_people_not_yet_in_teams(
     assert added["James Mullins"] == "not found in the tenant"
     assert "Bhanu Chadalavada" not in added
     text = str(opened)
-    assert "Teams (Microsoft Graph): Ragtime added for" in text
-    assert "Sharon Murphy (installed)" in text
+    assert "Adding Ragtime in Teams (Microsoft Graph): " in text
+    assert "Sharon Murphy: installed" in text
     assert "could not be added in Teams" not in text
 
     # Teams tells Ragtime of the installation Graph made: the next message reaches her there.
