@@ -174,7 +174,9 @@ def add_in_teams(engine: Engine, channels: Channels, install: Callable[[str], st
     Graph's) for everyone Teams would reach once they had it and who has not added it yet (or
     for the people ``only`` names: framework ids or emails). ``person_ids`` narrows "everyone"
     to these people (a round's: ``bot.collection.teams_installs``). Each is audited; a failure
-    for one is recorded and the next is tried. Teams then tells Ragtime of the installation,
+    for one is recorded and the next is tried, unless the channel refuses everyone
+    (``SendError.everyone``: a permission not granted, unreachable), when the rest are
+    recorded with the same failure untried. Teams then tells Ragtime of the installation,
     which makes them reachable (``remember_conversation``). Call it outside any transaction:
     ``install`` goes over the network."""
     wanted = {item.strip().lower() for item in only if item.strip()}
@@ -190,11 +192,16 @@ def add_in_teams(engine: Engine, channels: Channels, install: Callable[[str], st
                 and (wanted or channels.reach(channel=p.channel, slack_id=p.slack_id,
                                               email=p.email, teams_id="-").via == TEAMS)]
     done = []
+    refused: SendError | None = None  # the channel refuses everyone: the rest are not tried
     for person_id, name, email in todo:
-        try:
-            outcome = install(email)
-        except SendError as error:
-            outcome = f"failed: {error}"
+        if refused is not None:
+            outcome = f"failed: {refused}"
+        else:
+            try:
+                outcome = install(email)
+            except SendError as error:
+                outcome = f"failed: {error}"
+                refused = error if error.everyone else None
         with session_scope(engine, write=True) as session:
             audit(session=session, actor=actor, action="person.teams_app_added",
                   subject=f"person:{person_id}", outcome=outcome)
