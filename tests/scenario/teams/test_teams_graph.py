@@ -20,11 +20,13 @@ from sqlalchemy.engine import Engine
 from bot.collection.flows import open_round_and_prompt, remind_outstanding
 from bot.framework.example import load_example
 from storage.db import session_scope
-from tests.faketeams import FakeConnector, FakeGraph, FakeIdentity
+from tests.faketeams import APP_ID, FakeConnector, FakeGraph, FakeIdentity
 from tests.faketeams.graph import CATALOG_ID
 from tests.scenario.conftest import NOW, Q3
+from tests.scenario.email.conftest import smtp_settings
 from tests.scenario.teams.test_teams_startup import teams_env
 from tests.support.cli import ragtime
+from tests.support.mail import Mailbox, part, smtp_server
 from tests.support.teams_world import (
     TeamsUser,
     TeamsWorld,
@@ -205,3 +207,43 @@ def test_graph_refusing_does_not_stop_the_round_and_is_reported(
     shown = " ".join(" ".join(texts(card)) for card in told)
     assert "could not be added in Teams for them through Microsoft Graph" in shown, shown
     assert "Sharon Murphy" in shown
+
+
+JEAN = TeamsUser("99999999-aaaa-4aaa-8aaa-000000000011", "Jean Knight",
+                 "jean.knight@example.nhs.uk")
+
+
+def test_under_auto_graph_installs_and_the_email_stands_in_until_teams_says_so(
+        fake_identity: FakeIdentity, fake_connector: FakeConnector, fake_graph: FakeGraph,
+        engine: Engine, sqlite_url: str):
+    """Teams and email, no Slack: Jean (``auto``) is emailed the link with the "Add Ragtime in
+    Teams" link as before, Graph installs Ragtime for her, and the next message reaches her in
+    Teams once Teams has told Ragtime."""
+    fake_graph.add_user(JEAN.email, JEAN.aad)
+    with session_scope(engine, write=True) as session:
+        load_example(session)
+    with smtp_server() as mailbox:
+        settings = teams_settings(fake_identity, sqlite_url, RAGTIME_TEAMS_GRAPH="true",
+                                  RAGTIME_TEAMS_GRAPH_URL=fake_graph.url,
+                                  **smtp_settings(mailbox))
+        world = serve_teams(settings, fake_identity, fake_connector, engine=engine,
+                            clock=lambda: NOW)
+        try:
+            opened = open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+            assert (JEAN.aad, CATALOG_ID) in fake_graph.installed
+            assert "Jean Knight: installed" in str(opened)
+            [email] = emails_to(mailbox, JEAN)
+            assert f"https://teams.microsoft.com/l/app/{APP_ID}" in part(email, "plain")
+
+            world.install(JEAN)
+            world.settle()
+            remind_outstanding(world.ctx, Q3, stage="5-days-before")
+            assert [texts(card)[0] for card in world.cards_to(JEAN)][-1] == \
+                "Reminder: 2024/25 Q3 updates"
+            assert len(emails_to(mailbox, JEAN)) == 1  # reached in Teams now, not by email
+        finally:
+            stop_teams(world)
+
+
+def emails_to(mailbox: Mailbox, user: TeamsUser) -> list:
+    return mailbox.to(user.email)
