@@ -8,10 +8,14 @@ unit of work after it commits.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.calendar.periods import Period
 from bot.collection.cards import card, card_facts
+from bot.collection.storable import unstorable
 from bot.collection.updates import SubmitResult
 from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
@@ -23,6 +27,8 @@ from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.context import AppContext
+
+log = logging.getLogger(__name__)
 
 # The outbox kind of the messages after a form submission: recorded in the submitting
 # transaction, sent by the worker (``ctx.channels.messenger``), so none is lost on a crash.
@@ -79,9 +85,16 @@ def remember_form_shown(ctx: AppContext, *, conversation_id: str, activity_id: s
                         person_id: int, deliverable_id: int) -> bool:
     """A Teams reminder's button turned its card (``activity_id`` in ``conversation_id``) into
     the deliverable's form for ``person_id``: remembered, so that card is redrawn like a prompt
-    when the deliverable's update changes. False when it was no reminder of theirs."""
-    if not conversation_id or not activity_id:
+    when the deliverable's update changes. False when it was no reminder of theirs, or when
+    it could not be stored: best effort, the form is shown all the same."""
+    if (not conversation_id or not activity_id or unstorable(conversation_id)
+            or unstorable(activity_id)):
         return False
-    with session_scope(ctx.engine, write=True) as session:
-        return note_form_shown(session, channel=conversation_id, ts=activity_id,
-                               person_id=person_id, deliverable_id=deliverable_id)
+    try:
+        with session_scope(ctx.engine, write=True) as session:
+            return note_form_shown(session, channel=conversation_id, ts=activity_id,
+                                   person_id=person_id, deliverable_id=deliverable_id)
+    except DBAPIError as error:  # counted by storage.faults; the form is still answered
+        log.warning("could not remember the Teams form shown in place of %s: %s", activity_id,
+                    " ".join(str(error.orig).split())[:200])
+        return False

@@ -153,6 +153,13 @@ def test_a_reminder_turned_into_the_form_is_redrawn_when_a_co_owner_answers(worl
     button = next(action for action in reminder["actions"]
                   if action["data"]["deliverable_id"] == joint_id(world, BHANU))
 
+    # A replyToId no database can store (NUL) still gets the form; nothing is remembered.
+    status, odd = world.post(world.activity(
+        JAMES, "invoke", name="adaptiveCard/action", replyToId="act-\x00",
+        value={"action": {"type": "Action.Execute", "verb": button["verb"],
+                          "data": button["data"]}}))
+    assert status == 200 and odd is not None and "narrative" in inputs(odd["value"])
+
     # James presses the reminder's button: Teams shows the form in place of the reminder.
     status, opened = world.post(world.activity(
         JAMES, "invoke", name="adaptiveCard/action", replyToId=reminder_id,
