@@ -46,7 +46,10 @@ def teams_install(
     = None,
 ) -> None:
     """Add Ragtime in Teams for people through Microsoft Graph (RAGTIME_TEAMS_GRAPH=true), so
-    they are prompted there without adding it themselves."""
+    they are prompted there without adding it themselves.
+
+    Opening a round (ragtime round open, the scheduler) already does this for the round's
+    people; this command does it for everyone at once, or for the people named."""
     from handlers.teams.graph import TeamsGraph
     from ragtime.wiring import offline_context
 

@@ -75,6 +75,7 @@ def slack_context(
     ports.messenger = routed_messenger(ctx, ports.messenger, teams=teams)
     if teams is not None:
         ports.follow_ups = AllFollowUps([ports.follow_ups, teams.follow_ups])
+        ports.teams_installer = teams.installer
         ports.reports = RoutedReports({SLACK: ports.reports, TEAMS: teams_reports(ctx, teams)},
                                       default=SLACK)
     ctx.ports = ports
@@ -121,7 +122,8 @@ def teams_ports(ctx: AppContext, teams: TeamsChannel, messenger: Messenger) -> P
     from handlers.teams.channel import NoDirectory
 
     return Ports(messenger=messenger, directory=NoDirectory(),
-                 reports=teams_reports(ctx, teams), follow_ups=teams.follow_ups)
+                 reports=teams_reports(ctx, teams), follow_ups=teams.follow_ups,
+                 teams_installer=teams.installer)
 
 
 def teams_reports(ctx: AppContext, teams: TeamsChannel) -> ReportChannel:

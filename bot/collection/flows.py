@@ -39,9 +39,15 @@ from bot.collection.submissions import (
     submit_reply,
     update_form_for,
 )
+from bot.collection.teams_installs import (
+    add_round_people_in_teams,
+    install_lines,
+    install_problems,
+)
 from bot.collection.values import day
 from bot.framework.choice import choose_framework
 from bot.framework.people import Channels, resolve_slack_ids
+from bot.framework.teams import Added
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.outbox import DeliveryReport, failed_messages, requeue_failed
 from storage.db import session_scope
@@ -81,10 +87,11 @@ class OpenSummary:
     not_found: tuple[Problem, ...] = ()
     undelivered: tuple[Problem, ...] = ()
     governance_told: bool = False  # a notice about the problems was posted
+    teams_added: tuple[Added, ...] = ()  # with Microsoft Graph: Ragtime added in Teams for them
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        return self.not_found + self.undelivered
+        return self.not_found + self.undelivered + install_problems(self.teams_added)
 
     def lines(self) -> list[str]:
         verb = "was already open" if self.already_open else "is now open"
@@ -93,6 +100,7 @@ class OpenSummary:
             f"Prompts: {self.prompts_recorded} recorded now, {self.delivery.sent} sent, "
             f"{self.delivery.failed} failed, {self.delivery.skipped} left to retry.",
         ]
+        lines += install_lines(self.teams_added)
         lines += problem_lines(self.problems, self.governance_told)
         return lines
 
@@ -134,16 +142,24 @@ def open_round_and_prompt(ctx: AppContext, period: Period, *, opened_by: str,
         for person in opened.missing_people)
     report = deliver_outbox(ctx, kinds={"prompt", RISK_PROMPT}, period_id=period_id)
     failed = undelivered(ctx, period_id, report.failures)
+    # With Microsoft Graph, Ragtime is added in Teams for those who have not added it (after
+    # the commit: it goes over the network; its failures are reported, never raised).
+    added = add_round_people_in_teams(ctx, period_id, actor=opened_by,
+                                      missing=(person.id for person in opened.missing_people))
+    graph_failed = install_problems(added)
     told = tell_governance(
-        ctx, period, period_id, "open", not_found + failed,
+        ctx, period, period_id, "open", not_found + failed + graph_failed,
         title=f"{period.label}: SROs not prompted",
-        intro=(f"Opening the {period.label} round, these SROs could not be sent their prompts. "
-               "Fix their Slack account, email or channel in the framework file, then open the "
-               "round again: only the missing prompts are sent."),
+        intro=(f"Opening the {period.label} round, these SROs could not be sent their prompts"
+               + (" or have Ragtime added in Teams" if graph_failed else "")
+               + ". Fix their Slack account, email or channel in the framework file"
+               + (" (or Ragtime's Microsoft Graph permissions)" if graph_failed else "")
+               + ", then open the round again: only the missing prompts are sent."),
     )
     summary = OpenSummary(period=period, already_open=opened.already_open, deadline=deadline,
                           prompts_recorded=opened.prompts_recorded, delivery=report,
-                          not_found=not_found, undelivered=failed, governance_told=told)
+                          not_found=not_found, undelivered=failed, governance_told=told,
+                          teams_added=added)
     log.info("round %s opened by %s: %d recorded, %d sent, %d failed, %d not found",
              period.label, opened_by, opened.prompts_recorded, report.sent, report.failed,
              len(not_found))

@@ -168,15 +168,23 @@ class Added:
 
 
 def add_in_teams(engine: Engine, channels: Channels, install: Callable[[str], str], *,
-                 only: Iterable[str] = (), actor: str = "ragtime") -> list[Added]:
+                 only: Iterable[str] = (), person_ids: Iterable[int] | None = None,
+                 actor: str = "ragtime") -> list[Added]:
     """Add Ragtime in Teams (``install``: the channel's call, given the email, e.g. Microsoft
     Graph's) for everyone Teams would reach once they had it and who has not added it yet (or
-    for the people ``only`` names: framework ids or emails). Each is audited; a failure for
-    one is recorded and the next is tried. Teams then tells Ragtime of the installation, which
-    makes them reachable (``remember_conversation``)."""
+    for the people ``only`` names: framework ids or emails). ``person_ids`` narrows "everyone"
+    to these people (a round's: ``bot.collection.teams_installs``). Each is audited; a failure
+    for one is recorded and the next is tried, unless the channel refuses everyone
+    (``SendError.everyone``: a permission not granted, unreachable), when the rest are
+    recorded with the same failure untried. Teams then tells Ragtime of the installation,
+    which makes them reachable (``remember_conversation``). Call it outside any transaction:
+    ``install`` goes over the network."""
     wanted = {item.strip().lower() for item in only if item.strip()}
+    query = select(Person).order_by(Person.name, Person.id)
+    if person_ids is not None:
+        query = query.where(col(Person.id).in_(sorted(set(person_ids))))
     with session_scope(engine) as session:
-        people = session.exec(select(Person).order_by(Person.name, Person.id)).all()
+        people = session.exec(query).all()
         in_teams = teams_ids(session, [p.id for p in people if p.id is not None])
         todo = [(p.id or 0, p.name, (p.email or "").strip()) for p in people
                 if p.id not in in_teams and (p.email or "").strip()
@@ -184,11 +192,16 @@ def add_in_teams(engine: Engine, channels: Channels, install: Callable[[str], st
                 and (wanted or channels.reach(channel=p.channel, slack_id=p.slack_id,
                                               email=p.email, teams_id="-").via == TEAMS)]
     done = []
+    refused: SendError | None = None  # the channel refuses everyone: the rest are not tried
     for person_id, name, email in todo:
-        try:
-            outcome = install(email)
-        except SendError as error:
-            outcome = f"failed: {error}"
+        if refused is not None:
+            outcome = f"failed: {refused}"
+        else:
+            try:
+                outcome = install(email)
+            except SendError as error:
+                outcome = f"failed: {error}"
+                refused = error if error.everyone else None
         with session_scope(engine, write=True) as session:
             audit(session=session, actor=actor, action="person.teams_app_added",
                   subject=f"person:{person_id}", outcome=outcome)

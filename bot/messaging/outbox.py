@@ -202,6 +202,56 @@ def sent_prompts(session: Session, deliverable_id: int, period: Period) -> list[
     ).all())
 
 
+def people_messaged(session: Session, period_id: int, kinds: Iterable[str]) -> set[int]:
+    """The people any message of ``kinds`` in the period was recorded for (whatever became
+    of it)."""
+    rows = session.exec(select(OutboxMessage.person_id).where(
+        OutboxMessage.period_id == period_id, col(OutboxMessage.kind).in_(list(kinds)),
+        col(OutboxMessage.person_id).is_not(None)).distinct())
+    return {person_id for person_id in rows if person_id is not None}
+
+
+# The key a Teams reminder's payload gets when its card became a deliverable's form (a button
+# of the reminder, answered in place): that deliverable's id.
+FORM_SHOWN = "form_shown"
+
+
+def sent_forms(session: Session, deliverable_id: int, period: Period, *, via: str,
+               kinds: Iterable[str], reminders: bool = False) -> list[OutboxMessage]:
+    """Every sent message on ``via`` whose card carries the deliverable's form for the period:
+    those of ``kinds`` about the deliverable (a prompt, a change request) and, with
+    ``reminders``, the reminders whose card was turned into its form (``note_form_shown``)."""
+    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
+    if record is None:
+        return []
+    about = session.exec(select(OutboxMessage).where(
+        col(OutboxMessage.kind).in_(list(kinds)), OutboxMessage.via == via,
+        OutboxMessage.deliverable_id == deliverable_id, OutboxMessage.period_id == record.id,
+        OutboxMessage.status == OutboxStatus.sent)).all()
+    turned = session.exec(select(OutboxMessage).where(
+        OutboxMessage.kind == "reminder", OutboxMessage.via == via,
+        OutboxMessage.period_id == record.id, OutboxMessage.status == OutboxStatus.sent,
+    )).all() if reminders else []
+    shown = [row for row in turned if row.payload.get(FORM_SHOWN) == deliverable_id]
+    return sorted([*about, *shown], key=lambda row: row.id or 0)
+
+
+def note_form_shown(session: Session, *, channel: str, ts: str, person_id: int,
+                    deliverable_id: int) -> bool:
+    """The sent reminder at (``channel``, ``ts``) for ``person_id`` now shows the
+    deliverable's form (its button was pressed): remembered, so the card is redrawn when the
+    deliverable's update changes. False when there is no such reminder."""
+    row = session.exec(select(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.ts == ts,
+        OutboxMessage.kind == "reminder", OutboxMessage.person_id == person_id)).first()
+    if row is None:
+        return False
+    if row.payload.get(FORM_SHOWN) != deliverable_id:
+        row.payload = {**row.payload, FORM_SHOWN: deliverable_id}
+        session.add(row)
+    return True
+
+
 def was_sent(session: Session, message_id: int | None) -> bool:
     """Whether the recorded message reached Slack (``False`` if there is no such message)."""
     message = session.get(OutboxMessage, message_id) if message_id is not None else None

@@ -10,7 +10,9 @@ implementations in ``handlers.slack`` (an email channel can fill the same ports 
 - ``ReportChannel`` posts a compiled report to the governance channel, redraws its status,
   uploads its files and notes decisions in its thread;
 - ``FollowUps`` tells people what a stored update changed (the confirmation, refreshed prompts,
-  co-owners).
+  co-owners);
+- ``AppInstaller`` (optional: Teams with Microsoft Graph) adds Ragtime in the channel for a
+  person, found by email, who has not added it themselves.
 
 Channels raise the errors of ``bot.ports.messages`` (``PermanentSendError``,
 ``TransientSendError``). The values the ports carry live beside them in this package
@@ -38,6 +40,7 @@ from bot.ports.reports import PostedMessage, ReportRecord, StatusNote
 from bot.ports.updates import Submitted
 
 __all__ = [
+    "AppInstaller",
     "Directory",
     "FollowUps",
     "Messenger",
@@ -102,11 +105,23 @@ class FollowUps(Protocol):
         ...
 
 
+class AppInstaller(Protocol):
+    def install_for(self, email: str) -> str:
+        """Add Ragtime for the person whose email (or sign-in name) is ``email``: what came of
+        it in the channel's words (installed, already installed, not found…); ``SendError``
+        when the channel refuses or cannot be reached."""
+        ...
+
+
 @dataclass
 class Ports:
-    """The channel implementations a running Ragtime uses (filled by ``ragtime.wiring``)."""
+    """The channel implementations a running Ragtime uses (filled by ``ragtime.wiring``).
+
+    ``teams_installer``: None unless Teams is set up with Microsoft Graph
+    (``RAGTIME_TEAMS_GRAPH=true``)."""
 
     messenger: Messenger
     directory: Directory
     reports: ReportChannel
     follow_ups: FollowUps
+    teams_installer: AppInstaller | None = None

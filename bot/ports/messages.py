@@ -13,11 +13,14 @@ from typing import Any
 
 
 class SendError(RuntimeError):
-    """A channel could not deliver; ``error`` is its short code (``user_not_found``…)."""
+    """A channel could not deliver; ``error`` is its short code (``user_not_found``…).
+    ``everyone``: the channel refuses every call now (no permission, unreachable), not just
+    this person's, so a run over many people need not try the rest."""
 
-    def __init__(self, message: str, *, error: str = "") -> None:
+    def __init__(self, message: str, *, error: str = "", everyone: bool = False) -> None:
         super().__init__(message)
         self.error = error or message
+        self.everyone = everyone
 
 
 class PermanentSendError(SendError):

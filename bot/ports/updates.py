@@ -7,7 +7,8 @@ They sit beside the ports, below ``bot.collection``, which reads and stores them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -109,12 +110,16 @@ class Stored:
 
 @dataclass(frozen=True)
 class TeamsPrompt:
-    """A prompt card sent in Teams: to whom (AAD object id, person) and where it is."""
+    """A card sent in Teams that carries the deliverable's form: to whom (AAD object id,
+    person) and where it is. ``kind``: its outbox kind (``prompt``; ``changes_requested``, whose
+    ``request`` is the lead's request as recorded; ``reminder``, turned into the form)."""
 
     to: str
     person_id: int | None
     conversation_id: str
     activity_id: str
+    kind: str = "prompt"
+    request: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

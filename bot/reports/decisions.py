@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period, stored_period
+from bot.collection.followups import CHANGES_REQUESTED
 from bot.collection.rounds import find_round, freeze_round, reopen_round
 from bot.collection.storable import unstorable
 from bot.collection.updates import counting_ids
@@ -69,7 +70,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHANGES_REQUESTED = "changes_requested"  # the outbox kind of a re-prompt
 COMMENT_LIMIT = 3000
 
 

@@ -17,11 +17,11 @@ from jinja2 import TemplateError
 
 from bot.collection.closing import OUTCOME_REQUEST
 from bot.collection.confirmations import CONFIRMATION
+from bot.collection.followups import CHANGES_REQUESTED
 from bot.collection.links import personal_link
 from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
 from bot.context import AppContext
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
-from bot.reports.decisions import CHANGES_REQUESTED
 from bot.settings import Settings
 from handlers.email.render import render
 from handlers.email.transports import Email, Transport

@@ -29,12 +29,11 @@ from typing import Any
 from bot.calendar.periods import Period
 from bot.collection.away_signal import AWAY_QUESTION
 from bot.collection.cards import prompt_card
-from bot.collection.followups import FOLLOW_UP
+from bot.collection.followups import CHANGES_REQUESTED, FOLLOW_UP
 from bot.collection.status import OutstandingItem, OutstandingTheme, away_label
 from bot.collection.values import Target
 from bot.messaging.outbox import Sender
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
-from bot.reports.decisions import CHANGES_REQUESTED
 from handlers.slack.blocks.away import status_question
 from handlers.slack.blocks.prompt import (
     Notice,

@@ -5,7 +5,9 @@ In a deployment with Slack, Teams adds a messenger (rows whose ``via`` is ``team
 follow-ups (its prompt cards redrawn) beside Slack's. Without Slack, ``teams_ports`` fills every
 port: the directory finds no chat account by email (Teams gives none without Microsoft Graph:
 people are reached once they add the app), and reports are posted where
-``RAGTIME_TEAMS_GOVERNANCE_CONVERSATION`` says (``handlers.teams.report_channel``).
+``RAGTIME_TEAMS_GOVERNANCE_CONVERSATION`` says (``handlers.teams.report_channel``). With
+``RAGTIME_TEAMS_GRAPH=true`` its ``installer`` (``handlers.teams.graph``) adds Ragtime in Teams
+for people who have not added it, when a round opens.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from handlers.teams.commands import on_message
 from handlers.teams.decisions import TEAMS_DECISION, decide
 from handlers.teams.followups import FollowUpSender, TeamsFollowUps
 from handlers.teams.gateway import TeamsGateway
+from handlers.teams.graph import TeamsGraph
 from handlers.teams.inbound import TEAMS_ACTIVITY
 from handlers.teams.messenger import GovernanceMessenger, TeamsMessenger
 from handlers.teams.work import MessageHandler, do_activity
@@ -31,6 +34,7 @@ class TeamsChannel:
     follow_ups: TeamsFollowUps = field(init=False)
     follow_up_sender: FollowUpSender = field(init=False)
     governance: GovernanceMessenger = field(init=False)
+    installer: TeamsGraph | None = field(init=False)
     on_message: MessageHandler | None = None
 
     def __post_init__(self) -> None:
@@ -38,6 +42,7 @@ class TeamsChannel:
         self.governance = GovernanceMessenger(self.ctx, self.gateway)
         self.follow_ups = TeamsFollowUps(self.ctx, self.gateway)
         self.follow_up_sender = FollowUpSender(self.ctx)
+        self.installer = TeamsGraph(self.ctx.settings) if self.ctx.settings.teams_graph else None
 
     def work(self) -> dict[str, Any]:
         """The worker's work by inbox kind."""

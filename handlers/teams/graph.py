@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from bot.ports.messages import PermanentSendError, TransientSendError
+from bot.ports.messages import PermanentSendError, SendError, TransientSendError
 from bot.settings import Settings, SettingsError
 from handlers.teams.gateway import BotToken
 
@@ -48,7 +48,16 @@ class TeamsGraph:
     def install_for(self, email: str) -> str:
         """Add Ragtime in Teams for the user whose email (or UPN) is ``email``:
         ``installed``, ``already installed`` or ``not found in the tenant``; ``SendError``
-        when Graph refuses or is unreachable."""
+        when Graph refuses or is unreachable (``everyone``: whoever it is for, as when a
+        permission is not granted or Ragtime's token cannot be had)."""
+        try:
+            return self._install_for(email)
+        except SendError as error:
+            if error.error.startswith("teams_login"):  # no token: nobody can be added
+                error.everyone = True
+            raise
+
+    def _install_for(self, email: str) -> str:
         user_id = self.user_id(email)
         if user_id is None:
             return NOT_FOUND
@@ -74,7 +83,7 @@ class TeamsGraph:
                 raise PermanentSendError(
                     "Ragtime is not in your organisation's Teams app catalog: upload the "
                     "package (ragtime teams manifest) there first",
-                    error="teams_app_not_in_catalog")
+                    error="teams_app_not_in_catalog", everyone=True)
             self._catalog_id = str(found[0]["id"])
         return self._catalog_id
 
@@ -94,7 +103,7 @@ class TeamsGraph:
                 status, raw = error.code, error.read()
             except OSError as error:
                 raise TransientSendError(f"Microsoft Graph is unreachable: {error}",
-                                         error="graph_unreachable") from None
+                                         error="graph_unreachable", everyone=True) from None
             if status == 401 and attempt == 1:  # a token revoked early: one more try
                 self.tokens.forget()
                 continue
@@ -110,10 +119,11 @@ class TeamsGraph:
             if status in (401, 403):
                 raise PermanentSendError(
                     f"Microsoft Graph refused Ragtime (HTTP {status}: {words}): grant its "
-                    "application permissions (see the README)", error="graph_forbidden")
+                    "application permissions (see the README)", error="graph_forbidden",
+                    everyone=True)
             if status == 429 or status >= 500:
                 raise TransientSendError(f"Microsoft Graph answered HTTP {status}: {words}",
-                                         error="graph_unavailable")
+                                         error="graph_unavailable", everyone=True)
             raise PermanentSendError(f"Microsoft Graph answered HTTP {status}: {words}",
                                      error="graph_refused")
         raise AssertionError("unreachable")

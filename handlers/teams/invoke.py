@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from bot.calendar.periods import Period, PeriodError
+from bot.collection.followups import remember_form_shown
 from bot.collection.rules import FIELDS
 from bot.collection.submissions import (
     FormValues,
@@ -73,6 +74,13 @@ def answer_card_action(ctx: AppContext, verified: Verified, activity: dict[str, 
     except (KeyError, TypeError, ValueError, PeriodError):
         return 200, _error(400, "BadRequest", "This card names no deliverable.")
     if verb == OPEN_VERB:  # a reminder's button: the form, if this person may update it
+        # Teams shows the answer in place of the reminder (``replyToId``): remembered, so that
+        # card is redrawn like a prompt when a co-owner answers (``handlers.teams.followups``).
+        conversation = activity.get("conversation") if isinstance(
+            activity.get("conversation"), dict) else {}
+        remember_form_shown(ctx, conversation_id=str(conversation.get("id") or ""),
+                            activity_id=str(activity.get("replyToId") or ""),
+                            person_id=person_id, deliverable_id=target.deliverable_id)
         return 200, _form(ctx, target, person_id)
     entered = read_inputs(data)
     result = submit_from_form(ctx, actor=None, target=target, entered=entered,

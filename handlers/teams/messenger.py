@@ -19,6 +19,7 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard, CardElement
 
 from bot.calendar.periods import Period
+from bot.collection.followups import CHANGES_REQUESTED
 from bot.collection.risk_flows import risk_form_for
 from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
 from bot.collection.submissions import update_form_for
@@ -27,7 +28,6 @@ from bot.context import AppContext
 from bot.framework.people import NOT_IN_TEAMS
 from bot.framework.teams import latest_service_url, reach_in_teams
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
-from bot.reports.decisions import CHANGES_REQUESTED
 from bot.words import day
 from handlers.teams.cards.build import card_activity, heading, note, plain
 from handlers.teams.cards.reprompt import changes_card

@@ -33,6 +33,7 @@ class Call:
     body: dict[str, Any]
     at: float
     status: int
+    activity_id: str = ""  # the activity posted or updated
 
 
 @dataclass
@@ -75,6 +76,12 @@ class FakeConnector:
                 and call.status == 200
                 and (conversation_id is None or f"/{conversation_id}/" in call.path)]
 
+    def posted(self, conversation_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(activity id, activity) of each accepted post to the conversation, oldest first."""
+        return [(call.activity_id, call.body) for call in self.calls
+                if call.method == "POST" and call.path.endswith("/activities")
+                and call.status == 200 and f"/{conversation_id}/" in call.path]
+
     def updates(self) -> list[Call]:
         return [call for call in self.calls if call.method == "PUT" and call.status == 200]
 
@@ -111,12 +118,13 @@ class FakeConnector:
         if method == "POST" and len(parts) == 4 and parts[3] == "activities":
             ident = f"act-{next(self._ids)}"
             self.activities[ident] = body
-            return self._record(method, path, body, 200, {"id": ident})
+            return self._record(method, path, body, 200, {"id": ident}, activity_id=ident)
         if method == "PUT" and len(parts) == 5 and parts[3] == "activities":
             if parts[4] not in self.activities:
                 return self._record(method, path, body, 404, {})
             self.activities[parts[4]] = body
-            return self._record(method, path, body, 200, {"id": parts[4]})
+            return self._record(method, path, body, 200, {"id": parts[4]},
+                                activity_id=parts[4])
         if method == "DELETE" and len(parts) == 5 and parts[3] == "activities":
             self.activities.pop(parts[4], None)
             return self._record(method, path, body, 200, {})
@@ -129,10 +137,10 @@ class FakeConnector:
         return self._record(method, path, body, 404, {})
 
     def _record(self, method: str, path: str, body: dict[str, Any], status: int,
-                answer: dict[str, Any], headers: dict[str, str] | None = None
-                ) -> tuple[int, dict[str, Any], dict[str, str]]:
+                answer: dict[str, Any], headers: dict[str, str] | None = None, *,
+                activity_id: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
-            self.calls.append(Call(method, path, body, time.monotonic(), status))
+            self.calls.append(Call(method, path, body, time.monotonic(), status, activity_id))
         return status, answer, headers or {}
 
 

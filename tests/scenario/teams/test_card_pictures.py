@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,18 @@ def cards(engine) -> dict[str, tuple[dict[str, Any], list[str]]]:
             ["Changes requested on your 2024/25 Q3 update",
              "Gwen Lead reviewed the draft board report and asked:", TYPED,
              "Your current rating: Amber", "Submit update"]),
+        # A co-owner's change-request card redrawn after the other SRO answered: the request
+        # above the form holding the version just saved (``handlers.teams.followups``).
+        "reprompt-redrawn": (as_json(reprompt_card(target, replace(
+            FACTS, current_version=2, current_by="Bhanu Chadalavada",
+            initial=Draft(rag=Rag.green, narrative=f"Revised: {TYPED}")), {
+            "period": "2024/25 Q3", "number": "GO-5", "title": "To support the attainment",
+            "theme": "Great Outcomes", "rag": "green", "comment": "Say when it is expected",
+            "requested_by": "Gwen Lead"})),
+            ["Changes requested on your 2024/25 Q3 update", "Say when it is expected",
+             "Your current rating: Green",
+             "Version 2 was saved by Bhanu Chadalavada; submitting makes version 3",
+             "Submit update"]),
         "risk": (as_json(risk_card(1, Q3, RISK_ENTRY, deadline="2025-01-15")),
                  ["2024/25 Q3 BAF risk return", "BAF 01 Without timely access",
                   "Last quarter: 20 · Target: 12 · Appetite: Cautious", "Due Wed 15 Jan 2025",
@@ -172,6 +185,20 @@ def cards(engine) -> dict[str, tuple[dict[str, Any], list[str]]]:
             "period": "2024/25 Q3", "deadline": "2025-01-15",
             "risks": [{"risk_id": 1, "number": "01", "title": TYPED}]})),
             ["Reminder: 2024/25 Q3 BAF risk returns", f"BAF 01 {TYPED}", "Return BAF 01"]),
+        "notice-graph": (as_json(notice_card_of({
+            "title": "2024/25 Q3: SROs not prompted",
+            "intro": "Opening the 2024/25 Q3 round, these SROs could not be sent their prompts "
+                     "or have Ragtime added in Teams. Fix their Slack account, email or "
+                     "channel in the framework file (or Ragtime's Microsoft Graph "
+                     "permissions), then open the round again: only the missing prompts are "
+                     "sent.",
+            "lines": ["James Mullins, Sharon Murphy: Ragtime could not be added in Teams for "
+                      "them through Microsoft Graph: Microsoft Graph refused Ragtime (HTTP 403: "
+                      "Insufficient privileges): grant its application permissions (see the "
+                      "README)"],
+            "footer": "Ragtime tells you once about each list of problems."})),
+            ["or have Ragtime added in Teams", "James Mullins, Sharon Murphy: Ragtime could "
+             "not be added in Teams"]),
         "notice": (as_json(notice_card_of({"title": "2024/25 Q3: SROs not prompted",
                                            "intro": "These SROs could not be sent prompts.",
                                            "lines": [f"David Williams: {TYPED}"],

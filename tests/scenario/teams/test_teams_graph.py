@@ -2,7 +2,12 @@
 each person Teams would reach who has not added Ragtime, by email, and installs the app for
 them (the fake Graph on ``RAGTIME_TEAMS_GRAPH_URL``, with the app's token from the fake
 identity service); once Teams tells Ragtime of the installation, they are prompted there. Off
-by default: the command says so in one line."""
+by default: the command says so in one line, and opening a round calls no Graph.
+
+Opening a round does the same for the round's people (SQLite and PostgreSQL): Graph installs
+it for the one not yet reachable, and the next message (a reminder) reaches her in Teams once
+Teams has told Ragtime; Graph refusing (403) does not stop the round and is reported to the
+governance conversation and in ``ragtime round open``'s summary."""
 
 from __future__ import annotations
 
@@ -12,15 +17,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.collection.flows import open_round_and_prompt
+from bot.collection.flows import open_round_and_prompt, remind_outstanding
 from bot.framework.example import load_example
 from storage.db import session_scope
-from tests.faketeams import FakeConnector, FakeGraph, FakeIdentity
+from tests.faketeams import APP_ID, FakeConnector, FakeGraph, FakeIdentity
 from tests.faketeams.graph import CATALOG_ID
 from tests.scenario.conftest import NOW, Q3
+from tests.scenario.email.conftest import smtp_settings
 from tests.scenario.teams.test_teams_startup import teams_env
 from tests.support.cli import ragtime
-from tests.support.teams_world import TeamsUser, TeamsWorld, serve_teams, stop_teams, teams_settings
+from tests.support.mail import Mailbox, part, smtp_server
+from tests.support.teams_world import (
+    TeamsUser,
+    TeamsWorld,
+    serve_teams,
+    stop_teams,
+    teams_settings,
+    texts,
+)
 
 SHARON = TeamsUser("99999999-aaaa-4aaa-8aaa-000000000001", "Sharon Murphy",
                    "sharon.murphy@example.nhs.uk")
@@ -71,7 +85,9 @@ def test_ragtime_installs_itself_for_people_not_yet_in_teams(
     # Teams sends the installation as it does when a person adds the app: she is reached.
     world.install(SHARON)
     world.settle()
-    open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+    calls = len(fake_graph.calls)
+    opened = open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+    assert len(fake_graph.calls) == calls and opened.teams_added == ()  # Graph off: untouched
     assert any(any(item.get("type") == "Input.ChoiceSet" for item in card["body"])
                for card in world.cards_to(SHARON))
     after = ragtime("teams", "install", SHARON.email,
@@ -95,3 +111,139 @@ def test_graph_refusals_and_graph_off_are_said_plainly(
     assert off.returncode == 2
     assert "RAGTIME_TEAMS_GRAPH is off" in off.stderr
     assert len(off.stderr.strip().splitlines()) == 1, off.stderr
+
+
+GOVERNANCE = "19:governance@thread.tacv2"
+
+
+@pytest.fixture
+def graph_world(fake_identity: FakeIdentity, fake_connector: FakeConnector, fake_graph: FakeGraph,
+                any_engine: Engine) -> Iterator[TeamsWorld]:
+    """Teams alone with Microsoft Graph on (the fake one), SQLite then PostgreSQL."""
+    with session_scope(any_engine, write=True) as session:
+        load_example(session)
+    settings = teams_settings(
+        fake_identity, any_engine.url.render_as_string(hide_password=False),
+        RAGTIME_TEAMS_GRAPH="true", RAGTIME_TEAMS_GRAPH_URL=fake_graph.url,
+        RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE)
+    served = serve_teams(settings, fake_identity, fake_connector, engine=any_engine,
+                         clock=lambda: NOW)
+    try:
+        yield served
+    finally:
+        stop_teams(served)
+
+
+def installs_looked_up(graph: FakeGraph) -> list[str]:
+    return [path.split("?")[0].rsplit("/", 1)[-1] for method, path, _ in graph.calls
+            if method == "GET" and path.startswith("/v1.0/users/")]
+
+
+def test_opening_a_round_adds_ragtime_for_people_not_yet_in_teams(
+        graph_world: TeamsWorld, fake_graph: FakeGraph):
+    world = graph_world
+    fake_graph.add_user(SHARON.email, SHARON.aad)
+    fake_graph.add_user(BHANU.email, BHANU.aad)
+    world.install(BHANU)  # added it himself: prompted in Teams, never installed by Graph
+    world.settle()
+
+    opened = open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+    assert fake_graph.installed == [(SHARON.aad, CATALOG_ID)]
+    looked_up = installs_looked_up(fake_graph)
+    assert SHARON.email in looked_up and BHANU.email not in looked_up
+    assert any(card for card in world.cards_to(BHANU))  # his prompts went as before
+    assert world.cards_to(SHARON) == []  # not reachable until Teams says she has it
+    added = {item.name: item.outcome for item in opened.teams_added}
+    assert added["Sharon Murphy"] == "installed"
+    assert added["James Mullins"] == "not found in the tenant"
+    assert "Bhanu Chadalavada" not in added
+    text = str(opened)
+    assert "Adding Ragtime in Teams (Microsoft Graph): " in text
+    assert "Sharon Murphy: installed" in text
+    assert "could not be added in Teams" not in text
+
+    # Teams tells Ragtime of the installation Graph made: the next message reaches her there.
+    world.install(SHARON)  # the welcome card
+    world.settle()
+    reminded = remind_outstanding(world.ctx, Q3)
+    assert reminded.delivery.failed == 0, str(reminded)
+    cards = world.cards_to(SHARON)
+    assert [texts(card)[0] for card in cards] == ["Ragtime", "Reminder: 2024/25 Q3 updates"]
+
+    # Opening again: she is reachable now, so Graph is not asked for her again.
+    before = installs_looked_up(fake_graph).count(SHARON.email)
+    open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+    assert installs_looked_up(fake_graph).count(SHARON.email) == before
+    assert fake_graph.installed == [(SHARON.aad, CATALOG_ID)]
+
+
+def test_graph_refusing_does_not_stop_the_round_and_is_reported(
+        graph_world: TeamsWorld, fake_identity: FakeIdentity, fake_graph: FakeGraph):
+    world = graph_world
+    fake_graph.add_user(SHARON.email, SHARON.aad)
+    world.install(BHANU)
+    world.settle()
+    fake_graph.refuse_next(403)  # the tenant never granted the permissions
+
+    opened = ragtime("round", "open", "2024/25 Q3", env=teams_env(
+        fake_identity, Path("unused"), DATABASE_URL=world.ctx.engine.url.render_as_string(
+            hide_password=False), RAGTIME_TEAMS_GRAPH="true",
+        RAGTIME_TEAMS_GRAPH_URL=fake_graph.url, RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE))
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    out = opened.stdout
+    assert "The 2024/25 Q3 round is now open" in out, out
+    assert ("Ragtime could not be added in Teams for them through Microsoft Graph: Microsoft "
+            "Graph refused Ragtime (HTTP 403" in out), out
+    refused = next(line for line in out.splitlines() if "could not be added in Teams" in line)
+    assert "Sharon Murphy" in refused and "James Mullins" in refused  # one line per reason
+    assert "The governance leads have been told." in out
+    # Graph refuses Ragtime itself, not one person: the others are not tried (Sharon would
+    # have been installed), so a tenant without the permissions costs one call, not one each.
+    assert len(fake_graph.calls) == 1 and fake_graph.installed == []
+    assert world.cards_to(BHANU)  # the round's prompts went all the same
+
+    told = [activity["attachments"][0]["content"]
+            for activity in world.connector.sent(GOVERNANCE)]
+    shown = " ".join(" ".join(texts(card)) for card in told)
+    assert "could not be added in Teams for them through Microsoft Graph" in shown, shown
+    assert "Sharon Murphy" in shown
+
+
+JEAN = TeamsUser("99999999-aaaa-4aaa-8aaa-000000000011", "Jean Knight",
+                 "jean.knight@example.nhs.uk")
+
+
+def test_under_auto_graph_installs_and_the_email_stands_in_until_teams_says_so(
+        fake_identity: FakeIdentity, fake_connector: FakeConnector, fake_graph: FakeGraph,
+        engine: Engine, sqlite_url: str):
+    """Teams and email, no Slack: Jean (``auto``) is emailed the link with the "Add Ragtime in
+    Teams" link as before, Graph installs Ragtime for her, and the next message reaches her in
+    Teams once Teams has told Ragtime."""
+    fake_graph.add_user(JEAN.email, JEAN.aad)
+    with session_scope(engine, write=True) as session:
+        load_example(session)
+    with smtp_server() as mailbox:
+        settings = teams_settings(fake_identity, sqlite_url, RAGTIME_TEAMS_GRAPH="true",
+                                  RAGTIME_TEAMS_GRAPH_URL=fake_graph.url,
+                                  **smtp_settings(mailbox))
+        world = serve_teams(settings, fake_identity, fake_connector, engine=engine,
+                            clock=lambda: NOW)
+        try:
+            opened = open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+            assert (JEAN.aad, CATALOG_ID) in fake_graph.installed
+            assert "Jean Knight: installed" in str(opened)
+            [email] = emails_to(mailbox, JEAN)
+            assert f"https://teams.microsoft.com/l/app/{APP_ID}" in part(email, "plain")
+
+            world.install(JEAN)
+            world.settle()
+            remind_outstanding(world.ctx, Q3, stage="5-days-before")
+            assert [texts(card)[0] for card in world.cards_to(JEAN)][-1] == \
+                "Reminder: 2024/25 Q3 updates"
+            assert len(emails_to(mailbox, JEAN)) == 1  # reached in Teams now, not by email
+        finally:
+            stop_teams(world)
+
+
+def emails_to(mailbox: Mailbox, user: TeamsUser) -> list:
+    return mailbox.to(user.email)
