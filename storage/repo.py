@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel, select
 
 from storage.models import AuditEvent, Framework, PeriodRecord
 
@@ -24,9 +27,20 @@ def ensure_period(
 
 
 def find_period(*, session: Session, fy: int, quarter: int) -> PeriodRecord | None:
-    return session.exec(
-        select(PeriodRecord).where(PeriodRecord.fy == fy, PeriodRecord.quarter == quarter)
-    ).first()
+    """The stored period for (fy, quarter), or None. Asked once per unit of work: a period row
+    is never deleted, and a submission asks for the same one three times."""
+    found: dict[tuple[int, int], PeriodRecord] = session.info.setdefault(_PERIODS, {})
+    record = found.get((fy, quarter))
+    if record is None:
+        record = session.exec(
+            select(PeriodRecord).where(PeriodRecord.fy == fy, PeriodRecord.quarter == quarter)
+        ).first()
+        if record is not None:
+            found[(fy, quarter)] = record
+    return record
+
+
+_PERIODS = "ragtime.periods_found"
 
 
 def the_framework(*, session: Session, name: str | None = None) -> Framework | None:
@@ -43,3 +57,18 @@ def audit(
     event = AuditEvent(actor=actor, action=action, subject=subject, detail=dict(detail))
     session.add(event)
     return event
+
+
+def insert_new(where: Session | Connection, model: type[SQLModel], *, unique: str,
+               values: dict[str, Any]) -> int | None:
+    """Insert one ``model`` row unless a row with the same value in its ``unique`` column is
+    there already: the new row's id, or None. One statement (``INSERT … ON CONFLICT DO NOTHING
+    RETURNING id``) with no read before it and no savepoint, so a request storing its work
+    costs the database one round trip; a concurrent insert of the same key is not an error."""
+    dialect = (where.dialect if isinstance(where, Connection) else where.get_bind().dialect).name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (insert(table).values(**values)
+                 .on_conflict_do_nothing(index_elements=[table.c[unique]])
+                 .returning(table.c.id))
+    return where.execute(statement).scalar()

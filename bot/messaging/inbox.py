@@ -18,20 +18,20 @@ update is: its idempotency key is the delivery's). After ``max_attempts`` it is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot.messaging.keys import stored_key
-from storage.db import session_scope
+from storage.db import session_scope, write_scope
 from storage.models import InboxItem, InboxStatus, utcnow
-from storage.wakes import wake_after_commit
+from storage.repo import insert_new
+from storage.wakes import wake, wake_after_commit
 
 log = logging.getLogger(__name__)
 # Bookkeeping (received, claimed, retried) is in wall-clock time, whatever clock the app's
@@ -72,25 +72,45 @@ class GiveUp(Exception):
 def receive(engine: Engine, *, key: str, kind: str, payload: dict[str, Any],
             clock: Callable[[], datetime] = utcnow) -> bool:
     """Store ``payload`` to do later, once per ``key``; ``False`` when it was already received.
-    Committed when this returns."""
-    with session_scope(engine, write=True) as session:
-        return receive_in(session, key=key, kind=kind, payload=payload, now=clock())
+    Committed when this returns (one statement in a Core unit of work: the serving process
+    stores every request it acknowledges this way)."""
+    return receive_many(engine, [Arrival(key, kind, payload)], now=clock())[0]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Work to receive: what ``receive`` is given."""
+
+    key: str
+    kind: str
+    payload: dict[str, Any]
+
+
+def receive_many(engine: Engine, arrivals: Sequence[Arrival], *, now: datetime) -> list[bool]:
+    """``receive`` for several items in one unit of work (one commit; on SQLite one fsync):
+    whether each was new."""
+    with write_scope(engine) as connection:
+        stored = [_store(connection, arrival, now) for arrival in arrivals]
+    if any(stored):
+        wake(engine, WAKE)
+    return stored
 
 
 def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any],
                now: datetime) -> bool:
     """``receive`` inside the caller's unit of work (committed or rolled back with it)."""
-    key = stored_key(key)
-    if session.exec(select(InboxItem.id).where(InboxItem.key == key)).first() is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(InboxItem(key=key, kind=kind, payload=payload, received_at=now))
-            session.flush()
-    except IntegrityError:  # received meanwhile by a concurrent request (a redelivery)
-        return False
-    wake_after_commit(session, WAKE)
-    return True
+    stored = _store(session, Arrival(key, kind, payload), now)
+    if stored:
+        wake_after_commit(session, WAKE)
+    return stored
+
+
+def _store(where: Session | Connection, arrival: Arrival, now: datetime) -> bool:
+    """One INSERT; ``False`` when the key was received before, or meanwhile by a concurrent
+    request (a redelivery)."""
+    return insert_new(where, InboxItem, unique="key", values={
+        "key": stored_key(arrival.key), "kind": arrival.kind, "payload": arrival.payload,
+        "received_at": now}) is not None
 
 
 def process_pending(

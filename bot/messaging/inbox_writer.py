@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.messaging.inbox import receive, receive_in
-from storage.db import is_sqlite, session_scope
+from bot.messaging.inbox import Arrival, receive, receive_many
+from storage.db import is_sqlite
 from storage.faults import StorageFailure
 from storage.models import utcnow
 
@@ -112,10 +112,8 @@ class InboxWriter:
         engine = self._engine()
         if engine is None:
             raise RuntimeError("the engine is gone")
-        now = self.clock()
-        with session_scope(engine, write=True) as session:
-            stored = [receive_in(session, key=w.key, kind=w.kind, payload=w.payload, now=now)
-                      for w in batch]
+        stored = receive_many(engine, [Arrival(w.key, w.kind, w.payload) for w in batch],
+                              now=self.clock())
         for waiting, was_stored in zip(batch, stored, strict=True):
             waiting.stored = was_stored
 
