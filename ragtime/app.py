@@ -37,7 +37,7 @@ from handlers.slack.shapes import refuse_malformed
 from ragtime.http_server import make_server, serve_http, serve_socket
 from ragtime.logs import configure_logging
 from ragtime.supervision import Watchdog
-from ragtime.wiring import slack_context, teams_context
+from ragtime.wiring import configured_engine, slack_context, teams_context
 from schedules import start_scheduler
 from storage.faults import StorageFailure
 
@@ -64,6 +64,8 @@ def create_app(
     refused by Slack's ``auth.test``.
     """
     settings.require_slack(socket=socket, inbound=role == "server")
+    if engine is None and role == "server":  # its worker checkpoints SQLite's WAL
+        engine = configured_engine(settings, checkpoints=False)
     ctx = slack_context(settings, engine=engine, client=client, clock=clock)
     signing = settings.slack_signing_secret
     secret = signing.get_secret_value() if signing else ""
@@ -215,7 +217,8 @@ def run_server(
     if not settings.slack_enabled and settings.teams_enabled:  # Teams alone: no Slack surfaces
         if socket:
             raise SettingsError("--socket is Slack's Socket Mode; this deployment has no Slack")
-        app, ctx = None, teams_context(settings)
+        app = None
+        ctx = teams_context(settings, engine=configured_engine(settings, checkpoints=False))
     else:
         app, ctx = create_app(settings, socket=socket)
     worker = start_worker() if start_worker else None

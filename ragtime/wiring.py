@@ -52,11 +52,13 @@ def database(settings: Settings, engine: Engine | None = None, *,
     return engine
 
 
-def configured_engine(settings: Settings, *, must_exist: bool = False) -> Engine:
+def configured_engine(settings: Settings, *, must_exist: bool = False,
+                      checkpoints: bool = True) -> Engine:
     """An engine on ``DATABASE_URL`` (not migrated); ``SettingsError`` naming the setting when
-    it cannot be opened."""
+    it cannot be opened. ``checkpoints``: ``storage.db.make_engine``'s."""
     try:
-        return open_engine(settings.database_url, must_exist=must_exist)
+        return open_engine(settings.database_url, must_exist=must_exist,
+                           checkpoints=checkpoints)
     except DatabaseError as error:
         raise SettingsError(f"DATABASE_URL: {error}") from None
 

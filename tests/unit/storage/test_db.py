@@ -1,4 +1,5 @@
 import threading
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import select
@@ -54,3 +55,30 @@ def test_concurrent_immediate_writers_on_sqlite(sqlite_url):
     assert errors == []
     with session_scope(eng) as s:
         assert len(s.exec(select(AuditEvent)).all()) == 160
+
+
+def test_a_serving_engine_leaves_the_wal_to_be_checkpointed_by_others(sqlite_url):
+    """Commits of an engine made with ``checkpoints=False`` never copy the WAL back into the
+    database file (the serving process's acks never wait for a checkpoint); the worker's do."""
+    serving, worker = make_engine(sqlite_url, checkpoints=False), make_engine(sqlite_url)
+    upgrade(worker)
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    row = "x" * 3000
+    try:
+        with serving.connect() as conn:
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+        with worker.connect() as conn:
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
+        before = database.stat().st_size
+        for _ in range(1500):  # about 1,500 pages: past SQLite's 1,000-page threshold
+            with session_scope(serving, write=True) as s:
+                s.add(AuditEvent(action="t", subject=row))
+        assert database.stat().st_size == before  # all of it still in the WAL only
+        with session_scope(worker, write=True) as s:  # the worker's next commit checkpoints
+            s.add(AuditEvent(action="t", subject="worker"))
+        assert database.stat().st_size > before + 1500 * 3000
+        with session_scope(serving) as s:
+            assert len(s.exec(select(AuditEvent)).all()) == 1501
+    finally:
+        serving.dispose()
+        worker.dispose()
