@@ -205,7 +205,8 @@ class ServerProcess:
         if not Path(spy).exists():
             return None
         return subprocess.Popen(
-            [spy, "record", "--pid", str(self.pid), "--gil", "--format", "raw", "--rate", "200",
+            [spy, "record", "--pid", str(self.pid), "--gil", "--nonblocking", "--format", "raw",
+             "--rate", "200",
              "--duration", str(max(1, int(seconds))), "--output", str(output)],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
