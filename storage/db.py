@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextvars
 import os
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +41,8 @@ POOL_SIZE = 20
 POSTGRES_OVERFLOW = 20
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", default=False)
+# SQLite: one write unit at a time per engine, queued in this process (``_one_writer``).
+_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
 def normalise_url(url: str) -> str:
@@ -140,6 +144,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False,
             pool_size=POOL_SIZE, max_overflow=64,
         )
         _configure_sqlite(engine, sqlite_file(parsed), checkpoints=checkpoints)
+        _writers[engine] = threading.RLock()
         storage_health(engine)
         return engine
     connect_args = ({} if "connect_timeout" in parsed.query
@@ -233,7 +238,7 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     raises ``storage.faults.StorageFailure``: nothing of the unit was stored."""
     token = _immediate.set(write)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with _one_writer(engine, write), Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -261,7 +266,7 @@ def write_scope(engine: Engine) -> Iterator[Connection]:
     token = _immediate.set(True)
     try:
         try:
-            with engine.begin() as connection:
+            with _one_writer(engine, True), engine.begin() as connection:
                 yield connection
         except BaseException as error:
             failure = _failure(engine, error)
@@ -271,6 +276,27 @@ def write_scope(engine: Engine) -> Iterator[Connection]:
         storage_health(engine).wrote()
     finally:
         _immediate.reset(token)
+
+
+@contextmanager
+def _one_writer(engine: Engine, write: bool) -> Iterator[None]:
+    """On SQLite, a write unit of work first waits its turn among this process's: the database
+    has one write lock, and threads that each polled for it (``_begin_immediate``) crowded out
+    the other process's writer. A worker with many threads took the lock from the serving
+    process's acknowledgements most times it came free; now each process has one writer
+    polling, and its other writers queue here."""
+    lock = _writers.get(engine) if write else None
+    if lock is None:
+        yield
+        return
+    # As long as SQLite itself would wait for its lock, and then the same error.
+    if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        error = sqlite3.OperationalError("database is locked (this process's writers queued)")
+        raise _failure(engine, error) or error
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _failure(engine: Engine, error: BaseException) -> StorageFailure | None:

@@ -1,7 +1,7 @@
 import threading
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from storage.db import make_engine, session_scope
@@ -82,3 +82,42 @@ def test_a_serving_engine_leaves_the_wal_to_be_checkpointed_by_others(sqlite_url
     finally:
         serving.dispose()
         worker.dispose()
+
+
+def test_this_processs_sqlite_writers_queue_in_the_process_not_on_the_database_lock(sqlite_url):
+    """While one write unit of work runs, another of the same process waits its turn before it
+    begins (so it does not poll for SQLite's lock against the other process's writer)."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    beginning: list[str] = []
+    event.listen(engine, "begin", lambda _conn: beginning.append(threading.current_thread().name),
+                 insert=True)  # before the listener that takes the lock
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with session_scope(engine, write=True) as s:
+            s.add(AuditEvent(action="t", subject="first"))
+            s.flush()
+            holding.set()
+            release.wait(10)
+
+    def second() -> None:
+        with session_scope(engine, write=True) as s:
+            s.add(AuditEvent(action="t", subject="second"))
+
+    a = threading.Thread(target=first, name="first")
+    a.start()
+    assert holding.wait(10)
+    b = threading.Thread(target=second, name="second")
+    b.start()
+    b.join(0.3)
+    try:
+        assert b.is_alive() and beginning == ["first"]
+    finally:
+        release.set()
+        a.join(10)
+        b.join(10)
+    assert beginning == ["first", "second"]
+    with session_scope(engine) as s:
+        assert [e.subject for e in s.exec(select(AuditEvent)).all()] == ["first", "second"]
+    engine.dispose()
