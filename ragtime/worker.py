@@ -46,7 +46,7 @@ from bot.messaging.routing import TEAMS
 from bot.settings import Settings
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, SLACK_REQUEST
-from handlers.slack.work import WORK
+from handlers.slack.work import LOADING, WORK
 from ragtime.app import create_app, start_scheduler_for
 from ragtime.logs import configure_logging
 from ragtime.wiring import teams_context
@@ -155,7 +155,8 @@ class Worker:
             if not free:
                 return
             looked = wakes.seen(self.ctx.engine, INBOX_WAKE)
-            items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free)) or []
+            items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free,
+                                                   first=LOADING)) or []
             for _ in range(free - len(items)):
                 self._free.release()
             for item in items:

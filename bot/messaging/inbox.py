@@ -130,9 +130,11 @@ def process_pending(
 
 
 def claim(engine: Engine, *, batch: int, lease: timedelta = DEFAULT_LEASE,
-          now: datetime | None = None) -> list[Received]:
-    """Claim up to ``batch`` items for this worker (each then goes to ``do_one``)."""
-    return _claim_batch(engine, batch=batch, lease=lease, now=now or utcnow())
+          now: datetime | None = None, first: frozenset[str] = frozenset()) -> list[Received]:
+    """Claim up to ``batch`` items for this worker (each then goes to ``do_one``): those of
+    the kinds ``first`` (work somebody is looking at a loading view for) before the others,
+    oldest first within each."""
+    return _claim_batch(engine, batch=batch, lease=lease, now=now or utcnow(), first=first)
 
 
 def do_one(engine: Engine, item: Received, handle: Handle, *,
@@ -182,8 +184,8 @@ def age_since(now: datetime, then: datetime | None) -> timedelta | None:
     return max(now - then, timedelta(0))
 
 
-def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime
-                 ) -> list[Received]:
+def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime,
+                 first: frozenset[str]) -> list[Received]:
     claimable = or_(
         (InboxItem.status == InboxStatus.pending)
         & or_(col(InboxItem.claimed_at).is_(None), col(InboxItem.claimed_at) < now - RETRY_AFTER),
@@ -194,8 +196,13 @@ def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime
             return []
     claimed: list[Received] = []
     with session_scope(engine, write=True) as session:
-        rows = session.exec(select(InboxItem).where(claimable)
-                            .order_by(col(InboxItem.id)).limit(batch)).all()
+        rows = list(session.exec(select(InboxItem)
+                                 .where(claimable, col(InboxItem.kind).in_(first))
+                                 .order_by(col(InboxItem.id)).limit(batch)).all()) if first else []
+        if len(rows) < batch:
+            others = claimable & col(InboxItem.kind).not_in(first) if first else claimable
+            rows += session.exec(select(InboxItem).where(others).order_by(col(InboxItem.id))
+                                 .limit(batch - len(rows))).all()
         for row in rows:
             assert row.id is not None
             seen = Received(row.id, row.key, row.kind, dict(row.payload), row.attempts + 1)

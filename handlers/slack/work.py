@@ -22,3 +22,6 @@ WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
     FILL_OUTCOME_FORM: fill_outcome_form,
     AWAY_FORM: record_away_form,
 }
+
+# Work a person is looking at a loading view for: the worker claims it before the rest.
+LOADING = frozenset({FILL_FORM, FILL_RISK_FORM, FILL_OUTCOME_FORM})

@@ -12,6 +12,7 @@ from bot.messaging.inbox import (
     RETRY_AFTER,
     GiveUp,
     Received,
+    claim,
     inbox_backlog,
     process_pending,
     receive,
@@ -45,6 +46,21 @@ def test_items_are_done_in_order_and_marked(any_engine):
     assert seen == [0, 1, 2, 3, 4] and report.done == 5
     assert set(_statuses(any_engine).values()) == {InboxStatus.done}
     assert inbox_backlog(any_engine, now=utcnow()).pending == 0
+
+
+def test_work_someone_is_looking_at_a_loading_view_for_is_claimed_first(any_engine):
+    for key, kind in [("reply", "slack.request"), ("status", "slack.request"),
+                      ("form", "slack.fill_form"), ("later", "slack.request"),
+                      ("risk form", "slack.fill_risk_form")]:
+        receive(any_engine, key=key, kind=kind, payload={})
+    loading = frozenset({"slack.fill_form", "slack.fill_risk_form"})
+
+    first = claim(any_engine, batch=3, first=loading)
+    rest = claim(any_engine, batch=3, first=loading)
+
+    assert [item.key for item in first] == ["form", "risk form", "reply"]
+    assert [item.key for item in rest] == ["status", "later"]
+    assert claim(any_engine, batch=3, first=loading) == []
 
 
 def test_a_failure_is_retried_then_given_up_and_counted(any_engine):
