@@ -26,6 +26,9 @@ def ensure_period(
     return record
 
 
+_PERIODS = "ragtime.periods_found"  # session.info: the periods this unit of work has found
+
+
 def find_period(*, session: Session, fy: int, quarter: int) -> PeriodRecord | None:
     """The stored period for (fy, quarter), or None. Asked once per unit of work: a period row
     is never deleted, and a submission asks for the same one three times."""
@@ -38,9 +41,6 @@ def find_period(*, session: Session, fy: int, quarter: int) -> PeriodRecord | No
         if record is not None:
             found[(fy, quarter)] = record
     return record
-
-
-_PERIODS = "ragtime.periods_found"
 
 
 def the_framework(*, session: Session, name: str | None = None) -> Framework | None:
