@@ -10,7 +10,8 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from ragtime.http_server import HttpServer, make_server
 from ragtime.wiring import teams_context
 from ragtime.worker import Worker
 from tests.faketeams import APP_ID, APP_PASSWORD, TENANT_ID, FakeConnector, FakeIdentity
+from tests.support.example_db import load_example_into
 from tests.support.served_app import POLL_SECONDS, waiting_for_worker
 
 _ids = itertools.count(1)
@@ -133,6 +135,22 @@ def serve_teams(settings: Settings, identity: FakeIdentity, connector: FakeConne
 def stop_teams(world: TeamsWorld) -> None:
     world.server.stop()
     world.worker.stop()
+
+
+@contextmanager
+def teams_on_example(identity: FakeIdentity, connector: FakeConnector, engine: Engine, *,
+                     clock: Callable[[], datetime] = utc_now, **settings: object
+                     ) -> Iterator[TeamsWorld]:
+    """The bundled example in ``engine``'s empty database, and Ragtime on Teams alone served on
+    it (``teams_settings`` with ``settings`` over them); stopped on leaving."""
+    load_example_into(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    world = serve_teams(teams_settings(identity, url, **settings), identity, connector,
+                        engine=engine, clock=clock)
+    try:
+        yield world
+    finally:
+        stop_teams(world)
 
 
 def texts(card: dict[str, Any]) -> list[str]:

@@ -19,8 +19,7 @@ from tests.faketeams import (  # noqa: F401 (the fixtures)
     fake_identity,
 )
 from tests.scenario.conftest import NOW
-from tests.support.example_db import load_example_into
-from tests.support.teams_world import TeamsWorld, serve_teams, stop_teams, teams_settings
+from tests.support.teams_world import TeamsWorld, teams_on_example, teams_settings
 
 
 @pytest.fixture
@@ -40,12 +39,6 @@ def teams_served(fake_identity: FakeIdentity, sqlite_url: str,  # noqa: F811 (th
 def teams_world(fake_identity: FakeIdentity, fake_connector: FakeConnector,  # noqa: F811
                 any_engine: Engine) -> Iterator[TeamsWorld]:
     """The bundled example on SQLite, then PostgreSQL; Ragtime on Teams alone, served."""
-    load_example_into(any_engine)
-    settings = teams_settings(fake_identity, any_engine.url.render_as_string(hide_password=False),
-                              RAGTIME_GOVERNANCE_LEADS="governance.lead@example.nhs.uk")
-    world = serve_teams(settings, fake_identity, fake_connector, engine=any_engine,
-                        clock=lambda: NOW)
-    try:
+    with teams_on_example(fake_identity, fake_connector, any_engine, clock=lambda: NOW,
+                          RAGTIME_GOVERNANCE_LEADS="governance.lead@example.nhs.uk") as world:
         yield world
-    finally:
-        stop_teams(world)

@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.collection.flows import open_round_and_prompt, remind_outstanding
-from bot.framework.example import load_example
-from storage.db import session_scope
 from tests.faketeams import APP_ID, FakeConnector, FakeIdentity
 from tests.scenario.conftest import NOW, Q3
 from tests.scenario.email.conftest import smtp_settings
@@ -19,9 +17,7 @@ from tests.support.mail import Mailbox, part, smtp_server
 from tests.support.teams_world import (
     TeamsUser,
     TeamsWorld,
-    serve_teams,
-    stop_teams,
-    teams_settings,
+    teams_on_example,
     texts,
 )
 
@@ -37,16 +33,10 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 def teams_and_email(fake_identity: FakeIdentity, fake_connector: FakeConnector,
-                    engine: Engine, sqlite_url: str, mailbox: Mailbox) -> Iterator[TeamsWorld]:
-    with session_scope(engine, write=True) as session:
-        load_example(session)
-    settings = teams_settings(fake_identity, sqlite_url, **smtp_settings(mailbox))
-    world = serve_teams(settings, fake_identity, fake_connector, engine=engine,
-                        clock=lambda: NOW)
-    try:
+                    engine: Engine, mailbox: Mailbox) -> Iterator[TeamsWorld]:
+    with teams_on_example(fake_identity, fake_connector, engine, clock=lambda: NOW,
+                          **smtp_settings(mailbox)) as world:
         yield world
-    finally:
-        stop_teams(world)
 
 
 def test_not_yet_in_teams_is_emailed_with_the_deep_link_then_reached_in_teams(

@@ -14,15 +14,13 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.collection.flows import open_round_and_prompt
-from bot.framework.example import load_example
-from storage.db import session_scope
 from tests.faketeams import FakeConnector, FakeIdentity
 from tests.scenario.conftest import NOW, Q3
 from tests.scenario.email.conftest import EMAIL_FROM, PUBLIC_URL, SECRET, smtp_settings
 from tests.scenario.teams.test_teams_startup import teams_env
 from tests.support.cli import ragtime
 from tests.support.mail import Mailbox, smtp_server
-from tests.support.teams_world import TeamsUser, TeamsWorld, serve_teams, stop_teams, teams_settings
+from tests.support.teams_world import TeamsUser, TeamsWorld, teams_on_example
 
 BHANU = TeamsUser("66666666-ffff-4fff-8fff-000000000002", "Bhanu Chadalavada",
                   "bhanu.chadalavada@example.nhs.uk")  # joint SRO of GO-5..7 with James
@@ -36,21 +34,15 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 def opened(fake_identity: FakeIdentity, fake_connector: FakeConnector, engine: Engine,
-           sqlite_url: str, mailbox: Mailbox) -> Iterator[TeamsWorld]:
+           mailbox: Mailbox) -> Iterator[TeamsWorld]:
     """Teams and email, no Slack: Bhanu added Ragtime in Teams, nobody else did; the Q3 round
     is open (James and the others emailed their links)."""
-    with session_scope(engine, write=True) as session:
-        load_example(session)
-    settings = teams_settings(fake_identity, sqlite_url, **smtp_settings(mailbox))
-    world = serve_teams(settings, fake_identity, fake_connector, engine=engine,
-                        clock=lambda: NOW)
-    try:
+    with teams_on_example(fake_identity, fake_connector, engine, clock=lambda: NOW,
+                          **smtp_settings(mailbox)) as world:
         world.install(BHANU)
         world.settle()
         open_round_and_prompt(world.ctx, Q3, opened_by="lead")
         yield world
-    finally:
-        stop_teams(world)
 
 
 def database_of(world: TeamsWorld) -> Path:

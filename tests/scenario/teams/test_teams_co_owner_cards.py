@@ -13,17 +13,13 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.collection.flows import open_round_and_prompt, remind_outstanding
-from bot.framework.example import load_example
-from storage.db import session_scope
 from tests.faketeams import FakeConnector, FakeIdentity
 from tests.scenario.conftest import NOW, Q3
 from tests.scenario.teams.test_teams_governance import GOVERNANCE, governance_cards, press, say
 from tests.support.teams_world import (
     TeamsUser,
     TeamsWorld,
-    serve_teams,
-    stop_teams,
-    teams_settings,
+    teams_on_example,
     texts,
 )
 
@@ -40,18 +36,12 @@ SECRET = "a-secret-key-for-signing-links-in-tests-0123456789"
 @pytest.fixture
 def world(fake_identity: FakeIdentity, fake_connector: FakeConnector, any_engine: Engine
           ) -> Iterator[TeamsWorld]:
-    with session_scope(any_engine, write=True) as session:
-        load_example(session)
-    settings = teams_settings(
-        fake_identity, any_engine.url.render_as_string(hide_password=False),
-        RAGTIME_GOVERNANCE_LEADS=LEAD.email, RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE,
-        RAGTIME_PUBLIC_URL="https://ragtime.example.nhs.uk", RAGTIME_SECRET_KEY=SECRET)
-    served = serve_teams(settings, fake_identity, fake_connector, engine=any_engine,
-                         clock=lambda: NOW)
-    try:
-        yield served
-    finally:
-        stop_teams(served)
+    with teams_on_example(
+            fake_identity, fake_connector, any_engine, clock=lambda: NOW,
+            RAGTIME_GOVERNANCE_LEADS=LEAD.email, RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE,
+            RAGTIME_PUBLIC_URL="https://ragtime.example.nhs.uk", RAGTIME_SECRET_KEY=SECRET
+    ) as world:
+        yield world
 
 
 def inputs(card: dict[str, Any]) -> dict[str, Any]:

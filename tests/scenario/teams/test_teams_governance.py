@@ -14,16 +14,12 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.framework.example import load_example
-from storage.db import session_scope
 from tests.faketeams import FakeConnector, FakeIdentity
 from tests.scenario.conftest import NOW
 from tests.support.teams_world import (
     TeamsUser,
     TeamsWorld,
-    serve_teams,
-    stop_teams,
-    teams_settings,
+    teams_on_example,
     texts,
 )
 
@@ -38,20 +34,15 @@ SECRET = "a-secret-key-for-signing-links-in-tests-0123456789"
 
 
 @pytest.fixture
-def governed(fake_identity: FakeIdentity, fake_connector: FakeConnector, engine: Engine,
-             sqlite_url: str) -> Iterator[TeamsWorld]:
-    with session_scope(engine, write=True) as session:
-        load_example(session)
-    settings = teams_settings(
-        fake_identity, sqlite_url, RAGTIME_GOVERNANCE_LEADS="governance.lead@example.nhs.uk",
-        RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE,
-        RAGTIME_PUBLIC_URL="https://ragtime.example.nhs.uk", RAGTIME_SECRET_KEY=SECRET)
-    world = serve_teams(settings, fake_identity, fake_connector, engine=engine,
-                        clock=lambda: NOW)
-    try:
+def governed(fake_identity: FakeIdentity, fake_connector: FakeConnector, engine: Engine
+             ) -> Iterator[TeamsWorld]:
+    with teams_on_example(
+            fake_identity, fake_connector, engine, clock=lambda: NOW,
+            RAGTIME_GOVERNANCE_LEADS="governance.lead@example.nhs.uk",
+            RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE,
+            RAGTIME_PUBLIC_URL="https://ragtime.example.nhs.uk", RAGTIME_SECRET_KEY=SECRET
+    ) as world:
         yield world
-    finally:
-        stop_teams(world)
 
 
 def say(world: TeamsWorld, user: TeamsUser, text: str) -> None:

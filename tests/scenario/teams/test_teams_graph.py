@@ -18,8 +18,6 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.collection.flows import open_round_and_prompt, remind_outstanding
-from bot.framework.example import load_example
-from storage.db import session_scope
 from tests.faketeams import APP_ID, FakeConnector, FakeGraph, FakeIdentity
 from tests.faketeams.graph import CATALOG_ID
 from tests.scenario.conftest import NOW, Q3
@@ -30,9 +28,7 @@ from tests.support.mail import Mailbox, part, smtp_server
 from tests.support.teams_world import (
     TeamsUser,
     TeamsWorld,
-    serve_teams,
-    stop_teams,
-    teams_settings,
+    teams_on_example,
     texts,
 )
 
@@ -43,16 +39,10 @@ BHANU = TeamsUser("99999999-aaaa-4aaa-8aaa-000000000002", "Bhanu Chadalavada",
 
 
 @pytest.fixture
-def world(fake_identity: FakeIdentity, fake_connector: FakeConnector, engine: Engine,
-          sqlite_url: str) -> Iterator[TeamsWorld]:
-    with session_scope(engine, write=True) as session:
-        load_example(session)
-    served = serve_teams(teams_settings(fake_identity, sqlite_url), fake_identity,
-                         fake_connector, engine=engine, clock=lambda: NOW)
-    try:
-        yield served
-    finally:
-        stop_teams(served)
+def world(fake_identity: FakeIdentity, fake_connector: FakeConnector, engine: Engine
+          ) -> Iterator[TeamsWorld]:
+    with teams_on_example(fake_identity, fake_connector, engine, clock=lambda: NOW) as world:
+        yield world
 
 
 def graph_env(identity: FakeIdentity, world: TeamsWorld, graph: FakeGraph) -> dict[str, str]:
@@ -120,18 +110,11 @@ GOVERNANCE = "19:governance@thread.tacv2"
 def graph_world(fake_identity: FakeIdentity, fake_connector: FakeConnector, fake_graph: FakeGraph,
                 any_engine: Engine) -> Iterator[TeamsWorld]:
     """Teams alone with Microsoft Graph on (the fake one), SQLite then PostgreSQL."""
-    with session_scope(any_engine, write=True) as session:
-        load_example(session)
-    settings = teams_settings(
-        fake_identity, any_engine.url.render_as_string(hide_password=False),
-        RAGTIME_TEAMS_GRAPH="true", RAGTIME_TEAMS_GRAPH_URL=fake_graph.url,
-        RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE)
-    served = serve_teams(settings, fake_identity, fake_connector, engine=any_engine,
-                         clock=lambda: NOW)
-    try:
-        yield served
-    finally:
-        stop_teams(served)
+    with teams_on_example(
+            fake_identity, fake_connector, any_engine, clock=lambda: NOW,
+            RAGTIME_TEAMS_GRAPH="true", RAGTIME_TEAMS_GRAPH_URL=fake_graph.url,
+            RAGTIME_TEAMS_GOVERNANCE_CONVERSATION=GOVERNANCE) as world:
+        yield world
 
 
 def installs_looked_up(graph: FakeGraph) -> list[str]:
@@ -215,34 +198,26 @@ JEAN = TeamsUser("99999999-aaaa-4aaa-8aaa-000000000011", "Jean Knight",
 
 def test_under_auto_graph_installs_and_the_email_stands_in_until_teams_says_so(
         fake_identity: FakeIdentity, fake_connector: FakeConnector, fake_graph: FakeGraph,
-        engine: Engine, sqlite_url: str):
+        engine: Engine):
     """Teams and email, no Slack: Jean (``auto``) is emailed the link with the "Add Ragtime in
     Teams" link as before, Graph installs Ragtime for her, and the next message reaches her in
     Teams once Teams has told Ragtime."""
     fake_graph.add_user(JEAN.email, JEAN.aad)
-    with session_scope(engine, write=True) as session:
-        load_example(session)
-    with smtp_server() as mailbox:
-        settings = teams_settings(fake_identity, sqlite_url, RAGTIME_TEAMS_GRAPH="true",
-                                  RAGTIME_TEAMS_GRAPH_URL=fake_graph.url,
-                                  **smtp_settings(mailbox))
-        world = serve_teams(settings, fake_identity, fake_connector, engine=engine,
-                            clock=lambda: NOW)
-        try:
-            opened = open_round_and_prompt(world.ctx, Q3, opened_by="lead")
-            assert (JEAN.aad, CATALOG_ID) in fake_graph.installed
-            assert "Jean Knight: installed" in str(opened)
-            [email] = emails_to(mailbox, JEAN)
-            assert f"https://teams.microsoft.com/l/app/{APP_ID}" in part(email, "plain")
+    with smtp_server() as mailbox, teams_on_example(
+            fake_identity, fake_connector, engine, clock=lambda: NOW, RAGTIME_TEAMS_GRAPH="true",
+            RAGTIME_TEAMS_GRAPH_URL=fake_graph.url, **smtp_settings(mailbox)) as world:
+        opened = open_round_and_prompt(world.ctx, Q3, opened_by="lead")
+        assert (JEAN.aad, CATALOG_ID) in fake_graph.installed
+        assert "Jean Knight: installed" in str(opened)
+        [email] = emails_to(mailbox, JEAN)
+        assert f"https://teams.microsoft.com/l/app/{APP_ID}" in part(email, "plain")
 
-            world.install(JEAN)
-            world.settle()
-            remind_outstanding(world.ctx, Q3, stage="5-days-before")
-            assert [texts(card)[0] for card in world.cards_to(JEAN)][-1] == \
-                "Reminder: 2024/25 Q3 updates"
-            assert len(emails_to(mailbox, JEAN)) == 1  # reached in Teams now, not by email
-        finally:
-            stop_teams(world)
+        world.install(JEAN)
+        world.settle()
+        remind_outstanding(world.ctx, Q3, stage="5-days-before")
+        assert [texts(card)[0] for card in world.cards_to(JEAN)][-1] == \
+            "Reminder: 2024/25 Q3 updates"
+        assert len(emails_to(mailbox, JEAN)) == 1  # reached in Teams now, not by email
 
 
 def emails_to(mailbox: Mailbox, user: TeamsUser) -> list:
