@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, select
 
 from storage.models import AuditEvent, Framework, PeriodRecord
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 def ensure_period(
@@ -59,16 +62,31 @@ def audit(
     return event
 
 
-def insert_new(where: Session | Connection, model: type[SQLModel], *, unique: str,
+def insert_new(where: Session | Connection, model: type[SQLModel], *, unique: str | None,
                values: dict[str, Any]) -> int | None:
     """Insert one ``model`` row unless a row with the same value in its ``unique`` column is
-    there already: the new row's id, or None. One statement (``INSERT … ON CONFLICT DO NOTHING
-    RETURNING id``) with no read before it and no savepoint, so a request storing its work
-    costs the database one round trip; a concurrent insert of the same key is not an error."""
+    there already (``None``: the same values in any of its unique columns): the new row's id,
+    or None. One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING id``) with no read
+    before it and no savepoint, so a request storing its work costs the database one round
+    trip; a concurrent insert of the same key is not an error."""
     dialect = (where.dialect if isinstance(where, Connection) else where.get_bind().dialect).name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
     statement = (insert(table).values(**values)
-                 .on_conflict_do_nothing(index_elements=[table.c[unique]])
+                 .on_conflict_do_nothing(index_elements=[table.c[unique]] if unique else None)
                  .returning(table.c.id))
     return where.execute(statement).scalar()
+
+
+def add_new(session: Session, model: type[Row], *, unique: str | None,
+            values: dict[str, Any]) -> Row | None:
+    """``insert_new`` in an ORM unit of work: the new row as stored, in ``session`` without
+    being read back (``values`` must name every column with a database-side default), or None
+    when the row was there already."""
+    new_id = insert_new(session, model, unique=unique, values=values)
+    if new_id is None:
+        return None
+    row = model(id=new_id, **values)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
@@ -48,7 +47,7 @@ from storage.models import (
     RiskScore,
     utcnow,
 )
-from storage.repo import audit, find_period
+from storage.repo import add_new, audit, find_period
 
 VERSION_RETRIES = 10
 SOURCES = ("modal", "thread", "button", "web", "cli", "teams")
@@ -158,16 +157,13 @@ def submit_return(
         submitted_at=(now or utcnow()).astimezone(UTC), source=source,
         idempotency_key=idempotency_key or None)
     for _ in range(VERSION_RETRIES):
-        stored = RiskReturn(version=_last_version(session, risk_id, period_id) + 1, **fields)
-        try:
-            with session.begin_nested():
-                session.add(stored)
-                session.flush()
-        except IntegrityError:
-            if idempotency_key and (existing := _by_key(session, idempotency_key)):
-                return _result(session, existing, created=False)
-            continue
-        break
+        # ON CONFLICT DO NOTHING: a version or delivery taken meanwhile tries again, no savepoint.
+        version = _last_version(session, risk_id, period_id) + 1
+        stored = add_new(session, RiskReturn, unique=None, values={**fields, "version": version})
+        if stored is not None:
+            break
+        if idempotency_key and (existing := _by_key(session, idempotency_key)):
+            return _result(session, existing, created=False)
     else:
         raise ReturnError("Too many people saved this return at once; please submit it again.")
     audit(session=session, actor=actor, action="risk_return.submitted",

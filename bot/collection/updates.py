@@ -4,9 +4,10 @@ Every submission is a new ``Update`` row numbered by ``version`` in the order it
 one that counts is the newest *written* (``written_at``: when the person wrote it; ties by
 version), so a message delivered late never replaces a newer one (``newest_first`` is that
 order, for every reader). Call ``submit_update`` inside ``session_scope(engine, write=True)``:
-on SQLite that takes the write lock before the version is read, and on PostgreSQL a concurrent
-submitter that wins the race for a version number is detected by the unique constraint and the
-version is recomputed.
+on SQLite that takes the write lock before the version is read, and on PostgreSQL the
+deliverable's row is locked first (``FOR UPDATE``). A version number or delivery taken meanwhile
+all the same (a writer that does not lock) is found by the unique constraints: the row is
+inserted ``ON CONFLICT DO NOTHING``, so no savepoint is needed to try the next version.
 
 An update is only ever filed into a round that has been opened (or reopened by a lead) and is
 not frozen: ``accepting_round`` decides that from storage, whatever period the channel named.
@@ -19,7 +20,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -41,7 +41,7 @@ from storage.models import (
     UpdateOnBehalf,
     utcnow,
 )
-from storage.repo import audit, find_period
+from storage.repo import add_new, audit, find_period
 
 VERSION_RETRIES = 10
 
@@ -156,15 +156,13 @@ def submit_update(
         if existing is not None:
             return _result(session, existing, created=False, actor_slack_id=actor_slack_id)
 
-    # Serialise submitters of one deliverable: FOR UPDATE on PostgreSQL (SQLite already holds
-    # the database write lock under session_scope(write=True) and ignores it).
-    deliverable = session.get(Deliverable, deliverable_id, with_for_update=True)
+    deliverable, framework = _locked(session, deliverable_id)
     if deliverable is None or not deliverable.active:
         raise DeliverableInactive("This deliverable is no longer part of the framework.")
 
     period_id = accepting_round(session, deliverable.framework_id, period).period_id
 
-    context_rules = _rules(session, deliverable.framework_id)
+    context_rules = Rules.from_config(framework.rules if framework else None)
     previous = previous_period_update(session, deliverable_id, period)
     previous_rag = Rag(previous.rag) if previous else None
     errors = check_update(
@@ -175,7 +173,8 @@ def submit_update(
     if errors:
         raise RuleViolation(errors)
 
-    submitter = _owner_person(session, deliverable_id, actor_slack_id, actor_person_id)
+    owners = _owners(session, deliverable_id)
+    submitter = _owner_person(owners, actor_slack_id, actor_person_id)
     cover = None
     if submitter is None and today is not None:  # not an owner: a cover for an absent SRO
         cover = covering(session, deliverable_id=deliverable_id, slack_id=actor_slack_id,
@@ -192,21 +191,16 @@ def submit_update(
         idempotency_key=idempotency_key or None, submitted_at=submitted_at, written_at=written,
     )
     for _ in range(VERSION_RETRIES):
-        replaced = latest_update(session, deliverable_id, period)
-        update = Update(version=_last_version(session, deliverable_id, period_id) + 1, **fields)
-        try:
-            with session.begin_nested():
-                session.add(update)
-                session.flush()
-        except IntegrityError:
-            # Lost a race: the same delivery stored by another worker, or a version taken.
-            if idempotency_key:
-                existing = _by_idempotency_key(session, idempotency_key)
-                if existing is not None:
-                    return _result(session, existing, created=False,
-                                   actor_slack_id=actor_slack_id)
-            continue
-        break
+        replaced, last_version = _newest_and_last_version(session, deliverable_id, period_id)
+        update = add_new(session, Update, unique=None,
+                         values={**fields, "version": last_version + 1})
+        if update is not None:
+            break
+        # Lost a race: the same delivery stored by another worker, or a version taken.
+        if idempotency_key:
+            existing = _by_idempotency_key(session, idempotency_key)
+            if existing is not None:
+                return _result(session, existing, created=False, actor_slack_id=actor_slack_id)
     else:
         raise UpdateError("Too many people saved this update at once; please submit it again.")
 
@@ -224,7 +218,8 @@ def submit_update(
           previous_rag=previous_rag.value if previous_rag else None,
           on_behalf_of=cover.person_key if cover else None)
     return _result(session, update, created=True, actor_slack_id=actor_slack_id,
-                   previous_rag=previous_rag, replaced=replaced, superseded=superseded)
+                   previous_rag=previous_rag, replaced=replaced, superseded=superseded,
+                   owners=owners)
 
 
 def accepting_round(session: Session, framework_id: int, period: Period) -> Round:
@@ -263,14 +258,17 @@ def entry_context(session: Session, deliverable_id: int, period: Period) -> Entr
         closed: UpdateError | None = None
     except UpdateError as refusal:
         closed = refusal
+    latest, last_version = (_newest_and_last_version(session, deliverable_id, record.id or 0)
+                            if record else (None, 0))
+    framework = session.get(Framework, deliverable.framework_id)
     return EntryContext(
         deliverable=deliverable,
-        rules=_rules(session, deliverable.framework_id),
+        rules=Rules.from_config(framework.rules if framework else None),
         previous_rag=Rag(previous.rag) if previous else None,
-        latest=latest_update(session, deliverable_id, period),
+        latest=latest,
         frozen=isinstance(closed, PeriodFrozen),
         closed=str(closed) if closed else None,
-        last_version=_last_version(session, deliverable_id, record.id) if record else 0,
+        last_version=last_version,
     )
 
 
@@ -298,12 +296,11 @@ def counting_ids(*criteria: Any) -> Select[Any]:
 
 def latest_update(session: Session, deliverable_id: int, period: Period) -> Update | None:
     """The version that counts: the newest written of the deliverable in the period."""
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    if record is None:
-        return None
     return session.exec(
         select(Update)
-        .where(Update.deliverable_id == deliverable_id, Update.period_id == record.id)
+        .join(PeriodRecord, PeriodRecord.id == Update.period_id)
+        .where(Update.deliverable_id == deliverable_id, PeriodRecord.fy == period.fy,
+               PeriodRecord.quarter == period.quarter)
         .order_by(*newest_first())
         .limit(1)
     ).first()
@@ -352,12 +349,19 @@ def _by_idempotency_key(session: Session, key: str) -> Update | None:
     return session.exec(select(Update).where(Update.idempotency_key == key)).first()
 
 
-def _last_version(session: Session, deliverable_id: int, period_id: int) -> int:
-    """The highest version number given so far (versions number arrivals)."""
-    return session.exec(
-        select(func.max(Update.version))
+def _newest_and_last_version(
+    session: Session, deliverable_id: int, period_id: int
+) -> tuple[Update | None, int]:
+    """The version that counts (``latest_update``) and the highest version number given so far
+    (versions number arrivals), in one statement."""
+    highest = func.max(Update.version).over()
+    row = session.exec(
+        select(Update, highest)
         .where(Update.deliverable_id == deliverable_id, Update.period_id == period_id)
-    ).one() or 0
+        .order_by(*newest_first())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, 0)
 
 
 def _newest_key(update: Update) -> tuple[datetime, int]:
@@ -373,9 +377,18 @@ def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
     ).first()
 
 
-def _rules(session: Session, framework_id: int) -> Rules:
-    framework = session.get(Framework, framework_id)
-    return Rules.from_config(framework.rules if framework else None)
+def _locked(session: Session, deliverable_id: int) -> tuple[Deliverable | None, Framework | None]:
+    """The deliverable, read fresh and locked (``FOR UPDATE`` on PostgreSQL, so submitters of
+    one deliverable take turns; SQLite's write transaction already holds the database), with its
+    framework, in one statement."""
+    row = session.exec(
+        select(Deliverable, Framework)
+        .join(Framework, Framework.id == Deliverable.framework_id)
+        .where(Deliverable.id == deliverable_id)
+        .with_for_update(of=Deliverable)
+        .execution_options(populate_existing=True)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def _owners(session: Session, deliverable_id: int) -> list[tuple[Person, Role]]:
@@ -390,9 +403,9 @@ def _owners(session: Session, deliverable_id: int) -> list[tuple[Person, Role]]:
 
 
 def _owner_person(
-    session: Session, deliverable_id: int, slack_id: str, person_id: int | None = None
+    owners: list[tuple[Person, Role]], slack_id: str, person_id: int | None = None
 ) -> Person | None:
-    for person, _role in _owners(session, deliverable_id):
+    for person, _role in owners:
         if (person.id == person_id) if person_id is not None else (person.slack_id == slack_id):
             return person
     return None
@@ -412,6 +425,7 @@ def _result(
     previous_rag: Rag | None = None,
     replaced: Update | None = None,
     superseded: bool = False,
+    owners: list[tuple[Person, Role]] | None = None,
 ) -> SubmitResult:
     deliverable = session.get(Deliverable, update.deliverable_id)
     if not created:
@@ -421,7 +435,7 @@ def _result(
                 session, update.deliverable_id, Period(record.fy, record.quarter))
             previous_rag = Rag(previous.rag) if previous else None
     co_owners: list[str] = []
-    for person, _role in _owners(session, update.deliverable_id):
+    for person, _role in owners if owners is not None else _owners(session, update.deliverable_id):
         if person.slack_id and person.slack_id != actor_slack_id and (
                 person.slack_id not in co_owners):
             co_owners.append(person.slack_id)

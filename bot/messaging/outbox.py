@@ -43,14 +43,13 @@ from typing import Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, utcnow
-from storage.repo import find_period, insert_new
+from storage.repo import add_new, find_period
 from storage.wakes import wake_after_commit
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -99,17 +98,14 @@ def record_message(
         "key": key, "kind": kind, "payload": dict(payload or {}), "period_id": period_id,
         "deliverable_id": deliverable_id, "person_id": person_id, "channel": channel,
         "via": via, "status": OutboxStatus.pending, "attempts": 0, "created_at": utcnow()}
-    new_id = insert_new(session, OutboxMessage, unique="key", values=values)
-    if new_id is None:  # recorded before, or meanwhile by another process
+    # The row as stored, without reading it back (the unit of work reads no other message).
+    message = add_new(session, OutboxMessage, unique="key", values=values)
+    if message is None:  # recorded before, or meanwhile by another process
         existing = _by_key(session, key)
         if existing is None:  # pragma: no cover - a row is never deleted
             raise RuntimeError(f"outbox message {key} neither new nor stored")
         return existing, False
     wake_after_commit(session, WAKE)
-    # The row as stored, without reading it back (the unit of work reads no other message).
-    message = OutboxMessage(id=new_id, **values)
-    make_transient_to_detached(message)
-    session.add(message)
     return message, True
 
 

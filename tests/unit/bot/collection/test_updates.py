@@ -281,3 +281,28 @@ def test_a_racing_retry_of_the_same_delivery_is_stored_once(any_engine):
     assert sorted(r.created for r in results) == [False, False, False, True]
     assert len({r.update.id for r in results}) == 1
     assert count(any_engine) == 1
+
+
+def test_a_version_taken_meanwhile_is_skipped_without_losing_the_transaction(
+        any_engine, monkeypatch):
+    """A writer that does not lock the deliverable (an import) can take the version a submitter
+    read: the insert does nothing, the next version is stored, and the same transaction (with
+    its audit event) still commits, on PostgreSQL too, where a failed statement would abort it."""
+    import bot.collection.updates as updates
+
+    world = build_world(any_engine, rounds=(Q1, Q2))
+    first = submit(any_engine, actor_slack_id=SHARON, deliverable_id=world.access_policy,
+                   narrative="Taken first")
+    read = updates._newest_and_last_version
+    stale = iter([(None, 0)])  # the first read misses the version just taken
+    monkeypatch.setattr(updates, "_newest_and_last_version",
+                        lambda *args: next(stale, None) or read(*args))
+
+    second = submit(any_engine, actor_slack_id=DELEGATE, deliverable_id=world.access_policy,
+                    narrative="Stored next")
+
+    assert (first.update.version, second.update.version) == (1, 2)
+    with session_scope(any_engine) as s:
+        assert latest_update(s, world.access_policy, Q2).narrative == "Stored next"
+        audited = s.exec(select(AuditEvent).where(AuditEvent.action == "update.submitted")).all()
+    assert [event.detail["version"] for event in audited] == [1, 2]
