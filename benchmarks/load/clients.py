@@ -231,12 +231,19 @@ class Person(threading.Thread):
                 return view
         return None
 
-    def _pause(self) -> None:
+    def _pause(self) -> bool:
         """About ``think`` seconds (exponentially distributed); none at all with ``--think 0``,
-        the overload mode: every client sends its next request as soon as it has an answer."""
+        the overload mode: every client sends its next request as soon as it has an answer.
+        False when the run ended during the pause: cut short there, so nothing may follow it
+        (else every client paused at the end would send at the same instant)."""
         left = self.deadline - time.monotonic()
-        if left > 0 and self.plan.think > 0:
-            time.sleep(min(left, self.rng.expovariate(1 / self.plan.think)))
+        if left <= 0:
+            return False
+        if self.plan.think > 0:
+            pause = self.rng.expovariate(1 / self.plan.think)
+            time.sleep(min(left, pause))
+            return pause < left
+        return True
 
     def _send(self, kind: str, request: SlackRequest) -> tuple[int, str]:
         status, body, seconds = self.transport.post(request)
@@ -269,8 +276,8 @@ class Person(threading.Thread):
                 return
         else:
             view = floor_form(prompt.value)
-        self._pause()  # filling in the form
-        self._submit(view)
+        if self._pause():  # filling in the form, unless the run ends first
+            self._submit(view)
 
     def _submit(self, view: dict[str, Any]) -> None:
         token = new_token(self.user, "modal")
