@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any, TypeVar
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import make_transient_to_detached
@@ -70,12 +72,18 @@ def insert_new(where: Session | Connection, model: type[SQLModel], *, unique: st
     before it and no savepoint, so a request storing its work costs the database one round
     trip; a concurrent insert of the same key is not an error."""
     dialect = (where.dialect if isinstance(where, Connection) else where.get_bind().dialect).name
+    statement = _insert_new_statement(dialect, model.__table__, unique)  # type: ignore[attr-defined]
+    return where.execute(statement, values).scalar()
+
+
+@functools.cache
+def _insert_new_statement(dialect: str, table: Table, unique: str | None) -> Insert:
+    """Built once: its values are the execution's parameters (building a statement around
+    them costs more than the insert itself)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
-    statement = (insert(table).values(**values)
-                 .on_conflict_do_nothing(index_elements=[table.c[unique]] if unique else None)
-                 .returning(table.c.id))
-    return where.execute(statement).scalar()
+    return (insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c[unique]] if unique else None)
+            .returning(table.c.id))
 
 
 def add_new(session: Session, model: type[Row], *, unique: str | None,
