@@ -30,6 +30,7 @@ from bot.context import AppContext, utc_now
 from bot.messaging.database_watch import CANNOT_SAVE
 from bot.ports.messages import TransientSendError
 from bot.settings import Settings, SettingsError
+from handlers.slack.after_ack import AFTER_ACK
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, ack_only, relay_acks
 from handlers.slack.gateway import SlackSendError
@@ -73,6 +74,8 @@ def create_app(
     # ragtime.logs.configure_logging keeps "slack_bolt" at INFO or above.
     bolt_logger = logging.getLogger("slack_bolt.App")
     bolt_logger.addFilter(_drop_token_unused_warning)
+    listeners = ThreadPoolExecutor(max_workers=settings.listener_threads,
+                                   thread_name_prefix="ragtime-listener")
     try:
         app = App(
             logger=bolt_logger,
@@ -81,11 +84,11 @@ def create_app(
             # The worker dispatches what the serving process verified and stored.
             request_verification_enabled=role == "server",
             before_authorize=refuse_malformed,  # a payload of the wrong shape: 400
-            # The worker runs each listener to its end before the item counts as done.
-            process_before_response=role == "worker",
-            listener_executor=ThreadPoolExecutor(
-                max_workers=settings.listener_threads, thread_name_prefix="ragtime-listener"
-            ),
+            # Slack is answered when the listener returns, not polled for every 10 ms; what a
+            # listener does after its ack runs through after_ack. The worker runs each listener
+            # to its end before the item counts as done.
+            process_before_response=True,
+            listener_executor=listeners,
         )
     except BoltError as error:
         raise SettingsError(
@@ -97,17 +100,42 @@ def create_app(
             f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url}: {error}"
         ) from None
 
+    on_error = _error_handler(ctx)
+
     @app.use
-    def provide_context(context: BoltContext, next: Callable[[], None]) -> None:
+    def provide_context(context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+                        ) -> None:
         context["ctx"] = ctx
+        context[AFTER_ACK] = (_after_ack(listeners, on_error, body, context) if role == "server"
+                              else _run_now)
         next()
 
-    app.error(_error_handler(ctx))
+    app.error(on_error)
     handlers.slack.register(app, ctx)  # the workspace guard first, then the listeners
     # After the guards (global middleware runs in the order it is added): only a request from
     # our workspace is stored for the worker.
     app.use(ack_only(ctx) if role == "server" else relay_acks)
     return app, ctx
+
+
+def _after_ack(listeners: ThreadPoolExecutor, on_error: Callable[..., None],
+               body: dict[str, Any], context: BoltContext) -> Callable[[Callable[[], None]], None]:
+    """``after_ack`` in the serving process: the work runs on a listener thread once the
+    listener has returned, and its error reaches the app's error handler as a listener's does."""
+    def run(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception as error:  # as Bolt handles a listener's
+            on_error(error, body, context.respond, context)
+
+    def after_ack(work: Callable[[], None]) -> None:
+        listeners.submit(run, work)
+
+    return after_ack
+
+
+def _run_now(work: Callable[[], None]) -> None:
+    work()
 
 
 def _drop_token_unused_warning(record: logging.LogRecord) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from slack_bolt.request import BoltRequest
 
+from handlers.slack.after_ack import acked_first
 from ragtime.http_server import make_server
 from storage.db import make_engine
 from tests.fakeslack import FakeSlack
@@ -19,6 +21,7 @@ from tests.support.served_app import ServedApp, serve, stop
 from tests.support.slack_requests import (
     SIGNING_SECRET,
     app_home_opened,
+    button,
     dm_message,
     signed_headers,
     url_verification,
@@ -219,3 +222,28 @@ def _bolt_request(served: ServedApp, body: dict) -> BoltRequest:
     request = BoltRequest(body=json.dumps(body), headers={"content-type": ["application/json"]})
     request.context["client"] = served.app.client
     return request
+
+
+def test_a_click_is_answered_before_its_work_and_that_work_failing_tells_the_user(
+    served_app: ServedApp, fake_slack: FakeSlack
+):
+    """The serving app answers when a listener returns (no polling for the ack); a button's
+    slow part (views.open) runs after the answer, and its error reaches the person as any
+    listener's does."""
+    release = threading.Event()
+
+    def open_then_explode(body):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        raise RuntimeError(f"boom for {body['user']['id']}")
+
+    served_app.app.action("explode_after")(acked_first(open_then_explode))
+
+    response = served_app.slack.click([button("explode_after", "x")], user_id="U0SRO0002")
+
+    assert response.status == 200  # answered while the work still waits
+    assert not release.is_set()
+    fake_slack.assert_no_call("response_url")
+    release.set()
+    told = fake_slack.wait_for("response_url")[0]  # the click's own response_url
+    assert "something went wrong" in told.params["text"]
+    assert told.params["response_type"] == "ephemeral"

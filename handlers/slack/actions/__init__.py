@@ -10,6 +10,7 @@ from handlers.slack.actions.outcome_button import open_outcome_form
 from handlers.slack.actions.report_decisions import approve, open_changes_modal, reopen
 from handlers.slack.actions.risk_buttons import no_change_clicked, open_risk_form
 from handlers.slack.actions.update_button import open_update_form
+from handlers.slack.after_ack import acked_first
 from handlers.slack.blocks.away import AWAY_OPEN
 from handlers.slack.blocks.ids import OPEN_ROUND, OPEN_UPDATE_ACTIONS
 from handlers.slack.blocks.outcome import OPEN_OUTCOME
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
 
 
 def register(app: App, ctx: AppContext) -> None:
-    app.action(OPEN_UPDATE_ACTIONS)(open_update_form)
+    app.action(OPEN_UPDATE_ACTIONS)(acked_first(open_update_form))
     app.action(OPEN_ROUND)(open_round_clicked)
-    app.action(OPEN_RISK_ACTIONS)(open_risk_form)
+    app.action(OPEN_RISK_ACTIONS)(acked_first(open_risk_form))
     app.action(RISK_NO_CHANGE)(no_change_clicked)
-    app.action(OPEN_OUTCOME)(open_outcome_form)
-    app.action(AWAY_OPEN)(open_away_form)
+    app.action(OPEN_OUTCOME)(acked_first(open_outcome_form))
+    app.action(AWAY_OPEN)(acked_first(open_away_form))
     leads = [leads_only(REPORT_REFUSAL)]
     app.action(APPROVE, middleware=leads)(approve)
-    app.action(REQUEST_CHANGES, middleware=leads)(open_changes_modal)
+    app.action(REQUEST_CHANGES, middleware=leads)(acked_first(open_changes_modal))
     app.action(REOPEN, middleware=leads)(reopen)

@@ -14,8 +14,8 @@ from handlers.slack.gateway import PermanentSendError
 log = logging.getLogger(__name__)
 
 
-def open_away_form(ack: Any, body: dict[str, Any], ctx: SlackContext) -> None:
-    ack()
+def open_away_form(body: dict[str, Any], ctx: SlackContext) -> None:
+    """After the click is acknowledged (``acked_first``)."""
     try:
         ctx.gateway.open_view(body["trigger_id"], away_modal())
     except PermanentSendError as error:

@@ -26,9 +26,8 @@ log = logging.getLogger(__name__)
 FILL_OUTCOME_FORM = "slack.fill_outcome_form"
 
 
-def open_outcome_form(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                      ctx: SlackContext) -> None:
-    ack()
+def open_outcome_form(body: dict[str, Any], action: dict[str, Any], ctx: SlackContext) -> None:
+    """After the click is acknowledged (``acked_first``): the loading view, then its filling."""
     actor = body["user"]["id"]
     try:
         opened = ctx.gateway.open_view(body["trigger_id"], loading_view())

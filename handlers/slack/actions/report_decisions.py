@@ -33,9 +33,9 @@ def reopen(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
     _decide(reopen_draft, body, action, _Answer(ctx, body, respond), ctx)
 
 
-def open_changes_modal(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
+def open_changes_modal(body: dict[str, Any], action: dict[str, Any], respond: Any,
                        ctx: SlackContext) -> None:
-    ack()
+    """After the click is acknowledged (``acked_first``)."""
     answer = _Answer(ctx, body, respond)
     report_id = _report_id(action, answer)
     if report_id is None:

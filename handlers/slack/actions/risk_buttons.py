@@ -34,9 +34,8 @@ OUT_OF_DATE = ("This button is out of date or was not made by Ragtime. Use the b
                "your latest BAF risk prompt.")
 
 
-def open_risk_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: SlackContext
-                   ) -> None:
-    ack()
+def open_risk_form(body: dict[str, Any], action: dict[str, Any], ctx: SlackContext) -> None:
+    """After the click is acknowledged (``acked_first``): the loading view, then its filling."""
     actor = body["user"]["id"]
     try:
         opened = ctx.gateway.open_view(body["trigger_id"], risk_loading_view())

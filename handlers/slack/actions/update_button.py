@@ -43,9 +43,8 @@ TOO_SLOW = ("Slack did not let me open the form in time (it allows 3 seconds). P
             "button again.")
 
 
-def open_update_form(ack: Any, body: dict[str, Any], action: dict[str, Any], ctx: SlackContext
-                     ) -> None:
-    ack()
+def open_update_form(body: dict[str, Any], action: dict[str, Any], ctx: SlackContext) -> None:
+    """After the click is acknowledged (``acked_first``): the loading view, then its filling."""
     actor = body["user"]["id"]
     try:
         opened = ctx.gateway.open_view(body["trigger_id"], loading_view())
