@@ -229,8 +229,12 @@ def accepting_round(session: Session, framework_id: int, period: Period) -> Roun
 
     Raises ``NoOpenRound`` when the period has no round, ``PeriodFrozen`` when it is frozen or
     its report approved. (A *closed* round still takes late updates until it is frozen.)"""
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    round_ = _round(session, framework_id, record.id) if record else None
+    round_ = session.exec(
+        select(Round)
+        .join(PeriodRecord, PeriodRecord.id == Round.period_id)
+        .where(Round.framework_id == framework_id, PeriodRecord.fy == period.fy,
+               PeriodRecord.quarter == period.quarter)
+    ).first()
     if round_ is None:
         raise NoOpenRound(
             f"There is no open round for {period.label}, so updates for it cannot be saved. "
@@ -369,12 +373,6 @@ def _newest_key(update: Update) -> tuple[datetime, int]:
     if written.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
         written = written.replace(tzinfo=UTC)
     return written, update.version
-
-
-def _round(session: Session, framework_id: int, period_id: int) -> Round | None:
-    return session.exec(
-        select(Round).where(Round.framework_id == framework_id, Round.period_id == period_id)
-    ).first()
 
 
 def _locked(session: Session, deliverable_id: int) -> tuple[Deliverable | None, Framework | None]:
