@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Integer, func, literal
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -151,12 +151,11 @@ def submit_update(
             "If that is wrong, ask a governance lead to correct the framework."
         )
 
-    if idempotency_key:
-        existing = _by_idempotency_key(session, idempotency_key)
+    deliverable, framework, stored_id = _locked(session, deliverable_id, idempotency_key)
+    if stored_id is not None:  # this delivery was stored before: the same answer again
+        existing = session.get(Update, stored_id)
         if existing is not None:
             return _result(session, existing, created=False, actor_slack_id=actor_slack_id)
-
-    deliverable, framework = _locked(session, deliverable_id)
     if deliverable is None or not deliverable.active:
         raise DeliverableInactive("This deliverable is no longer part of the framework.")
 
@@ -375,18 +374,23 @@ def _newest_key(update: Update) -> tuple[datetime, int]:
     return written, update.version
 
 
-def _locked(session: Session, deliverable_id: int) -> tuple[Deliverable | None, Framework | None]:
+def _locked(
+    session: Session, deliverable_id: int, idempotency_key: str | None
+) -> tuple[Deliverable | None, Framework | None, int | None]:
     """The deliverable, read fresh and locked (``FOR UPDATE`` on PostgreSQL, so submitters of
-    one deliverable take turns; SQLite's write transaction already holds the database), with its
-    framework, in one statement."""
+    one deliverable take turns; SQLite's write transaction already holds the database), its
+    framework, and the id of the update already stored under ``idempotency_key`` (a retry), in
+    one statement."""
+    stored = (select(Update.id).where(Update.idempotency_key == idempotency_key)
+              .scalar_subquery() if idempotency_key else literal(None, Integer))
     row = session.exec(
-        select(Deliverable, Framework)
+        select(Deliverable, Framework, stored)
         .join(Framework, Framework.id == Deliverable.framework_id)
         .where(Deliverable.id == deliverable_id)
         .with_for_update(of=Deliverable)
         .execution_options(populate_existing=True)
     ).first()
-    return (row[0], row[1]) if row else (None, None)
+    return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
 def _owners(session: Session, deliverable_id: int) -> list[tuple[Person, Role]]:
