@@ -30,7 +30,7 @@ from bot.context import AppContext, utc_now
 from bot.messaging.database_watch import CANNOT_SAVE
 from bot.ports.messages import TransientSendError
 from bot.settings import Settings, SettingsError
-from handlers.slack.after_ack import AFTER_ACK
+from handlers.slack.after_ack import AFTER_ACK, AfterAck
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import LAST_ATTEMPT, RETRY, ack_only, relay_acks
 from handlers.slack.gateway import SlackSendError
@@ -101,13 +101,12 @@ def create_app(
         ) from None
 
     on_error = _error_handler(ctx)
+    after_ack = _after_ack(listeners, on_error) if role == "server" else _run_now
 
     @app.use
-    def provide_context(context: BoltContext, body: dict[str, Any], next: Callable[[], None]
-                        ) -> None:
+    def provide_context(context: BoltContext, next: Callable[[], None]) -> None:
         context["ctx"] = ctx
-        context[AFTER_ACK] = (_after_ack(listeners, on_error, body, context) if role == "server"
-                              else _run_now)
+        context[AFTER_ACK] = after_ack
         next()
 
     app.error(on_error)
@@ -118,23 +117,23 @@ def create_app(
     return app, ctx
 
 
-def _after_ack(listeners: ThreadPoolExecutor, on_error: Callable[..., None],
-               body: dict[str, Any], context: BoltContext) -> Callable[[Callable[[], None]], None]:
+def _after_ack(listeners: ThreadPoolExecutor, on_error: Callable[..., None]) -> AfterAck:
     """``after_ack`` in the serving process: the work runs on a listener thread once the
     listener has returned, and its error reaches the app's error handler as a listener's does."""
-    def run(work: Callable[[], None]) -> None:
+    def run(work: Callable[[], None], body: dict[str, Any], context: BoltContext) -> None:
         try:
             work()
         except Exception as error:  # as Bolt handles a listener's
             on_error(error, body, context.respond, context)
 
-    def after_ack(work: Callable[[], None]) -> None:
-        listeners.submit(run, work)
+    def after_ack(work: Callable[[], None], body: dict[str, Any], context: BoltContext) -> None:
+        listeners.submit(run, work, body, context)
 
     return after_ack
 
 
-def _run_now(work: Callable[[], None]) -> None:
+def _run_now(work: Callable[[], None], body: dict[str, Any], context: BoltContext) -> None:
+    """``after_ack`` in the worker: in place (an error is the listener's own)."""
     work()
 
 

@@ -36,7 +36,8 @@ _PERIODS = "ragtime.periods_found"  # session.info: the periods this unit of wor
 
 def find_period(*, session: Session, fy: int, quarter: int) -> PeriodRecord | None:
     """The stored period for (fy, quarter), or None. Asked once per unit of work: a period row
-    is never deleted, and a submission asks for the same one three times."""
+    is never deleted, and one unit often asks for the same one again (a submission's follow-up
+    reads its Slack prompts and its Teams cards, each by period)."""
     found: dict[tuple[int, int], PeriodRecord] = session.info.setdefault(_PERIODS, {})
     record = found.get((fy, quarter))
     if record is None:

@@ -21,6 +21,9 @@ from slack_bolt import BoltContext
 AFTER_ACK = "after_ack"  # Bolt context key: runs a callable once Slack has been answered
 
 Work = Callable[..., None]
+# What the composition root puts at AFTER_ACK: run the work (no arguments) after the answer, with
+# the request's body and context for its error handling.
+AfterAck = Callable[[Callable[[], None], dict[str, Any], BoltContext], None]
 
 
 def acked_first(work: Work) -> Callable[..., None]:
@@ -32,7 +35,7 @@ def acked_first(work: Work) -> Callable[..., None]:
                  context: BoltContext) -> None:
         ack()
         given = {"body": body, "action": action, "respond": respond, "ctx": context["ctx"]}
-        context[AFTER_ACK](partial(work, **{name: given[name] for name in wanted}))
+        context[AFTER_ACK](partial(work, **{name: given[name] for name in wanted}), body, context)
 
     listener.__name__ = listener.__qualname__ = work.__name__
     return listener
