@@ -7,8 +7,9 @@ one row in the database at URL (``storage.db.make_engine``: the same engine sett
 uses, so on SQLite WAL with each commit fsynced), in a table of its own. That is the least any
 design that stores before it acknowledges can do.
 
-Same settings (from the environment), same Bolt options (``process_before_response=False``, a
-listener pool of ``RAGTIME_LISTENER_THREADS``), same signature checks, same waitress server with
+Same settings (from the environment), same Bolt options (``process_before_response=True``: answered
+when the listener returns, as ``ragtime.app`` does; a listener pool of
+``RAGTIME_LISTENER_THREADS``), same signature checks, same waitress server with
 the same number of threads, same logging; every listener calls ``ack()`` and nothing else. What
 Ragtime adds on top of this is its own cost.
 """
@@ -77,7 +78,7 @@ def build(settings: Any, *, durable_url: str | None = None) -> tuple[App, AppCon
     secret = settings.slack_signing_secret.get_secret_value()
     app = App(
         logger=logging.getLogger("slack_bolt.App"), client=client, signing_secret=secret,
-        process_before_response=False,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads,
                                              thread_name_prefix="floor-listener"),
     )
