@@ -1,9 +1,12 @@
 import threading
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, text
 from sqlmodel import select
 
+import storage.db
 from storage.db import make_engine, session_scope
 from storage.migrate import current, upgrade
 from storage.models import AuditEvent, Framework
@@ -121,3 +124,58 @@ def test_this_processs_sqlite_writers_queue_in_the_process_not_on_the_database_l
     with session_scope(engine) as s:
         assert [e.subject for e in s.exec(select(AuditEvent)).all()] == ["first", "second"]
     engine.dispose()
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _counting_pings(engine, monkeypatch) -> list[int]:
+    """The pings the engine's dialect sends (SQLAlchemy's, counted, still sent)."""
+    pings: list[int] = []
+    real = engine.dialect.do_ping
+
+    def ping(dbapi_connection) -> bool:  # type: ignore[no-untyped-def]
+        pings.append(1)
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
+    return pings
+
+
+@pytest.mark.postgres
+def test_a_postgres_connection_the_server_closed_is_replaced_unnoticed_and_unpinged(
+    postgres_url, monkeypatch
+):
+    engine, admin = make_engine(postgres_url), make_engine(postgres_url)
+    pings = _counting_pings(engine, monkeypatch)
+    try:
+        first = _backend_pid(engine)
+        assert _backend_pid(engine) == first  # kept in the pool, reused, not pinged
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            deadline = time.monotonic() + 10
+            while connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
+                                     {"p": first}).scalar_one() and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+        assert _backend_pid(engine) != first  # no error: a fresh connection took its place
+        assert pings == []
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgres_connection_idle_past_the_limit_is_pinged_before_use(postgres_url,
+                                                                         monkeypatch):
+    engine = make_engine(postgres_url)
+    pings = _counting_pings(engine, monkeypatch)
+    try:
+        first = _backend_pid(engine)
+        monkeypatch.setattr(storage.db, "POSTGRES_PING_AFTER_IDLE_S", 0.0)
+        assert _backend_pid(engine) == first
+        assert pings == [1]
+    finally:
+        engine.dispose()
