@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -72,19 +73,40 @@ def insert_new(where: Session | Connection, model: type[SQLModel], *, unique: st
     or None. One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING id``) with no read
     before it and no savepoint, so a request storing its work costs the database one round
     trip; a concurrent insert of the same key is not an error."""
-    dialect = (where.dialect if isinstance(where, Connection) else where.get_bind().dialect).name
-    statement = _insert_new_statement(dialect, model.__table__, unique)  # type: ignore[attr-defined]
+    statement = _insert_new_statement(_dialect(where), model.__table__, unique, "id")  # type: ignore[attr-defined]
     return where.execute(statement, values).scalar()
 
 
+def insert_new_rows(where: Session | Connection, model: type[SQLModel], *, unique: str,
+                    rows: Sequence[dict[str, Any]]) -> list[bool]:
+    """``insert_new`` for several rows in one statement: whether each was new (a value of
+    ``unique`` repeated among ``rows`` is new the first time only). SQLAlchemy sends the rows
+    as one ``INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING RETURNING`` ("insertmanyvalues"),
+    one round trip for all of them."""
+    if len(rows) == 1:
+        return [insert_new(where, model, unique=unique, values=rows[0]) is not None]
+    statement = _insert_new_statement(_dialect(where), model.__table__, unique, unique)  # type: ignore[attr-defined]
+    stored = set(where.execute(statement, list(rows)).scalars())
+    new = []
+    for row in rows:
+        new.append(row[unique] in stored)
+        stored.discard(row[unique])
+    return new
+
+
+def _dialect(where: Session | Connection) -> str:
+    return (where.dialect if isinstance(where, Connection) else where.get_bind().dialect).name
+
+
 @functools.cache
-def _insert_new_statement(dialect: str, table: Table, unique: str | None) -> Insert:
+def _insert_new_statement(dialect: str, table: Table, unique: str | None, returning: str
+                          ) -> Insert:
     """Built once: its values are the execution's parameters (building a statement around
     them costs more than the insert itself)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (insert(table)
             .on_conflict_do_nothing(index_elements=[table.c[unique]] if unique else None)
-            .returning(table.c.id))
+            .returning(table.c[returning]))
 
 
 def add_new(session: Session, model: type[Row], *, unique: str | None,

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from bot.messaging.keys import stored_key
 from storage.db import session_scope, write_scope
 from storage.models import InboxItem, InboxStatus, utcnow
-from storage.repo import insert_new
+from storage.repo import insert_new, insert_new_rows
 from storage.wakes import wake, wake_after_commit
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,8 @@ def receive_many(engine: Engine, arrivals: Sequence[Arrival], *, now: datetime) 
     """``receive`` for several items in one unit of work (one commit; on SQLite one fsync):
     whether each was new."""
     with write_scope(engine) as connection:
-        stored = [_store(connection, arrival, now) for arrival in arrivals]
+        stored = insert_new_rows(connection, InboxItem, unique="key", rows=[
+            _row(arrival, now) for arrival in arrivals])
     if any(stored):
         wake(engine, WAKE)
     return stored
@@ -108,9 +109,12 @@ def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any]
 def _store(where: Session | Connection, arrival: Arrival, now: datetime) -> bool:
     """One INSERT; ``False`` when the key was received before, or meanwhile by a concurrent
     request (a redelivery)."""
-    return insert_new(where, InboxItem, unique="key", values={
-        "key": stored_key(arrival.key), "kind": arrival.kind, "payload": arrival.payload,
-        "received_at": now}) is not None
+    return insert_new(where, InboxItem, unique="key", values=_row(arrival, now)) is not None
+
+
+def _row(arrival: Arrival, now: datetime) -> dict[str, Any]:
+    return {"key": stored_key(arrival.key), "kind": arrival.kind, "payload": arrival.payload,
+            "received_at": now}
 
 
 def process_pending(

@@ -1,9 +1,11 @@
-"""Group commit for the serving process's inbox rows (SQLite).
+"""Group commit for the serving process's inbox rows.
 
-Under load, many requests are stored at once, and on SQLite each would take the database's one
-write lock and fsync its own commit, queuing behind each other and behind the worker. Here one
-writer thread per engine takes every row waiting, stores them in one transaction (one lock, one
-fsync) and wakes each request once its row is committed: a request is still acknowledged only
+Under load, many requests are stored at once. On SQLite each would take the database's one
+write lock and fsync its own commit, queuing behind each other and behind the worker; on
+PostgreSQL each would make two round trips (its insert, its commit), and every round trip's
+answer waits for the serving process's GIL again. Here one writer thread per engine takes every
+row waiting, stores them in one statement and one transaction (one lock, one fsync, two round
+trips) and wakes each request once its row is committed: a request is still acknowledged only
 after its row is on disk, and a commit that fails fails every request of the batch (each is
 answered as not received). A batch whose failure is not the database's (a row that cannot be
 stored) is written again one row at a time, so one bad row never costs the others.
@@ -22,8 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.messaging.inbox import Arrival, receive, receive_many
-from storage.db import is_sqlite
+from bot.messaging.inbox import Arrival, receive_many
 from storage.faults import StorageFailure
 from storage.models import utcnow
 
@@ -124,10 +125,7 @@ _lock = threading.Lock()
 
 def group_receive(engine: Engine, *, key: str, kind: str, payload: dict[str, Any]) -> bool:
     """Store ``payload`` for the worker once per ``key`` (``False``: received before), in the
-    next group commit of ``engine``'s writer on SQLite; committed when this returns. On
-    PostgreSQL, whose writers do not queue on one lock, each request commits its own row."""
-    if not is_sqlite(engine):
-        return receive(engine, key=key, kind=kind, payload=payload)
+    next group commit of ``engine``'s writer; committed when this returns."""
     with _lock:
         writer = _writers.get(engine)
         if writer is None:
