@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, func, literal
+from sqlalchemy import Integer, and_, func, literal
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
 from bot.collection.dates import parse_date
 from bot.collection.rules import Rules, check_update
-from bot.framework.permissions import covering, may_submit
+from bot.framework.permissions import covering, is_actor, may_submit
 from storage.models import (
     Deliverable,
     DeliverableOwner,
@@ -139,8 +139,10 @@ def submit_update(
     """
     submitted_at = _aware_utc(now) if now is not None else utcnow()
     written = min(_aware_utc(written_at), submitted_at) if written_at else submitted_at
+    owners = _owners(session, deliverable_id)
     if not may_submit(session, slack_id=actor_slack_id, person_id=actor_person_id,
-                      deliverable_id=deliverable_id, on=today):
+                      deliverable_id=deliverable_id, on=today,
+                      owners=[person for person, _role in owners]):
         audit(session=session, actor=_actor_label(actor_slack_id, actor_person_id),
               action="update.refused",
               subject=f"deliverable:{deliverable_id}", period=period.label,
@@ -151,19 +153,19 @@ def submit_update(
             "If that is wrong, ask a governance lead to correct the framework."
         )
 
-    deliverable, framework, stored_id = _locked(session, deliverable_id, idempotency_key)
-    if stored_id is not None:  # this delivery was stored before: the same answer again
-        existing = session.get(Update, stored_id)
+    locked = _locked(session, deliverable_id, period, idempotency_key)
+    if locked.stored_id is not None:  # this delivery was stored before: the same answer again
+        existing = session.get(Update, locked.stored_id)
         if existing is not None:
             return _result(session, existing, created=False, actor_slack_id=actor_slack_id)
+    deliverable = locked.deliverable
     if deliverable is None or not deliverable.active:
         raise DeliverableInactive("This deliverable is no longer part of the framework.")
 
-    period_id = accepting_round(session, deliverable.framework_id, period).period_id
+    period_id = _accepting(locked.round, period).period_id
 
-    context_rules = Rules.from_config(framework.rules if framework else None)
-    previous = previous_period_update(session, deliverable_id, period)
-    previous_rag = Rag(previous.rag) if previous else None
+    context_rules = Rules.from_config(locked.framework.rules if locked.framework else None)
+    previous_rag = Rag(locked.previous_rag) if locked.previous_rag else None
     errors = check_update(
         context_rules, rag=rag, previous_rag=previous_rag, narrative=narrative,
         recovery_action=recovery_action, recovery_date=recovery_date,
@@ -172,7 +174,6 @@ def submit_update(
     if errors:
         raise RuleViolation(errors)
 
-    owners = _owners(session, deliverable_id)
     submitter = _owner_person(owners, actor_slack_id, actor_person_id)
     cover = None
     if submitter is None and today is not None:  # not an owner: a cover for an absent SRO
@@ -228,12 +229,19 @@ def accepting_round(session: Session, framework_id: int, period: Period) -> Roun
 
     Raises ``NoOpenRound`` when the period has no round, ``PeriodFrozen`` when it is frozen or
     its report approved. (A *closed* round still takes late updates until it is frozen.)"""
-    round_ = session.exec(
-        select(Round)
-        .join(PeriodRecord, PeriodRecord.id == Round.period_id)
-        .where(Round.framework_id == framework_id, PeriodRecord.fy == period.fy,
-               PeriodRecord.quarter == period.quarter)
-    ).first()
+    round_ = session.exec(select(Round).where(_round_of(framework_id, period))).first()
+    return _accepting(round_, period)
+
+
+def _round_of(framework_id: Any, period: Period) -> Any:
+    """The criteria of the framework's round for ``period`` (one at most: both are unique)."""
+    period_id = select(PeriodRecord.id).where(
+        PeriodRecord.fy == period.fy, PeriodRecord.quarter == period.quarter).scalar_subquery()
+    return and_(Round.framework_id == framework_id, Round.period_id == period_id)
+
+
+def _accepting(round_: Round | None, period: Period) -> Round:
+    """``round_`` if it accepts updates for ``period`` (``accepting_round``'s rule)."""
     if round_ is None:
         raise NoOpenRound(
             f"There is no open round for {period.label}, so updates for it cannot be saved. "
@@ -299,14 +307,16 @@ def counting_ids(*criteria: Any) -> Select[Any]:
 
 def latest_update(session: Session, deliverable_id: int, period: Period) -> Update | None:
     """The version that counts: the newest written of the deliverable in the period."""
-    return session.exec(
-        select(Update)
-        .join(PeriodRecord, PeriodRecord.id == Update.period_id)
-        .where(Update.deliverable_id == deliverable_id, PeriodRecord.fy == period.fy,
-               PeriodRecord.quarter == period.quarter)
-        .order_by(*newest_first())
-        .limit(1)
-    ).first()
+    return session.exec(_latest(select(Update), deliverable_id, period)).first()
+
+
+def _latest(query: Select[Any], deliverable_id: Any, period: Period) -> Select[Any]:
+    """``query`` (of ``Update`` columns) narrowed to ``latest_update``'s row."""
+    return (query.join(PeriodRecord, PeriodRecord.id == Update.period_id)
+            .where(Update.deliverable_id == deliverable_id, PeriodRecord.fy == period.fy,
+                   PeriodRecord.quarter == period.quarter)
+            .order_by(*newest_first())
+            .limit(1))
 
 
 def latest_updates(
@@ -374,23 +384,36 @@ def _newest_key(update: Update) -> tuple[datetime, int]:
     return written, update.version
 
 
+@dataclass(frozen=True)
+class _Locked:
+    deliverable: Deliverable | None
+    framework: Framework | None = None
+    round: Round | None = None  # the framework's round for the period, accepting or not
+    stored_id: int | None = None  # the update a retried delivery stored before
+    previous_rag: str | None = None  # last quarter's rating (``previous_period_update``'s)
+
+
 def _locked(
-    session: Session, deliverable_id: int, idempotency_key: str | None
-) -> tuple[Deliverable | None, Framework | None, int | None]:
+    session: Session, deliverable_id: int, period: Period, idempotency_key: str | None
+) -> _Locked:
     """The deliverable, read fresh and locked (``FOR UPDATE`` on PostgreSQL, so submitters of
-    one deliverable take turns; SQLite's write transaction already holds the database), its
-    framework, and the id of the update already stored under ``idempotency_key`` (a retry), in
-    one statement."""
+    one deliverable take turns; SQLite's write transaction already holds the database), with
+    what a submission checks next, in one statement (each statement is a round trip)."""
     stored = (select(Update.id).where(Update.idempotency_key == idempotency_key)
               .scalar_subquery() if idempotency_key else literal(None, Integer))
+    previous = _latest(select(Update.rag), Deliverable.id, period.previous()).scalar_subquery()
     row = session.exec(
-        select(Deliverable, Framework, stored)
+        select(Deliverable, Framework, Round, stored, previous)
         .join(Framework, Framework.id == Deliverable.framework_id)
+        .outerjoin(Round, _round_of(Deliverable.framework_id, period))
         .where(Deliverable.id == deliverable_id)
         .with_for_update(of=Deliverable)
         .execution_options(populate_existing=True)
     ).first()
-    return (row[0], row[1], row[2]) if row else (None, None, None)
+    if row is None:
+        return _Locked(deliverable=None)
+    return _Locked(deliverable=row[0], framework=row[1], round=row[2], stored_id=row[3],
+                   previous_rag=row[4])
 
 
 def _owners(session: Session, deliverable_id: int) -> list[tuple[Person, Role]]:
@@ -408,7 +431,7 @@ def _owner_person(
     owners: list[tuple[Person, Role]], slack_id: str, person_id: int | None = None
 ) -> Person | None:
     for person, _role in owners:
-        if (person.id == person_id) if person_id is not None else (person.slack_id == slack_id):
+        if is_actor(person, slack_id=slack_id, person_id=person_id):
             return person
     return None
 

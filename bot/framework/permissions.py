@@ -16,7 +16,7 @@ stale value cannot let anyone update a deliverable they do not own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -65,13 +65,18 @@ def is_governance_lead(ctx: AppContext, user_id: str | None) -> bool:
 def may_submit(
     session: Session, *, deliverable_id: int, slack_id: str | None = None,
     person_id: int | None = None, on: date | None = None,
+    owners: Iterable[Person] | None = None,
 ) -> bool:
     """The deliverable's SROs and delegates may submit its update, and on ``on`` (today in the
     round's time zone) the cover of an SRO away that day; nobody else. The actor is named by
     their Slack user id (from a signed Slack payload) or their person id (from a signed web
-    form link, ``bot.collection.links``)."""
-    if _is_owner(session, DeliverableOwner, DeliverableOwner.deliverable_id == deliverable_id,
-                 slack_id=slack_id, person_id=person_id):
+    form link, ``bot.collection.links``). A caller that has read the deliverable's owners
+    already passes them as ``owners``: they are not read again."""
+    if owners is not None:
+        if any(is_actor(person, slack_id=slack_id, person_id=person_id) for person in owners):
+            return True
+    elif _is_owner(session, DeliverableOwner, DeliverableOwner.deliverable_id == deliverable_id,
+                   slack_id=slack_id, person_id=person_id):
         return True
     return on is not None and covering(session, deliverable_id=deliverable_id,
                                        slack_id=slack_id, person_id=person_id, on=on) is not None
@@ -107,6 +112,14 @@ def may_return_risk(
     ``may_submit``: a Slack user id from a signed payload or a person id from a signed link."""
     return _is_owner(session, RiskOwner, RiskOwner.risk_id == risk_id, slack_id=slack_id,
                      person_id=person_id)
+
+
+def is_actor(person: Person, *, slack_id: str | None, person_id: int | None) -> bool:
+    """Whether ``person`` is the actor: a person id (from a signed link) when given, else a
+    Slack id (from a signed payload)."""
+    if person_id is not None:
+        return person.id == person_id
+    return bool(slack_id) and person.slack_id == slack_id
 
 
 def _is_owner(session: Session, table: type[DeliverableOwner] | type[RiskOwner], of: Any, *,

@@ -3,7 +3,7 @@
 A request is verified first (``handlers.teams.auth``: 401 and nothing stored when it is not
 the Bot Framework's, for our app and tenant). A verified message, ``installationUpdate`` or
 ``conversationUpdate`` is written to the inbox (``bot.messaging.inbox``, deduplicated on the
-activity's id, so a redelivery is stored once; on SQLite in the serving process's group commit,
+activity's id, so a redelivery is stored once; in the serving process's group commit,
 ``bot.messaging.inbox_writer``) before the 200, as a Slack event is (a 503 when it cannot be);
 the worker does the rest (``handlers.teams.work``). A card's ``Action.Execute`` (an invoke) is
 answered in the response, as a Slack modal is (``handlers.teams.invoke``). Other activities

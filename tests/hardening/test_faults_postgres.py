@@ -2,7 +2,7 @@
 
 Ragtime is served on a PostgreSQL cluster of this test's own; SROs answer, the server is
 restarted (``pg_ctl restart -m fast`` cuts every pooled connection), and the next submissions are
-stored: the pool pings a connection before use and replaces the dead ones. While the server is
+stored: the pool finds each connection the server cut before it is used, and replaces it. While the server is
 down, a submission is refused visibly (not acknowledged, nothing stored, the person told) and the
 same form submitted again afterwards is stored once.
 """
