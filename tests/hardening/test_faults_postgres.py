@@ -2,9 +2,9 @@
 
 Ragtime is served on a PostgreSQL cluster of this test's own; SROs answer, the server is
 restarted (``pg_ctl restart -m fast`` cuts every pooled connection), and the next submissions are
-stored: the pool finds each connection the server cut before it is used, and replaces it. While the server is
-down, a submission is refused visibly (not acknowledged, nothing stored, the person told) and the
-same form submitted again afterwards is stored once.
+stored: the pool finds each connection the server cut before it is used, and replaces it. While
+the server is down, a submission is refused visibly (not acknowledged, nothing stored, the
+person told) and the same form submitted again afterwards is stored once.
 """
 
 from __future__ import annotations
