@@ -83,8 +83,6 @@ def insert_new_rows(where: Session | Connection, model: type[SQLModel], *, uniqu
     ``unique`` repeated among ``rows`` is new the first time only). SQLAlchemy sends the rows
     as one ``INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING RETURNING`` ("insertmanyvalues"),
     one round trip for all of them."""
-    if len(rows) == 1:
-        return [insert_new(where, model, unique=unique, values=rows[0]) is not None]
     statement = _insert_new_statement(_dialect(where), model.__table__, unique, unique)  # type: ignore[attr-defined]
     stored = set(where.execute(statement, list(rows)).scalars())
     new = []

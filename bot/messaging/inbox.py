@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.messaging.keys import stored_key
@@ -100,16 +100,11 @@ def receive_many(engine: Engine, arrivals: Sequence[Arrival], *, now: datetime) 
 def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any],
                now: datetime) -> bool:
     """``receive`` inside the caller's unit of work (committed or rolled back with it)."""
-    stored = _store(session, Arrival(key, kind, payload), now)
+    stored = insert_new(session, InboxItem, unique="key",
+                        values=_row(Arrival(key, kind, payload), now)) is not None
     if stored:
         wake_after_commit(session, WAKE)
     return stored
-
-
-def _store(where: Session | Connection, arrival: Arrival, now: datetime) -> bool:
-    """One INSERT; ``False`` when the key was received before, or meanwhile by a concurrent
-    request (a redelivery)."""
-    return insert_new(where, InboxItem, unique="key", values=_row(arrival, now)) is not None
 
 
 def _row(arrival: Arrival, now: datetime) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from microsoft_teams.cards import (
 
 from bot.context import AppContext
 from bot.framework.teams import is_teams_lead
-from bot.messaging.inbox import receive
+from bot.messaging.inbox_writer import group_receive
 from bot.reports.decisions import approve, ask_for_changes, changes_form
 from bot.reports.errors import PublishError
 from handlers.teams.cards.build import CARD_CONTENT_TYPE, as_json, heading, note
@@ -65,7 +65,7 @@ def answer_decision(ctx: AppContext, activity: dict[str, Any], verb: str,
                                          "deliverable.")
     key = "teams-decision:" + hashlib.sha256(json.dumps(
         [activity.get("id"), payload], sort_keys=True).encode()).hexdigest()[:32]
-    receive(ctx.engine, key=key, kind=TEAMS_DECISION, payload=payload)
+    group_receive(ctx.engine, key=key, kind=TEAMS_DECISION, payload=payload)
     words = "Approving" if verb == APPROVE_VERB else "Sending back"
     return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
             "value": f"{words} the report… the card shows the outcome in a moment."}
