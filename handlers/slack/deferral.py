@@ -9,8 +9,8 @@ without running any listener; the worker dispatches it through its own Bolt app
 *answered* with data stays in the serving process: a form submission (validated, stored and
 its follow-ups recorded before the ack) and buttons that must open a modal within the 3 seconds
 a ``trigger_id`` lives (they open a light view at once and defer filling it: ``defer``).
-Rows are written by one writer thread per engine that commits every row waiting together
-(``bot.messaging.inbox_writer``): each request still waits for its own row's commit.
+Rows that arrive together are committed together (``bot.messaging.inbox_writer``): each
+request still waits for its own row's commit.
 When the inbox cannot be written (a full or read-only disk) nothing is acknowledged as received:
 an event gets a 503 so that Slack sends it again, a slash command says Ragtime cannot save.
 

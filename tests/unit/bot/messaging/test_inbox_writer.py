@@ -75,3 +75,15 @@ def test_a_row_that_cannot_be_stored_costs_only_itself(engine):
         assert len(session.exec(select(InboxItem)).all()) == 5
 
 
+
+
+def test_a_lone_request_commits_its_own_row_on_its_own_thread(any_engine):
+    """No hand-over to another thread and back: at ordinary load that hand-over (twice waiting
+    for the GIL) was most of an acknowledgement's tail."""
+    committed_on = []
+    event.listen(any_engine, "commit",
+                 lambda _connection: committed_on.append(threading.current_thread()))
+
+    assert group_receive(any_engine, key="slack:event:lone", kind="slack.request", payload={})
+
+    assert committed_on == [threading.current_thread()]
