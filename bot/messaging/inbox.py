@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -193,36 +193,29 @@ def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime,
     with session_scope(engine) as session:  # read first: an idle worker takes no write lock
         if session.exec(select(InboxItem.id).where(claimable).limit(1)).first() is None:
             return []
-    claimed: list[Received] = []
-    with session_scope(engine, write=True) as session:
-        rows = list(session.exec(select(InboxItem)
-                                 .where(claimable, col(InboxItem.kind).in_(first))
-                                 .order_by(col(InboxItem.id)).limit(batch)).all()) if first else []
-        if len(rows) < batch:
-            others = claimable & col(InboxItem.kind).not_in(first) if first else claimable
-            rows += session.exec(select(InboxItem).where(others).order_by(col(InboxItem.id))
-                                 .limit(batch - len(rows))).all()
-        for row in rows:
-            assert row.id is not None
-            seen = Received(row.id, row.key, row.kind, dict(row.payload), row.attempts + 1)
-            # Compare-and-set on what we read: a concurrent worker that claimed it first wins.
-            result = session.execute(
-                update(InboxItem)
-                .where(col(InboxItem.id) == row.id, col(InboxItem.status) == row.status,
-                       col(InboxItem.attempts) == row.attempts)
-                .values(status=InboxStatus.working, claimed_at=now, attempts=seen.attempts)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:
-                claimed.append(seen)
-    return claimed
+    order = (case((col(InboxItem.kind).in_(first), 0), else_=1),) if first else ()
+    chosen = (select(InboxItem.id).where(claimable).order_by(*order, col(InboxItem.id))
+              .limit(batch).with_for_update(skip_locked=True))
+    # One statement: the write lock (on SQLite, the whole database's) is held for as little
+    # as it takes. ``claimable`` is asked again of each row as it is updated: on PostgreSQL, a
+    # row another worker claimed meanwhile is left to it (a compare-and-set).
+    with write_scope(engine) as connection:
+        rows = connection.execute(
+            update(InboxItem).where(col(InboxItem.id).in_(chosen.scalar_subquery()), claimable)
+            .values(status=InboxStatus.working, claimed_at=now,
+                    attempts=InboxItem.attempts + 1)
+            .returning(InboxItem.id, InboxItem.key, InboxItem.kind, InboxItem.payload,
+                       InboxItem.attempts)).all()
+    claimed = [Received(row.id, row.key, row.kind, dict(row.payload), row.attempts)
+               for row in rows]
+    return sorted(claimed, key=lambda item: (item.kind not in first, item.id))
 
 
 def _finish(engine: Engine, item_id: int, status: InboxStatus, *, now: datetime,
             error: str | None = None, retry: bool = False) -> None:
     """Record the outcome; an item to ``retry`` keeps its ``claimed_at`` (the retry waits
     ``RETRY_AFTER`` from it)."""
-    with session_scope(engine, write=True) as session:
-        session.execute(update(InboxItem).where(col(InboxItem.id) == item_id).values(
+    with write_scope(engine) as connection:
+        connection.execute(update(InboxItem).where(col(InboxItem.id) == item_id).values(
             status=status, finished_at=None if retry else now, last_error=error,
             claimed_at=now if retry else InboxItem.claimed_at))

@@ -320,33 +320,29 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
 
 def _claim_many(engine: Engine, ids: list[int], *, now: datetime, lease: timedelta
                 ) -> list[OutboxMessage]:
-    """Claim what is still claimable of ``ids`` in one short write transaction (a
-    compare-and-set per row: a concurrent sender that claimed a row first keeps it)."""
+    """Claim what is still claimable of ``ids`` in one statement (the write lock, on SQLite
+    the whole database's, held for as little as it takes). ``_claimable`` is asked again of
+    each row as it is updated, so a concurrent sender that claimed a row first keeps it."""
     with session_scope(engine, write=True) as session:
-        mine = []
-        for message_id in ids:
-            claimed = session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id, _claimable(now, lease))
-                .values(status=OutboxStatus.sending, claimed_at=now,
-                        attempts=OutboxMessage.attempts + 1)
-            ).rowcount
-            if claimed == 1:
-                mine.append(message_id)
-        rows = (session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(mine))
-                             .order_by(OutboxMessage.id)).all() if mine else [])
+        rows = session.scalars(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), _claimable(now, lease))
+            .values(status=OutboxStatus.sending, claimed_at=now,
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)).all()
         for row in rows:
             session.expunge(row)
-        return list(rows)
+        return sorted(rows, key=lambda row: row.id or 0)
 
 
 def _mark_many(engine: Engine, marks: list[tuple[int, dict[str, Any]]]) -> None:
+    """Each message's values, by its id (one ``executemany`` for marks of the same fields)."""
     if not marks:
         return
     with session_scope(engine, write=True) as session:
-        for message_id, values in marks:
-            session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id)
-                         .values(**values))
+        session.execute(update(OutboxMessage),
+                        [{"id": message_id, **values} for message_id, values in marks])
 
 
 def _release(engine: Engine, ids: list[int]) -> None:
