@@ -39,7 +39,6 @@ from bot.calendar.periods import Period, PeriodError
 from bot.collection.cards import carried_facts
 from bot.collection.confirmations import record_confirmation
 from bot.collection.followups import FOLLOW_UP, stored_update, submitted
-from bot.collection.owned import deliverables_for
 from bot.collection.replies import ParsedReply, parse_reply
 from bot.collection.rounds import find_round
 from bot.collection.rules import Rules
@@ -58,7 +57,7 @@ from bot.messaging.outbox import find_prompt, record_message
 from bot.ports.messages import SendError
 from bot.ports.updates import Carried, Stored
 from storage.db import session_scope
-from storage.models import Person
+from storage.models import Person, Theme
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -138,14 +137,13 @@ def form_offer(
         recovery_action=latest.recovery_action, recovery_date=latest.recovery_date,
         change_reason=latest.change_reason) if latest else Draft())
     deliverable = entry.deliverable
-    theme = next((item.theme for item in deliverables_for(session, actor, person_id=person_id)
-                  if item.id == target.deliverable_id), "")
+    theme = session.get(Theme, deliverable.theme_id)
     author = session.get(Person, latest.submitted_by_id) if latest and latest.submitted_by_id \
         else None
     return FormOffer(facts=FormFacts(
         number=deliverable.code or deliverable.number, title=deliverable.title,
-        area=deliverable.area,
-        theme=theme, deadline=round_.deadline if round_ else None, rules=entry.rules,
+        area=deliverable.area, theme=theme.name if theme else "",
+        deadline=round_.deadline if round_ else None, rules=entry.rules,
         today=ctx.today(), previous_rag=entry.previous_rag,
         previous_narrative=previous.narrative if previous else None,
         current_version=entry.last_version or None, initial=initial,

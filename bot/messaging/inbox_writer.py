@@ -60,21 +60,30 @@ class InboxWriter:
             while not waiting.done:
                 if self._writing:
                     self._turn.wait()
-                    continue
-                self._writing = True
-                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                self._turn.release()
-                try:
-                    self._write_batch(batch)
-                finally:
-                    self._turn.acquire()
-                    self._writing = False
-                    for written in batch:
-                        written.done = True
-                    self._turn.notify_all()
+                else:
+                    self._lead()
         if waiting.error is not None:
             raise waiting.error
         return waiting.stored
+
+    def _lead(self) -> None:
+        """Write the rows waiting (up to ``MAX_BATCH``), with ``_turn`` released meanwhile so
+        that more can queue for the next batch; then wake everyone."""
+        self._writing = True
+        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        self._turn.release()
+        try:
+            self._write_batch(batch)
+        except BaseException as error:  # never reported stored when unsure
+            for written in batch:
+                written.error = written.error or error
+            raise
+        finally:
+            self._turn.acquire()
+            self._writing = False
+            for written in batch:
+                written.done = True
+            self._turn.notify_all()
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
         try:

@@ -16,7 +16,9 @@ from bot.collection.extensions import ExtensionError, extend_deadline
 from bot.collection.reminders import record_escalation, record_reminders
 from bot.collection.rounds import find_round, open_round
 from bot.collection.status import round_status_report
+from bot.collection.submissions import update_form_for
 from bot.collection.updates import NotPermitted, submit_update
+from bot.collection.values import Target
 from bot.context import AppContext
 from bot.framework.absences import (
     AbsenceError,
@@ -305,3 +307,18 @@ def test_away_list_for_a_round_is_the_absences_from_its_opening_to_its_deadline(
     open_on(any_engine, OPENS)
     assert [a.as_dict()["cover"] for a in list_away(ctx, Q2)] == ["outsider", None]
     assert list_away(ctx, Q2.next()) == []
+
+
+def test_a_covers_form_shows_the_deliverables_theme_and_last_answer_like_the_sros(any_engine):
+    world = build_world(any_engine)
+    away(any_engine, "smurphy", date(2024, 9, 20), date(2024, 10, 4), cover="outsider")
+    open_on(any_engine, OPENS)
+    ctx = AppContext(settings=load_settings(), engine=any_engine,
+                     clock=lambda: datetime(2024, 10, 1, 9, tzinfo=LONDON))
+    target = Target(world.access_policy, Q2)
+
+    cover, sro = update_form_for(ctx, OUTSIDER, target), update_form_for(ctx, SHARON, target)
+
+    assert cover.refused is None and cover.facts is not None and sro.facts is not None
+    assert cover.facts.theme == sro.facts.theme == "Great Outcomes"
+    assert cover.facts.title == sro.facts.title
