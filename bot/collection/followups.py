@@ -21,7 +21,7 @@ from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
 from bot.messaging.outbox import note_form_shown, sent_forms, sent_prompts
 from bot.messaging.routing import TEAMS
-from bot.ports.updates import PromptCard, Stored, Submitted, TeamsPrompt
+from bot.ports.updates import PromptCard, SentRequest, Stored, Submitted, TeamsPrompt
 from storage.db import session_scope
 from storage.models import Person
 
@@ -69,6 +69,14 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
             for row in sent_forms(session, stored.deliverable_id, stored.period, via=TEAMS,
                                   kinds=("prompt", CHANGES_REQUESTED), reminders=True)
             if row.channel and row.ts)
+        # A lead's request for changes on Slack (a DM with the form's button) shows what was
+        # saved since.
+        requests = tuple(
+            SentRequest(to=str(row.payload.get("to") or ""), channel=row.channel or "",
+                        ts=row.ts or "", request=dict(row.payload))
+            for row in sent_forms(session, stored.deliverable_id, stored.period, via=None,
+                                  kinds=(CHANGES_REQUESTED,))
+            if row.channel and row.ts)
         prompts: tuple[tuple[str, str, str, PromptCard], ...] = ()
         if sent:  # the same facts on every card of the deliverable: read once
             facts = card_facts(session, stored.deliverable_id, stored.period)
@@ -78,7 +86,7 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
                 for prompt in sent
             )
     return Submitted(stored=stored, actor_name=person.name if person else "", prompts=prompts,
-                     teams_prompts=in_teams)
+                     teams_prompts=in_teams, change_requests=requests)
 
 
 def remember_form_shown(ctx: AppContext, *, conversation_id: str, activity_id: str,

@@ -210,9 +210,10 @@ def people_messaged(session: Session, period_id: int, kinds: Iterable[str]) -> s
 FORM_SHOWN = "form_shown"
 
 
-def sent_forms(session: Session, deliverable_id: int, period: Period, *, via: str,
+def sent_forms(session: Session, deliverable_id: int, period: Period, *, via: str | None,
                kinds: Iterable[str], reminders: bool = False) -> list[OutboxMessage]:
-    """Every sent message on ``via`` whose card carries the deliverable's form for the period:
+    """Every sent message on ``via`` (None: Slack) whose card carries the deliverable's form for
+    the period:
     those of ``kinds`` about the deliverable (a prompt, a change request) and, with
     ``reminders``, the reminders whose card was turned into its form (``note_form_shown``)."""
     record = find_period(session=session, fy=period.fy, quarter=period.quarter)

@@ -123,15 +123,28 @@ class TeamsPrompt:
 
 
 @dataclass(frozen=True)
+class SentRequest:
+    """A governance lead's request for changes as sent on Slack (a DM): to whom (Slack id),
+    where it is, and the request as recorded (its outbox payload)."""
+
+    to: str
+    channel: str
+    ts: str
+    request: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Submitted:
     """What the messages after a submission need: the stored update, its author's name and every
     sent prompt of the deliverable with its card as it is now (``prompts``: on Slack;
-    ``teams_prompts``: in Teams, whose cards are redrawn from the form itself)."""
+    ``teams_prompts``: in Teams, whose cards are redrawn from the form itself), and the
+    governance leads' requests for changes to it sent on Slack (``change_requests``)."""
 
     stored: Stored
     actor_name: str
     prompts: tuple[tuple[str, str, str, PromptCard], ...]  # (to, channel, ts, card)
     teams_prompts: tuple[TeamsPrompt, ...] = ()
+    change_requests: tuple[SentRequest, ...] = ()  # on Slack, redrawn with the version saved
 
     def prompt_of(self, user: str) -> tuple[str, str] | None:
         for to, channel, ts, _card in self.prompts:

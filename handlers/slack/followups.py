@@ -2,7 +2,8 @@
 
 ``bot`` gathers the values (``bot.collection.followups.Submitted``) after the update commits and
 calls ``after_submit``; here they become the confirmation to the author, every prompt card of
-the deliverable redrawn (``chat.update``; each joint SRO has one) and a notice to the co-owners.
+the deliverable redrawn (``chat.update``; each joint SRO has one), every request for changes to
+it redrawn with the version saved, and a notice to the co-owners.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.ports.messages import RecordedMessage, SentRef
 from bot.ports.updates import Stored, Submitted
 from handlers.slack.blocks.prompt import prompt_message
 from handlers.slack.blocks.replies import co_owner_reply, received_reply
+from handlers.slack.blocks.reprompt import Saved, render_reprompt
 from handlers.slack.context import SlackContext
 from handlers.slack.gateway import SlackSendError
 from handlers.slack.home.opened import refresh_home
@@ -61,13 +63,20 @@ def confirm_to_actor(ctx: SlackContext, done: Submitted, *, where: tuple[str, st
 
 
 def refresh_and_tell_others(ctx: SlackContext, done: Submitted) -> None:
-    """Show the new version on every prompt of the deliverable (each joint SRO has one) and tell
-    the other SROs and delegates. Best effort: a failure is logged, the update is stored."""
+    """Show the new version on every prompt of the deliverable (each joint SRO has one) and on
+    every governance lead's request for changes to it, and tell the other SROs and delegates.
+    Best effort: a failure is logged, the update is stored."""
     for _to, channel, ts, card in done.prompts:
         message = prompt_message(card, ctx.settings.tz)
         _quietly("chat.update", lambda c=channel, t=ts, m=message: ctx.gateway.update_message(
             c, t, m.text, m.blocks))
     update = done.stored
+    for sent in done.change_requests:
+        by = "you" if sent.to == update.actor else done.actor_name or "a co-owner"
+        text, blocks = render_reprompt({**sent.request, "rag": update.rag.value},
+                                       Saved(update.version, by))
+        _quietly("chat.update", lambda c=sent.channel, t=sent.ts, x=text, b=blocks:
+                 ctx.gateway.update_message(c, t, x, b))
     notice = co_owner_reply(by=done.actor_name, rag=update.rag, narrative=update.narrative,
                             version=update.version, period_label=update.period.label,
                             number=update.number, title=update.title)

@@ -295,3 +295,49 @@ def test_the_paper_compiled_after_approval_says_who_approved_it_until_it_changes
     changed = write_report(served.ctx, "2024/25 Q2", tmp_path / "changed", formats=("md",))
     markdown = changed.paths["md"].read_text(encoding="utf-8")
     assert "**DRAFT** — not yet approved." in markdown and "Approved by" not in markdown
+
+
+def test_a_co_owners_change_request_dm_shows_the_version_the_other_saved(
+    served: ServedApp, fake_slack: FakeSlack, world: World
+):
+    """Joint SROs each get the lead's request; once one saves a revised update, both DMs are
+    redrawn (the lead's words kept) with the version saved and who saved it, as the prompt
+    cards are: the other does not answer a request already answered."""
+    compile_and_wait(served, fake_slack)
+    report = latest_report(served)
+    click(served, "report_request_changes", report)
+    [opened] = fake_slack.wait_for("views.open")
+    modal = opened.json_param("view")
+    research1 = world.ids["go-research-1"]
+    chosen = [{"text": {"type": "plain_text", "text": "R1"}, "value": str(research1)}]
+    served.slack.submit(
+        "report_changes_modal",
+        {"deliverables": {"deliverables": {"type": "multi_static_select",
+                                           "selected_options": chosen}},
+         "comment": {"comment": input_value("Say when the <bid> is due.")}},
+        private_metadata=modal["private_metadata"], user_id=LEAD)
+
+    def request_to(user: str):
+        return next((c for c in fake_slack.calls("chat.postMessage")
+                     if c.params["channel"] == user), None)
+
+    wait_until(lambda: request_to("U0BHANU") and request_to("U0JAMES"), what="both requests")
+    james, bhanu = request_to("U0JAMES"), request_to("U0BHANU")
+    assert "Submit a revised update" in block_text(james.json_param("blocks"))
+
+    assert sro_submits(served, "U0BHANU", research1, "green", "The bid is due on 3 March.",
+                       ).status == 200
+    wait_until(lambda: len(versions(served, research1)) == 2, what="the revised update")
+    saved = versions(served, research1)[-1]
+
+    def redrawn(sent) -> list[str]:
+        place = (sent.response["channel"], sent.response["ts"])
+        return [block_text(c.json_param("blocks")) for c in fake_slack.calls("chat.update")
+                if (c.params.get("channel"), c.params.get("ts")) == place]
+
+    [to_james] = wait_until(lambda: redrawn(james), what="James's request redrawn")
+    assert f"Version {saved} (Green) was saved by Bhanu Chadalavada." in to_james
+    assert "> Say when the &lt;bid&gt; is due." in to_james  # the lead's words, still escaped
+    assert "Change the update" in to_james and "Submit a revised update" not in to_james
+    [to_bhanu] = wait_until(lambda: redrawn(bhanu), what="Bhanu's request redrawn")
+    assert f"Version {saved} (Green) was saved by you." in to_bhanu
