@@ -19,7 +19,7 @@ from bot.collection.storable import unstorable
 from bot.collection.updates import SubmitResult
 from bot.collection.values import Rag
 from bot.framework.people import person_for_slack_id
-from bot.messaging.outbox import note_form_shown, sent_forms, sent_prompts
+from bot.messaging.outbox import note_form_shown, sent_forms
 from bot.messaging.routing import TEAMS
 from bot.ports.updates import PromptCard, SentRequest, Stored, Submitted, TeamsPrompt
 from storage.db import session_scope
@@ -57,8 +57,16 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
         person = (session.get(Person, stored.actor_person_id)
                   if stored.actor_person_id is not None
                   else person_for_slack_id(session, stored.actor))
-        sent = [prompt for prompt in sent_prompts(session, stored.deliverable_id, stored.period)
-                if prompt.channel and prompt.ts and prompt.via != TEAMS]
+        # On Slack (``via`` None) every message carrying the form is redrawn: the prompts (one
+        # per SRO) and a lead's requests for changes, which show what was saved since.
+        on_slack = [row for row in sent_forms(session, stored.deliverable_id, stored.period,
+                                              via=None, kinds=("prompt", CHANGES_REQUESTED))
+                    if row.channel and row.ts]
+        sent = [row for row in on_slack if row.kind == "prompt"]
+        requests = tuple(
+            SentRequest(to=str(row.payload.get("to") or ""), channel=row.channel or "",
+                        ts=row.ts or "", request=dict(row.payload))
+            for row in on_slack if row.kind == CHANGES_REQUESTED)
         # In Teams every card carrying the form is redrawn: prompts, change requests, and
         # reminders whose button turned them into this deliverable's form.
         in_teams = tuple(
@@ -68,14 +76,6 @@ def submitted(ctx: AppContext, stored: Stored) -> Submitted:
                         request=dict(row.payload) if row.kind == CHANGES_REQUESTED else {})
             for row in sent_forms(session, stored.deliverable_id, stored.period, via=TEAMS,
                                   kinds=("prompt", CHANGES_REQUESTED), reminders=True)
-            if row.channel and row.ts)
-        # A lead's request for changes on Slack (a DM with the form's button) shows what was
-        # saved since.
-        requests = tuple(
-            SentRequest(to=str(row.payload.get("to") or ""), channel=row.channel or "",
-                        ts=row.ts or "", request=dict(row.payload))
-            for row in sent_forms(session, stored.deliverable_id, stored.period, via=None,
-                                  kinds=(CHANGES_REQUESTED,))
             if row.channel and row.ts)
         prompts: tuple[tuple[str, str, str, PromptCard], ...] = ()
         if sent:  # the same facts on every card of the deliverable: read once

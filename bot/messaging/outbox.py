@@ -183,19 +183,6 @@ def find_prompt(session: Session, channel: str, thread_ts: str) -> OutboxMessage
     ).first()
 
 
-def sent_prompts(session: Session, deliverable_id: int, period: Period) -> list[OutboxMessage]:
-    """Every prompt for the deliverable in the period that reached Slack (one per SRO)."""
-    record = find_period(session=session, fy=period.fy, quarter=period.quarter)
-    if record is None:
-        return []
-    return list(session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.kind == "prompt", OutboxMessage.deliverable_id == deliverable_id,
-            OutboxMessage.period_id == record.id, OutboxMessage.status == OutboxStatus.sent,
-        ).order_by(OutboxMessage.id)
-    ).all())
-
-
 def people_messaged(session: Session, period_id: int, kinds: Iterable[str]) -> set[int]:
     """The people any message of ``kinds`` in the period was recorded for (whatever became
     of it)."""

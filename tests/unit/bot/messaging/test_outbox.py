@@ -16,11 +16,13 @@ from bot.messaging.outbox import (
     find_prompt,
     record_message,
     requeue_failed,
-    sent_prompts,
+    sent_forms,
     was_sent,
 )
+from bot.messaging.routing import EMAIL
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.repo import find_period
 from tests.support.collection_world import BHANU, JAMES, Q1, Q2, build_world
 
 
@@ -186,6 +188,15 @@ def test_sent_prompts_are_those_of_the_deliverable_and_period_that_reached_slack
     with session_scope(any_engine, write=True) as s:
         open_round(s, period=Q2, opened_by="U0LEAD")
     deliver_pending(any_engine, FakeSlack(permanent_for={BHANU}))  # joint SROs: one refused
+    with session_scope(any_engine, write=True) as s:  # Bhanu reached by email instead
+        s.add(OutboxMessage(key="email-prompt", kind="prompt", status=OutboxStatus.sent,
+                            period_id=find_period(session=s, fy=Q2.fy, quarter=Q2.quarter).id,
+                            deliverable_id=world.research, via=EMAIL, channel="email",
+                            ts="<m1@example.nhs.uk>", payload={"to": "bhanu@example.nhs.uk"}))
+
+    def sent_prompts(s, deliverable_id, period):
+        return sent_forms(s, deliverable_id, period, via=None, kinds=("prompt",))
+
     with session_scope(any_engine) as s:
         research = sent_prompts(s, world.research, Q2)
         assert [p.payload["to"] for p in research] == [JAMES]
