@@ -1,5 +1,10 @@
 """Online backups: SQLite through its backup API (safe while the bot runs); PostgreSQL by
-pg_dump."""
+pg_dump.
+
+On SQLite the inbox is a file of its own (``storage.inbox_file``): a backup copies the items
+still waiting in it into the copy's own ``inbox_item`` table, so one file holds everything
+acknowledged; a restore removes the inbox's file, and the next start moves those items back
+into a new one."""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from storage.db import normalise_url
+from storage.inbox_file import inbox_file
+from storage.models import InboxItem
 
 
 class BackupError(RuntimeError):
@@ -28,6 +36,7 @@ def backup_database(database_url: str, destination: Path) -> Path:
             raise BackupError(f"no SQLite database at {source}")
         with sqlite3.connect(source) as src, sqlite3.connect(destination) as dst:
             src.backup(dst)
+        _copy_waiting_inbox(inbox_file(source), destination)
         return destination
     if url.get_backend_name() == "postgresql":
         pg_dump = shutil.which("pg_dump")
@@ -58,4 +67,22 @@ def restore_sqlite(backup: Path, database_url: str) -> Path:
     target = Path(url.database or "")
     with sqlite3.connect(backup) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
+    inbox = inbox_file(target)
+    for path in (inbox, inbox.with_name(inbox.name + "-wal"), inbox.with_name(inbox.name + "-shm")):
+        path.unlink(missing_ok=True)
     return target
+
+
+def _copy_waiting_inbox(inbox: Path, destination: Path) -> None:
+    """The items waiting in the inbox's file, added to the copy's ``inbox_item`` table."""
+    if not inbox.is_file():
+        return
+    columns = ", ".join(column.name for column in InboxItem.__table__.columns  # type: ignore[attr-defined]
+                        if column.name != "id")
+    with closing(sqlite3.connect(destination)) as copy:
+        copy.execute("ATTACH DATABASE ? AS inbox", (str(inbox),))
+        with copy:
+            copy.execute(f"INSERT OR IGNORE INTO main.inbox_item ({columns}) "
+                         f"SELECT {columns} FROM inbox.inbox_item "
+                         "WHERE status IN ('pending', 'working')")
+        copy.execute("DETACH DATABASE inbox")

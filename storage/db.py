@@ -28,7 +28,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, Integr
 from sqlmodel import Session, create_engine
 
 from storage import wakes
-from storage.faults import FAILING_KINDS, StorageFailure, failure_kind, storage_health
+from storage.faults import (
+    FAILING_KINDS,
+    StorageFailure,
+    committed,
+    failure_kind,
+    storage_health,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///ragtime.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -46,6 +52,8 @@ POSTGRES_PING_AFTER_IDLE_S = 5.0
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", default=False)
 # SQLite: one write unit at a time per engine, queued in this process (``_one_writer``).
 _writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+# SQLite engines made with ``checkpoints=False``.
+_no_checkpoints: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def normalise_url(url: str) -> str:
@@ -148,6 +156,8 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False,
         )
         _configure_sqlite(engine, sqlite_file(parsed), checkpoints=checkpoints)
         _writers[engine] = threading.RLock()
+        if not checkpoints:
+            _no_checkpoints.add(engine)
         storage_health(engine)
         return engine
     connect_args = ({} if "connect_timeout" in parsed.query
@@ -157,6 +167,11 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False,
     _check_postgres_on_checkout(engine)
     storage_health(engine)
     return engine
+
+
+def checkpoints(engine: Engine) -> bool:
+    """Whether ``engine``'s commits checkpoint SQLite's WAL (``make_engine``'s argument)."""
+    return engine not in _no_checkpoints
 
 
 def _check_postgres_on_checkout(engine: Engine) -> None:
@@ -289,7 +304,7 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 raise
             topics = wakes.topics_to_wake(session)
         if write:
-            storage_health(engine).wrote()
+            committed(engine)
         if topics:
             wakes.wake(engine, *topics)
     finally:
@@ -312,7 +327,7 @@ def write_scope(engine: Engine) -> Iterator[Connection]:
             if failure is not None:
                 raise failure from error
             raise
-        storage_health(engine).wrote()
+        committed(engine)
     finally:
         _immediate.reset(token)
 

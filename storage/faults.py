@@ -126,6 +126,7 @@ class StorageHealth:
 
 
 _health: weakref.WeakKeyDictionary[Engine, StorageHealth] = weakref.WeakKeyDictionary()
+_parts: weakref.WeakSet[Engine] = weakref.WeakSet()  # ``share_health``
 _registry_lock = threading.Lock()
 
 
@@ -135,12 +136,34 @@ def storage_health(engine: Engine) -> StorageHealth:
         found = _health.get(engine)
         if found is None:
             found = _health[engine] = StorageHealth()
-            event.listen(engine, "handle_error", _counter(found))
+            event.listen(engine, "handle_error", _counter(weakref.ref(engine)))
         return found
 
 
-def _counter(health: StorageHealth):  # type: ignore[no-untyped-def]
+def share_health(part: Engine, database: Engine) -> None:
+    """``part`` (a file of ``database``'s, such as its inbox's) fails as ``database`` does: its
+    errors are counted in ``database``'s ``StorageHealth``. Only a commit of ``database``
+    itself ends a failure (its probe write: ``bot.messaging.database_watch``), so a failing
+    database does not look well each time the other file takes a write."""
+    health = storage_health(database)
+    storage_health(part)  # its listener
+    with _registry_lock:
+        _health[part] = health
+        _parts.add(part)
+
+
+def committed(engine: Engine) -> None:
+    """A write unit of ``engine`` committed: its database takes writes again."""
+    if engine not in _parts:
+        storage_health(engine).wrote()
+
+
+def _counter(engine: weakref.ref[Engine]):  # type: ignore[no-untyped-def]
     def on_error(context) -> None:  # type: ignore[no-untyped-def]
+        found = engine()
+        if found is None:
+            return
+        health = storage_health(found)
         # a unique key met (a redelivery, a race) is the code's business, not the database's
         if not isinstance(context.sqlalchemy_exception, IntegrityError):
             kind = failure_kind(context.original_exception)

@@ -5,9 +5,9 @@ whether the database is failing (a write met a full disk, a read-only file, an I
 ``look`` makes a failure visible even when no request writes: on SQLite a passive checkpoint
 (after a commit SQLite checkpoints the WAL into the database file and ignores any error, so a
 database file that cannot grow would otherwise be noticed only when the WAL can grow no
-more) and, while failing, a probe write that ends the incident when it commits. ``Alarm``
-tells governance once per incident, straight through the channel: the outbox is in the
-database that is failing.
+more), of the database and of its inbox's file and, while failing, a probe write that ends
+the incident when it commits. ``Alarm`` tells governance once per incident, straight through
+the channel: the outbox is in the database that is failing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.messaging.health import worker_name
 from bot.ports.messages import RecordedMessage, SendError
 from storage.db import is_sqlite, session_scope
 from storage.faults import Failing, StorageFailure, storage_health
+from storage.inbox_file import inbox_engine
 from storage.models import StorageProbe
 
 if TYPE_CHECKING:
@@ -51,8 +52,9 @@ def look(ctx: AppContext) -> Failing | None:
                 probe.room = " " * PROBE_ROOM
                 session.add(probe)
         elif is_sqlite(ctx.engine):
-            with ctx.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+            for engine in {ctx.engine, inbox_engine(ctx.engine)}:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
     except DBAPIError as error:  # counted, and marked failing, by StorageHealth
         log.warning("database check failed: %s", " ".join(str(error.orig).split())[:200])
     return health.failing

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.messaging.health import Health, health
-from bot.messaging.inbox import age_since
+from bot.messaging.inbox import age_since, inbox_retries
 from storage.db import session_scope
-from storage.models import InboxItem, OutboxMessage, OutboxStatus, WorkerBeat
+from storage.models import OutboxMessage, OutboxStatus, WorkerBeat
 
 FORGET_AFTER = timedelta(hours=1)  # a worker killed without stopping is shown this long
 
@@ -51,8 +51,7 @@ def figures(engine: Engine, *, now: datetime) -> Figures:
         retries = {
             "outbox": session.exec(select(func.coalesce(func.sum(OutboxMessage.attempts - 1), 0))
                                    .where(OutboxMessage.attempts > 1)).one(),
-            "inbox": session.exec(select(func.coalesce(func.sum(InboxItem.attempts - 1), 0))
-                                  .where(InboxItem.attempts > 1)).one(),
+            "inbox": inbox_retries(engine),
         }
         beats = session.exec(select(WorkerBeat.name, WorkerBeat.beat_at).where(
             col(WorkerBeat.stopped_at).is_(None))).all()

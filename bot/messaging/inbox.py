@@ -6,7 +6,9 @@ channel and ts) — before the channel gets its answer, so a kill at any moment 
 nothing. A worker (``ragtime worker``) then *claims* a batch of pending items in one short
 transaction (``pending`` → ``working``, ``attempts`` + 1), does each with the ``handle`` it was
 given, and *finishes* it (``done``, or ``failed`` with the error). Several workers may run at
-once: a claim is a compare-and-set, so each item is handled by one of them.
+once: a claim is a compare-and-set, so each item is handled by one of them. On SQLite the items
+are kept in a file of their own (``storage.inbox_file``), so that storing one never waits for
+the worker's other writes.
 
 A handler's exception puts the item back to ``pending``, tried again after ``RETRY_AFTER``
 (``GiveUp`` marks it ``failed`` at once). An item left ``working`` by a killed worker is claimed
@@ -25,13 +27,14 @@ from typing import Any
 
 from sqlalchemy import case, func, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.messaging.keys import stored_key
 from storage.db import session_scope, write_scope
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, InboxStatus, utcnow
-from storage.repo import insert_new, insert_new_rows
-from storage.wakes import wake, wake_after_commit
+from storage.repo import insert_new_rows
+from storage.wakes import wake
 
 log = logging.getLogger(__name__)
 # Bookkeeping (received, claimed, retried) is in wall-clock time, whatever clock the app's
@@ -89,21 +92,11 @@ class Arrival:
 def receive_many(engine: Engine, arrivals: Sequence[Arrival], *, now: datetime) -> list[bool]:
     """``receive`` for several items in one unit of work (one commit; on SQLite one fsync):
     whether each was new."""
-    with write_scope(engine) as connection:
+    with write_scope(inbox_engine(engine)) as connection:
         stored = insert_new_rows(connection, InboxItem, unique="key", rows=[
             _row(arrival, now) for arrival in arrivals])
     if any(stored):
         wake(engine, WAKE)
-    return stored
-
-
-def receive_in(session: Session, *, key: str, kind: str, payload: dict[str, Any],
-               now: datetime) -> bool:
-    """``receive`` inside the caller's unit of work (committed or rolled back with it)."""
-    stored = insert_new(session, InboxItem, unique="key",
-                        values=_row(Arrival(key, kind, payload), now)) is not None
-    if stored:
-        wake_after_commit(session, WAKE)
     return stored
 
 
@@ -165,7 +158,7 @@ class Backlog:
 
 
 def inbox_backlog(engine: Engine, *, now: datetime) -> Backlog:
-    with session_scope(engine) as session:
+    with session_scope(inbox_engine(engine)) as session:
         waiting = (col(InboxItem.status).in_((InboxStatus.pending, InboxStatus.working)))
         count, oldest = session.exec(
             select(func.count(), func.min(InboxItem.received_at)).where(waiting)).one()
@@ -190,6 +183,7 @@ def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime,
         & or_(col(InboxItem.claimed_at).is_(None), col(InboxItem.claimed_at) < now - RETRY_AFTER),
         (InboxItem.status == InboxStatus.working) & (col(InboxItem.claimed_at) < now - lease),
     )
+    engine = inbox_engine(engine)
     with session_scope(engine) as session:  # read first: an idle worker takes no write lock
         if session.exec(select(InboxItem.id).where(claimable).limit(1)).first() is None:
             return []
@@ -215,7 +209,14 @@ def _finish(engine: Engine, item_id: int, status: InboxStatus, *, now: datetime,
             error: str | None = None, retry: bool = False) -> None:
     """Record the outcome; an item to ``retry`` keeps its ``claimed_at`` (the retry waits
     ``RETRY_AFTER`` from it)."""
-    with write_scope(engine) as connection:
+    with write_scope(inbox_engine(engine)) as connection:
         connection.execute(update(InboxItem).where(col(InboxItem.id) == item_id).values(
             status=status, finished_at=None if retry else now, last_error=error,
             claimed_at=now if retry else InboxItem.claimed_at))
+
+
+def inbox_retries(engine: Engine) -> int:
+    """Attempts beyond the first, over every item kept (``/metrics``)."""
+    with session_scope(inbox_engine(engine)) as session:
+        return session.exec(select(func.coalesce(func.sum(InboxItem.attempts - 1), 0))
+                            .where(InboxItem.attempts > 1)).one()

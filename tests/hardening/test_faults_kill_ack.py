@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from benchmarks.load.servers import free_port as _free_port
 from storage.db import session_scope
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, OutboxMessage, Update
 from tests.fakeslack import FakeSlack
 from tests.hardening.test_faults_kill import GOVERNANCE, Q3, finish, ragtime, world  # noqa: F401
@@ -73,7 +74,7 @@ def test_replies_acknowledged_just_before_a_kill_are_all_stored_once(
     serve.wait()
 
     assert acks == [200, 200, 200, 200]
-    with session_scope(engine) as session:
+    with session_scope(inbox_engine(engine)) as session:
         waiting = session.exec(select(InboxItem)).all()
     assert len(waiting) == 3  # Paul's message is one message, however often delivered
 

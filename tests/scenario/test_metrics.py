@@ -9,6 +9,7 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
 
+from storage.inbox_file import inbox_engine
 from tests.scenario.conftest import JEAN, PAUL, SHARON, Harness
 from tests.support.slack_requests import dm_message
 
@@ -59,14 +60,15 @@ def test_metrics_show_acks_queues_sends_and_workers(opened: Harness):
 
 
 def test_a_read_only_database_shows_in_metrics_first(opened: Harness):
-    engine = opened.engine
+    engines = (opened.engine, inbox_engine(opened.engine))  # the database and its inbox's file
     prompt = opened.prompt(PAUL, 8)
 
-    @event.listens_for(engine, "connect")
     def _read_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.execute("PRAGMA query_only=ON")
 
-    engine.dispose()  # every new connection is read-only, as with files made immutable
+    for engine in engines:  # every new connection is read-only, as with files made immutable
+        event.listen(engine, "connect", _read_only)
+        engine.dispose()
     try:
         response = opened.served.slack.send(dm_message(
             "Amber - one week late", user=PAUL, channel=opened.fake.dm_channel_for(PAUL),
@@ -77,5 +79,6 @@ def test_a_read_only_database_shows_in_metrics_first(opened: Harness):
         assert _value(samples, "ragtime_database_failing") == 1
         assert _value(samples, "ragtime_acks_total", kind="event", outcome="failed") == 1
     finally:
-        event.remove(engine, "connect", _read_only)
-        engine.dispose()
+        for engine in engines:
+            event.remove(engine, "connect", _read_only)
+            engine.dispose()

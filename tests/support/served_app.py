@@ -29,6 +29,7 @@ from ragtime.app import create_app
 from ragtime.http_server import HttpServer, make_server
 from ragtime.worker import WORKER_KINDS, Worker
 from storage.db import session_scope
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, InboxStatus, OutboxMessage, OutboxStatus
 from tests.fakeslack import BOT_TOKEN, FakeSlack
 from tests.support.slack_requests import SIGNING_SECRET, SlackClientSimulator
@@ -70,9 +71,10 @@ class ServedApp:
 
 
 def waiting_for_worker(engine: Engine) -> dict[str, int]:
-    with session_scope(engine) as session:
+    with session_scope(inbox_engine(engine)) as session:
         inbox = len(session.exec(select(InboxItem.id).where(col(InboxItem.status).in_(
             (InboxStatus.pending, InboxStatus.working)))).all())
+    with session_scope(engine) as session:
         outbox = len(session.exec(select(OutboxMessage.id).where(
             col(OutboxMessage.kind).in_(WORKER_KINDS),
             col(OutboxMessage.status).in_((OutboxStatus.pending, OutboxStatus.sending)))).all())

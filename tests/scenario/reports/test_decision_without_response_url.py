@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from handlers.slack.blocks.report import APPROVE, NOT_OURS, REOPEN
 from storage.db import session_scope
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, InboxStatus
 from tests.fakeslack import FakeSlack
 from tests.scenario.reports.conftest import LEAD
@@ -43,7 +44,7 @@ def test_a_foreign_value_without_response_url_is_refused_by_dm(
         wait_until(lambda: _dms_to(fake_slack, LEAD))
     assert any(NOT_OURS in text for text in _dms_to(fake_slack, LEAD))
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
-    with session_scope(served.ctx.engine) as session:
+    with session_scope(inbox_engine(served.ctx.engine)) as session:
         statuses = {item.status for item in session.exec(select(InboxItem))}
     assert statuses == {InboxStatus.done}
 

@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from storage.db import session_scope
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem
 from tests.faketeams import APP_ID, TENANT_ID, FakeIdentity
 
@@ -52,7 +53,7 @@ def post(url: str, body: dict[str, Any] | bytes, token: str | None = None,
 
 
 def stored(ctx) -> list[InboxItem]:
-    with session_scope(ctx.engine) as session:
+    with session_scope(inbox_engine(ctx.engine)) as session:
         return list(session.exec(select(InboxItem)))
 
 

@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from storage.inbox_file import inbox_file
 from tests.faketeams import FakeIdentity
 from tests.scenario.teams.test_inbound_auth import SERVICE_URL, activity, post, stored
 
 
 def _immutable(database: Path, on: bool) -> None:
-    """The database file and its WAL (not the ``-shm`` index SQLite maps into memory)."""
-    for path in (database, database.with_name(database.name + "-wal")):
-        if path.exists():
-            subprocess.run(["chattr", "+i" if on else "-i", str(path)], check=True)
+    """The database's files and its inbox's, each with its WAL (not the ``-shm`` index SQLite
+    maps into memory)."""
+    for file in (database, inbox_file(database)):
+        for path in (file, file.with_name(file.name + "-wal")):
+            if path.exists():
+                subprocess.run(["chattr", "+i" if on else "-i", str(path)], check=True)
 
 
 def test_a_message_that_cannot_be_stored_gets_a_503_and_its_redelivery_is_stored(

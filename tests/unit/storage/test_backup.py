@@ -3,6 +3,7 @@ import shutil
 import pytest
 from sqlmodel import select
 
+from bot.messaging.inbox import claim, do_one, receive
 from storage.backup import BackupError, backup_database, restore_sqlite
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -36,3 +37,20 @@ def test_postgres_backup_with_pg_dump(postgres_url, tmp_path):
     eng.dispose()
     dump = backup_database(postgres_url, tmp_path / "ragtime.dump")
     assert dump.stat().st_size > 0
+
+
+def test_the_inbox_file_s_waiting_items_are_in_the_backup(engine, sqlite_url, tmp_path):
+    """Acknowledged work not done yet is kept by a backup and comes back with a restore."""
+    receive(engine, key="done", kind="work", payload={"n": 2})
+    [done] = claim(engine, batch=1)
+    do_one(engine, done, lambda _item: None)
+    receive(engine, key="waiting", kind="work", payload={"n": 1})
+    copy = backup_database(sqlite_url, tmp_path / "backups" / "ragtime.db")
+    receive(engine, key="after the backup", kind="work", payload={})
+    engine.dispose()
+
+    restore_sqlite(copy, sqlite_url)
+    restored = make_engine(sqlite_url)
+    [item] = claim(restored, batch=5)
+    assert (item.key, item.payload) == ("waiting", {"n": 1})
+    restored.dispose()

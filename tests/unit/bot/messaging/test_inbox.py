@@ -18,11 +18,12 @@ from bot.messaging.inbox import (
     receive,
 )
 from storage.db import session_scope
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, InboxStatus, utcnow
 
 
 def _statuses(engine) -> dict[str, str]:
-    with session_scope(engine) as session:
+    with session_scope(inbox_engine(engine)) as session:
         return {row.key: row.status for row in session.exec(select(InboxItem)).all()}
 
 
@@ -31,7 +32,7 @@ def test_a_redelivery_is_stored_once(any_engine):
     assert not receive(any_engine, key="slack:event:Ev1", kind="slack.request",
                        payload={"n": 2})
 
-    with session_scope(any_engine) as session:
+    with session_scope(inbox_engine(any_engine)) as session:
         [item] = session.exec(select(InboxItem)).all()
     assert item.payload == {"n": 1} and item.status == InboxStatus.pending
 
@@ -85,14 +86,15 @@ def test_a_failure_is_retried_then_given_up_and_counted(any_engine):
     assert _statuses(any_engine) == {"flaky": InboxStatus.done, "hopeless": InboxStatus.failed}
     backlog = inbox_backlog(any_engine, now=utcnow())
     assert (backlog.pending, backlog.failed) == (0, 1)
-    with session_scope(any_engine) as session:
+    with session_scope(inbox_engine(any_engine)) as session:
         hopeless = session.exec(select(InboxItem).where(InboxItem.key == "hopeless")).one()
     assert hopeless.last_error == "GiveUp: cannot ever work"
 
 
 def test_an_item_a_killed_worker_held_is_done_again_after_its_lease(any_engine):
     receive(any_engine, key="held", kind="work", payload={})
-    with session_scope(any_engine, write=True) as session:  # claimed by a worker then killed
+    # claimed by a worker, then the worker was killed
+    with session_scope(inbox_engine(any_engine), write=True) as session:
         session.execute(update(InboxItem).values(status=InboxStatus.working, attempts=1,
                                                  claimed_at=utcnow() - timedelta(minutes=1)))
     done: list[int] = []
@@ -126,7 +128,7 @@ def test_concurrent_workers_do_each_item_exactly_once(any_engine, workers: int):
         thread.join(60)
 
     assert sorted(done) == list(range(60)) and set(done.values()) == {1}
-    with session_scope(any_engine) as session:
+    with session_scope(inbox_engine(any_engine)) as session:
         assert not session.exec(select(InboxItem).where(
             col(InboxItem.status) != InboxStatus.done)).all()
 
@@ -137,7 +139,7 @@ def test_a_key_of_any_length_is_stored_once(any_engine):
     assert receive(any_engine, key=long_key, kind="slack.request", payload={})
     assert not receive(any_engine, key=long_key, kind="slack.request", payload={})
     assert receive(any_engine, key=long_key + "y", kind="slack.request", payload={})
-    with session_scope(any_engine) as session:
+    with session_scope(inbox_engine(any_engine)) as session:
         assert len(session.exec(select(InboxItem)).all()) == 2
 
 
@@ -148,5 +150,5 @@ def test_a_key_with_a_nul_or_a_lone_surrogate_is_stored_once(any_engine):
         assert receive(any_engine, key=key, kind="slack.request", payload={})
         assert not receive(any_engine, key=key, kind="slack.request", payload={})
     assert receive(any_engine, key="slack:command:", kind="slack.request", payload={})
-    with session_scope(any_engine) as session:
+    with session_scope(inbox_engine(any_engine)) as session:
         assert len(session.exec(select(InboxItem)).all()) == 3

@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.messaging.inbox_writer import group_receive
 from storage.db import session_scope
 from storage.faults import StorageFailure
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem
 
 
@@ -43,24 +44,26 @@ def test_rows_waiting_together_are_committed_together_and_each_once(any_engine):
         any_engine, key=f"slack:event:Ev{n // 2}", kind="slack.request", payload={"n": n}))
 
     assert results.count(True) == 40 and results.count(False) == 40
-    with session_scope(any_engine) as session:
+    with session_scope(inbox_engine(any_engine)) as session:
         keys = Counter(item.key for item in session.exec(select(InboxItem)))
     assert set(keys.values()) == {1} and len(keys) == 40
     assert commits["commit"] < 80  # shared transactions, not one per request
 
 
 def test_a_database_that_cannot_take_the_rows_fails_every_request(engine):
-    @event.listens_for(engine, "connect")
+    inbox = inbox_engine(engine)
+
+    @event.listens_for(inbox, "connect")
     def _read_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.execute("PRAGMA query_only=ON")
 
-    engine.dispose()
+    inbox.dispose()
     results = _concurrently(10, lambda n: group_receive(
         engine, key=f"slack:event:Ev{n}", kind="slack.request", payload={"n": n}))
 
     assert all(isinstance(result, StorageFailure) for result in results), results
-    event.remove(engine, "connect", _read_only)
-    engine.dispose()
+    event.remove(inbox, "connect", _read_only)
+    inbox.dispose()
     assert group_receive(engine, key="slack:event:after", kind="slack.request", payload={})
 
 
@@ -71,17 +74,15 @@ def test_a_row_that_cannot_be_stored_costs_only_itself(engine):
 
     assert [isinstance(result, Exception) for result in results] == [
         False, False, False, True, False, False]
-    with session_scope(engine) as session:
+    with session_scope(inbox_engine(engine)) as session:
         assert len(session.exec(select(InboxItem)).all()) == 5
-
-
 
 
 def test_a_lone_request_commits_its_own_row_on_its_own_thread(any_engine):
     """No hand-over to another thread and back: at ordinary load that hand-over (twice waiting
     for the GIL) was most of an acknowledgement's tail."""
     committed_on = []
-    event.listen(any_engine, "commit",
+    event.listen(inbox_engine(any_engine), "commit",
                  lambda _connection: committed_on.append(threading.current_thread()))
 
     assert group_receive(any_engine, key="slack:event:lone", kind="slack.request", payload={})
