@@ -68,6 +68,7 @@ from benchmarks.load.stats import Summary, ms, ratio
 from benchmarks.load.teams import main as teams_bench
 from benchmarks.load.world import World, build_world
 from storage.db import make_engine
+from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, OutboxMessage, Update
 from tests.fakeslack import BOT_TOKEN
 from tests.support.slack_requests import SIGNING_SECRET, block_actions, button
@@ -236,7 +237,7 @@ def check_stored(database_url: str, recorder: Recorder, settle: float = SETTLE_S
 
 def _still_in_inbox(engine: Engine, tokens: set[str]) -> set[str]:
     """The ``tokens`` whose request waits in the inbox, not done yet."""
-    with engine.connect() as connection:
+    with inbox_engine(engine).connect() as connection:
         payloads = connection.execute(select(InboxItem.payload).where(
             col(InboxItem.status).in_(("pending", "working")))).scalars()
         waiting = "\n".join(json.dumps(payload) for payload in payloads)
@@ -275,9 +276,10 @@ def wait_drained(database_url: str, limit: float = DRAIN_LIMIT) -> tuple[float, 
     first: int | None = None
     try:
         while time.monotonic() - started < limit:
-            with engine.connect() as connection:
+            with inbox_engine(engine).connect() as connection:
                 waiting = connection.execute(select(func.count()).select_from(InboxItem).where(
                     col(InboxItem.status).in_(("pending", "working")))).scalar_one()
+            with engine.connect() as connection:
                 waiting += connection.execute(select(func.count()).select_from(OutboxMessage)
                                               .where(col(OutboxMessage.status).in_(
                                                   ("pending", "sending")))).scalar_one()

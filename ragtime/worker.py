@@ -39,7 +39,15 @@ from bot.collection.risk_round import RISK_CONFIRMATION
 from bot.context import AppContext
 from bot.messaging.flows import deliver_outbox
 from bot.messaging.health import beat, stopped, worker_name
-from bot.messaging.inbox import MAX_ATTEMPTS, GiveUp, Received, claim, do_one
+from bot.messaging.inbox import (
+    MAX_ATTEMPTS,
+    GiveUp,
+    Received,
+    claim,
+    do_one,
+    give_back,
+    release_held,
+)
 from bot.messaging.inbox import WAKE as INBOX_WAKE
 from bot.messaging.outbox import WAKE as OUTBOX_WAKE
 from bot.messaging.routing import TEAMS
@@ -108,6 +116,10 @@ class Worker:
         self._slots = threads or ctx.settings.worker_threads
         self._pool = ThreadPoolExecutor(self._slots, thread_name_prefix="ragtime-inbox")
         self._free = threading.Semaphore(self._slots)
+        # Items done or given back whose outcome could not be recorded (the disk full): given
+        # back again as soon as the inbox takes writes, not after their lease.
+        self._unrecorded: set[int] = set()
+        self._unrecorded_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._inbox_loop, name="ragtime-claims",
                                           daemon=True)]
         # Sending waits on Slack: several senders (each claims its own chunk of the outbox).
@@ -119,6 +131,9 @@ class Worker:
 
     def start(self) -> Worker:
         beat(self.ctx.engine, self.name, now=self.ctx.now())
+        if released := release_held(self.ctx.engine):
+            log.info("worker %s: %d item(s) a worker that ended left half done are pending "
+                     "again", self.name, released)
         for thread in self._threads:
             thread.start()
         log.info("worker %s started", self.name)
@@ -155,6 +170,8 @@ class Worker:
             if not free:
                 return
             looked = wakes.seen(self.ctx.engine, INBOX_WAKE)
+            if self._unrecorded:
+                self._guarded("inbox", self._give_back_unrecorded)
             items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free,
                                                    first=LOADING)) or []
             for _ in range(free - len(items)):
@@ -176,9 +193,25 @@ class Worker:
 
     def _do(self, item: Received) -> None:
         try:
-            self._guarded("inbox item", lambda: do_one(self.ctx.engine, item, self._handle))
+            self._guarded("inbox item", lambda: self._do_one(item))
         finally:
             self._free.release()
+
+    def _do_one(self, item: Received) -> None:
+        try:
+            do_one(self.ctx.engine, item, self._handle)
+        except StorageFailure as failure:  # its outcome not recorded: still "working"
+            log.warning("worker %s: inbox item %s left unrecorded: %s", self.name, item.id,
+                        failure.said)
+            with self._unrecorded_lock:
+                self._unrecorded.add(item.id)
+
+    def _give_back_unrecorded(self) -> None:
+        with self._unrecorded_lock:
+            ids = set(self._unrecorded)
+        give_back(self.ctx.engine, ids)  # raises while the inbox still cannot take it
+        with self._unrecorded_lock:
+            self._unrecorded -= ids
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():

@@ -8,8 +8,9 @@ its own file the serving process waits only for the worker's claims and finishes
 one short statement each. On PostgreSQL (row locks) and for an in-memory SQLite database the
 inbox stays in the database.
 
-The file (``ragtime.db`` → ``ragtime.inbox.db``) holds one table, made from the model
-(``InboxItem``) when a process first opens it; items an earlier version left waiting in the
+The file (``ragtime.db`` → ``ragtime.inbox.db``) holds the inbox's table and a probe row
+(``bot.messaging.database_watch`` writes it to learn that the file takes writes again), made
+from the models when a process first opens it; items an earlier version left waiting in the
 database's own ``inbox_item`` table are moved over then. Its errors are the database's
 (``storage.faults.share_health``): a full or read-only disk is seen and told the same way.
 """
@@ -27,7 +28,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from storage.db import checkpoints, make_engine, sqlite_file, write_scope
 from storage.faults import share_health
-from storage.models import InboxItem, InboxStatus
+from storage.models import InboxItem, InboxStatus, StorageProbe
 from storage.repo import insert_new_rows
 
 _inboxes: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
@@ -59,11 +60,11 @@ def inbox_engine(engine: Engine) -> Engine:
 def _open(engine: Engine, path: Path) -> Engine:
     inbox = make_engine(f"sqlite:///{path}", checkpoints=checkpoints(engine))
     share_health(inbox, engine)
-    table = InboxItem.__table__  # type: ignore[attr-defined]
     with write_scope(inbox) as connection:  # both processes may be first: IF NOT EXISTS
-        connection.execute(CreateTable(table, if_not_exists=True))
-        for index in table.indexes:
-            connection.execute(CreateIndex(index, if_not_exists=True))
+        for table in (InboxItem.__table__, StorageProbe.__table__):  # type: ignore[attr-defined]
+            connection.execute(CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                connection.execute(CreateIndex(index, if_not_exists=True))
     _move_waiting(engine, inbox)
     return inbox
 

@@ -28,6 +28,7 @@ from benchmarks.load.servers import ServerProcess, start_ragtime
 from benchmarks.load.stats import Summary, ms, ratio
 from bot.framework.example import load_example
 from storage.db import make_engine, session_scope
+from storage.inbox_file import inbox_engine
 from storage.migrate import upgrade
 from storage.models import InboxItem
 from tests.faketeams.connector import ConnectorServer, FakeConnector
@@ -112,7 +113,7 @@ def _send(url: str, run: Run, index: int, ident: str, token: str, service_url: s
 
 def stored_ids(database_url: str) -> dict[str, int]:
     engine = make_engine(database_url)
-    with session_scope(engine) as session:
+    with session_scope(inbox_engine(engine)) as session:
         rows = session.exec(select(InboxItem.key, func.count()).where(
             col(InboxItem.kind) == "teams.activity").group_by(InboxItem.key)).all()
     engine.dispose()

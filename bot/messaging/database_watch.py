@@ -46,11 +46,14 @@ def look(ctx: AppContext) -> Failing | None:
     health = storage_health(ctx.engine)
     try:
         if health.failing is not None:
-            with session_scope(ctx.engine, write=True) as session:
-                probe = session.get(StorageProbe, 1) or StorageProbe(id=1)
-                probe.written_at, probe.written_by = ctx.now(), worker_name()
-                probe.room = " " * PROBE_ROOM
-                session.add(probe)
+            # The inbox's file first (on SQLite its own): the database's write, last, is the one
+            # that ends the failure, once both have taken one.
+            for engine in dict.fromkeys((inbox_engine(ctx.engine), ctx.engine)):
+                with session_scope(engine, write=True) as session:
+                    probe = session.get(StorageProbe, 1) or StorageProbe(id=1)
+                    probe.written_at, probe.written_by = ctx.now(), worker_name()
+                    probe.room = " " * PROBE_ROOM
+                    session.add(probe)
         elif is_sqlite(ctx.engine):
             for engine in {ctx.engine, inbox_engine(ctx.engine)}:
                 with engine.connect() as connection:

@@ -11,16 +11,17 @@ are kept in a file of their own (``storage.inbox_file``), so that storing one ne
 the worker's other writes.
 
 A handler's exception puts the item back to ``pending``, tried again after ``RETRY_AFTER``
-(``GiveUp`` marks it ``failed`` at once). An item left ``working`` by a killed worker is claimed
-again once its lease has passed; the work it names must therefore be safe to repeat (storing an
-update is: its idempotency key is the delivery's). After ``max_attempts`` it is marked
-``failed`` and left for an operator.
+(``GiveUp`` marks it ``failed`` at once; a database that cannot take writes never makes an item
+fail). An item left ``working`` by a killed worker is claimed again once its lease has passed,
+or on SQLite (one worker) when the next worker starts (``release_held``); the work it names
+must therefore be safe to repeat (storing an update is: its idempotency key is the delivery's).
+After ``max_attempts`` it is marked ``failed`` and left for an operator.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +31,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.messaging.keys import stored_key
-from storage.db import session_scope, write_scope
+from storage.db import is_sqlite, session_scope, write_scope
+from storage.faults import StorageFailure
 from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, InboxStatus, utcnow
 from storage.repo import insert_new_rows
@@ -135,7 +137,10 @@ def do_one(engine: Engine, item: Received, handle: Handle, *,
     try:
         handle(item)
     except Exception as error:  # one item's failure must not stop the rest
-        final = isinstance(error, GiveUp) or item.attempts >= max_attempts
+        # A database that cannot take writes (a full or read-only disk) is no fault of the
+        # item: it waits, however long that lasts, and is never given up for it.
+        final = not isinstance(error, StorageFailure) and (
+            isinstance(error, GiveUp) or item.attempts >= max_attempts)
         log.error("inbox %s %s failed (attempt %d%s): %s", item.kind, item.id,
                   item.attempts, ", giving up" if final else "", type(error).__name__,
                   exc_info=error)
@@ -220,3 +225,26 @@ def inbox_retries(engine: Engine) -> int:
     with session_scope(inbox_engine(engine)) as session:
         return session.exec(select(func.coalesce(func.sum(InboxItem.attempts - 1), 0))
                             .where(InboxItem.attempts > 1)).one()
+
+
+def release_held(engine: Engine) -> int:
+    """At a worker's start on SQLite, where only one worker runs: the items a worker that
+    ended (killed, or stopped while the disk was full) left ``working`` are pending again at
+    once, not after their lease. How many."""
+    if not is_sqlite(engine):
+        return 0
+    with write_scope(inbox_engine(engine)) as connection:
+        return connection.execute(update(InboxItem).where(
+            InboxItem.status == InboxStatus.working).values(
+                status=InboxStatus.pending, claimed_at=None)).rowcount
+
+
+def give_back(engine: Engine, ids: Collection[int]) -> None:
+    """Items this worker claimed and could not record the outcome of (the disk was full):
+    pending again, for any worker to do again (the work is safe to repeat)."""
+    if not ids:
+        return
+    with write_scope(inbox_engine(engine)) as connection:
+        connection.execute(update(InboxItem).where(
+            col(InboxItem.id).in_(list(ids)), InboxItem.status == InboxStatus.working).values(
+                status=InboxStatus.pending, claimed_at=None))

@@ -1,5 +1,6 @@
 """The inbox: received once, done once however many workers claim, retried after a crash."""
 
+import sqlite3
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -9,15 +10,19 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.messaging.inbox import (
+    MAX_ATTEMPTS,
     RETRY_AFTER,
     GiveUp,
     Received,
     claim,
+    give_back,
     inbox_backlog,
     process_pending,
     receive,
+    release_held,
 )
 from storage.db import session_scope
+from storage.faults import FULL, StorageFailure
 from storage.inbox_file import inbox_engine
 from storage.models import InboxItem, InboxStatus, utcnow
 
@@ -152,3 +157,38 @@ def test_a_key_with_a_nul_or_a_lone_surrogate_is_stored_once(any_engine):
     assert receive(any_engine, key="slack:command:", kind="slack.request", payload={})
     with session_scope(inbox_engine(any_engine)) as session:
         assert len(session.exec(select(InboxItem)).all()) == 3
+
+
+def test_a_database_that_cannot_take_writes_never_makes_an_item_fail(any_engine):
+    """A full disk lasting longer than every attempt: the item waits, it is not given up."""
+    receive(any_engine, key="patient", kind="work", payload={})
+    full = StorageFailure.of(sqlite3.OperationalError("database or disk is full"), FULL)
+
+    def handle(_item: Received) -> None:
+        raise full
+
+    later = utcnow()
+    for _ in range(MAX_ATTEMPTS + 2):
+        later += RETRY_AFTER * 2
+        assert process_pending(any_engine, handle, clock=lambda at=later: at).retried == 1
+    assert _statuses(any_engine) == {"patient": InboxStatus.pending}
+
+
+def test_a_starting_worker_on_sqlite_takes_back_what_a_worker_that_ended_held(engine):
+    receive(engine, key="held", kind="work", payload={})
+    [held] = claim(engine, batch=5)  # a worker that then ended
+
+    assert release_held(engine) == 1
+    [again] = claim(engine, batch=5)
+    assert again.key == held.key and again.attempts == 2
+
+
+def test_items_whose_outcome_was_not_recorded_are_given_back(any_engine):
+    receive(any_engine, key="a", kind="work", payload={})
+    receive(any_engine, key="b", kind="work", payload={})
+    first, second = claim(any_engine, batch=5)
+
+    give_back(any_engine, [first.id])
+
+    assert [item.key for item in claim(any_engine, batch=5)] == [first.key]
+    assert _statuses(any_engine)[second.key] == InboxStatus.working
