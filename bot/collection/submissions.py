@@ -5,6 +5,9 @@ units of work and keep the ordering guarantees the channel relies on:
 
 - ``update_form_for(ctx, actor, target, draft)``: whether ``actor`` may see the form for
   ``target``, and what it shows (a read-only unit of work);
+- ``form_errors(ctx, target, entered, checks)``: the rules checked as a form is submitted,
+  before it is acknowledged, with no read when the form carries its ``FormChecks`` (Slack's
+  modal is then acknowledged once its request is in the inbox, and the worker stores it);
 - ``submit_from_form(ctx, ...)``: store the update and, in the same transaction, record its
   follow-up (outbox kind ``follow_up``); the caller acknowledges the form once this returns and
   the worker's outbox delivery calls ``after_form`` for the confirmation, the refreshed prompt
@@ -41,7 +44,7 @@ from bot.collection.confirmations import record_confirmation
 from bot.collection.followups import FOLLOW_UP, stored_update, submitted
 from bot.collection.replies import ParsedReply, parse_reply
 from bot.collection.rounds import find_round
-from bot.collection.rules import Rules
+from bot.collection.rules import Rules, check_update
 from bot.collection.storable import storable
 from bot.collection.updates import (
     RuleViolation,
@@ -172,6 +175,37 @@ def errors_by_field(errors: Mapping[str, str], fields: Collection[str]) -> dict[
         where = name if name in fields else "rag"
         shown[where] = f"{shown[where]} {message}" if where in shown else message
     return shown
+
+
+@dataclass(frozen=True)
+class FormChecks:
+    """What a form's rules depended on when it was filled: the framework's rules and last
+    quarter's rating. A form carrying them is checked before it is acknowledged without reading
+    anything; ``submit_update`` checks again against storage when it stores it."""
+
+    rules: Rules
+    previous_rag: Rag | None
+
+
+def form_checks(facts: FormFacts) -> FormChecks:
+    return FormChecks(rules=facts.rules, previous_rag=facts.previous_rag)
+
+
+def form_errors(ctx: AppContext, target: Target, entered: FormValues,
+                checks: FormChecks | None) -> dict[str, str]:
+    """The rule messages for what was entered, by field (empty: it may be stored). A form
+    without ``checks`` (filled before they travelled with it) has them read from storage."""
+    if checks is None:
+        with session_scope(ctx.engine) as session:
+            context = entry_context(session, target.deliverable_id, target.period)
+        if context is None:  # gone: the store refuses it, saying so
+            return {}
+        checks = FormChecks(rules=context.rules, previous_rag=context.previous_rag)
+    return check_update(
+        checks.rules, rag=entered.rag, previous_rag=checks.previous_rag,
+        narrative=entered.narrative, recovery_action=entered.recovery_action,
+        recovery_date=entered.recovery_date, change_reason=entered.change_reason,
+        today=ctx.today())
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ from handlers.slack.actions.risk_buttons import FILL_RISK_FORM, fill_risk_form
 from handlers.slack.actions.update_button import FILL_FORM, fill_update_form
 from handlers.slack.context import SlackContext
 from handlers.slack.views.away_form import AWAY_FORM, record_away_form
+from handlers.slack.views.update_form import STORE_FORM, store_update_form
 
 WORK: dict[str, Callable[[SlackContext, dict[str, Any]], None]] = {
     FILL_FORM: fill_update_form,
     FILL_RISK_FORM: fill_risk_form,
     FILL_OUTCOME_FORM: fill_outcome_form,
     AWAY_FORM: record_away_form,
+    STORE_FORM: store_update_form,
 }
 
 # Work a person is looking at a loading view for: the worker claims it before the rest.

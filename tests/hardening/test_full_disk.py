@@ -3,8 +3,9 @@
 The stand-in for a full disk: ``RLIMIT_FSIZE`` set in the child before exec to the largest
 database file + 96 KiB (Python ignores SIGXFSZ, so a write past the limit fails with EFBIG as
 it would with ENOSPC). 3,000-character update forms are submitted one after another, signed as
-Slack signs them, until Ragtime refuses one. Every form acknowledged as stored (an empty 200)
-must be in the database once after a clean stop and a restart without the limit; the refusal
+Slack signs them, until Ragtime refuses one. Every form acknowledged (an empty 200: kept in the
+inbox for the worker) must be in the database once after a clean stop and a restart without the
+limit; the refusal
 says Ragtime cannot save (never "out of date"); ``/healthz`` reports the database failing;
 governance is told once. The read-only case makes the files immutable (``chattr +i``) while
 Ragtime serves.
@@ -32,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.db import make_engine, session_scope
+from storage.inbox_file import inbox_file
 from storage.models import Update
 from tests.fakeslack import BOT_TOKEN, FakeSlack
 from tests.hardening.test_faults_kill import GOVERNANCE, Q3, finish, ragtime, world  # noqa: F401
@@ -189,6 +191,9 @@ def test_a_full_disk_never_loses_an_acknowledged_form(
     restarted = _serve(world, sqlite_url, tmp_path, port)  # the disk freed: no limit
     try:
         assert _health(url)[0] == 200
+        # Each acknowledged form waited in the inbox for the worker, however long the disk
+        # stayed full: stored once it is not.
+        _wait_for(lambda: _stored(sqlite_url) == Counter(acknowledged), timeout=60)
     finally:
         _stop(restarted)
     stored = _stored(sqlite_url)
@@ -196,11 +201,13 @@ def test_a_full_disk_never_loses_an_acknowledged_form(
 
 
 def _immutable(database: Path, on: bool) -> None:
-    """The database file and its WAL made immutable (or writable again). Not the ``-shm``
-    index: SQLite maps it into memory, and a store into a mapped immutable file is a SIGBUS."""
-    for path in (database, database.with_name(database.name + "-wal")):
-        if path.exists():
-            subprocess.run(["chattr", "+i" if on else "-i", str(path)], check=True)
+    """The database's file and its inbox's, each with its WAL, made immutable (or writable
+    again). Not the ``-shm`` index: SQLite maps it into memory, and a store into a mapped
+    immutable file is a SIGBUS."""
+    for file in (database, inbox_file(database)):
+        for path in (file, file.with_name(file.name + "-wal")):
+            if path.exists():
+                subprocess.run(["chattr", "+i" if on else "-i", str(path)], check=True)
 
 
 def test_a_read_only_database_says_it_cannot_save_and_tells_governance_once(
@@ -218,6 +225,7 @@ def test_a_read_only_database_says_it_cannot_save_and_tells_governance_once(
     try:
         request, first = _form(1)
         assert slack.send(request).body == ""
+        _wait_for(lambda: _stored(sqlite_url) == Counter([first]))  # the worker stored it
         probe = subprocess.run(["chattr", "+i", str(database)], capture_output=True, check=False)
         if probe.returncode != 0:
             pytest.skip(f"chattr +i is not permitted here: {probe.stderr!r}")
@@ -235,6 +243,7 @@ def test_a_read_only_database_says_it_cannot_save_and_tells_governance_once(
         _wait_for(lambda: _health(url)[0] == 200, timeout=30)  # writable again: well again
         request, last = _form(4)
         assert slack.send(request).body == ""
+        _wait_for(lambda: _stored(sqlite_url) == Counter([first, last]))
     finally:
         _stop(serve)
     assert _stored(sqlite_url) == Counter([first, last])

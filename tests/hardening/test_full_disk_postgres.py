@@ -6,7 +6,7 @@ PostgreSQL then refuses the write that would extend a file (``could not extend f
 left on device``, SQLSTATE 53100) inside the transaction, so the commit never happens. Forms are
 submitted until one is refused: it must say Ragtime cannot save, ``/healthz`` must report the
 database failing, governance is told once, and after the disk is given room every form that was
-acknowledged is stored once.
+acknowledged (kept in the inbox for the worker) is stored once.
 """
 
 from __future__ import annotations
@@ -137,6 +137,9 @@ def test_a_full_tablespace_never_loses_an_acknowledged_form(
 
             _resize(small_disk, 64 * 1024 * 1024)  # room again: well again, without a restart
             _wait_for(lambda: _health(slack_url)[0] == 200, timeout=30)
+            # Each acknowledged form waited in the inbox for the worker: stored once there is
+            # room, without a restart.
+            _wait_for(lambda: _stored(url) == Counter(acknowledged), timeout=60)
         finally:
             _stop(serve)
         assert _stored(url) == Counter(acknowledged)

@@ -180,7 +180,7 @@ class Harness:
     def submit(self, user: str, form: dict[str, Any], *, rag: str | None = None,
                narrative: str | None = None, recovery_action: str | None = None,
                recovery_date: str | None = None, change_reason: str | None = None,
-               metadata: str | None = None, retry_num: int | None = None
+               metadata: str | None = None, retry_num: int | None = None, wait: bool = True
                ) -> SimulatedResponse:
         values: dict[str, dict[str, dict[str, Any]]] = {
             "rag": {"value": selected_value(rag, "static_select") if rag else
@@ -198,7 +198,10 @@ class Harness:
             form["callback_id"], values, user_id=user, view_id=form["id"],
             view_hash=form["hash"], blocks=form["blocks"],
             private_metadata=form["private_metadata"] if metadata is None else metadata)
-        return self.served.slack.send(request, retry_num=retry_num)
+        response = self.served.slack.send(request, retry_num=retry_num)
+        if wait and response.status == 200 and not response.body:  # kept: the worker stores it
+            self.served.settle()
+        return response
 
     def answer_by_form(self, user: str, deliverable_id: int, rag: str, narrative: str,
                        **fields: str) -> SimulatedResponse:
@@ -246,6 +249,12 @@ class Harness:
         return self.thread(prompt.channel, prompt.ts)[-1]
 
     # -- storage --------------------------------------------------------------------------
+    def not_saved(self, user: str) -> list[str]:
+        """The worker's DMs telling ``user`` that a form they submitted was not saved."""
+        return [call.params["text"] for call in self.fake.calls("chat.postMessage")
+                if call.params.get("channel") == user
+                and "was not saved" in (call.params.get("text") or "")]
+
     def latest(self, deliverable_id: int, period: Period = Q3) -> Update | None:
         with session_scope(self.engine) as session:
             return latest_update(session, deliverable_id, period)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import event
+
 from bot.collection.rounds import freeze_round
+from bot.collection.values import Rag
 from storage.db import session_scope
 from tests.scenario.conftest import (
     BHANU,
@@ -14,6 +17,7 @@ from tests.scenario.conftest import (
     blocks_text,
     input_block,
 )
+from tests.support.served_app import start_worker, waiting_for_worker
 from tests.support.slack_requests import button
 
 
@@ -100,10 +104,11 @@ def test_a_frozen_period_says_so_and_stores_nothing(opened: Harness):
     with session_scope(opened.engine, write=True) as session:
         freeze_round(session, Q3, by="U0LEAD")
 
-    answer = opened.submit(SHARON, form, rag="green", narrative="Too late?").json()
+    answer = opened.submit(SHARON, form, rag="green", narrative="Too late?")
 
-    assert answer["response_action"] == "update"
-    assert "can no longer be changed" in blocks_text(answer["view"]["blocks"])
+    assert (answer.status, answer.body) == (200, "")  # kept; the worker finds it frozen
+    [told] = opened.not_saved(SHARON)
+    assert "can no longer be changed" in told and "> Too late?" in told
     assert opened.latest(1) is None
     again = opened.open_form(SHARON, 2)
     assert "closed for changes" in blocks_text(again["blocks"])
@@ -120,3 +125,51 @@ def test_an_expired_trigger_asks_to_press_the_button_again(opened: Harness):
 
     told = opened.fake.wait_for("chat.postMessage", posts + 1)[posts]
     assert told.params["channel"] == SHARON and "press the button again" in told.params["text"]
+
+
+def test_a_form_is_acknowledged_once_kept_and_stored_by_the_worker(opened: Harness):
+    """Nothing on the ack's path reads or writes the database: the form's rules are checked from
+    what it carries, and the request is kept in the inbox. The worker stores it and confirms,
+    even one that was away when the form was acknowledged."""
+    form = opened.open_form(SHARON, 1)
+    assert opened.served.worker is not None
+    opened.served.worker.stop()  # the worker away for a while
+    asked: list[str] = []
+    listen = lambda *args: asked.append(args[2])  # noqa: E731 (before_cursor_execute)
+    event.listen(opened.engine, "before_cursor_execute", listen)
+    try:
+        broken = opened.submit(SHARON, form, rag="amber", narrative="Slipping.", wait=False)
+        answer = opened.submit(SHARON, form, rag="green", narrative="Kept first.", wait=False)
+    finally:
+        event.remove(opened.engine, "before_cursor_execute", listen)
+
+    assert broken.json()["response_action"] == "errors"  # Amber needs a recovery action
+    assert "recovery_action" in broken.json()["errors"]
+    assert (answer.status, answer.body) == (200, "")
+    assert [sql for sql in asked if not sql.startswith("PRAGMA")] == []
+    assert opened.latest(1) is None
+    assert waiting_for_worker(opened.engine) == {"inbox": 1}
+
+    posted = len(opened.fake.calls("chat.postMessage"))
+    worker = start_worker(opened.ctx.settings, engine=opened.engine, clock=opened.ctx.clock)
+    try:
+        opened.served.settle()
+    finally:
+        worker.stop()
+    stored = opened.latest(1)
+    assert stored is not None and (stored.rag, stored.narrative) == (Rag.green, "Kept first.")
+    confirmations = [call.params.get("text") or "" for call in
+                     opened.fake.calls("chat.postMessage")[posted:]
+                     if call.params.get("channel") == opened.fake.dm_channel_for(SHARON)]
+    assert any("Green" in text for text in confirmations), confirmations
+
+
+def test_a_form_filled_before_its_rules_travelled_with_it_is_still_checked(opened: Harness):
+    form = opened.open_form(SHARON, 1)
+    old_style = json.dumps({"d": 1, "p": Q3.slug})  # as an earlier version wrote it
+
+    answer = opened.submit(SHARON, form, rag="red", narrative="Stuck.", metadata=old_style)
+
+    assert answer.json()["response_action"] == "errors"
+    assert "recovery_action" in answer.json()["errors"]
+    assert opened.latest(1) is None

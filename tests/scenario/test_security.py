@@ -73,11 +73,11 @@ def test_tampered_private_metadata_pointing_at_someone_elses_deliverable_stores_
     form = opened.open_form(SHARON, 1)
     forged = json.dumps({"d": 8, "p": "2024-25-Q3"})  # Paul's deliverable
 
-    answer = opened.submit(SHARON, form, rag="green", narrative="Not mine",
-                           metadata=forged).json()
+    answer = opened.submit(SHARON, form, rag="green", narrative="Not mine", metadata=forged)
 
-    assert answer["response_action"] == "update"
-    assert "not an SRO or delegate" in blocks_text(answer["view"]["blocks"])
+    assert (answer.status, answer.body) == (200, "")  # kept; the worker refuses it
+    [told] = opened.not_saved(SHARON)
+    assert "not an SRO or delegate" in told
     assert opened.latest(8) is None and opened.latest(1) is None
     refused = opened.audit("update.refused")
     assert [(e.actor, e.subject) for e in refused] == [(SHARON, "deliverable:8")]

@@ -16,7 +16,9 @@ from datetime import date
 from typing import Any
 
 from bot.calendar.periods import Period, PeriodError
+from bot.collection.submissions import FormChecks
 from bot.collection.values import Draft, Rag, Target
+from bot.framework.rules import Rules, RulesError
 from handlers.slack.blocks.kit import BUTTON_VALUE_LIMIT, ELLIPSIS, PRIVATE_METADATA_LIMIT
 
 # Buttons that open the update form: the prompt's "Submit update", reminders, the App Home, and
@@ -56,6 +58,7 @@ class FormMetadata:
     prompt_channel: str | None = None
     prompt_ts: str | None = None
     from_home: bool = False
+    checks: FormChecks | None = None  # the filled form's rules, checked before its ack
 
 
 # ------------------------------------------------------------------------------ button values
@@ -121,6 +124,10 @@ def form_metadata(meta: FormMetadata) -> str:
         data["c"], data["t"] = meta.prompt_channel, meta.prompt_ts
     if meta.from_home:
         data["h"] = 1
+    if meta.checks is not None:
+        data["k"] = {"r": sorted(rag.value for rag in meta.checks.rules.recovery_required_for),
+                     "c": meta.checks.rules.reason_required_on_change,
+                     "p": meta.checks.previous_rag.value if meta.checks.previous_rag else None}
     value = _dump(data)
     if len(value) > PRIVATE_METADATA_LIMIT:  # only ids: cannot happen, but never send it cut
         raise BadValue("private_metadata too long")
@@ -134,7 +141,20 @@ def parse_form_metadata(value: str | None) -> FormMetadata:
         prompt_channel=_text(data.get("c")),
         prompt_ts=_text(data.get("t")),
         from_home=data.get("h") == 1,
+        checks=_checks(data.get("k")),
     )
+
+
+def _checks(value: Any) -> FormChecks | None:
+    """A form's ``FormChecks``; None when absent or unreadable (they are then read again)."""
+    if not isinstance(value, dict) or not isinstance(value.get("r"), list):
+        return None
+    try:
+        rules = Rules.from_config({"recovery_required_for": value["r"],
+                                   "reason_required_on_change": value.get("c") is True})
+    except RulesError:
+        return None
+    return FormChecks(rules=rules, previous_rag=_rag(value.get("p")))
 
 
 # ------------------------------------------------------------------------------ helpers

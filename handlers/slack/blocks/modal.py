@@ -8,10 +8,11 @@ limit is cut, and a recovery date already in the past is not pre-filled.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.collection.rules import NARRATIVE_MAX, TEXT_MAX, reason_hint, recovery_hint
-from bot.collection.submissions import FormFacts, FormValues
+from bot.collection.submissions import FormFacts, FormValues, form_checks
 from bot.collection.values import Rag
 from handlers.slack.blocks import kit as mrkdwn
 from handlers.slack.blocks.carried import carried_blocks
@@ -89,8 +90,10 @@ def update_form(meta: FormMetadata, form: FormFacts) -> dict[str, Any]:
         _text_input(initial.change_reason, TEXT_MAX, "Why has the rating changed?"),
         optional=True, hint=reason_hint(form.rules, form.previous_rag),
     ))
+    # The rules travel with the form: its submission is checked before its ack without a read.
+    carried = replace(meta, checks=form_checks(form))
     return mrkdwn.modal(TITLE, blocks, callback_id=UPDATE_MODAL, submit="Submit",
-                        close="Cancel", private_metadata_value=form_metadata(meta))
+                        close="Cancel", private_metadata_value=form_metadata(carried))
 
 
 def read_form(values: dict[str, Any]) -> FormValues:

@@ -1,17 +1,22 @@
-"""The update form submitted (``view_submission``).
+"""The update form submitted (``view_submission``): checked at once, stored by the worker.
 
-The acting user is ``body["user"]["id"]``; ``private_metadata`` only names the deliverable and
-period (and the prompt it came from) and is never trusted for who may submit: ``submit_update``
-checks that. Governance rules come back as errors beside the fields (``response_action:
-errors``); a refusal (not an owner, period frozen) replaces the form with the reason. The view id
-is the idempotency key, so a double submit stores one version and sends one confirmation.
+The acting user is ``body["user"]["id"]``; ``private_metadata`` names the deliverable and period
+(and the prompt it came from) and carries the rules the form was filled with
+(``bot.collection.submissions.FormChecks``). It is never trusted for who may submit.
 
-``bot.collection.submissions.submit_from_form`` stores the update and records its follow-up in
-the same transaction, and returns once it is committed; the form is acknowledged then, and the
-worker sends the confirmation, the refreshed prompt cards and the notices to co-owners
-(validation errors still come back in the ack itself). When the database cannot store it (a
-full or read-only disk) the person is told so beside the narrative, the form stays open with what
-they wrote, and nothing is acknowledged as stored.
+In the serving process the rules are checked against what was entered without a read
+(``form_errors``; a form filled before the rules travelled with it has them read), and a
+broken rule comes back beside its field (``response_action: errors``). Otherwise the request is
+kept in the inbox (``defer``) and the form acknowledged: nothing on this path writes the
+database, so the ack never waits for the worker's writes. When the inbox cannot take it (a full
+or read-only disk) the person is told beside the narrative, the form stays open with what they
+wrote, and nothing is acknowledged.
+
+The worker (``store_update_form``) stores it through ``submit_from_form``, which checks again
+against storage and records the follow-up (the confirmation, the refreshed prompt cards, the
+co-owners' notices) in the same transaction. The view id is the idempotency key: a double
+submit stores one version and sends one confirmation. What the worker refuses — a round frozen,
+or an owner changed, since the form opened — is told by DM, with what they wrote.
 """
 
 from __future__ import annotations
@@ -20,17 +25,21 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.collection.submissions import errors_by_field, submit_from_form
+from bot.collection.submissions import FormValues, errors_by_field, form_errors, submit_from_form
+from bot.collection.values import Target
 from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
 from handlers.slack.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.slack.blocks.modal import notice_view, read_form
-from handlers.slack.blocks.words import esc
+from handlers.slack.blocks.words import esc, quote
 from handlers.slack.context import SlackContext
+from handlers.slack.deferral import defer
 
 log = logging.getLogger(__name__)
 
+STORE_FORM = "slack.update_form"  # the inbox kind of a submitted form the worker stores
 OUT_OF_DATE = ("This form is out of date and cannot be saved. Open it again from your prompt "
                "message or Ragtime's Home tab.")
+WROTE_LIMIT = 4000  # the narrative quoted back when it was not saved (it holds 3,000 at most)
 
 
 def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx: SlackContext
@@ -42,21 +51,46 @@ def submit_update_form(ack: Any, body: dict[str, Any], view: dict[str, Any], ctx
         log.warning("update form with unreadable private_metadata from %s", actor)
         ack(response_action="update", view=notice_view(esc(OUT_OF_DATE)))
         return
-    entered = read_form((view.get("state") or {}).get("values") or {})
+    values = (view.get("state") or {}).get("values") or {}
+    entered = read_form(values)
     try:
-        result = submit_from_form(ctx, actor=actor, target=meta.target, entered=entered,
-                                  form_id=view["id"], refresh_home=meta.from_home)
-    except StorageFailure as failure:  # nothing stored: the form stays open with their text
+        errors = form_errors(ctx, meta.target, entered, meta.checks)
+        if not errors:
+            defer(ctx, key=f"slack:view:{view['id']}", kind=STORE_FORM, payload={
+                "actor": actor, "view_id": view["id"],
+                "metadata": view.get("private_metadata"), "values": values})
+    except StorageFailure as failure:  # nothing kept: the form stays open with their text
         log.error("update form from %s not stored: %s", actor, failure.said)
         ack(response_action="errors", errors={"narrative": CANNOT_SAVE})
         return
-    if result.errors is not None:
-        ack(response_action="errors", errors=_errors(result.errors))
+    if errors:
+        ack(response_action="errors", errors=_errors(errors))
         return
-    if result.refusal is not None:  # not an owner, frozen, retired deliverable, ...
-        ack(response_action="update", view=notice_view(esc(result.refusal)))
-        return
-    ack()  # stored and committed with its follow-up, which the worker sends
+    ack()  # kept in the inbox: the worker stores it and sends the confirmation
+
+
+def store_update_form(ctx: SlackContext, payload: dict[str, Any]) -> None:
+    """In the worker: store the form; tell the person by DM if it cannot be."""
+    actor = str(payload["actor"])
+    meta = parse_form_metadata(payload.get("metadata"))  # read before it was kept
+    entered = read_form(payload.get("values") or {})
+    result = submit_from_form(ctx, actor=actor, target=meta.target, entered=entered,
+                              form_id=str(payload["view_id"]), refresh_home=meta.from_home)
+    if result.errors is not None:  # the rules changed since the form was filled
+        _tell_not_saved(ctx, actor, meta.target, " ".join(result.errors.values()), entered)
+    elif result.refusal is not None:  # not an owner now, frozen, retired deliverable, ...
+        _tell_not_saved(ctx, actor, meta.target, result.refusal, entered)
+
+
+def _tell_not_saved(ctx: SlackContext, actor: str, target: Target, reason: str,
+                    entered: FormValues) -> None:
+    log.info("update form from %s for deliverable %s not stored: %s", actor,
+             target.deliverable_id, reason)
+    text = f"Your update for {target.period.label} was not saved. {esc(reason)}"
+    if entered.narrative.strip():
+        text += ("\nWhat you wrote, so that nothing is lost:\n"
+                 + quote(entered.narrative, limit=WROTE_LIMIT))
+    ctx.gateway.post_message(actor, text)
 
 
 def _errors(errors: Mapping[str, str]) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlmodel import select
 
 from bot.collection.rounds import open_round
@@ -81,9 +79,13 @@ def test_approve_freezes_the_quarter_until_a_lead_reopens_it(
     assert (stored.status, stored.decided_by) == ("approved", LEAD)
 
     deliverable = world.ids["go-access-3"]
-    refused = sro_submits(served, "U0SMURPHY", deliverable, "green", "A late change.")
-    assert refused.json()["response_action"] == "update"
-    assert "can no longer be changed" in json.dumps(refused.json())
+    kept = sro_submits(served, "U0SMURPHY", deliverable, "green", "A late change.")
+    assert (kept.status, kept.body) == (200, "")  # kept; the worker finds the round frozen
+    [told] = wait_until(lambda: [
+        call.params["text"] for call in fake_slack.calls("chat.postMessage")
+        if call.params.get("channel") == "U0SMURPHY"
+        and "was not saved" in (call.params.get("text") or "")], what="the refusal by DM")
+    assert "can no longer be changed" in told and "> A late change." in told
     assert versions(served, deliverable) == [1]
 
     again = click(served, "report_approve", report)
@@ -98,7 +100,8 @@ def test_approve_freezes_the_quarter_until_a_lead_reopens_it(
         round_ = session.exec(select(Round)).one()
     assert not round_.frozen and round_.approved_at is None
 
-    accepted = sro_submits(served, "U0SMURPHY", deliverable, "green", "A late change.")
+    # A new form (Slack gives each its own view id), once the round is reopened.
+    accepted = sro_submits(served, "U0SMURPHY", deliverable, "green", "A late change, again.")
     assert accepted.status == 200 and "errors" not in accepted.body
     wait_until(lambda: versions(served, deliverable) == [1, 2], what="the stored update")
     threads = [c.params["text"] for c in fake_slack.calls("chat.postMessage")

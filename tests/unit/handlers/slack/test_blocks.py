@@ -17,7 +17,7 @@ from bot.collection.status import (
     Progress,
     RoundState,
 )
-from bot.collection.submissions import FormFacts
+from bot.collection.submissions import FormChecks, FormFacts
 from bot.collection.values import Draft, Rag, Target
 from bot.ports.updates import PromptCard, Received
 from handlers.slack.blocks import kit as mrkdwn
@@ -166,3 +166,23 @@ def test_form_metadata_round_trips():
     meta = FormMetadata(Target(3, Q3), prompt_channel="D0X", prompt_ts="1.2", from_home=True)
 
     assert parse_form_metadata(form_metadata(meta)) == meta
+
+
+@pytest.mark.parametrize("checks", [
+    FormChecks(Rules(), Rag.amber),
+    FormChecks(Rules(recovery_required_for=frozenset({Rag.red}),
+                     reason_required_on_change=False), None),
+    FormChecks(Rules(recovery_required_for=frozenset()), Rag.green),
+])
+def test_the_rules_a_form_was_filled_with_travel_in_its_metadata(checks: FormChecks):
+    meta = FormMetadata(Target(3, Q3), checks=checks)
+
+    assert parse_form_metadata(form_metadata(meta)) == meta
+
+
+@pytest.mark.parametrize("carried", [None, "x", [], {"r": "red"}, {"r": ["purple"]},
+                                     {"r": [{"a": 1}]}])
+def test_rules_a_form_carries_unreadably_are_read_again(carried: object):
+    value = json.dumps({"d": 3, "p": Q3.slug, "k": carried})
+
+    assert parse_form_metadata(value).checks is None
