@@ -60,7 +60,7 @@ from bot.messaging.outbox import find_prompt, record_message
 from bot.ports.messages import SendError
 from bot.ports.updates import Carried, Stored
 from storage.db import session_scope
-from storage.models import Person, Theme
+from storage.models import Deliverable, Person, Theme
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -206,6 +206,15 @@ def form_errors(ctx: AppContext, target: Target, entered: FormValues,
         narrative=entered.narrative, recovery_action=entered.recovery_action,
         recovery_date=entered.recovery_date, change_reason=entered.change_reason,
         today=ctx.today())
+
+
+def deliverable_label(ctx: AppContext, deliverable_id: int) -> tuple[str | None, str] | None:
+    """A deliverable's number and title, as its form shows them (None: no such deliverable)."""
+    with session_scope(ctx.engine) as session:
+        deliverable = session.get(Deliverable, deliverable_id)
+        if deliverable is None:
+            return None
+        return deliverable.code or deliverable.number, deliverable.title
 
 
 @dataclass(frozen=True)

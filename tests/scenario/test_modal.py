@@ -108,6 +108,8 @@ def test_a_frozen_period_says_so_and_stores_nothing(opened: Harness):
 
     assert (answer.status, answer.body) == (200, "")  # kept; the worker finds it frozen
     [told] = opened.not_saved(SHARON)
+    assert told.startswith("Your update for *GO-1 Review, update, revise and implement Trust "
+                           "Access Policy* (2024/25 Q3) was not saved.")
     assert "can no longer be changed" in told and "> Too late?" in told
     assert opened.latest(1) is None
     again = opened.open_form(SHARON, 2)

@@ -25,11 +25,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.collection.submissions import FormValues, errors_by_field, form_errors, submit_from_form
+from bot.collection.submissions import (
+    FormValues,
+    deliverable_label,
+    errors_by_field,
+    form_errors,
+    submit_from_form,
+)
 from bot.collection.values import Target
 from bot.messaging.database_watch import CANNOT_SAVE, StorageFailure
 from handlers.slack.blocks.ids import FIELD_BLOCKS, BadValue, parse_form_metadata
 from handlers.slack.blocks.modal import notice_view, read_form
+from handlers.slack.blocks.text import deliverable_name
 from handlers.slack.blocks.words import esc, quote
 from handlers.slack.context import SlackContext
 from handlers.slack.deferral import defer
@@ -86,7 +93,10 @@ def _tell_not_saved(ctx: SlackContext, actor: str, target: Target, reason: str,
                     entered: FormValues) -> None:
     log.info("update form from %s for deliverable %s not stored: %s", actor,
              target.deliverable_id, reason)
-    text = f"Your update for {target.period.label} was not saved. {esc(reason)}"
+    label = deliverable_label(ctx, target.deliverable_id)
+    named = f"{deliverable_name(*label)} ({target.period.label})" if label else \
+        target.period.label
+    text = f"Your update for {named} was not saved. {esc(reason)}"
     if entered.narrative.strip():
         text += ("\nWhat you wrote, so that nothing is lost:\n"
                  + quote(entered.narrative, limit=WROTE_LIMIT))
