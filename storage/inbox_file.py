@@ -22,7 +22,7 @@ import weakref
 from pathlib import Path
 
 from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -43,17 +43,17 @@ def inbox_file(database: Path) -> Path:
 
 def inbox_engine(engine: Engine) -> Engine:
     """The engine the inbox of ``engine``'s database is kept in (``engine`` itself but for a
-    SQLite file); one per database engine, made ready on first use."""
-    if engine.dialect.name != "sqlite":
-        return engine
-    database = sqlite_file(make_url(str(engine.url)))
-    if database is None:
+    SQLite file); one per database engine, made ready on first use. Every acknowledgement asks:
+    once made, it is one dictionary lookup."""
+    found = _inboxes.get(engine)
+    if found is not None:
+        return found
+    if engine.dialect.name != "sqlite" or (database := sqlite_file(engine.url)) is None:
         return engine
     with _lock:
         found = _inboxes.get(engine)
         if found is None:
-            found = _open(engine, inbox_file(database))
-            _inboxes[engine] = found
+            found = _inboxes[engine] = _open(engine, inbox_file(database))
         return found
 
 

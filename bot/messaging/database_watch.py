@@ -45,17 +45,18 @@ def look(ctx: AppContext) -> Failing | None:
     """Check the database once; the failure now, if any (see the module docstring)."""
     health = storage_health(ctx.engine)
     try:
+        # The inbox's file (on SQLite its own) first: the database's write, last, is the one
+        # that ends a failure, once both have taken one.
+        files = list(dict.fromkeys((inbox_engine(ctx.engine), ctx.engine)))
         if health.failing is not None:
-            # The inbox's file first (on SQLite its own): the database's write, last, is the one
-            # that ends the failure, once both have taken one.
-            for engine in dict.fromkeys((inbox_engine(ctx.engine), ctx.engine)):
+            for engine in files:
                 with session_scope(engine, write=True) as session:
                     probe = session.get(StorageProbe, 1) or StorageProbe(id=1)
                     probe.written_at, probe.written_by = ctx.now(), worker_name()
                     probe.room = " " * PROBE_ROOM
                     session.add(probe)
         elif is_sqlite(ctx.engine):
-            for engine in {ctx.engine, inbox_engine(ctx.engine)}:
+            for engine in files:
                 with engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
     except DBAPIError as error:  # counted, and marked failing, by StorageHealth

@@ -231,20 +231,18 @@ def release_held(engine: Engine) -> int:
     """At a worker's start on SQLite, where only one worker runs: the items a worker that
     ended (killed, or stopped while the disk was full) left ``working`` are pending again at
     once, not after their lease. How many."""
-    if not is_sqlite(engine):
+    return give_back(engine) if is_sqlite(engine) else 0
+
+
+def give_back(engine: Engine, ids: Collection[int] | None = None) -> int:
+    """Items held ``working`` — those of ``ids`` (a worker that could not record their outcome,
+    the disk full), or every one — pending again, for any worker to do again (the work is safe
+    to repeat). How many."""
+    if ids is not None and not ids:
         return 0
+    held = InboxItem.status == InboxStatus.working
+    if ids is not None:
+        held = held & col(InboxItem.id).in_(list(ids))
     with write_scope(inbox_engine(engine)) as connection:
-        return connection.execute(update(InboxItem).where(
-            InboxItem.status == InboxStatus.working).values(
-                status=InboxStatus.pending, claimed_at=None)).rowcount
-
-
-def give_back(engine: Engine, ids: Collection[int]) -> None:
-    """Items this worker claimed and could not record the outcome of (the disk was full):
-    pending again, for any worker to do again (the work is safe to repeat)."""
-    if not ids:
-        return
-    with write_scope(inbox_engine(engine)) as connection:
-        connection.execute(update(InboxItem).where(
-            col(InboxItem.id).in_(list(ids)), InboxItem.status == InboxStatus.working).values(
-                status=InboxStatus.pending, claimed_at=None))
+        return connection.execute(update(InboxItem).where(held).values(
+            status=InboxStatus.pending, claimed_at=None)).rowcount
