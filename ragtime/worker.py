@@ -42,10 +42,12 @@ from bot.messaging.health import beat, stopped, worker_name
 from bot.messaging.inbox import (
     MAX_ATTEMPTS,
     GiveUp,
+    Outcome,
     Received,
+    Unrecorded,
     claim,
     do_one,
-    give_back,
+    record,
     release_held,
 )
 from bot.messaging.inbox import WAKE as INBOX_WAKE
@@ -116,9 +118,9 @@ class Worker:
         self._slots = threads or ctx.settings.worker_threads
         self._pool = ThreadPoolExecutor(self._slots, thread_name_prefix="ragtime-inbox")
         self._free = threading.Semaphore(self._slots)
-        # Items done or given back whose outcome could not be recorded (the disk full): given
-        # back again as soon as the inbox takes writes, not after their lease.
-        self._unrecorded: set[int] = set()
+        # Outcomes of items handled that could not be recorded (the disk full, the database
+        # restarting): recorded as soon as the inbox takes writes, before the next claim.
+        self._unrecorded: list[Outcome] = []
         self._unrecorded_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._inbox_loop, name="ragtime-claims",
                                           daemon=True)]
@@ -171,7 +173,7 @@ class Worker:
                 return
             looked = wakes.seen(self.ctx.engine, INBOX_WAKE)
             if self._unrecorded:
-                self._guarded("inbox", self._give_back_unrecorded)
+                self._guarded("inbox", self._record_unrecorded)
             items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free,
                                                    first=LOADING)) or []
             for _ in range(free - len(items)):
@@ -200,18 +202,18 @@ class Worker:
     def _do_one(self, item: Received) -> None:
         try:
             do_one(self.ctx.engine, item, self._handle)
-        except StorageFailure as failure:  # its outcome not recorded: still "working"
-            log.warning("worker %s: inbox item %s left unrecorded: %s", self.name, item.id,
-                        failure.said)
+        except Unrecorded as unrecorded:  # still "working" in the inbox
+            log.warning("worker %s: %s (%s); recorded once the database takes writes",
+                        self.name, unrecorded, type(unrecorded.__cause__).__name__)
             with self._unrecorded_lock:
-                self._unrecorded.add(item.id)
+                self._unrecorded.append(unrecorded.outcome)
 
-    def _give_back_unrecorded(self) -> None:
+    def _record_unrecorded(self) -> None:
         with self._unrecorded_lock:
-            ids = set(self._unrecorded)
-        give_back(self.ctx.engine, ids)  # raises while the inbox still cannot take it
+            outcomes = list(self._unrecorded)
+        record(self.ctx.engine, outcomes)  # raises while the inbox still cannot take writes
         with self._unrecorded_lock:
-            self._unrecorded -= ids
+            del self._unrecorded[:len(outcomes)]
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():

@@ -21,13 +21,14 @@ After ``max_attempts`` it is marked ``failed`` and left for an operator.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.messaging.keys import stored_key
@@ -133,7 +134,43 @@ def claim(engine: Engine, *, batch: int, lease: timedelta = DEFAULT_LEASE,
 
 def do_one(engine: Engine, item: Received, handle: Handle, *,
            max_attempts: int = MAX_ATTEMPTS, clock: Callable[[], datetime] = utcnow) -> str:
-    """Handle a claimed ``item`` and record the outcome: ``done``, ``retried`` or ``failed``."""
+    """Handle a claimed ``item`` and record the outcome: ``done``, ``retried`` or ``failed``.
+    ``Unrecorded`` when the outcome could not be recorded."""
+    outcome = _outcome(item, handle, max_attempts=max_attempts, clock=clock)
+    try:
+        record(engine, [outcome])
+    except OperationalError as error:  # a full disk, or the database out of reach
+        raise Unrecorded(outcome) from error
+    return outcome.said
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one item, as recorded: ``retry`` leaves it pending for another try."""
+
+    item_id: int
+    status: InboxStatus
+    at: datetime
+    error: str | None = None
+    retry: bool = False
+
+    @property
+    def said(self) -> str:
+        return "retried" if self.retry else self.status.value
+
+
+class Unrecorded(Exception):
+    """An item was handled but its ``outcome`` could not be recorded (the disk full, the
+    database restarting): ``record`` it once the database takes writes again, rather than
+    leave the item held until its lease ends and have its work done twice."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(f"inbox item {outcome.item_id}: {outcome.said}, not recorded")
+        self.outcome = outcome
+
+
+def _outcome(item: Received, handle: Handle, *, max_attempts: int,
+             clock: Callable[[], datetime]) -> Outcome:
     try:
         handle(item)
     except Exception as error:  # one item's failure must not stop the rest
@@ -144,12 +181,22 @@ def do_one(engine: Engine, item: Received, handle: Handle, *,
         log.error("inbox %s %s failed (attempt %d%s): %s", item.kind, item.id,
                   item.attempts, ", giving up" if final else "", type(error).__name__,
                   exc_info=error)
-        _finish(engine, item.id, InboxStatus.failed if final else InboxStatus.pending,
-                now=clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX],
-                retry=not final)
-        return "failed" if final else "retried"
-    _finish(engine, item.id, InboxStatus.done, now=clock())
-    return "done"
+        return Outcome(item.id, InboxStatus.failed if final else InboxStatus.pending,
+                       clock(), error=f"{type(error).__name__}: {error}"[:ERROR_MAX],
+                       retry=not final)
+    return Outcome(item.id, InboxStatus.done, clock())
+
+
+def record(engine: Engine, outcomes: Sequence[Outcome]) -> None:
+    """Record ``outcomes`` in one unit of work; an item to retry keeps a ``claimed_at`` of its
+    outcome's time (its retry waits ``RETRY_AFTER`` from it)."""
+    with write_scope(inbox_engine(engine)) as connection:
+        for outcome in outcomes:
+            connection.execute(update(InboxItem).where(
+                col(InboxItem.id) == outcome.item_id).values(
+                status=outcome.status, last_error=outcome.error,
+                finished_at=None if outcome.retry else outcome.at,
+                claimed_at=outcome.at if outcome.retry else InboxItem.claimed_at))
 
 
 @dataclass(frozen=True)
@@ -210,16 +257,6 @@ def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime,
     return sorted(claimed, key=lambda item: (item.kind not in first, item.id))
 
 
-def _finish(engine: Engine, item_id: int, status: InboxStatus, *, now: datetime,
-            error: str | None = None, retry: bool = False) -> None:
-    """Record the outcome; an item to ``retry`` keeps its ``claimed_at`` (the retry waits
-    ``RETRY_AFTER`` from it)."""
-    with write_scope(inbox_engine(engine)) as connection:
-        connection.execute(update(InboxItem).where(col(InboxItem.id) == item_id).values(
-            status=status, finished_at=None if retry else now, last_error=error,
-            claimed_at=now if retry else InboxItem.claimed_at))
-
-
 def inbox_retries(engine: Engine) -> int:
     """Attempts beyond the first, over every item kept (``/metrics``)."""
     with session_scope(inbox_engine(engine)) as session:
@@ -230,19 +267,11 @@ def inbox_retries(engine: Engine) -> int:
 def release_held(engine: Engine) -> int:
     """At a worker's start on SQLite, where only one worker runs: the items a worker that
     ended (killed, or stopped while the disk was full) left ``working`` are pending again at
-    once, not after their lease. How many."""
-    return give_back(engine) if is_sqlite(engine) else 0
-
-
-def give_back(engine: Engine, ids: Collection[int] | None = None) -> int:
-    """Items held ``working`` — those of ``ids`` (a worker that could not record their outcome,
-    the disk full), or every one — pending again, for any worker to do again (the work is safe
-    to repeat). How many."""
-    if ids is not None and not ids:
+    once, not after their lease, for the new worker to do again (the work is safe to repeat).
+    How many."""
+    if not is_sqlite(engine):
         return 0
-    held = InboxItem.status == InboxStatus.working
-    if ids is not None:
-        held = held & col(InboxItem.id).in_(list(ids))
     with write_scope(inbox_engine(engine)) as connection:
-        return connection.execute(update(InboxItem).where(held).values(
+        return connection.execute(update(InboxItem).where(
+            InboxItem.status == InboxStatus.working).values(
             status=InboxStatus.pending, claimed_at=None)).rowcount

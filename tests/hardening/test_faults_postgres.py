@@ -10,6 +10,7 @@ person told) and the same form submitted again afterwards is stored once.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,13 +18,16 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
+from storage.models import InboxItem, InboxStatus
 from tests.fakeslack import FakeSlack
 from tests.hardening.postgres_cluster import PostgresCluster
 from tests.scenario.conftest import JEAN, PAUL, SARAH, SHARON, Harness, serve_example
 from tests.support.served_app import stop
+from tests.support.slack_requests import block_actions, button
 
 pytestmark = pytest.mark.postgres
 
@@ -105,3 +109,44 @@ def test_a_submission_while_the_database_is_down_is_refused_then_stored_once(
         again = slack.submit(SARAH, form, rag="green", narrative="Sent while the database is down")
     assert again.status == 200 and again.body == ""
     assert [u.narrative for u in slack.versions(12)] == ["Sent while the database is down"]
+
+
+def test_work_done_while_the_database_went_down_is_recorded_when_it_is_back_not_done_again(
+    slack: Harness, own_postgres: PostgresCluster
+):
+    """The worker fills an SRO's form (``views.update``) and the server goes down before the
+    worker can record that: once it is back the item is recorded done at once (not held
+    until its five-minute lease ends, then the form filled a second time)."""
+    prompt = slack.prompt(SARAH, 12)
+    slack.fake.delay_next("views.update", 1.5, process=True)
+    slack.served.slack.send(block_actions(
+        [button("open_update", prompt.value)], user_id=SARAH, channel_id=prompt.channel,
+        message_ts=prompt.ts, response_url=slack.fake.response_url()))
+    slack.fake.wait_for("views.open")
+    _wait_until_held(slack.served.ctx.engine)
+    own_postgres.stop()  # while the worker waits on views.update
+    try:
+        slack.fake.wait_for("views.update")
+        time.sleep(0.5)  # the worker's record of it fails
+    finally:
+        own_postgres.start()
+
+    slack.served.settle()
+    [filled] = slack.fake.calls("views.update")
+    form = slack.fake.views[filled.params["view_id"]]
+    with slack.follow_up(12):
+        stored = slack.submit(SARAH, form, rag="green", narrative="Filled as the server stopped")
+    assert stored.status == 200 and stored.body == ""
+    assert [u.narrative for u in slack.versions(12)] == ["Filled as the server stopped"]
+
+
+def _wait_until_held(engine: Engine, timeout: float = 5.0) -> None:
+    """Until the worker has claimed an item (and is doing it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope(engine) as session:
+            if session.exec(select(InboxItem.id).where(
+                    InboxItem.status == InboxStatus.working)).first() is not None:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"no inbox item claimed within {timeout} s")

@@ -13,12 +13,13 @@ from bot.messaging.inbox import (
     MAX_ATTEMPTS,
     RETRY_AFTER,
     GiveUp,
+    Outcome,
     Received,
     claim,
-    give_back,
     inbox_backlog,
     process_pending,
     receive,
+    record,
     release_held,
 )
 from storage.db import session_scope
@@ -183,12 +184,17 @@ def test_a_starting_worker_on_sqlite_takes_back_what_a_worker_that_ended_held(en
     assert again.key == held.key and again.attempts == 2
 
 
-def test_items_whose_outcome_was_not_recorded_are_given_back(any_engine):
-    receive(any_engine, key="a", kind="work", payload={})
-    receive(any_engine, key="b", kind="work", payload={})
-    first, second = claim(any_engine, batch=5)
+def test_an_outcome_recorded_late_is_as_if_recorded_at_once(any_engine):
+    """What a worker that could not record an outcome (the database restarting) records once
+    it can: the item done is not done again, the item to retry waits from its outcome."""
+    for key in ("a", "b", "c"):
+        receive(any_engine, key=key, kind="work", payload={})
+    first, second, _held = claim(any_engine, batch=5)
+    then = utcnow() - RETRY_AFTER * 2
 
-    give_back(any_engine, [first.id])
+    record(any_engine, [Outcome(first.id, InboxStatus.done, then),
+                        Outcome(second.id, InboxStatus.pending, then, error="E", retry=True)])
 
-    assert [item.key for item in claim(any_engine, batch=5)] == [first.key]
-    assert _statuses(any_engine)[second.key] == InboxStatus.working
+    assert _statuses(any_engine) == {"a": InboxStatus.done, "b": InboxStatus.pending,
+                                     "c": InboxStatus.working}
+    assert [item.key for item in claim(any_engine, batch=5)] == ["b"]
