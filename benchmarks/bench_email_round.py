@@ -29,7 +29,8 @@ from benchmarks.bench_fanout import seed as seed_framework
 from bot.calendar.periods import Period
 from bot.messaging.outbox import recorded
 from bot.settings import load_settings
-from handlers.email.transports import Email, SmtpTransport
+from handlers.email.outgoing import Email
+from handlers.email.transports import SmtpTransport
 from ragtime.wiring import slack_context
 from schedules import jobs, registry
 from schedules.registry import JobEnvironment

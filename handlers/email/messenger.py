@@ -23,8 +23,8 @@ from bot.collection.risk_round import RISK_PROMPT, RISK_REMINDER
 from bot.context import AppContext
 from bot.ports.messages import PermanentSendError, RecordedMessage, SentRef
 from bot.settings import Settings
+from handlers.email.outgoing import Email, Transport
 from handlers.email.render import render
-from handlers.email.transports import Email, Transport
 
 SENT_VIA = "email"  # what the outbox stores as the row's channel once sent
 

@@ -6,10 +6,11 @@
   ``Message-ID`` is derived from its outbox key, so a message sent twice (a kill after the
   server accepted it and before the outbox marked it) carries the same id: at-least-once, and
   mail clients that thread or de-duplicate by Message-ID show one message.
-- ``NotifyTransport`` (``notify``): GOV.UK Notify through ``notifications-python-client`` with
-  one template (``RAGTIME_NOTIFY_TEMPLATE_ID``) whose subject is ``((subject))`` and body
-  ``((body))``; ``reference`` is the outbox key, and a second attempt first asks Notify for a
-  notification with that reference, so a kill between send and mark sends nothing twice.
+- ``NotifyTransport`` (``notify``, in ``handlers.email.notify``): GOV.UK Notify through
+  ``notifications-python-client`` with one template (``RAGTIME_NOTIFY_TEMPLATE_ID``) whose
+  subject is ``((subject))`` and body ``((body))``; ``reference`` is the outbox key, and a
+  second attempt first asks Notify for a notification with that reference, so a kill between
+  send and mark sends nothing twice.
 
 Errors become ``bot.ports.messages`` errors: what retrying cannot fix (an address or a login
 refused: SMTP 5xx, Notify 400/403) is ``PermanentSendError``; the rest (a dropped connection,
@@ -22,39 +23,13 @@ import hashlib
 import smtplib
 import ssl
 import threading
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Protocol
-
-from notifications_python_client.errors import APIError
-from notifications_python_client.notifications import NotificationsAPIClient
 
 from bot.ports.messages import PermanentSendError, TransientSendError
 from bot.settings import Settings, SettingsError
+from handlers.email.outgoing import Email, Transport
 from handlers.email.tunnel import TunnelledSMTP
-
-
-@dataclass(frozen=True)
-class Email:
-    """One email to send: ``key`` is its outbox key (its identity across retries)."""
-
-    key: str
-    to: str
-    subject: str
-    text: str
-    html: str
-    fields: dict[str, str] = field(default_factory=dict)  # Notify's personalisation
-
-
-class Transport(Protocol):
-    def send(self, email: Email) -> str:
-        """Deliver ``email``; returns the id the transport gave it."""
-        ...
-
-    def already_sent(self, email: Email) -> str | None:
-        """The id of an earlier delivery of ``email`` (same key), when the transport can tell."""
-        ...
 
 
 def message_id(key: str, sender: str) -> str:
@@ -167,47 +142,6 @@ def _smtp_error(error: BaseException, to: str) -> Exception:
     return TransientSendError(f"cannot reach the mail server: {error}", error="smtp_network")
 
 
-# ------------------------------------------------------------------------------ Notify
-
-class NotifyTransport:
-    def __init__(self, *, api_key: str, template_id: str, base_url: str,
-                 timeout: float = 30.0) -> None:
-        self.client = NotificationsAPIClient(api_key, base_url=base_url, timeout=timeout)
-        self.template_id = template_id
-
-    def send(self, email: Email) -> str:
-        try:
-            answer = self.client.send_email_notification(
-                email_address=email.to, template_id=self.template_id,
-                personalisation=dict(email.fields), reference=email.key)
-        except APIError as error:
-            raise _notify_error(error, email.to) from error
-        except OSError as error:  # requests' connection errors are OSErrors
-            raise TransientSendError(f"cannot reach GOV.UK Notify: {error}",
-                                     error="notify_network") from error
-        return str(answer.get("id") or "")
-
-    def already_sent(self, email: Email) -> str | None:
-        """Notify keeps each notification's ``reference``: ask before sending again."""
-        try:
-            found = self.client.get_all_notifications(reference=email.key)
-        except (APIError, OSError) as error:
-            raise TransientSendError(f"cannot ask GOV.UK Notify whether {email.key} was sent: "
-                                     f"{error}", error="notify_lookup") from error
-        for notification in found.get("notifications") or []:
-            if notification.get("reference") == email.key:
-                return str(notification.get("id") or "")
-        return None
-
-
-def _notify_error(error: APIError, to: str) -> Exception:
-    code = error.status_code
-    text = f"GOV.UK Notify answered {code} for {to}: {error.message}"
-    if code in (400, 403):  # a bad address, template or key: retrying will not help
-        return PermanentSendError(text, error=f"notify_{code}")
-    return TransientSendError(text, error=f"notify_{code}")
-
-
 # ------------------------------------------------------------------------------ choice
 
 def make_transport(settings: Settings) -> Transport:
@@ -224,6 +158,10 @@ def make_transport(settings: Settings) -> Transport:
             starttls=settings.smtp_starttls, timeout=settings.smtp_timeout,
             proxy=settings.smtp_proxy)
     if settings.email_transport == "notify":
+        # GOV.UK Notify's client brings requests, urllib3, PyJWT and cryptography with it
+        # (15 MB in every process): loaded only where email goes through Notify.
+        from handlers.email.notify import NotifyTransport
+
         assert settings.notify_api_key is not None
         return NotifyTransport(api_key=settings.notify_api_key.get_secret_value(),
                                template_id=settings.notify_template_id or "",

@@ -16,7 +16,8 @@ import pytest
 
 from bot.ports.messages import TransientSendError
 from bot.settings import load_settings
-from handlers.email.transports import NotifyTransport, SmtpTransport, make_transport
+from handlers.email.notify import NotifyTransport
+from handlers.email.transports import SmtpTransport, make_transport
 from handlers.slack.gateway import make_web_client
 from ragtime.app import create_app
 from ragtime.socket_mode import SocketModeServer
