@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.paths import ROOT
+from tests.support.fresh_imports import SERVING, loaded_after
 
 PROBE = """
 import json, os, sys
@@ -67,11 +68,4 @@ def test_every_coroutine_runs_on_the_one_loop():
 def test_cli_and_slack_processes_never_import_the_sdk():
     """The CLI, the Slack app, the web app and the worker import no Teams SDK by themselves
     (it costs seconds and pulls in FastAPI and MSAL); only a Teams deployment loads it."""
-    code = ("import sys, ragtime.cli, ragtime.app, ragtime.web, ragtime.worker, ragtime.wiring; "
-            "print(sorted(m for m in sys.modules if m.startswith(('microsoft_teams', 'fastapi',"
-            " 'msal'))))")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAGTIME_", "SLACK_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
-    assert done.stdout.strip() == "[]"
+    assert loaded_after(SERVING, ("microsoft_teams", "fastapi", "msal")) == []
