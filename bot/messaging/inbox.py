@@ -15,7 +15,9 @@ A handler's exception puts the item back to ``pending``, tried again after ``RET
 fail). An item left ``working`` by a killed worker is claimed again once its lease has passed,
 or on SQLite (one worker) when the next worker starts (``release_held``); the work it names
 must therefore be safe to repeat (storing an update is: its idempotency key is the delivery's).
-After ``max_attempts`` it is marked ``failed`` and left for an operator.
+After ``max_attempts`` it is marked ``failed`` and left for an operator. An outcome the database
+could not take (``Unrecorded``: restarting, its disk full) is recorded by the worker as soon as
+it can (``record``), so the item is neither held for its lease nor done twice.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@
    transaction (``MARK_WITHIN`` = 0: the window in which a kill can leave a delivered message
    unmarked stays one message wide, and a reply to a fresh prompt finds it). A kill leaves the
    rest of its claimed chunk ``sending`` until the lease passes; they were never tried, and the
-   look-back below keeps even a retried one from being sent twice.
+   look-back below keeps even a retried one from being sent twice. A mark the database cannot
+   take (restarting, its disk full) is tried again for up to ``MARK_PATIENCE`` seconds.
 
 The window: if the process is killed after Slack accepted a message and before step 4
 commits, the row stays ``sending``; once its lease
@@ -34,15 +35,17 @@ and it is marked ``failed``. (The Slack client retries 429 and 5xx itself.)
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from bot.calendar.periods import Period
@@ -56,8 +59,11 @@ DEFAULT_LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 10  # rows claimed, and then marked sent, per short write transaction
 MARK_WITHIN = 0.0  # seconds a sent message may wait to be marked with others (0: at once)
 MAX_ATTEMPTS = 5
+MARK_PATIENCE = 30.0  # seconds a sender keeps trying to record what became of a message
+MARK_PAUSE = 0.25
 ERROR_MAX = 1000
 WAKE = "outbox"  # woken when a recorded message commits (storage.wakes)
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -324,6 +330,25 @@ def _claim_many(engine: Engine, ids: list[int], *, now: datetime, lease: timedel
         return sorted(rows, key=lambda row: row.id or 0)
 
 
+def _patient(write: Callable[P, None]) -> Callable[P, None]:
+    """``write`` (what became of claimed messages), tried again while the database is out of
+    reach or refuses writes (a restart, a full disk) for up to ``MARK_PATIENCE`` seconds. A
+    message sent and not marked would stay ``sending`` until its lease had passed, and then be
+    claimed again."""
+    @functools.wraps(write)
+    def patiently(*args: P.args, **kwargs: P.kwargs) -> None:
+        deadline = time.monotonic() + MARK_PATIENCE
+        while True:
+            try:
+                return write(*args, **kwargs)
+            except OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(MARK_PAUSE)
+    return patiently
+
+
+@_patient
 def _mark_many(engine: Engine, marks: list[tuple[int, dict[str, Any]]]) -> None:
     """Each message's values, by its id (one ``executemany`` for marks of the same fields)."""
     if not marks:
@@ -333,6 +358,7 @@ def _mark_many(engine: Engine, marks: list[tuple[int, dict[str, Any]]]) -> None:
                         [{"id": message_id, **values} for message_id, values in marks])
 
 
+@_patient
 def _release(engine: Engine, ids: list[int]) -> None:
     if not ids:
         return
@@ -387,6 +413,7 @@ def recorded(row: OutboxMessage) -> RecordedMessage:
                            person_id=row.person_id, via=row.via or "slack")
 
 
+@_patient
 def _mark(engine: Engine, message_id: int | None, **values: Any) -> None:
     with session_scope(engine, write=True) as session:
         session.exec(

@@ -98,6 +98,7 @@ class FakeSlack:
         self._changed = threading.Condition(self._lock)
         self._stopping = threading.Event()
         self._calls: list[Call] = []
+        self._stalled: collections.Counter[str] = collections.Counter()  # ``delay_next``'s
         self._faults: dict[str, collections.deque[_Fault]] = collections.defaultdict(
             collections.deque
         )
@@ -321,6 +322,13 @@ class FakeSlack:
                     )
                 self._changed.wait(left)
 
+    def wait_stalled(self, method: str, timeout: float = 5.0) -> None:
+        """Block until a call of ``method`` that ``delay_next(..., process=True)`` stalls has
+        arrived (the client is then waiting for its answer); fail after ``timeout``."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._stalled[method], timeout):
+                raise AssertionError(f"no stalled {method} call within {timeout}s")
+
     def assert_no_call(self, method: str, within: float = 0.3) -> None:
         time.sleep(within)
         found = self.calls(method)
@@ -343,6 +351,11 @@ class FakeSlack:
     def _record(self, call: Call) -> None:
         with self._changed:
             self._calls.append(call)
+            self._changed.notify_all()
+
+    def _stall(self, method: str) -> None:
+        with self._changed:
+            self._stalled[method] += 1
             self._changed.notify_all()
 
     def _next_fault(self, method: str) -> _Fault | None:
@@ -679,6 +692,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # no answer at all: the client times out
             return
         if fault is not None and fault.kind == "slow":
+            fake._stall(method)
             fake._stopping.wait(fault.seconds)
             fault = None
         if fault is not None:

@@ -18,11 +18,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
-from storage.db import make_engine, session_scope
+from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import InboxItem, InboxStatus
 from tests.fakeslack import FakeSlack
 from tests.hardening.postgres_cluster import PostgresCluster
 from tests.scenario.conftest import JEAN, PAUL, SARAH, SHARON, Harness, serve_example
@@ -122,8 +120,7 @@ def test_work_done_while_the_database_went_down_is_recorded_when_it_is_back_not_
     slack.served.slack.send(block_actions(
         [button("open_update", prompt.value)], user_id=SARAH, channel_id=prompt.channel,
         message_ts=prompt.ts, response_url=slack.fake.response_url()))
-    slack.fake.wait_for("views.open")
-    _wait_until_held(slack.served.ctx.engine)
+    slack.fake.wait_stalled("views.update")
     own_postgres.stop()  # while the worker waits on views.update
     try:
         slack.fake.wait_for("views.update")
@@ -140,13 +137,27 @@ def test_work_done_while_the_database_went_down_is_recorded_when_it_is_back_not_
     assert [u.narrative for u in slack.versions(12)] == ["Filled as the server stopped"]
 
 
-def _wait_until_held(engine: Engine, timeout: float = 5.0) -> None:
-    """Until the worker has claimed an item (and is doing it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with session_scope(engine) as session:
-            if session.exec(select(InboxItem.id).where(
-                    InboxItem.status == InboxStatus.working)).first() is not None:
-                return
-        time.sleep(0.02)
-    raise AssertionError(f"no inbox item claimed within {timeout} s")
+def test_a_confirmation_sent_while_the_database_went_down_is_marked_sent_once_it_is_back(
+    slack: Harness, own_postgres: PostgresCluster
+):
+    """The worker posts an SRO's confirmation and the server goes down before it is marked
+    sent: once the server is back the mark is made (the message not left ``sending`` until its
+    five-minute lease ends, then looked for or posted again)."""
+    form = slack.open_form(SARAH, 12)
+    posts = len(slack.fake.calls("chat.postMessage"))
+    slack.fake.delay_next("chat.postMessage", 1.5, process=True)
+    assert slack.submit(SARAH, form, rag="green", narrative="Confirmed as the server stopped",
+                        wait=False).body == ""
+    slack.fake.wait_stalled("chat.postMessage")
+    own_postgres.stop()  # while the worker waits on chat.postMessage
+    try:
+        slack.fake.wait_for("chat.postMessage", posts + 1)
+        time.sleep(0.5)  # the worker's mark of it fails
+    finally:
+        own_postgres.start()
+
+    slack.served.settle()
+    confirmations = [c for c in slack.fake.calls("chat.postMessage")[posts:]
+                     if c.params["channel"] == slack.fake.dm_channel_for(SARAH)]
+    assert len(confirmations) == 1 and "Recorded" in confirmations[0].params["text"]
+    assert [u.narrative for u in slack.versions(12)] == ["Confirmed as the server stopped"]
