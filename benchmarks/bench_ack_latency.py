@@ -209,19 +209,18 @@ def check_stored(database_url: str, recorder: Recorder, settle: float = SETTLE_S
     late = {item.token for item in recorder.expected if item.via == UNACKNOWLEDGED}
     engine = make_engine(database_url)
     try:
-        deadline = time.monotonic() + settle
-        while True:
-            with engine.connect() as connection:
-                rows = connection.execute(
-                    select(Update.narrative, func.count())
-                    .where(col(Update.narrative).like("bench-%"))
-                    .group_by(Update.narrative)).all()
-            counts = {narrative: count for narrative, count in rows}
-            if wanted <= counts.keys() or time.monotonic() > deadline:
+        deadline, waiting = time.monotonic() + settle, ""
+        while not wanted <= (counts := _stored_counts(engine)).keys():
+            if time.monotonic() > deadline:
+                # What waits in the inbox is read before what is stored: an item the worker
+                # finishes in between was stored before it was marked done, so it is counted
+                # stored, never lost.
+                waiting = _waiting_in_inbox(engine)
+                counts = _stored_counts(engine)
                 break
             time.sleep(0.5)
         missing = wanted - counts.keys()
-        kept = _still_in_inbox(engine, missing) if missing else set()
+        kept = {token for token in missing if token in waiting}
     finally:
         engine.dispose()
     return Stored(
@@ -235,13 +234,21 @@ def check_stored(database_url: str, recorder: Recorder, settle: float = SETTLE_S
     )
 
 
-def _still_in_inbox(engine: Engine, tokens: set[str]) -> set[str]:
-    """The ``tokens`` whose request waits in the inbox, not done yet."""
+def _stored_counts(engine: Engine) -> dict[str, int]:
+    """How many versions each benchmark narrative has."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Update.narrative, func.count()).where(col(Update.narrative).like("bench-%"))
+            .group_by(Update.narrative)).all()
+    return {narrative: count for narrative, count in rows}
+
+
+def _waiting_in_inbox(engine: Engine) -> str:
+    """The payloads of the requests waiting in the inbox, not done yet, as one text."""
     with inbox_engine(engine).connect() as connection:
         payloads = connection.execute(select(InboxItem.payload).where(
             col(InboxItem.status).in_(("pending", "working")))).scalars()
-        waiting = "\n".join(json.dumps(payload) for payload in payloads)
-    return {token for token in tokens if token in waiting}
+        return "\n".join(json.dumps(payload) for payload in payloads)
 
 
 @dataclass
@@ -388,6 +395,8 @@ def report(result: Result) -> None:
           f"{stored.accepted['thread']}): lost {len(stored.lost)}, stored more than once "
           f"{len(stored.duplicated)}; HTTP answers other than 200: {ragtime.failures} "
           f"(floor: {floor.failures}, durable floor: {durable.failures})")
+    if stored.lost:
+        print(f"  lost (first ten): {', '.join(stored.lost[:10])}")
     if stored.waiting:
         print(f"  not stored yet but kept, their request still in the inbox for the worker: "
               f"{len(stored.waiting)}")

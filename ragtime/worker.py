@@ -44,9 +44,8 @@ from bot.messaging.inbox import (
     GiveUp,
     Outcome,
     Received,
-    Unrecorded,
+    attempt,
     claim,
-    do_one,
     record,
     release_held,
 )
@@ -118,10 +117,10 @@ class Worker:
         self._slots = threads or ctx.settings.worker_threads
         self._pool = ThreadPoolExecutor(self._slots, thread_name_prefix="ragtime-inbox")
         self._free = threading.Semaphore(self._slots)
-        # Outcomes of items handled that could not be recorded (the disk full, the database
-        # restarting): recorded as soon as the inbox takes writes, before the next claim.
-        self._unrecorded: list[Outcome] = []
-        self._unrecorded_lock = threading.Lock()
+        # Outcomes of items done, recorded with the next claim (one write, not two); kept
+        # while the database cannot take them (its disk full, restarting).
+        self._outcomes: list[Outcome] = []
+        self._outcomes_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._inbox_loop, name="ragtime-claims",
                                           daemon=True)]
         # Sending waits on Slack: several senders (each claims its own chunk of the outbox).
@@ -152,6 +151,7 @@ class Worker:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._pool.shutdown(wait=True)
+        self._guarded("inbox", self._record_outcomes)
         try:
             stopped(self.ctx.engine, self.name, now=self.ctx.now())
         except StorageFailure as failure:  # a full disk: its heartbeat simply ages out
@@ -172,10 +172,7 @@ class Worker:
             if not free:
                 return
             looked = wakes.seen(self.ctx.engine, INBOX_WAKE)
-            if self._unrecorded:
-                self._guarded("inbox", self._record_unrecorded)
-            items = self._guarded("inbox", partial(claim, self.ctx.engine, batch=free,
-                                                   first=LOADING)) or []
+            items = self._guarded("inbox", partial(self._claim, free)) or []
             for _ in range(free - len(items)):
                 self._free.release()
             for item in items:
@@ -193,27 +190,32 @@ class Worker:
             taken += 1
         return taken
 
+    def _claim(self, batch: int) -> list[Received]:
+        """Claim up to ``batch`` items, recording the outcomes waiting in the same write."""
+        with self._outcomes_lock:
+            outcomes = list(self._outcomes)
+        items = claim(self.ctx.engine, batch=batch, first=LOADING, outcomes=outcomes)
+        with self._outcomes_lock:
+            del self._outcomes[:len(outcomes)]
+        return items
+
     def _do(self, item: Received) -> None:
         try:
-            self._guarded("inbox item", lambda: self._do_one(item))
+            outcome = self._guarded("inbox item", lambda: attempt(item, self._handle))
+            if outcome is not None:
+                with self._outcomes_lock:
+                    self._outcomes.append(outcome)
         finally:
             self._free.release()
+            wakes.wake(self.ctx.engine, INBOX_WAKE)  # an idle claims loop records it now
 
-    def _do_one(self, item: Received) -> None:
-        try:
-            do_one(self.ctx.engine, item, self._handle)
-        except Unrecorded as unrecorded:  # still "working" in the inbox
-            log.warning("worker %s: %s (%s); recorded once the database takes writes",
-                        self.name, unrecorded, type(unrecorded.__cause__).__name__)
-            with self._unrecorded_lock:
-                self._unrecorded.append(unrecorded.outcome)
-
-    def _record_unrecorded(self) -> None:
-        with self._unrecorded_lock:
-            outcomes = list(self._unrecorded)
-        record(self.ctx.engine, outcomes)  # raises while the inbox still cannot take writes
-        with self._unrecorded_lock:
-            del self._unrecorded[:len(outcomes)]
+    def _record_outcomes(self) -> None:
+        """At the end, what was done since the last claim (the next worker on SQLite takes
+        back an item whose outcome could not be recorded; on PostgreSQL its lease ends)."""
+        with self._outcomes_lock:
+            outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            record(self.ctx.engine, outcomes)
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():

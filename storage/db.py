@@ -255,10 +255,12 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
     SQLite's own busy handler sleeps in steps of up to 100 ms while it waits, so a writer
     queued behind a transaction of a millisecond (the worker marking a message sent) could
     sleep 50–100 ms: the p99 of a form submission under load. Here the wait is polled every
-    0.5–5 ms instead, up to the same ``SQLITE_BUSY_TIMEOUT_MS``."""
+    0.25–1 ms instead, up to the same ``SQLITE_BUSY_TIMEOUT_MS`` (up to 5 ms, a writer that
+    had just missed the lock slept through the next one or two other writers' turns: stop 35
+    in ``benchmarks/README.md``). One thread per process polls (``_one_writer``)."""
     cursor = dbapi_connection.cursor()
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    pause = 0.0005
+    pause = 0.00025
     cursor.execute("PRAGMA busy_timeout=0")
     try:
         while True:
@@ -269,7 +271,7 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
                 if "locked" not in str(error) or time.monotonic() > deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 2, 0.005)
+            pause = min(pause * 2, 0.001)
     finally:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

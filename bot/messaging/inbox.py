@@ -15,22 +15,23 @@ A handler's exception puts the item back to ``pending``, tried again after ``RET
 fail). An item left ``working`` by a killed worker is claimed again once its lease has passed,
 or on SQLite (one worker) when the next worker starts (``release_held``); the work it names
 must therefore be safe to repeat (storing an update is: its idempotency key is the delivery's).
-After ``max_attempts`` it is marked ``failed`` and left for an operator. An outcome the database
-could not take (``Unrecorded``: restarting, its disk full) is recorded by the worker as soon as
-it can (``record``), so the item is neither held for its lease nor done twice.
+After ``max_attempts`` it is marked ``failed`` and left for an operator. The worker records
+outcomes with its next claim (``claim(outcomes=…)``); one the database could not take
+(restarting, its disk full) is kept and recorded as soon as it can be, so the item is neither
+held for its lease nor done twice.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Update, bindparam, case, func, or_, update
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
 from bot.messaging.keys import stored_key
@@ -127,22 +128,24 @@ def process_pending(
 
 
 def claim(engine: Engine, *, batch: int, lease: timedelta = DEFAULT_LEASE,
-          now: datetime | None = None, first: frozenset[str] = frozenset()) -> list[Received]:
-    """Claim up to ``batch`` items for this worker (each then goes to ``do_one``): those of
+          now: datetime | None = None, first: frozenset[str] = frozenset(),
+          outcomes: Sequence[Outcome] = ()) -> list[Received]:
+    """Claim up to ``batch`` items for this worker (each then goes to ``attempt``): those of
     the kinds ``first`` (work somebody is looking at a loading view for) before the others,
-    oldest first within each."""
-    return _claim_batch(engine, batch=batch, lease=lease, now=now or utcnow(), first=first)
+    oldest first within each. ``outcomes`` of items done meanwhile are recorded in the same
+    unit of work: the worker takes the inbox's write lock once for both, and on SQLite, where
+    that lock is the whole file's, the serving process's acknowledgements wait for it half as
+    often. Nothing of them is recorded when this raises."""
+    return _claim_batch(engine, batch=batch, lease=lease, now=now or utcnow(), first=first,
+                        outcomes=outcomes)
 
 
 def do_one(engine: Engine, item: Received, handle: Handle, *,
            max_attempts: int = MAX_ATTEMPTS, clock: Callable[[], datetime] = utcnow) -> str:
-    """Handle a claimed ``item`` and record the outcome: ``done``, ``retried`` or ``failed``.
-    ``Unrecorded`` when the outcome could not be recorded."""
-    outcome = _outcome(item, handle, max_attempts=max_attempts, clock=clock)
-    try:
-        record(engine, [outcome])
-    except OperationalError as error:  # a full disk, or the database out of reach
-        raise Unrecorded(outcome) from error
+    """Handle a claimed ``item`` and record the outcome at once: ``done``, ``retried`` or
+    ``failed``."""
+    outcome = attempt(item, handle, max_attempts=max_attempts, clock=clock)
+    record(engine, [outcome])
     return outcome.said
 
 
@@ -161,18 +164,9 @@ class Outcome:
         return "retried" if self.retry else self.status.value
 
 
-class Unrecorded(Exception):
-    """An item was handled but its ``outcome`` could not be recorded (the disk full, the
-    database restarting): ``record`` it once the database takes writes again, rather than
-    leave the item held until its lease ends and have its work done twice."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(f"inbox item {outcome.item_id}: {outcome.said}, not recorded")
-        self.outcome = outcome
-
-
-def _outcome(item: Received, handle: Handle, *, max_attempts: int,
-             clock: Callable[[], datetime]) -> Outcome:
+def attempt(item: Received, handle: Handle, *, max_attempts: int = MAX_ATTEMPTS,
+            clock: Callable[[], datetime] = utcnow) -> Outcome:
+    """Handle a claimed ``item``: what became of it, to ``record`` (or pass to ``claim``)."""
     try:
         handle(item)
     except Exception as error:  # one item's failure must not stop the rest
@@ -193,12 +187,22 @@ def record(engine: Engine, outcomes: Sequence[Outcome]) -> None:
     """Record ``outcomes`` in one unit of work; an item to retry keeps a ``claimed_at`` of its
     outcome's time (its retry waits ``RETRY_AFTER`` from it)."""
     with write_scope(inbox_engine(engine)) as connection:
-        for outcome in outcomes:
-            connection.execute(update(InboxItem).where(
-                col(InboxItem.id) == outcome.item_id).values(
-                status=outcome.status, last_error=outcome.error,
-                finished_at=None if outcome.retry else outcome.at,
-                claimed_at=outcome.at if outcome.retry else InboxItem.claimed_at))
+        _record_in(connection, outcomes)
+
+
+def _record_in(connection: Connection, outcomes: Sequence[Outcome]) -> None:
+    for statement, retry in ((_RETRIED, True), (_ENDED, False)):
+        rows = [{"item_id": o.item_id, "status": o.status, "error": o.error, "at": o.at}
+                for o in outcomes if o.retry is retry]
+        if rows:
+            connection.execute(statement, rows)
+
+
+_RECORD = update(InboxItem).where(col(InboxItem.id) == bindparam("item_id"))
+_RETRIED = _RECORD.values(status=bindparam("status"), last_error=bindparam("error"),
+                          finished_at=None, claimed_at=bindparam("at"))
+_ENDED = _RECORD.values(status=bindparam("status"), last_error=bindparam("error"),
+                        finished_at=bindparam("at"))
 
 
 @dataclass(frozen=True)
@@ -231,32 +235,52 @@ def age_since(now: datetime, then: datetime | None) -> timedelta | None:
 
 
 def _claim_batch(engine: Engine, *, batch: int, lease: timedelta, now: datetime,
-                 first: frozenset[str]) -> list[Received]:
-    claimable = or_(
-        (InboxItem.status == InboxStatus.pending)
-        & or_(col(InboxItem.claimed_at).is_(None), col(InboxItem.claimed_at) < now - RETRY_AFTER),
-        (InboxItem.status == InboxStatus.working) & (col(InboxItem.claimed_at) < now - lease),
-    )
+                 first: frozenset[str], outcomes: Sequence[Outcome]) -> list[Received]:
     engine = inbox_engine(engine)
-    with session_scope(engine) as session:  # read first: an idle worker takes no write lock
-        if session.exec(select(InboxItem.id).where(claimable).limit(1)).first() is None:
-            return []
-    order = (case((col(InboxItem.kind).in_(first), 0), else_=1),) if first else ()
-    chosen = (select(InboxItem.id).where(claimable).order_by(*order, col(InboxItem.id))
-              .limit(batch).with_for_update(skip_locked=True))
-    # One statement: the write lock (on SQLite, the whole database's) is held for as little
-    # as it takes. ``claimable`` is asked again of each row as it is updated: on PostgreSQL, a
-    # row another worker claimed meanwhile is left to it (a compare-and-set).
+    times = {"now": now, "retry_before": now - RETRY_AFTER, "expired_before": now - lease}
+    if not outcomes:
+        with session_scope(engine) as session:  # read first: an idle worker takes no lock
+            if session.execute(_ANY_CLAIMABLE, times).first() is None:
+                return []
+    # The write lock (on SQLite, the whole file's) is held for the statements alone, made
+    # before it is taken: the items' payloads are read after it is let go.
     with write_scope(engine) as connection:
-        rows = connection.execute(
-            update(InboxItem).where(col(InboxItem.id).in_(chosen.scalar_subquery()), claimable)
-            .values(status=InboxStatus.working, claimed_at=now,
-                    attempts=InboxItem.attempts + 1)
-            .returning(InboxItem.id, InboxItem.key, InboxItem.kind, InboxItem.payload,
-                       InboxItem.attempts)).all()
+        _record_in(connection, outcomes)
+        ids = connection.execute(_claim_statement(batch, first), times).scalars().all()
+    if not ids:
+        return []
+    with session_scope(engine) as session:
+        rows = session.execute(_CLAIMED, {"ids": ids}).all()
     claimed = [Received(row.id, row.key, row.kind, dict(row.payload), row.attempts)
                for row in rows]
     return sorted(claimed, key=lambda item: (item.kind not in first, item.id))
+
+
+_CLAIMABLE = or_(
+    (InboxItem.status == InboxStatus.pending)
+    & or_(col(InboxItem.claimed_at).is_(None),
+          col(InboxItem.claimed_at) < bindparam("retry_before")),
+    (InboxItem.status == InboxStatus.working)
+    & (col(InboxItem.claimed_at) < bindparam("expired_before")),
+)
+_ANY_CLAIMABLE = select(InboxItem.id).where(_CLAIMABLE).limit(1)
+_CLAIMED = select(InboxItem.id, InboxItem.key, InboxItem.kind, InboxItem.payload,
+                  InboxItem.attempts).where(col(InboxItem.id).in_(bindparam("ids",
+                                                                            expanding=True)))
+
+
+@functools.cache
+def _claim_statement(batch: int, first: frozenset[str]) -> Update:
+    """Up to ``batch`` items claimable, those of the kinds ``first`` first, claimed in one
+    statement. ``_CLAIMABLE`` is asked again of each row as it is updated: on PostgreSQL, a
+    row another worker claimed meanwhile is left to it (a compare-and-set)."""
+    order = (case((col(InboxItem.kind).in_(first), 0), else_=1),) if first else ()
+    chosen = (select(InboxItem.id).where(_CLAIMABLE).order_by(*order, col(InboxItem.id))
+              .limit(batch).with_for_update(skip_locked=True))
+    return (update(InboxItem).where(col(InboxItem.id).in_(chosen.scalar_subquery()), _CLAIMABLE)
+            .values(status=InboxStatus.working, claimed_at=bindparam("now"),
+                    attempts=InboxItem.attempts + 1)
+            .returning(InboxItem.id))
 
 
 def inbox_retries(engine: Engine) -> int:

@@ -198,3 +198,16 @@ def test_an_outcome_recorded_late_is_as_if_recorded_at_once(any_engine):
     assert _statuses(any_engine) == {"a": InboxStatus.done, "b": InboxStatus.pending,
                                      "c": InboxStatus.working}
     assert [item.key for item in claim(any_engine, batch=5)] == ["b"]
+
+
+def test_a_claim_records_what_became_of_the_items_done_since_the_last(any_engine):
+    """The worker's one write per item: the outcomes of items done, then the next claim."""
+    for key in ("done", "next"):
+        receive(any_engine, key=key, kind="work", payload={})
+    [done] = claim(any_engine, batch=1)
+
+    items = claim(any_engine, batch=5, outcomes=[Outcome(done.id, InboxStatus.done, utcnow())])
+
+    assert [item.key for item in items] == ["next"]
+    assert _statuses(any_engine) == {"done": InboxStatus.done, "next": InboxStatus.working}
+    assert claim(any_engine, batch=5) == []
