@@ -120,13 +120,7 @@ def test_work_done_while_the_database_went_down_is_recorded_when_it_is_back_not_
     slack.served.slack.send(block_actions(
         [button("open_update", prompt.value)], user_id=SARAH, channel_id=prompt.channel,
         message_ts=prompt.ts, response_url=slack.fake.response_url()))
-    slack.fake.wait_stalled("views.update")
-    own_postgres.stop()  # while the worker waits on views.update
-    try:
-        slack.fake.wait_for("views.update")
-        time.sleep(0.5)  # the worker's record of it fails
-    finally:
-        own_postgres.start()
+    _down_while_the_worker_waits_on(slack, own_postgres, "views.update", 1)
 
     slack.served.settle()
     [filled] = slack.fake.calls("views.update")
@@ -148,16 +142,23 @@ def test_a_confirmation_sent_while_the_database_went_down_is_marked_sent_once_it
     slack.fake.delay_next("chat.postMessage", 1.5, process=True)
     assert slack.submit(SARAH, form, rag="green", narrative="Confirmed as the server stopped",
                         wait=False).body == ""
-    slack.fake.wait_stalled("chat.postMessage")
-    own_postgres.stop()  # while the worker waits on chat.postMessage
-    try:
-        slack.fake.wait_for("chat.postMessage", posts + 1)
-        time.sleep(0.5)  # the worker's mark of it fails
-    finally:
-        own_postgres.start()
+    _down_while_the_worker_waits_on(slack, own_postgres, "chat.postMessage", posts + 1)
 
     slack.served.settle()
     confirmations = [c for c in slack.fake.calls("chat.postMessage")[posts:]
                      if c.params["channel"] == slack.fake.dm_channel_for(SARAH)]
     assert len(confirmations) == 1 and "Recorded" in confirmations[0].params["text"]
     assert [u.narrative for u in slack.versions(12)] == ["Confirmed as the server stopped"]
+
+
+def _down_while_the_worker_waits_on(slack: Harness, own_postgres: PostgresCluster, method: str,
+                                    calls: int) -> None:
+    """The server stopped while the worker waits on ``method`` (stalled by ``delay_next``),
+    and started again once the call is answered and the worker's record of it has failed."""
+    slack.fake.wait_stalled(method)
+    own_postgres.stop()
+    try:
+        slack.fake.wait_for(method, calls)
+        time.sleep(0.5)
+    finally:
+        own_postgres.start()
